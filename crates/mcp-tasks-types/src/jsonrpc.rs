@@ -1,0 +1,514 @@
+//! JSON-RPC 2.0 envelope (PROTOCOL.md §1.1) and error codes (§1.2).
+//!
+//! Messages are decoded in two steps: first the envelope (this module), then the
+//! method-specific params or result. `params` and `result` stay as JSON objects here so a
+//! proxy or a dispatcher can route on `method` without knowing every shape.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::capabilities::ClientCapabilities;
+
+/// A JSON object, as found in `params`, `result` and `_meta`.
+pub type JsonObject = Map<String, Value>;
+
+/// The literal `"2.0"`; any other value is rejected when decoding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct JsonRpcVersion;
+
+impl Serialize for JsonRpcVersion {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("2.0")
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonRpcVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<str>::deserialize(d)?;
+        if s == "2.0" {
+            Ok(JsonRpcVersion)
+        } else {
+            Err(D::Error::custom(format!(
+                "jsonrpc must be \"2.0\", got {s:?}"
+            )))
+        }
+    }
+}
+
+/// A request id: a string or an integer, never `null` (PROTOCOL.md §1.1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequestId {
+    /// An integer id.
+    Number(i64),
+    /// A string id.
+    String(String),
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestId::Number(n) => write!(f, "{n}"),
+            RequestId::String(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<i64> for RequestId {
+    fn from(n: i64) -> Self {
+        RequestId::Number(n)
+    }
+}
+
+impl From<&str> for RequestId {
+    fn from(s: &str) -> Self {
+        RequestId::String(s.to_owned())
+    }
+}
+
+impl From<String> for RequestId {
+    fn from(s: String) -> Self {
+        RequestId::String(s)
+    }
+}
+
+/// A progress token: a string or an integer.
+pub type ProgressToken = RequestId;
+
+/// An opaque pagination cursor.
+pub type Cursor = String;
+
+/// A request that expects a response (`JSONRPCRequest`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonRpcRequest {
+    /// Always `"2.0"`.
+    pub jsonrpc: JsonRpcVersion,
+    /// The request id.
+    pub id: RequestId,
+    /// The method name.
+    pub method: String,
+    /// The params object, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<JsonObject>,
+}
+
+impl JsonRpcRequest {
+    /// Builds a request from any serializable params (which must serialize to an object).
+    pub fn new(
+        id: impl Into<RequestId>,
+        method: impl Into<String>,
+        params: impl Serialize,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(JsonRpcRequest {
+            jsonrpc: JsonRpcVersion,
+            id: id.into(),
+            method: method.into(),
+            params: to_object(params)?,
+        })
+    }
+}
+
+/// A notification, which never gets a response (`JSONRPCNotification`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonRpcNotification {
+    /// Always `"2.0"`.
+    pub jsonrpc: JsonRpcVersion,
+    /// The method name.
+    pub method: String,
+    /// The params object, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<JsonObject>,
+}
+
+impl JsonRpcNotification {
+    /// Builds a notification from any serializable params (which must serialize to an object).
+    pub fn new(
+        method: impl Into<String>,
+        params: impl Serialize,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(JsonRpcNotification {
+            jsonrpc: JsonRpcVersion,
+            method: method.into(),
+            params: to_object(params)?,
+        })
+    }
+}
+
+/// A successful response (`JSONRPCResultResponse`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonRpcResponse {
+    /// Always `"2.0"`.
+    pub jsonrpc: JsonRpcVersion,
+    /// The id of the request this answers.
+    pub id: RequestId,
+    /// The result object.
+    pub result: JsonObject,
+}
+
+impl JsonRpcResponse {
+    /// Builds a response from any serializable result (which must serialize to an object).
+    pub fn new(id: RequestId, result: impl Serialize) -> Result<Self, serde_json::Error> {
+        Ok(JsonRpcResponse {
+            jsonrpc: JsonRpcVersion,
+            id,
+            result: to_object(result)?.unwrap_or_default(),
+        })
+    }
+}
+
+/// An error response (`JSONRPCErrorResponse`). `id` is absent only when the request id
+/// could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsonRpcErrorResponse {
+    /// Always `"2.0"`.
+    pub jsonrpc: JsonRpcVersion,
+    /// The id of the request this answers, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<RequestId>,
+    /// The error.
+    pub error: ErrorObject,
+}
+
+impl JsonRpcErrorResponse {
+    /// Builds an error response.
+    pub fn new(id: Option<RequestId>, error: ErrorObject) -> Self {
+        JsonRpcErrorResponse {
+            jsonrpc: JsonRpcVersion,
+            id,
+            error,
+        }
+    }
+}
+
+/// Any JSON-RPC message (`JSONRPCMessage`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum JsonRpcMessage {
+    /// A request.
+    Request(JsonRpcRequest),
+    /// A notification.
+    Notification(JsonRpcNotification),
+    /// A successful response.
+    Response(JsonRpcResponse),
+    /// An error response.
+    Error(JsonRpcErrorResponse),
+}
+
+/// Why bytes could not be decoded as one JSON-RPC message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Not JSON at all (`-32700`).
+    #[error("parse error: {0}")]
+    Parse(String),
+    /// A JSON array: batching is not allowed in MCP (`-32600`).
+    #[error("invalid request: JSON-RPC batches are not supported")]
+    Batch,
+    /// JSON, but not a valid JSON-RPC message (`-32600`). `id` is set when it could be read.
+    #[error("invalid request: {reason}")]
+    Invalid {
+        /// The request id, when one could be read.
+        id: Option<RequestId>,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl DecodeError {
+    /// The JSON-RPC error object to answer with.
+    pub fn to_error(&self) -> ErrorObject {
+        match self {
+            DecodeError::Parse(_) => ErrorObject::new(ErrorCode::PARSE_ERROR, self.to_string()),
+            DecodeError::Batch | DecodeError::Invalid { .. } => {
+                ErrorObject::new(ErrorCode::INVALID_REQUEST, self.to_string())
+            }
+        }
+    }
+
+    /// The request id to answer to, when it could be read.
+    pub fn id(&self) -> Option<RequestId> {
+        match self {
+            DecodeError::Invalid { id, .. } => id.clone(),
+            _ => None,
+        }
+    }
+}
+
+impl JsonRpcMessage {
+    /// Decodes one message, telling a parse error (`-32700`) from a bad envelope (`-32600`).
+    pub fn decode(bytes: &[u8]) -> Result<JsonRpcMessage, DecodeError> {
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| DecodeError::Parse(e.to_string()))?;
+        Self::from_value(value)
+    }
+
+    /// Classifies an already-parsed JSON value.
+    pub fn from_value(value: Value) -> Result<JsonRpcMessage, DecodeError> {
+        let obj = match value {
+            Value::Object(o) => o,
+            Value::Array(_) => return Err(DecodeError::Batch),
+            other => {
+                return Err(DecodeError::Invalid {
+                    id: None,
+                    reason: format!("expected a JSON object, got {}", json_kind(&other)),
+                });
+            }
+        };
+        // Read the id leniently first so an invalid message can still be answered by id.
+        let id = obj
+            .get("id")
+            .and_then(|v| serde_json::from_value::<RequestId>(v.clone()).ok());
+        let invalid = |reason: String| DecodeError::Invalid {
+            id: id.clone(),
+            reason,
+        };
+        let has = |k: &str| obj.contains_key(k);
+        let value = Value::Object(obj.clone());
+        let res = if has("method") {
+            if has("id") {
+                serde_json::from_value(value).map(JsonRpcMessage::Request)
+            } else {
+                serde_json::from_value(value).map(JsonRpcMessage::Notification)
+            }
+        } else if has("result") {
+            serde_json::from_value(value).map(JsonRpcMessage::Response)
+        } else if has("error") {
+            serde_json::from_value(value).map(JsonRpcMessage::Error)
+        } else {
+            return Err(invalid(
+                "a JSON-RPC message needs `method`, `result` or `error`".into(),
+            ));
+        };
+        res.map_err(|e| invalid(e.to_string()))
+    }
+
+    /// Encodes the message as one line of JSON (no raw newlines, as stdio requires).
+    pub fn encode(&self) -> Vec<u8> {
+        // Serializing these types cannot fail: every key is a string and no map holds
+        // non-string keys.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonRpcMessage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        JsonRpcMessage::from_value(v).map_err(D::Error::custom)
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn to_object(v: impl Serialize) -> Result<Option<JsonObject>, serde_json::Error> {
+    match serde_json::to_value(v)? {
+        Value::Null => Ok(None),
+        Value::Object(o) => Ok(Some(o)),
+        other => Err(serde_json::Error::custom(format!(
+            "params and results must be JSON objects, got {}",
+            json_kind(&other)
+        ))),
+    }
+}
+
+/// A JSON-RPC error code, with the codes of PROTOCOL.md §1.2 as constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ErrorCode(pub i64);
+
+impl ErrorCode {
+    /// Invalid JSON.
+    pub const PARSE_ERROR: ErrorCode = ErrorCode(-32700);
+    /// Not a valid request envelope.
+    pub const INVALID_REQUEST: ErrorCode = ErrorCode(-32600);
+    /// Unknown method, or a method behind a capability that was not advertised.
+    pub const METHOD_NOT_FOUND: ErrorCode = ErrorCode(-32601);
+    /// Invalid params: unknown tool or prompt, bad cursor, unknown task id, missing `_meta`.
+    pub const INVALID_PARAMS: ErrorCode = ErrorCode(-32602);
+    /// Internal error.
+    pub const INTERNAL_ERROR: ErrorCode = ErrorCode(-32603);
+    /// Resource not found (2025-11-25 and older only; 2026-07-28 uses -32602).
+    pub const RESOURCE_NOT_FOUND: ErrorCode = ErrorCode(-32002);
+    /// URL elicitation required (2025-11-25 only).
+    pub const URL_ELICITATION_REQUIRED: ErrorCode = ErrorCode(-32042);
+    /// HTTP header and body disagree, or a required header is missing (2026-07-28).
+    pub const HEADER_MISMATCH: ErrorCode = ErrorCode(-32020);
+    /// The request needs a client capability it did not declare (2026-07-28).
+    pub const MISSING_REQUIRED_CLIENT_CAPABILITY: ErrorCode = ErrorCode(-32021);
+    /// The requested protocol version is not served (2026-07-28).
+    pub const UNSUPPORTED_PROTOCOL_VERSION: ErrorCode = ErrorCode(-32022);
+
+    /// The integer value.
+    pub const fn code(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The `error` member of an error response (`Error` in the schemas).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("JSON-RPC error {code}: {message}")]
+pub struct ErrorObject {
+    /// The error code.
+    pub code: ErrorCode,
+    /// A short, single-sentence description.
+    pub message: String,
+    /// Extra information defined by the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+impl ErrorObject {
+    /// An error without data.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorObject {
+            code,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Adds data.
+    pub fn with_data(mut self, data: impl Serialize) -> Self {
+        self.data = serde_json::to_value(data).ok();
+        self
+    }
+
+    /// `-32700`.
+    pub fn parse_error(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::PARSE_ERROR, message)
+    }
+    /// `-32600`.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::INVALID_REQUEST, message)
+    }
+    /// `-32601`.
+    pub fn method_not_found(method: &str) -> Self {
+        Self::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("Method not found: {method}"),
+        )
+    }
+    /// `-32602`.
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::INVALID_PARAMS, message)
+    }
+    /// `-32603`.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::INTERNAL_ERROR, message)
+    }
+    /// `-32020`.
+    pub fn header_mismatch(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::HEADER_MISMATCH, message)
+    }
+    /// `-32021` with `data.requiredCapabilities`.
+    pub fn missing_capability(message: impl Into<String>, required: ClientCapabilities) -> Self {
+        Self::new(ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY, message).with_data(
+            MissingRequiredClientCapabilityData {
+                required_capabilities: required,
+            },
+        )
+    }
+    /// `-32022` with `data.{supported, requested}`.
+    pub fn unsupported_version(requested: impl Into<String>, supported: Vec<String>) -> Self {
+        let requested = requested.into();
+        Self::new(
+            ErrorCode::UNSUPPORTED_PROTOCOL_VERSION,
+            format!("Unsupported protocol version: {requested}"),
+        )
+        .with_data(UnsupportedProtocolVersionData {
+            supported,
+            requested,
+        })
+    }
+
+    /// Decodes `data` as a typed shape, if it has one.
+    pub fn data_as<T: for<'de> Deserialize<'de>>(&self) -> Option<T> {
+        self.data
+            .as_ref()
+            .and_then(|d| serde_json::from_value(d.clone()).ok())
+    }
+}
+
+/// `data` of a `-32021` error (`MissingRequiredClientCapabilityError`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingRequiredClientCapabilityData {
+    /// The capabilities the server needs from the client for this request.
+    pub required_capabilities: ClientCapabilities,
+}
+
+/// `data` of a `-32022` error (`UnsupportedProtocolVersionError`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnsupportedProtocolVersionData {
+    /// The versions the server supports.
+    pub supported: Vec<String>,
+    /// The version the client asked for.
+    pub requested: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decode_classifies_messages() {
+        let m = JsonRpcMessage::decode(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).unwrap();
+        assert!(matches!(m, JsonRpcMessage::Request(ref r) if r.id == RequestId::Number(1)));
+        let m = JsonRpcMessage::decode(br#"{"jsonrpc":"2.0","method":"n"}"#).unwrap();
+        assert!(matches!(m, JsonRpcMessage::Notification(_)));
+        let m = JsonRpcMessage::decode(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap();
+        assert!(matches!(m, JsonRpcMessage::Response(_)));
+        let m =
+            JsonRpcMessage::decode(br#"{"jsonrpc":"2.0","error":{"code":-32700,"message":"x"}}"#)
+                .unwrap();
+        assert!(matches!(m, JsonRpcMessage::Error(ref e) if e.id.is_none()));
+    }
+
+    #[test]
+    fn decode_errors_have_the_right_codes() {
+        let e = JsonRpcMessage::decode(b"{not json").unwrap_err();
+        assert_eq!(e.to_error().code, ErrorCode::PARSE_ERROR);
+        let e = JsonRpcMessage::decode(b"[]").unwrap_err();
+        assert_eq!(e, DecodeError::Batch);
+        assert_eq!(e.to_error().code, ErrorCode::INVALID_REQUEST);
+        let e = JsonRpcMessage::decode(br#"{"jsonrpc":"1.0","id":7,"method":"x"}"#).unwrap_err();
+        assert_eq!(e.to_error().code, ErrorCode::INVALID_REQUEST);
+        assert_eq!(e.id(), Some(RequestId::Number(7)));
+        // A null id is never valid.
+        let e = JsonRpcMessage::decode(br#"{"jsonrpc":"2.0","id":null,"method":"x"}"#).unwrap_err();
+        assert!(matches!(e, DecodeError::Invalid { id: None, .. }));
+        // params must be an object.
+        let e = JsonRpcMessage::decode(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#)
+            .unwrap_err();
+        assert!(matches!(e, DecodeError::Invalid { .. }));
+    }
+
+    #[test]
+    fn typed_error_data_round_trips() {
+        let e = ErrorObject::unsupported_version("1999-01-01", vec!["2026-07-28".into()]);
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            v,
+            json!({"code":-32022,"message":"Unsupported protocol version: 1999-01-01",
+                   "data":{"supported":["2026-07-28"],"requested":"1999-01-01"}})
+        );
+        let d: UnsupportedProtocolVersionData = e.data_as().unwrap();
+        assert_eq!(d.requested, "1999-01-01");
+    }
+}
