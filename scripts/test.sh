@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The project's one test command (README "Run every test"): formatting, lints, then every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
