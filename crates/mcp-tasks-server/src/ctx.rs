@@ -1,0 +1,269 @@
+//! The context a handler gets: one API for both eras and for tasks.
+//!
+//! A handler asks for client input with [`Ctx::input`]; the era decides how it travels:
+//! - legacy (2025-11-25): a real server→client request (`elicitation/create`, ...) on the
+//!   session, awaited in place;
+//! - modern (2026-07-28), synchronous request: Multi Round-Trip Requests. The first call for
+//!   a key returns [`ToolError::InputRequired`]; propagate it with `?`. The dispatcher answers
+//!   with an `InputRequiredResult`, and when the client retries with the answers the handler
+//!   runs again from the start and `input` returns them. Answers from earlier rounds are
+//!   carried in the sealed `requestState`, so a handler may ask in several rounds;
+//! - inside a task: the task goes to `input_required` and `input` waits for the answer
+//!   (`tasks/update` in the modern era, a related-task request in the legacy era).
+//!
+//! Because an MRTR handler is re-run, code before its `input` calls must be safe to repeat.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mcp_tasks_types::base::LoggingLevel;
+use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcNotification, ProgressToken};
+use mcp_tasks_types::methods::notifications as notif;
+use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
+use mcp_tasks_types::{ClientCapabilities, Era, JsonRpcMessage};
+use parking_lot::Mutex;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::session::Session;
+use crate::task::TaskInput;
+
+/// Why a handler did not produce a result.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToolError {
+    /// A JSON-RPC error for this request (or, inside a task, the task's `failed` outcome).
+    /// Tool-level failures belong in a result with `isError: true` instead.
+    #[error(transparent)]
+    Protocol(#[from] ErrorObject),
+    /// Client input is needed first (modern era). Returned by [`Ctx::input`]; propagate it.
+    #[error("client input required")]
+    InputRequired,
+    /// The request or task was cancelled.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl ToolError {
+    /// A JSON-RPC internal error (-32603) with a message.
+    pub fn internal(message: impl Into<String>) -> Self {
+        ToolError::Protocol(ErrorObject::internal(message))
+    }
+    /// A JSON-RPC invalid-params error (-32602) with a message.
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        ToolError::Protocol(ErrorObject::invalid_params(message))
+    }
+}
+
+/// Where a handler's client input comes from.
+pub(crate) enum InputMode {
+    /// No way to ask (e.g. a method that is not MRTR-eligible).
+    Unavailable,
+    /// Modern era, synchronous request: Multi Round-Trip Requests.
+    Mrtr {
+        /// Answers known so far (earlier rounds + this retry).
+        answers: Mutex<BTreeMap<String, InputResponse>>,
+        /// Requests asked in this run and not answered.
+        asked: Mutex<BTreeMap<String, InputRequest>>,
+    },
+    /// Legacy era: real server→client requests on the session.
+    Legacy { session: Arc<Session> },
+    /// Inside a task.
+    Task(Arc<dyn TaskInput>),
+}
+
+pub(crate) struct CtxInner {
+    pub(crate) era: Era,
+    pub(crate) caps: ClientCapabilities,
+    pub(crate) progress_token: Option<ProgressToken>,
+    pub(crate) log_level: Option<LoggingLevel>,
+    pub(crate) outbox: Option<mpsc::UnboundedSender<JsonRpcMessage>>,
+    pub(crate) input: InputMode,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) state: Mutex<Option<Value>>,
+    pub(crate) related_task: Option<String>,
+}
+
+/// The handler context. Cheap to clone; clones share the request.
+#[derive(Clone)]
+pub struct Ctx {
+    pub(crate) inner: Arc<CtxInner>,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("era", &self.inner.era)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ctx {
+    /// The era of the request.
+    pub fn era(&self) -> Era {
+        self.inner.era
+    }
+
+    /// The capabilities the client declared (per request in the modern era, at
+    /// `initialize` in the legacy era).
+    pub fn client_capabilities(&self) -> &ClientCapabilities {
+        &self.inner.caps
+    }
+
+    /// Whether this handler runs as a task.
+    pub fn is_task(&self) -> bool {
+        matches!(self.inner.input, InputMode::Task(_))
+    }
+
+    /// Fires when the request or task is cancelled. Long handlers should watch it.
+    pub fn cancelled(&self) -> &CancellationToken {
+        &self.inner.cancel
+    }
+
+    /// Sends `notifications/progress` when the client asked for progress (a
+    /// `progressToken`); otherwise does nothing.
+    pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = &self.inner.progress_token else {
+            return;
+        };
+        let mut params = json!({"progressToken": token, "progress": progress});
+        if let Some(t) = total {
+            params["total"] = json!(t);
+        }
+        if let Some(m) = message {
+            params["message"] = json!(m);
+        }
+        self.notify(notif::PROGRESS, params);
+    }
+
+    /// Sends `notifications/message` when the client asked for logs at `level` or more
+    /// severe; otherwise does nothing.
+    pub fn log(&self, level: LoggingLevel, logger: Option<&str>, data: impl Serialize) {
+        let Some(min) = self.inner.log_level else {
+            return;
+        };
+        if level < min {
+            return;
+        }
+        let mut params = json!({"level": level, "data": serde_json::to_value(data).unwrap_or(Value::Null)});
+        if let Some(l) = logger {
+            params["logger"] = json!(l);
+        }
+        self.notify(notif::MESSAGE, params);
+    }
+
+    /// Updates the task's status message (no-op outside a task).
+    pub async fn status(&self, message: impl Into<String>) {
+        if let InputMode::Task(t) = &self.inner.input {
+            t.status_message(message.into()).await;
+        }
+    }
+
+    fn notify(&self, method: &str, mut params: Value) {
+        if let (Some(task), Some(obj)) = (&self.inner.related_task, params.as_object_mut()) {
+            obj.insert(
+                "_meta".into(),
+                json!({ mcp_tasks_types::meta::keys::RELATED_TASK: {"taskId": task} }),
+            );
+        }
+        if let Some(out) = &self.inner.outbox {
+            if let Ok(n) = JsonRpcNotification::new(method, params) {
+                let _ = out.send(JsonRpcMessage::Notification(n));
+            }
+        }
+    }
+
+    /// The handler's `requestState` payload from the previous MRTR round, if any.
+    pub fn request_state<T: DeserializeOwned>(&self) -> Option<T> {
+        let s = self.inner.state.lock();
+        s.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// Sets the payload sealed into `requestState` if this round ends in an
+    /// `InputRequiredResult`.
+    pub fn set_request_state(&self, state: impl Serialize) {
+        *self.inner.state.lock() = serde_json::to_value(state).ok();
+    }
+
+    /// Asks the client for one input (see the module docs for how each era carries it).
+    pub async fn input(&self, key: &str, request: InputRequest) -> Result<InputResponse, ToolError> {
+        let mut all = self.inputs(vec![(key.to_owned(), request)]).await?;
+        all.remove(key)
+            .ok_or_else(|| ToolError::internal("input answer missing"))
+    }
+
+    /// Asks the client for several inputs at once; returns every answer, keyed.
+    pub async fn inputs(
+        &self,
+        requests: Vec<(String, InputRequest)>,
+    ) -> Result<BTreeMap<String, InputResponse>, ToolError> {
+        for (_, r) in &requests {
+            self.check_capability(r)?;
+        }
+        match &self.inner.input {
+            InputMode::Unavailable => Err(ToolError::Protocol(ErrorObject::invalid_request(
+                "this request cannot ask the client for input",
+            ))),
+            InputMode::Mrtr { answers, asked } => {
+                let answers = answers.lock();
+                let mut out = BTreeMap::new();
+                let mut missing = false;
+                for (k, r) in requests {
+                    match answers.get(&k) {
+                        Some(a) if a.answers(&r) => {
+                            out.insert(k, a.clone());
+                        }
+                        _ => {
+                            asked.lock().insert(k, r);
+                            missing = true;
+                        }
+                    }
+                }
+                if missing {
+                    Err(ToolError::InputRequired)
+                } else {
+                    Ok(out)
+                }
+            }
+            InputMode::Legacy { session } => {
+                let mut out = BTreeMap::new();
+                // Legacy requests are sent one at a time: a client answers each on its own.
+                for (k, r) in requests {
+                    let answer = session
+                        .request_input(&r, self.inner.outbox.as_ref(), self.inner.related_task.as_deref(), &self.inner.cancel)
+                        .await?;
+                    out.insert(k, answer);
+                }
+                Ok(out)
+            }
+            InputMode::Task(t) => t.input(requests).await,
+        }
+    }
+
+    fn check_capability(&self, r: &InputRequest) -> Result<(), ToolError> {
+        let caps = &self.inner.caps;
+        let (ok, what) = match r {
+            InputRequest::Elicit { params } => {
+                let url = matches!(params, mcp_tasks_types::elicitation::ElicitRequestParams::Url(_));
+                if url {
+                    (caps.supports_elicitation_url(), json!({"elicitation": {"url": {}}}))
+                } else {
+                    (caps.supports_elicitation_form(), json!({"elicitation": {}}))
+                }
+            }
+            InputRequest::Sampling { .. } => (caps.sampling.is_some(), json!({"sampling": {}})),
+            InputRequest::ListRoots { .. } => (caps.roots.is_some(), json!({"roots": {}})),
+        };
+        if ok {
+            return Ok(());
+        }
+        let required: ClientCapabilities = serde_json::from_value(what).unwrap_or_default();
+        Err(ToolError::Protocol(ErrorObject::missing_capability(
+            format!("the client did not declare the capability `{}` needs", r.method()),
+            required,
+        )))
+    }
+}

@@ -1,0 +1,138 @@
+//! Sealed MRTR `requestState` (PROTOCOL.md §4): HMAC-SHA256 over a payload that binds the
+//! method, the target (tool/prompt name or resource URI), an expiry, the answers gathered in
+//! earlier rounds and the handler's own state. A tampered, expired or misdirected state is
+//! rejected with -32602.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use mcp_tasks_types::jsonrpc::ErrorObject;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// What a sealed state carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StatePayload {
+    /// Method of the originating request.
+    pub(crate) m: String,
+    /// Target name or URI.
+    pub(crate) n: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub(crate) exp: u64,
+    /// Answers from earlier rounds (`InputResponses` as JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) a: Option<Value>,
+    /// The handler's own state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) s: Option<Value>,
+}
+
+/// Seals and opens `requestState` values with a server secret.
+#[derive(Clone)]
+pub struct StateSealer {
+    key: [u8; 32],
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for StateSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateSealer").field("ttl", &self.ttl).finish_non_exhaustive()
+    }
+}
+
+impl StateSealer {
+    /// A sealer with a fresh random key (states do not survive a restart or cross instances).
+    pub fn random(ttl: Duration) -> Self {
+        let mut key = [0u8; 32];
+        // The OS CSPRNG failing is not recoverable in any useful way.
+        getrandom::fill(&mut key).expect("the OS random number generator failed");
+        StateSealer { key, ttl }
+    }
+
+    /// A sealer with a shared key (several instances behind one load balancer).
+    pub fn with_key(key: [u8; 32], ttl: Duration) -> Self {
+        StateSealer { key, ttl }
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        // HMAC accepts keys of any length.
+        <HmacSha256 as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length")
+    }
+
+    pub(crate) fn seal(&self, method: &str, target: &str, a: Option<Value>, s: Option<Value>) -> String {
+        let exp = now_secs() + self.ttl.as_secs();
+        let payload = StatePayload {
+            m: method.to_owned(),
+            n: target.to_owned(),
+            exp,
+            a,
+            s,
+        };
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap_or_default());
+        let mut mac = self.mac();
+        mac.update(body.as_bytes());
+        let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{body}.{tag}")
+    }
+
+    pub(crate) fn open(&self, state: &str, method: &str, target: &str) -> Result<StatePayload, ErrorObject> {
+        let bad = |why: &str| ErrorObject::invalid_params(format!("Invalid requestState: {why}"));
+        let (body, tag) = state.split_once('.').ok_or_else(|| bad("malformed"))?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad("malformed"))?;
+        let mut mac = self.mac();
+        mac.update(body.as_bytes());
+        mac.verify_slice(&tag).map_err(|_| bad("integrity check failed"))?;
+        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| bad("malformed"))?;
+        let p: StatePayload = serde_json::from_slice(&bytes).map_err(|_| bad("malformed"))?;
+        if p.m != method || p.n != target {
+            return Err(bad("issued for a different request"));
+        }
+        if p.exp < now_secs() {
+            return Err(bad("expired"));
+        }
+        Ok(p)
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn seal_open_and_reject_tampering() {
+        let s = StateSealer::random(Duration::from_secs(60));
+        let st = s.seal("tools/call", "t", None, Some(json!({"round": 2})));
+        let p = s.open(&st, "tools/call", "t").unwrap();
+        assert_eq!(p.s, Some(json!({"round": 2})));
+        assert!(s.open(&format!("{st}-TAMPERED"), "tools/call", "t").is_err());
+        assert!(s.open(&st, "tools/call", "other").is_err());
+        let other = StateSealer::random(Duration::from_secs(60));
+        assert!(other.open(&st, "tools/call", "t").is_err());
+        let expired = StateSealer::with_key([1; 32], Duration::from_secs(0));
+        let st = expired.seal("m", "n", None, None);
+        // exp == now is still valid; one second in the past is not.
+        let mut p: StatePayload = serde_json::from_slice(
+            &URL_SAFE_NO_PAD.decode(st.split('.').next().unwrap()).unwrap(),
+        )
+        .unwrap();
+        p.exp -= 2;
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&p).unwrap());
+        let mut mac = expired.mac();
+        mac.update(body.as_bytes());
+        let forged = format!("{body}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+        assert!(expired.open(&forged, "m", "n").unwrap_err().message.contains("expired"));
+    }
+}

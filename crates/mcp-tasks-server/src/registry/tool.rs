@@ -1,0 +1,245 @@
+//! Tool routes: the tool definition, its task support, its `x-mcp-header` parameters and its
+//! handler, declared together.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use mcp_tasks_types::tool::{CallToolResult, TaskSupport, Tool, ToolAnnotations};
+use mcp_tasks_types::{JsonObject, jsonrpc::ErrorObject};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::HandlerFuture;
+use crate::{Ctx, ToolError};
+
+type ToolFn = dyn Fn(Ctx, JsonObject) -> HandlerFuture<CallToolResult> + Send + Sync;
+
+/// What happens to a task of this tool that was running when the server stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RestartPolicy {
+    /// Mark the task `failed` with a status message saying the server restarted (default).
+    #[default]
+    Fail,
+    /// Run the tool again from the start (only for idempotent tools).
+    Rerun,
+}
+
+/// A tool, its handler and how it may run (synchronously or as a task).
+#[derive(Clone)]
+pub struct ToolRoute {
+    pub(crate) tool: Tool,
+    pub(crate) task_support: TaskSupport,
+    pub(crate) restart: RestartPolicy,
+    pub(crate) headers: Vec<HeaderParam>,
+    pub(crate) handler: Arc<ToolFn>,
+}
+
+impl std::fmt::Debug for ToolRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolRoute")
+            .field("name", &self.tool.name)
+            .field("task_support", &self.task_support)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A parameter mirrored into an `Mcp-Param-{name}` header (SEP-2243).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HeaderParam {
+    /// The header suffix, as annotated (compared case-insensitively).
+    pub(crate) header: String,
+    /// The argument (top-level property) it mirrors.
+    pub(crate) property: String,
+}
+
+impl ToolRoute {
+    /// A tool whose arguments are a typed struct; `inputSchema` comes from its
+    /// `JsonSchema` derive. Invalid arguments are rejected with -32602 before the handler runs.
+    pub fn new<A, F, Fut>(name: impl Into<String>, handler: F) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        F: Fn(Ctx, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<CallToolResult, ToolError>> + Send + 'static,
+    {
+        let schema = schema_of::<A>();
+        let handler = Arc::new(handler);
+        Self::raw(name, schema, move |ctx, args| {
+            let parsed = serde_json::from_value::<A>(Value::Object(args));
+            let handler = handler.clone();
+            async move {
+                let args = parsed.map_err(|e| {
+                    ToolError::Protocol(ErrorObject::invalid_params(format!(
+                        "Invalid arguments: {e}"
+                    )))
+                })?;
+                handler(ctx, args).await
+            }
+        })
+    }
+
+    /// A tool with an explicit JSON `inputSchema` whose handler takes the raw arguments.
+    pub fn raw<F, Fut>(name: impl Into<String>, input_schema: JsonObject, handler: F) -> Self
+    where
+        F: Fn(Ctx, JsonObject) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<CallToolResult, ToolError>> + Send + 'static,
+    {
+        let mut tool = Tool::new(name, input_schema);
+        tool.execution = None;
+        ToolRoute {
+            tool,
+            task_support: TaskSupport::Forbidden,
+            restart: RestartPolicy::Fail,
+            headers: Vec::new(),
+            handler: Arc::new(move |ctx, args| handler(ctx, args).boxed()),
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, d: impl Into<String>) -> Self {
+        self.tool.description = Some(d.into());
+        self
+    }
+
+    /// Sets the display title.
+    pub fn title(mut self, t: impl Into<String>) -> Self {
+        self.tool.title = Some(t.into());
+        self
+    }
+
+    /// Sets the annotations.
+    pub fn annotations(mut self, a: ToolAnnotations) -> Self {
+        self.tool.annotations = Some(a);
+        self
+    }
+
+    /// Sets `outputSchema` from a type.
+    pub fn output<O: JsonSchema>(mut self) -> Self {
+        self.tool.output_schema = Some(schema_of::<O>());
+        self
+    }
+
+    /// Sets `outputSchema` explicitly.
+    pub fn output_schema(mut self, schema: JsonObject) -> Self {
+        self.tool.output_schema = Some(schema);
+        self
+    }
+
+    /// Declares whether the tool runs as a task: `Forbidden` (never, the default),
+    /// `Optional` (a task for clients that allow it), `Required` (only as a task).
+    pub fn task_support(mut self, s: TaskSupport) -> Self {
+        self.task_support = s;
+        self
+    }
+
+    /// What to do with a running task of this tool after a server restart.
+    pub fn on_restart(mut self, p: RestartPolicy) -> Self {
+        self.restart = p;
+        self
+    }
+
+    /// The tool definition.
+    pub fn tool(&self) -> &Tool {
+        &self.tool
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.tool.name
+    }
+
+    /// Reads and validates the `x-mcp-header` annotations of the input schema.
+    pub(crate) fn prepare(&mut self) -> Result<(), String> {
+        self.headers = header_params(&self.tool.input_schema)?;
+        Ok(())
+    }
+}
+
+/// The JSON Schema (2020-12) of a type, as an object.
+pub(crate) fn schema_of<T: JsonSchema>() -> JsonObject {
+    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<T>();
+    match serde_json::to_value(schema) {
+        Ok(Value::Object(mut o)) => {
+            // `inputSchema` must be an object schema even for unit-like argument types.
+            o.entry("type").or_insert_with(|| Value::String("object".into()));
+            o
+        }
+        _ => {
+            let mut o = JsonObject::new();
+            o.insert("type".into(), Value::String("object".into()));
+            o
+        }
+    }
+}
+
+/// Finds `x-mcp-header` annotations on top-level properties and checks the SEP-2243 rules:
+/// non-empty token, unique (case-insensitively), only on string/integer/boolean properties.
+pub(crate) fn header_params(schema: &JsonObject) -> Result<Vec<HeaderParam>, String> {
+    let mut out = Vec::new();
+    let mut seen = BTreeMap::new();
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return Ok(out);
+    };
+    for (prop, def) in props {
+        let Some(h) = def.get("x-mcp-header") else {
+            continue;
+        };
+        let Some(h) = h.as_str() else {
+            return Err(format!("x-mcp-header of {prop:?} must be a string"));
+        };
+        if h.is_empty() || !h.bytes().all(is_tchar) {
+            return Err(format!(
+                "x-mcp-header {h:?} of {prop:?} is not a valid HTTP header token"
+            ));
+        }
+        let ty = def.get("type").and_then(Value::as_str).unwrap_or("");
+        if !matches!(ty, "string" | "integer" | "boolean") {
+            return Err(format!(
+                "x-mcp-header is only allowed on string, integer or boolean properties ({prop:?} is {ty:?})"
+            ));
+        }
+        if let Some(other) = seen.insert(h.to_ascii_lowercase(), prop.clone()) {
+            return Err(format!(
+                "x-mcp-header {h:?} is used by both {other:?} and {prop:?}"
+            ));
+        }
+        out.push(HeaderParam {
+            header: h.to_owned(),
+            property: prop.clone(),
+        });
+    }
+    Ok(out)
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> JsonObject {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn header_params_are_read_and_validated() {
+        let s = obj(json!({"type":"object","properties":{
+            "region":{"type":"string","x-mcp-header":"Region"},
+            "n":{"type":"integer","x-mcp-header":"N"},
+            "plain":{"type":"string"}}}));
+        let p = header_params(&s).unwrap();
+        assert_eq!(p.len(), 2);
+        let bad = obj(json!({"properties":{"x":{"type":"number","x-mcp-header":"X"}}}));
+        assert!(header_params(&bad).unwrap_err().contains("only allowed"));
+        let dup = obj(json!({"properties":{
+            "a":{"type":"string","x-mcp-header":"A"},"b":{"type":"string","x-mcp-header":"a"}}}));
+        assert!(header_params(&dup).unwrap_err().contains("used by both"));
+        let tok = obj(json!({"properties":{"a":{"type":"string","x-mcp-header":"A B"}}}));
+        assert!(header_params(&tok).is_err());
+    }
+}

@@ -1,0 +1,171 @@
+//! Transports for MCP: Streamable HTTP (server side) and stdio, plus the pieces both server
+//! and client need (SSE framing, routing-header names and value encoding).
+//!
+//! The transport does all I/O and no protocol decisions: it decodes one JSON-RPC message,
+//! hands it with its context (HTTP headers, session id, a disconnect signal) to an
+//! [`McpService`], and writes back the [`Reply`] the service chose — status code, extra
+//! headers, and either nothing, one JSON message, or a stream of SSE events.
+#![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
+
+pub mod headers;
+pub mod http_server;
+pub mod sse;
+pub mod stdio;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::Stream;
+use mcp_tasks_types::JsonRpcMessage;
+use tokio_util::sync::CancellationToken;
+
+pub use http_server::{HttpConfig, serve_http};
+pub use stdio::serve_stdio;
+
+/// What arrived from the peer.
+#[derive(Debug)]
+pub enum Inbound {
+    /// One JSON-RPC message (an HTTP POST body, or one stdio line).
+    Message(JsonRpcMessage),
+    /// HTTP GET: the client opens (or resumes, with `Last-Event-ID`) the standalone stream of
+    /// a legacy session. On stdio, sent once when the connection starts.
+    OpenStream {
+        /// The `Last-Event-ID` header, when resuming.
+        last_event_id: Option<String>,
+    },
+    /// HTTP DELETE: the client ends its legacy session.
+    CloseSession,
+}
+
+/// Which transport a message came over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Streamable HTTP.
+    Http,
+    /// stdio (or any newline-delimited byte stream).
+    Stdio,
+}
+
+/// The context of one inbound message.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The transport.
+    pub kind: TransportKind,
+    /// HTTP request headers (empty on stdio).
+    pub headers: http::HeaderMap,
+    /// On HTTP: the `Mcp-Session-Id` header. On stdio: the id of the connection, which is the
+    /// scope of a legacy session there.
+    pub session_id: Option<String>,
+    /// Fires when the peer goes away before the reply is complete (HTTP response stream
+    /// closed, stdio EOF). In the modern era this is the cancellation of the request.
+    pub disconnected: CancellationToken,
+}
+
+/// One event of a streamed reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SseEvent {
+    /// SSE `id:` (legacy resumability).
+    pub id: Option<String>,
+    /// SSE `retry:` in milliseconds.
+    pub retry_ms: Option<u64>,
+    /// The message; `None` sends an event with empty `data` (a priming event).
+    pub message: Option<JsonRpcMessage>,
+}
+
+impl SseEvent {
+    /// An event carrying one message, without id.
+    pub fn message(message: JsonRpcMessage) -> Self {
+        SseEvent {
+            id: None,
+            retry_ms: None,
+            message: Some(message),
+        }
+    }
+}
+
+/// A stream of events; the HTTP transport ends the response when it ends.
+pub type EventStream = Pin<Box<dyn Stream<Item = SseEvent> + Send + 'static>>;
+
+/// The body of a reply.
+pub enum ReplyBody {
+    /// No body (HTTP 202 for accepted notifications and responses; nothing on stdio).
+    Empty,
+    /// One message (`application/json` on HTTP).
+    Message(JsonRpcMessage),
+    /// A stream of messages (`text/event-stream` on HTTP; lines on stdio).
+    Stream(EventStream),
+}
+
+impl std::fmt::Debug for ReplyBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplyBody::Empty => f.write_str("Empty"),
+            ReplyBody::Message(m) => f.debug_tuple("Message").field(m).finish(),
+            ReplyBody::Stream(_) => f.write_str("Stream(..)"),
+        }
+    }
+}
+
+/// What the service answers.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status (ignored on stdio).
+    pub status: http::StatusCode,
+    /// Extra HTTP headers (e.g. `Mcp-Session-Id`).
+    pub headers: Vec<(http::HeaderName, String)>,
+    /// The body.
+    pub body: ReplyBody,
+}
+
+impl Reply {
+    /// 200 with one JSON message.
+    pub fn message(message: JsonRpcMessage) -> Self {
+        Reply {
+            status: http::StatusCode::OK,
+            headers: Vec::new(),
+            body: ReplyBody::Message(message),
+        }
+    }
+    /// 202 with no body.
+    pub fn accepted() -> Self {
+        Reply {
+            status: http::StatusCode::ACCEPTED,
+            headers: Vec::new(),
+            body: ReplyBody::Empty,
+        }
+    }
+    /// 200 with an SSE stream.
+    pub fn stream(stream: EventStream) -> Self {
+        Reply {
+            status: http::StatusCode::OK,
+            headers: Vec::new(),
+            body: ReplyBody::Stream(stream),
+        }
+    }
+    /// A status with no body.
+    pub fn status(status: http::StatusCode) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Empty,
+        }
+    }
+    /// Sets the status.
+    pub fn with_status(mut self, status: http::StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+    /// Adds a header.
+    pub fn with_header(mut self, name: http::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// The protocol side of a transport: a server (or a mock server in the checker).
+///
+/// `handle` takes `&self` and may be called concurrently for many messages.
+pub trait McpService: Send + Sync + 'static {
+    /// Handles one inbound message and chooses the reply.
+    fn handle(&self, inbound: Inbound, cx: Context) -> impl Future<Output = Reply> + Send;
+}

@@ -1,0 +1,184 @@
+//! stdio transport (PROTOCOL.md §2.4): newline-delimited JSON-RPC, one message per line.
+//!
+//! Requests are handled concurrently; one writer task owns the output so lines never
+//! interleave. On input EOF every in-flight request sees its disconnect signal and the
+//! function returns (the process should then exit).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::StreamExt;
+use mcp_tasks_types::{JsonRpcErrorResponse, JsonRpcMessage};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::{Context, Inbound, McpService, ReplyBody, TransportKind};
+
+/// Largest accepted line, in bytes; longer lines get -32600 and are skipped.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
+
+static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
+
+/// Serves `service` over a pair of byte streams until `input` reaches EOF.
+pub async fn serve_stdio<S, R, W>(
+    service: Arc<S>,
+    input: R,
+    output: W,
+    max_line_bytes: usize,
+) -> std::io::Result<()>
+where
+    S: McpService,
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let conn_id = format!("stdio-{}", CONNECTIONS.fetch_add(1, Ordering::Relaxed));
+    let closed = CancellationToken::new();
+    let (tx, mut rx) = mpsc::unbounded_channel::<JsonRpcMessage>();
+    let writer = tokio::spawn(async move {
+        let mut output = output;
+        while let Some(m) = rx.recv().await {
+            let mut line = m.encode();
+            line.push(b'\n');
+            if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
+                break;
+            }
+        }
+    });
+    let cx = || Context {
+        kind: TransportKind::Stdio,
+        headers: http::HeaderMap::new(),
+        session_id: Some(conn_id.clone()),
+        disconnected: closed.child_token(),
+    };
+
+    // The standalone stream: server-initiated messages of this connection.
+    {
+        let reply = service
+            .handle(
+                Inbound::OpenStream {
+                    last_event_id: None,
+                },
+                cx(),
+            )
+            .await;
+        spawn_pump(reply.body, tx.clone());
+    }
+
+    let mut reader = BufReader::new(input);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = read_line_limited(&mut reader, &mut line, max_line_bytes).await?;
+        if n == 0 {
+            break;
+        }
+        let Some(bytes) = trim_line(&line, max_line_bytes) else {
+            let e = mcp_tasks_types::ErrorObject::invalid_request(format!(
+                "message exceeds the limit of {max_line_bytes} bytes"
+            ));
+            let _ = tx.send(JsonRpcMessage::Error(JsonRpcErrorResponse::new(None, e)));
+            continue;
+        };
+        if bytes.is_empty() {
+            continue;
+        }
+        match JsonRpcMessage::decode(bytes) {
+            Err(e) => {
+                let _ = tx.send(JsonRpcMessage::Error(JsonRpcErrorResponse::new(
+                    e.id(),
+                    e.to_error(),
+                )));
+            }
+            Ok(m) => {
+                let service = service.clone();
+                let tx = tx.clone();
+                let cx = cx();
+                tokio::spawn(async move {
+                    let reply = service.handle(Inbound::Message(m), cx).await;
+                    pump(reply.body, tx).await;
+                });
+            }
+        }
+    }
+    closed.cancel();
+    drop(tx);
+    // Give in-flight replies a moment to flush; the writer ends when every sender is gone.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
+    Ok(())
+}
+
+fn spawn_pump(body: ReplyBody, tx: mpsc::UnboundedSender<JsonRpcMessage>) {
+    tokio::spawn(pump(body, tx));
+}
+
+async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<JsonRpcMessage>) {
+    match body {
+        ReplyBody::Empty => {}
+        ReplyBody::Message(m) => {
+            let _ = tx.send(m);
+        }
+        ReplyBody::Stream(mut s) => {
+            while let Some(ev) = s.next().await {
+                if let Some(m) = ev.message {
+                    if tx.send(m).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads one line; returns bytes consumed (0 at EOF). Past `max` bytes the rest of the line
+/// is consumed but not kept, and `buf` is marked oversized by holding `max + 1` bytes.
+async fn read_line_limited<R: AsyncBufReadExt + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let chunk = r.fill_buf().await?;
+        if chunk.is_empty() {
+            return Ok(total);
+        }
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = (max + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        r.consume(take);
+        total += take;
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+/// Strips the line ending; `None` when the line was longer than `max` (it was cut at
+/// `max + 1` bytes by [`read_line_limited`]).
+fn trim_line(line: &[u8], max: usize) -> Option<&[u8]> {
+    let mut l = line.strip_suffix(b"\n").unwrap_or(line);
+    l = l.strip_suffix(b"\r").unwrap_or(l);
+    (l.len() <= max).then_some(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn long_lines_are_cut_and_flagged() {
+        let data: &[u8] = b"0123456789\nabc\n";
+        let mut r = BufReader::new(data);
+        let mut buf = Vec::new();
+        let n = read_line_limited(&mut r, &mut buf, 4).await.unwrap();
+        assert_eq!(n, 11);
+        assert_eq!(trim_line(&buf, 4), None);
+        buf.clear();
+        read_line_limited(&mut r, &mut buf, 4).await.unwrap();
+        assert_eq!(trim_line(&buf, 4), Some(&b"abc"[..]));
+    }
+}
