@@ -24,7 +24,9 @@ const SENTINEL_END: &str = "?=";
 /// leading or trailing whitespace, and not something that looks like the base64 sentinel.
 pub fn is_plain_header_safe(s: &str) -> bool {
     let bytes = s.as_bytes();
-    let ok_chars = bytes.iter().all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b))
+    let ok_chars = bytes
+        .iter()
+        .all(|&b| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b))
         && !bytes.contains(&b'\t');
     let trimmed = !(s.starts_with([' ', '\t']) || s.ends_with([' ', '\t']));
     ok_chars && trimmed && !(s.starts_with(SENTINEL_START) && s.ends_with(SENTINEL_END))
@@ -36,7 +38,10 @@ pub fn encode_header_value(s: &str) -> String {
     if is_plain_header_safe(s) {
         s.to_owned()
     } else {
-        format!("{SENTINEL_START}{}{SENTINEL_END}", STANDARD.encode(s.as_bytes()))
+        format!(
+            "{SENTINEL_START}{}{SENTINEL_END}",
+            STANDARD.encode(s.as_bytes())
+        )
     }
 }
 
@@ -82,7 +87,10 @@ mod tests {
     #[test]
     fn plain_values_pass_through() {
         assert_eq!(encode_header_value("get_weather"), "get_weather");
-        assert_eq!(decode_header_value(b"  get_weather ").unwrap(), "get_weather");
+        assert_eq!(
+            decode_header_value(b"  get_weather ").unwrap(),
+            "get_weather"
+        );
     }
 
     #[test]

@@ -239,7 +239,10 @@ fn render(reply: Reply, disconnected: CancellationToken, config: &HttpConfig) ->
             let mut r = Response::new(BodyExt::boxed(StreamBody::new(frames)));
             *r.status_mut() = status;
             let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            );
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             h.insert("x-accel-buffering", HeaderValue::from_static("no"));
             add_headers(&mut r, &extra);
@@ -263,8 +266,10 @@ fn json_response(
 ) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from(m.encode())).boxed());
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     add_headers(&mut r, extra);
     r
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// One of the official schemas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Schema {
+pub(crate) enum Schema {
     /// `2025-11-25.schema.json`.
     V2025,
     /// `2026-07-28.schema.json` (== `draft.schema.json`).
@@ -19,7 +19,7 @@ pub enum Schema {
 }
 
 impl Schema {
-    pub const ALL: [Schema; 3] = [Schema::V2025, Schema::V2026, Schema::Ext];
+    pub(crate) const ALL: [Schema; 3] = [Schema::V2025, Schema::V2026, Schema::Ext];
 
     fn file(self) -> &'static str {
         match self {
@@ -31,7 +31,7 @@ impl Schema {
 }
 
 /// Where the shared spec folder is: `MCP_SPEC_DIR`, else `../shared/spec` beside the repo.
-pub fn schema_path(file: &str) -> PathBuf {
+pub(crate) fn schema_path(file: &str) -> PathBuf {
     if let Ok(dir) = std::env::var("MCP_SPEC_DIR") {
         return PathBuf::from(dir).join("schema").join(file);
     }
@@ -39,14 +39,14 @@ pub fn schema_path(file: &str) -> PathBuf {
     root.join("../shared/spec/schema").join(file)
 }
 
-pub fn load(schema: Schema) -> Value {
+pub(crate) fn load(schema: Schema) -> Value {
     let path = schema_path(schema.file());
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
 
-pub fn def_names(schema: Schema) -> BTreeSet<String> {
+pub(crate) fn def_names(schema: Schema) -> BTreeSet<String> {
     load(schema)["$defs"]
         .as_object()
         .unwrap()
@@ -70,9 +70,10 @@ struct Rejection {
 
 /// The collected instances, not-modelled entries and rejection cases.
 #[derive(Default)]
-pub struct Cases {
+pub(crate) struct Cases {
     instances: Vec<Instance>,
     not_modelled: BTreeMap<(Schema, String), String>,
+    sole: BTreeMap<(Schema, String), String>,
     rejections: Vec<Rejection>,
 }
 
@@ -80,7 +81,12 @@ impl Cases {
     /// Adds a Rust value: serializes it, checks that it round-trips through `T`, and records
     /// the JSON for validation against `schema`'s `def`.
     #[track_caller]
-    pub fn value<T: Serialize + DeserializeOwned>(&mut self, schema: Schema, def: &str, v: &T) {
+    pub(crate) fn value<T: Serialize + DeserializeOwned>(
+        &mut self,
+        schema: Schema,
+        def: &str,
+        v: &T,
+    ) {
         let json = serde_json::to_value(v).expect("serialize");
         self.round_trip::<T>(schema, def, json);
     }
@@ -88,7 +94,7 @@ impl Cases {
     /// Adds a JSON instance that must decode as `T` and re-encode to exactly the same JSON
     /// (lossless), then validate against `schema`'s `def`.
     #[track_caller]
-    pub fn json<T: Serialize + DeserializeOwned>(
+    pub(crate) fn json<T: Serialize + DeserializeOwned>(
         &mut self,
         schema: Schema,
         def: &str,
@@ -99,7 +105,7 @@ impl Cases {
 
     /// The same Rust value validated against several schemas (shapes shared by the eras).
     #[track_caller]
-    pub fn json_in<T: Serialize + DeserializeOwned>(
+    pub(crate) fn json_in<T: Serialize + DeserializeOwned>(
         &mut self,
         schemas: &[Schema],
         def: &str,
@@ -141,15 +147,31 @@ impl Cases {
     }
 
     /// Names a definition that is deliberately not modelled as its own Rust type.
-    pub fn not_modelled(&mut self, schema: Schema, def: &str, reason: &str) {
+    pub(crate) fn not_modelled(&mut self, schema: Schema, def: &str, reason: &str) {
         assert!(!reason.is_empty());
         self.not_modelled
             .insert((schema, def.to_owned()), reason.to_owned());
     }
 
+    /// Declares that a def has exactly one valid instance, so one instance covers it.
+    pub(crate) fn sole_instance(&mut self, schema: Schema, def: &str, reason: &str) {
+        assert!(!reason.is_empty());
+        self.sole
+            .insert((schema, def.to_owned()), reason.to_owned());
+    }
+
+    /// How many distinct instances cover `def` fully (minimal + full).
+    pub(crate) fn required_instances(&self, schema: Schema, def: &str) -> usize {
+        if self.sole.contains_key(&(schema, def.to_owned())) {
+            1
+        } else {
+            2
+        }
+    }
+
     /// Records that decoding `json` as `T` must fail with an error containing `expect`.
     #[track_caller]
-    pub fn reject<T: DeserializeOwned>(&mut self, what: &str, json: Value, expect: &str) {
+    pub(crate) fn reject<T: DeserializeOwned>(&mut self, what: &str, json: Value, expect: &str) {
         let result = serde_json::from_value::<T>(json)
             .map(|_| ())
             .map_err(|e| e.to_string());
@@ -160,7 +182,7 @@ impl Cases {
         });
     }
 
-    pub fn instances_for(&self, schema: Schema, def: &str) -> usize {
+    pub(crate) fn instances_for(&self, schema: Schema, def: &str) -> usize {
         let distinct: BTreeSet<String> = self
             .instances
             .iter()
@@ -170,11 +192,11 @@ impl Cases {
         distinct.len()
     }
 
-    pub fn is_not_modelled(&self, schema: Schema, def: &str) -> bool {
+    pub(crate) fn is_not_modelled(&self, schema: Schema, def: &str) -> bool {
         self.not_modelled.contains_key(&(schema, def.to_owned()))
     }
 
-    pub fn defs_named(&self, schema: Schema) -> BTreeSet<String> {
+    pub(crate) fn defs_named(&self, schema: Schema) -> BTreeSet<String> {
         self.instances
             .iter()
             .filter(|i| i.schema == schema)
@@ -188,11 +210,11 @@ impl Cases {
             .collect()
     }
 
-    pub fn rejection_count(&self) -> usize {
+    pub(crate) fn rejection_count(&self) -> usize {
         self.rejections.len()
     }
 
-    pub fn check_rejections(&self) -> Vec<String> {
+    pub(crate) fn check_rejections(&self) -> Vec<String> {
         self.rejections
             .iter()
             .filter_map(|r| match &r.result {
@@ -207,7 +229,7 @@ impl Cases {
     }
 
     /// Validates every instance; returns one line per failure.
-    pub fn validate_all(&self) -> Vec<String> {
+    pub(crate) fn validate_all(&self) -> Vec<String> {
         let mut failures = Vec::new();
         for schema in Schema::ALL {
             let doc = load(schema);

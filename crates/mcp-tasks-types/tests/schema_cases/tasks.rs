@@ -338,12 +338,12 @@ fn ext_cases(c: &mut Cases) {
         c.json::<ext::TaskSubscriptionNotifications>(Ext, def, json!({}));
         c.json::<ext::TaskSubscriptionNotifications>(Ext, def, json!({"taskIds": ["t-1", "t-2"]}));
     }
-    // `{}` is the only valid instance, so the harness's "minimal + full" pair cannot exist;
-    // the type is checked by the rejection below and by unit tests in `task::ext`.
-    c.not_modelled(
+    // `{}` is the only valid instance (no properties allowed), so there is no "full" one.
+    c.json::<ext::TasksExtensionCapability>(Ext, "TasksExtensionCapability", json!({}));
+    c.sole_instance(
         Ext,
         "TasksExtensionCapability",
-        "modelled as ext::TasksExtensionCapability, but `{}` is its only valid instance (no properties allowed), so no second distinct instance exists",
+        "an object with no properties allowed: `{}` is both minimal and full",
     );
 }
 
