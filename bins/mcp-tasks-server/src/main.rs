@@ -1,17 +1,119 @@
-//! `mcp-tasks-server`: the reference server.
+//! `mcp-tasks-server`: the reference server. Configuration → store + server + transport; no
+//! protocol logic of its own (that lives in the `mcp-tasks-server` library).
 
-use mcp_tasks_types::{Era, ProtocolVersion};
+mod fixtures;
 
-fn main() {
-    println!("mcp-tasks-server: protocol revisions supported:");
-    for v in [
-        ProtocolVersion::LATEST_LEGACY,
-        ProtocolVersion::LATEST_MODERN,
-    ] {
-        let era = match v.era() {
-            Era::Legacy => "legacy era: initialize handshake, sessions, Tasks v1",
-            Era::Modern => "modern era: stateless, server/discover, MRTR, tasks extension",
-        };
-        println!("  {v}  ({era})");
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use clap::Parser;
+use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
+
+/// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
+/// official conformance suite.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-tasks-server", version)]
+struct Args {
+    /// Serve Streamable HTTP on this address (endpoint `/mcp`).
+    #[arg(long, value_name = "ADDR", conflicts_with = "stdio")]
+    http: Option<SocketAddr>,
+    /// Serve on stdin/stdout instead of HTTP.
+    #[arg(long)]
+    stdio: bool,
+    /// Task store: `memory:` or `sqlite:PATH`.
+    #[arg(long, default_value = "sqlite:mcp-tasks.db")]
+    store: String,
+    /// Largest accepted HTTP request body, in bytes.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Allow any `Origin` (by default only localhost origins are accepted).
+    #[arg(long)]
+    allow_any_origin: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mcp-tasks-server: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mcp-tasks-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let server = Arc::new(fixtures::build().map_err(|e| e.to_string())?);
+    if args.stdio {
+        tracing::info!("serving MCP on stdio");
+        serve_stdio(
+            server,
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+            mcp_tasks_transport::stdio::DEFAULT_MAX_LINE_BYTES,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let addr = args.http.unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let config = HttpConfig {
+        max_body_bytes: args.max_body_bytes,
+        allowed_origin_hosts: if args.allow_any_origin {
+            None
+        } else {
+            HttpConfig::default().allowed_origin_hosts
+        },
+        ..HttpConfig::default()
+    };
+    eprintln!(
+        "mcp-tasks-server: listening on http://{local}/mcp (store {})",
+        args.store
+    );
+    serve_http(listener, server, config, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!("mcp-tasks-server: stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
     }
 }

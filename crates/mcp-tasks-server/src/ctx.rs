@@ -148,7 +148,8 @@ impl Ctx {
         if level < min {
             return;
         }
-        let mut params = json!({"level": level, "data": serde_json::to_value(data).unwrap_or(Value::Null)});
+        let mut params =
+            json!({"level": level, "data": serde_json::to_value(data).unwrap_or(Value::Null)});
         if let Some(l) = logger {
             params["logger"] = json!(l);
         }
@@ -179,7 +180,8 @@ impl Ctx {
     /// The handler's `requestState` payload from the previous MRTR round, if any.
     pub fn request_state<T: DeserializeOwned>(&self) -> Option<T> {
         let s = self.inner.state.lock();
-        s.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok())
+        s.as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
     }
 
     /// Sets the payload sealed into `requestState` if this round ends in an
@@ -189,7 +191,11 @@ impl Ctx {
     }
 
     /// Asks the client for one input (see the module docs for how each era carries it).
-    pub async fn input(&self, key: &str, request: InputRequest) -> Result<InputResponse, ToolError> {
+    pub async fn input(
+        &self,
+        key: &str,
+        request: InputRequest,
+    ) -> Result<InputResponse, ToolError> {
         let mut all = self.inputs(vec![(key.to_owned(), request)]).await?;
         all.remove(key)
             .ok_or_else(|| ToolError::internal("input answer missing"))
@@ -233,7 +239,12 @@ impl Ctx {
                 // Legacy requests are sent one at a time: a client answers each on its own.
                 for (k, r) in requests {
                     let answer = session
-                        .request_input(&r, self.inner.outbox.as_ref(), self.inner.related_task.as_deref(), &self.inner.cancel)
+                        .request_input(
+                            &r,
+                            self.inner.outbox.as_ref(),
+                            self.inner.related_task.as_deref(),
+                            &self.inner.cancel,
+                        )
                         .await?;
                     out.insert(k, answer);
                 }
@@ -247,9 +258,15 @@ impl Ctx {
         let caps = &self.inner.caps;
         let (ok, what) = match r {
             InputRequest::Elicit { params } => {
-                let url = matches!(params, mcp_tasks_types::elicitation::ElicitRequestParams::Url(_));
+                let url = matches!(
+                    params,
+                    mcp_tasks_types::elicitation::ElicitRequestParams::Url(_)
+                );
                 if url {
-                    (caps.supports_elicitation_url(), json!({"elicitation": {"url": {}}}))
+                    (
+                        caps.supports_elicitation_url(),
+                        json!({"elicitation": {"url": {}}}),
+                    )
                 } else {
                     (caps.supports_elicitation_form(), json!({"elicitation": {}}))
                 }
@@ -262,7 +279,10 @@ impl Ctx {
         }
         let required: ClientCapabilities = serde_json::from_value(what).unwrap_or_default();
         Err(ToolError::Protocol(ErrorObject::missing_capability(
-            format!("the client did not declare the capability `{}` needs", r.method()),
+            format!(
+                "the client did not declare the capability `{}` needs",
+                r.method()
+            ),
             required,
         )))
     }

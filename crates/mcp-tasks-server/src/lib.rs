@@ -1,1 +1,369 @@
-//! MCP server SDK (being written).
+//! An MCP server that serves the legacy (`2025-11-25`) and modern (`2026-07-28`) eras from
+//! one endpoint, with long-running tasks as a first-class part of every tool route.
+//!
+//! # Declaring tools
+//!
+//! ```
+//! use mcp_tasks_server::{Ctx, Server, ToolError, ToolRoute};
+//! use mcp_tasks_types::tool::CallToolResult;
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Greet { name: String }
+//!
+//! let server = Server::builder("demo", "1.0.0")
+//!     .tool(ToolRoute::new("greet", |_ctx: Ctx, a: Greet| async move {
+//!         Ok::<_, ToolError>(CallToolResult::text(format!("Hello, {}!", a.name)))
+//!     }).description("Says hello"))
+//!     .build()
+//!     .unwrap();
+//! # let _ = server;
+//! ```
+//!
+//! The server does no I/O itself: it implements [`mcp_tasks_transport::McpService`], and
+//! the transport crate serves it over Streamable HTTP or stdio.
+//!
+//! # Cancellation
+//!
+//! In the modern era, closing the HTTP response stream (or `notifications/cancelled` on
+//! stdio) cancels the request: its handler future is dropped. In the legacy era a dropped
+//! connection is not a cancellation (the stream can be resumed); `notifications/cancelled`
+//! is. Neither ever cancels a task: only `tasks/cancel` does.
+#![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
+
+mod ctx;
+mod dispatch;
+mod mrtr;
+mod registry;
+mod render;
+mod session;
+mod task;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use ctx::{Ctx, ToolError};
+pub use mrtr::StateSealer;
+pub use registry::{PromptRoute, ResourceRoute, ResourceTemplateRoute, RestartPolicy, ToolRoute};
+
+use futures_util::future::BoxFuture;
+use mcp_tasks_types::Implementation;
+use mcp_tasks_types::completion::{CompleteRequestParams, CompleteResult};
+use parking_lot::Mutex;
+
+use crate::session::Session;
+
+/// A completion handler for `completion/complete`.
+pub type CompletionFn = dyn Fn(CompleteRequestParams) -> BoxFuture<'static, Result<CompleteResult, ToolError>>
+    + Send
+    + Sync;
+
+/// Limits and policies. Every limit is explicit.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Freshness hint (`ttlMs`) on cacheable list results in the modern era.
+    pub list_ttl: Duration,
+    /// How long a server→client request (legacy era) waits for the client's answer.
+    pub client_request_timeout: Duration,
+    /// Lifetime of a sealed MRTR `requestState`.
+    pub request_state_ttl: Duration,
+    /// Page size of list results (`None`: everything in one page).
+    pub page_size: Option<usize>,
+    /// SSE `retry` hint (ms) sent on resumable legacy streams.
+    pub sse_retry_ms: u64,
+    /// Most live legacy sessions kept at once (oldest are dropped beyond it).
+    pub max_sessions: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            list_ttl: Duration::from_secs(60),
+            client_request_timeout: Duration::from_secs(300),
+            request_state_ttl: Duration::from_secs(600),
+            page_size: None,
+            sse_retry_ms: 500,
+            max_sessions: 10_000,
+        }
+    }
+}
+
+/// Errors found while building a server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Two routes share a name or URI.
+    #[error("duplicate {kind} {name:?}")]
+    Duplicate {
+        /// `tool`, `prompt`, `resource` or `resource template`.
+        kind: &'static str,
+        /// The name or URI.
+        name: String,
+    },
+    /// A tool's `x-mcp-header` annotations break the SEP-2243 rules.
+    #[error("tool {tool:?}: {reason}")]
+    InvalidHeaderAnnotation {
+        /// The tool.
+        tool: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Builds a [`Server`].
+pub struct ServerBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    tools: Vec<ToolRoute>,
+    prompts: Vec<PromptRoute>,
+    resources: Vec<ResourceRoute>,
+    templates: Vec<ResourceTemplateRoute>,
+    completion: Option<Arc<CompletionFn>>,
+    config: ServerConfig,
+    sealer: Option<StateSealer>,
+}
+
+impl ServerBuilder {
+    /// Sets the instructions sent at `initialize` / `server/discover`.
+    pub fn instructions(mut self, s: impl Into<String>) -> Self {
+        self.instructions = Some(s.into());
+        self
+    }
+    /// Adds a tool.
+    pub fn tool(mut self, t: ToolRoute) -> Self {
+        self.tools.push(t);
+        self
+    }
+    /// Adds a prompt.
+    pub fn prompt(mut self, p: PromptRoute) -> Self {
+        self.prompts.push(p);
+        self
+    }
+    /// Adds a resource.
+    pub fn resource(mut self, r: ResourceRoute) -> Self {
+        self.resources.push(r);
+        self
+    }
+    /// Adds a resource template.
+    pub fn resource_template(mut self, t: ResourceTemplateRoute) -> Self {
+        self.templates.push(t);
+        self
+    }
+    /// Sets the `completion/complete` handler.
+    pub fn completion<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(CompleteRequestParams) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<CompleteResult, ToolError>> + Send + 'static,
+    {
+        self.completion = Some(Arc::new(move |p| Box::pin(f(p))));
+        self
+    }
+    /// Sets limits and policies.
+    pub fn config(mut self, c: ServerConfig) -> Self {
+        self.config = c;
+        self
+    }
+    /// Sets the `requestState` sealer (e.g. with a key shared by several instances).
+    pub fn state_sealer(mut self, s: StateSealer) -> Self {
+        self.sealer = Some(s);
+        self
+    }
+
+    /// Checks the routes and builds the server.
+    pub fn build(self) -> Result<Server, BuildError> {
+        let mut tools = BTreeMap::new();
+        for mut t in self.tools {
+            t.prepare()
+                .map_err(|reason| BuildError::InvalidHeaderAnnotation {
+                    tool: t.name().to_owned(),
+                    reason,
+                })?;
+            let name = t.name().to_owned();
+            if tools.insert(name.clone(), t).is_some() {
+                return Err(BuildError::Duplicate { kind: "tool", name });
+            }
+        }
+        let mut prompts = BTreeMap::new();
+        for p in self.prompts {
+            let name = p.prompt.name.clone();
+            if prompts.insert(name.clone(), p).is_some() {
+                return Err(BuildError::Duplicate {
+                    kind: "prompt",
+                    name,
+                });
+            }
+        }
+        let mut resources = BTreeMap::new();
+        for r in self.resources {
+            let name = r.resource.uri.clone();
+            if resources.insert(name.clone(), r).is_some() {
+                return Err(BuildError::Duplicate {
+                    kind: "resource",
+                    name,
+                });
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for t in &self.templates {
+            if !seen.insert(t.template.uri_template.clone()) {
+                return Err(BuildError::Duplicate {
+                    kind: "resource template",
+                    name: t.template.uri_template.clone(),
+                });
+            }
+        }
+        let sealer = self
+            .sealer
+            .unwrap_or_else(|| StateSealer::random(self.config.request_state_ttl));
+        let (events, _) = tokio::sync::broadcast::channel(256);
+        Ok(Server {
+            inner: Arc::new(Inner {
+                info: self.info,
+                instructions: self.instructions,
+                tools,
+                prompts,
+                resources,
+                templates: self.templates,
+                completion: self.completion,
+                config: self.config,
+                sealer,
+                sessions: Mutex::new(Default::default()),
+                connections: Mutex::new(Default::default()),
+                events,
+                inflight: Mutex::new(Default::default()),
+            }),
+        })
+    }
+}
+
+/// Something that happened on the server that subscribers may want to hear about.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ServerEvent {
+    ToolsListChanged,
+    PromptsListChanged,
+    ResourcesListChanged,
+    ResourceUpdated(String),
+}
+
+pub(crate) struct Inner {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) tools: BTreeMap<String, ToolRoute>,
+    pub(crate) prompts: BTreeMap<String, PromptRoute>,
+    pub(crate) resources: BTreeMap<String, ResourceRoute>,
+    pub(crate) templates: Vec<ResourceTemplateRoute>,
+    pub(crate) completion: Option<Arc<CompletionFn>>,
+    pub(crate) config: ServerConfig,
+    pub(crate) sealer: StateSealer,
+    /// Legacy sessions by id, in creation order for eviction.
+    pub(crate) sessions: Mutex<indexmap_lite::OrderedMap<Arc<Session>>>,
+    /// stdio connections' output, by connection id (the legacy session scope there).
+    pub(crate) connections: Mutex<
+        BTreeMap<String, tokio::sync::mpsc::UnboundedSender<mcp_tasks_types::JsonRpcMessage>>,
+    >,
+    pub(crate) events: tokio::sync::broadcast::Sender<ServerEvent>,
+    /// In-flight modern stdio requests, for `notifications/cancelled`.
+    pub(crate) inflight:
+        Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,
+}
+
+/// An MCP server. Cheap to clone.
+#[derive(Clone)]
+pub struct Server {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("name", &self.inner.info.name)
+            .field("tools", &self.inner.tools.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Starts building a server with its name and version.
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
+        ServerBuilder {
+            info: Implementation::new(name, version),
+            instructions: None,
+            tools: Vec::new(),
+            prompts: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            completion: None,
+            config: ServerConfig::default(),
+            sealer: None,
+        }
+    }
+
+    /// Tells subscribers that a resource changed (`notifications/resources/updated`).
+    pub fn notify_resource_updated(&self, uri: impl Into<String>) {
+        let _ = self
+            .inner
+            .events
+            .send(ServerEvent::ResourceUpdated(uri.into()));
+    }
+
+    /// Tells subscribers that the tool list changed.
+    pub fn notify_tools_changed(&self) {
+        let _ = self.inner.events.send(ServerEvent::ToolsListChanged);
+    }
+
+    /// Tells subscribers that the prompt list changed.
+    pub fn notify_prompts_changed(&self) {
+        let _ = self.inner.events.send(ServerEvent::PromptsListChanged);
+    }
+
+    /// Tells subscribers that the resource list changed.
+    pub fn notify_resources_changed(&self) {
+        let _ = self.inner.events.send(ServerEvent::ResourcesListChanged);
+    }
+}
+
+/// A tiny insertion-ordered map keyed by session id (eviction of the oldest session).
+mod indexmap_lite {
+    use std::collections::{HashMap, VecDeque};
+
+    pub(crate) struct OrderedMap<V> {
+        map: HashMap<String, V>,
+        order: VecDeque<String>,
+    }
+
+    impl<V> Default for OrderedMap<V> {
+        fn default() -> Self {
+            OrderedMap {
+                map: HashMap::new(),
+                order: VecDeque::new(),
+            }
+        }
+    }
+
+    impl<V: Clone> OrderedMap<V> {
+        pub(crate) fn get(&self, k: &str) -> Option<V> {
+            self.map.get(k).cloned()
+        }
+        /// Inserts, evicting the oldest entries beyond `cap`.
+        pub(crate) fn insert(&mut self, k: String, v: V, cap: usize) {
+            if self.map.insert(k.clone(), v).is_none() {
+                self.order.push_back(k);
+            }
+            while self.map.len() > cap {
+                match self.order.pop_front() {
+                    Some(old) => {
+                        self.map.remove(&old);
+                    }
+                    None => break,
+                }
+            }
+        }
+        pub(crate) fn remove(&mut self, k: &str) -> Option<V> {
+            let v = self.map.remove(k);
+            if v.is_some() {
+                self.order.retain(|x| x != k);
+            }
+            v
+        }
+    }
+}

@@ -41,7 +41,9 @@ pub struct StateSealer {
 
 impl std::fmt::Debug for StateSealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StateSealer").field("ttl", &self.ttl).finish_non_exhaustive()
+        f.debug_struct("StateSealer")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
     }
 }
 
@@ -64,7 +66,13 @@ impl StateSealer {
         <HmacSha256 as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length")
     }
 
-    pub(crate) fn seal(&self, method: &str, target: &str, a: Option<Value>, s: Option<Value>) -> String {
+    pub(crate) fn seal(
+        &self,
+        method: &str,
+        target: &str,
+        a: Option<Value>,
+        s: Option<Value>,
+    ) -> String {
         let exp = now_secs() + self.ttl.as_secs();
         let payload = StatePayload {
             m: method.to_owned(),
@@ -80,13 +88,19 @@ impl StateSealer {
         format!("{body}.{tag}")
     }
 
-    pub(crate) fn open(&self, state: &str, method: &str, target: &str) -> Result<StatePayload, ErrorObject> {
+    pub(crate) fn open(
+        &self,
+        state: &str,
+        method: &str,
+        target: &str,
+    ) -> Result<StatePayload, ErrorObject> {
         let bad = |why: &str| ErrorObject::invalid_params(format!("Invalid requestState: {why}"));
         let (body, tag) = state.split_once('.').ok_or_else(|| bad("malformed"))?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad("malformed"))?;
         let mut mac = self.mac();
         mac.update(body.as_bytes());
-        mac.verify_slice(&tag).map_err(|_| bad("integrity check failed"))?;
+        mac.verify_slice(&tag)
+            .map_err(|_| bad("integrity check failed"))?;
         let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| bad("malformed"))?;
         let p: StatePayload = serde_json::from_slice(&bytes).map_err(|_| bad("malformed"))?;
         if p.m != method || p.n != target {
@@ -117,7 +131,10 @@ mod tests {
         let st = s.seal("tools/call", "t", None, Some(json!({"round": 2})));
         let p = s.open(&st, "tools/call", "t").unwrap();
         assert_eq!(p.s, Some(json!({"round": 2})));
-        assert!(s.open(&format!("{st}-TAMPERED"), "tools/call", "t").is_err());
+        assert!(
+            s.open(&format!("{st}-TAMPERED"), "tools/call", "t")
+                .is_err()
+        );
         assert!(s.open(&st, "tools/call", "other").is_err());
         let other = StateSealer::random(Duration::from_secs(60));
         assert!(other.open(&st, "tools/call", "t").is_err());
@@ -125,14 +142,25 @@ mod tests {
         let st = expired.seal("m", "n", None, None);
         // exp == now is still valid; one second in the past is not.
         let mut p: StatePayload = serde_json::from_slice(
-            &URL_SAFE_NO_PAD.decode(st.split('.').next().unwrap()).unwrap(),
+            &URL_SAFE_NO_PAD
+                .decode(st.split('.').next().unwrap())
+                .unwrap(),
         )
         .unwrap();
         p.exp -= 2;
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&p).unwrap());
         let mut mac = expired.mac();
         mac.update(body.as_bytes());
-        let forged = format!("{body}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
-        assert!(expired.open(&forged, "m", "n").unwrap_err().message.contains("expired"));
+        let forged = format!(
+            "{body}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        );
+        assert!(
+            expired
+                .open(&forged, "m", "n")
+                .unwrap_err()
+                .message
+                .contains("expired")
+        );
     }
 }

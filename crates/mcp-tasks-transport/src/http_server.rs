@@ -17,7 +17,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
+use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::UnsyncBoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -56,7 +56,7 @@ impl Default for HttpConfig {
     }
 }
 
-type Body = BoxBody<Bytes, Infallible>;
+type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 /// Serves `service` on `listener` until `shutdown` resolves, then stops accepting and waits
 /// (at most `drain`) for open connections to finish.
@@ -223,7 +223,7 @@ fn render(reply: Reply, disconnected: CancellationToken, config: &HttpConfig) ->
     } = reply;
     match body {
         ReplyBody::Empty => {
-            let mut r = Response::new(Full::new(Bytes::new()).boxed());
+            let mut r = Response::new(Full::new(Bytes::new()).boxed_unsync());
             *r.status_mut() = status;
             add_headers(&mut r, &extra);
             r
@@ -236,7 +236,7 @@ fn render(reply: Reply, disconnected: CancellationToken, config: &HttpConfig) ->
                 ticks,
                 guard: Some(disconnected.drop_guard()),
             };
-            let mut r = Response::new(BodyExt::boxed(StreamBody::new(frames)));
+            let mut r = Response::new(BodyExt::boxed_unsync(StreamBody::new(frames)));
             *r.status_mut() = status;
             let h = r.headers_mut();
             h.insert(
@@ -264,7 +264,7 @@ fn json_response(
     m: &JsonRpcMessage,
     extra: &[(http::HeaderName, String)],
 ) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(m.encode())).boxed());
+    let mut r = Response::new(Full::new(Bytes::from(m.encode())).boxed_unsync());
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -293,7 +293,7 @@ fn payload_too_large(config: &HttpConfig) -> Response<Body> {
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())).boxed());
+    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())).boxed_unsync());
     *r.status_mut() = status;
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));

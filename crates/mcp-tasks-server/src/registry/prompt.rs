@@ -10,7 +10,8 @@ use mcp_tasks_types::prompt::{GetPromptResult, Prompt, PromptArgument};
 use super::HandlerFuture;
 use crate::{Ctx, ToolError};
 
-type PromptFn = dyn Fn(Ctx, BTreeMap<String, String>) -> HandlerFuture<GetPromptResult> + Send + Sync;
+type PromptFn =
+    dyn Fn(Ctx, BTreeMap<String, String>) -> HandlerFuture<GetPromptResult> + Send + Sync;
 
 /// A prompt and its handler.
 #[derive(Clone)]

@@ -163,7 +163,8 @@ pub(crate) fn schema_of<T: JsonSchema>() -> JsonObject {
     match serde_json::to_value(schema) {
         Ok(Value::Object(mut o)) => {
             // `inputSchema` must be an object schema even for unit-like argument types.
-            o.entry("type").or_insert_with(|| Value::String("object".into()));
+            o.entry("type")
+                .or_insert_with(|| Value::String("object".into()));
             o
         }
         _ => {

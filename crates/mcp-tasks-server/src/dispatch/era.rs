@@ -1,0 +1,151 @@
+//! The era decision: made once per request, here and nowhere else (PROTOCOL.md §1.5).
+
+use std::sync::Arc;
+
+use http::StatusCode;
+use mcp_tasks_transport::{Context, TransportKind, headers};
+use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest};
+use mcp_tasks_types::meta::{RequestMeta, keys};
+use mcp_tasks_types::{ClientCapabilities, Era, ProtocolVersion, methods};
+
+use super::headers::check_routing_headers;
+use crate::Inner;
+use crate::render::Rejection;
+use crate::session::Session;
+
+/// Where a request goes.
+pub(crate) enum Route {
+    /// `initialize`: starts a legacy session.
+    Initialize,
+    /// A request on an initialized legacy session.
+    Legacy(Arc<Session>),
+    /// A stateless modern request whose headers and `_meta` passed the checks.
+    Modern(ModernMeta),
+}
+
+/// The validated per-request metadata of a modern request.
+pub(crate) struct ModernMeta {
+    pub(crate) caps: ClientCapabilities,
+    pub(crate) meta: RequestMeta,
+}
+
+/// The modern versions this server serves statelessly.
+pub(crate) fn modern_versions() -> Vec<String> {
+    ProtocolVersion::ALL
+        .iter()
+        .filter(|v| v.era() == Era::Modern)
+        .map(|v| v.as_str().to_owned())
+        .collect()
+}
+
+fn meta_of(req: &JsonRpcRequest) -> Option<&serde_json::Map<String, serde_json::Value>> {
+    req.params.as_ref()?.get("_meta")?.as_object()
+}
+
+impl Inner {
+    /// Decides the era of `req` and runs the checks that come before method dispatch.
+    pub(crate) fn route(&self, req: &JsonRpcRequest, cx: &Context) -> Result<Route, Rejection> {
+        let meta = meta_of(req);
+        let modern_by_meta = meta.is_some_and(|m| m.contains_key(keys::PROTOCOL_VERSION));
+        if modern_by_meta {
+            return self.check_modern(req, cx).map(Route::Modern);
+        }
+        if req.method == methods::INITIALIZE {
+            return Ok(Route::Initialize);
+        }
+        if let Some(sid) = &cx.session_id {
+            if let Some(s) = self.sessions.lock().get(sid) {
+                self.check_legacy_headers(&s, cx)?;
+                return Ok(Route::Legacy(s));
+            }
+            if cx.kind == TransportKind::Http {
+                // A session this server ended or never issued: the client must re-initialize.
+                return Err(Rejection::with_status(
+                    ErrorObject::invalid_request("Session not found"),
+                    StatusCode::NOT_FOUND,
+                ));
+            }
+        }
+        // No session: a request that looks modern (version header, or reserved `_meta` keys)
+        // fails the modern checks with the precise error; anything else is a bad request.
+        let header_modern = cx
+            .headers
+            .get(headers::MCP_PROTOCOL_VERSION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(ProtocolVersion::parse)
+            .is_some_and(|v| v.era() == Era::Modern);
+        let meta_modern = meta.is_some_and(|m| m.contains_key(keys::CLIENT_CAPABILITIES));
+        if header_modern || meta_modern {
+            return self.check_modern(req, cx).map(Route::Modern);
+        }
+        Err(Rejection::with_status(
+            ErrorObject::invalid_request(
+                "Bad Request: send `initialize` first (2025-11-25), or per-request `_meta` with \
+                 io.modelcontextprotocol/protocolVersion (2026-07-28)",
+            ),
+            StatusCode::BAD_REQUEST,
+        ))
+    }
+
+    /// Checks of a modern request, in the order of PROTOCOL.md §2.2: headers (-32020),
+    /// version (-32022), required `_meta` (-32602). Method lookup (404) and capability
+    /// checks (-32021) follow in the method table.
+    fn check_modern(&self, req: &JsonRpcRequest, cx: &Context) -> Result<ModernMeta, Rejection> {
+        let bad = |e: ErrorObject| Rejection::with_status(e, StatusCode::BAD_REQUEST);
+        let meta_value = meta_of(req).cloned().unwrap_or_default();
+        let meta: RequestMeta = serde_json::from_value(serde_json::Value::Object(meta_value))
+            .map_err(|e| bad(ErrorObject::invalid_params(format!("Invalid _meta: {e}"))))?;
+        if cx.kind == TransportKind::Http {
+            check_routing_headers(self, req, &meta, &cx.headers).map_err(bad)?;
+        }
+        if let Some(v) = &meta.protocol_version {
+            let served = ProtocolVersion::parse(v).is_some_and(|p| p.era() == Era::Modern);
+            if !served {
+                return Err(bad(ErrorObject::unsupported_version(
+                    v.clone(),
+                    modern_versions(),
+                )));
+            }
+        }
+        if meta.protocol_version.is_none() {
+            return Err(bad(ErrorObject::invalid_params(format!(
+                "Missing required _meta field {}",
+                keys::PROTOCOL_VERSION
+            ))));
+        }
+        let Some(caps) = meta.client_capabilities.clone() else {
+            return Err(bad(ErrorObject::invalid_params(format!(
+                "Missing required _meta field {}",
+                keys::CLIENT_CAPABILITIES
+            ))));
+        };
+        Ok(ModernMeta { caps, meta })
+    }
+
+    /// On a legacy HTTP session, `MCP-Protocol-Version` (when sent) must be the negotiated
+    /// version.
+    fn check_legacy_headers(&self, s: &Session, cx: &Context) -> Result<(), Rejection> {
+        if cx.kind != TransportKind::Http {
+            return Ok(());
+        }
+        let Some(v) = cx.headers.get(headers::MCP_PROTOCOL_VERSION) else {
+            return Ok(());
+        };
+        let ok = v
+            .to_str()
+            .ok()
+            .and_then(ProtocolVersion::parse)
+            .is_some_and(|p| p == s.version);
+        if ok {
+            Ok(())
+        } else {
+            Err(Rejection::with_status(
+                ErrorObject::invalid_request(format!(
+                    "Bad Request: MCP-Protocol-Version must be the negotiated version {}",
+                    s.version
+                )),
+                StatusCode::BAD_REQUEST,
+            ))
+        }
+    }
+}

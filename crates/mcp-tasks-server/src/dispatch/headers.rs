@@ -1,0 +1,144 @@
+//! SEP-2243 routing-header validation for modern HTTP requests (PROTOCOL.md §2.2): every
+//! mismatch or malformed value is -32020.
+
+use http::HeaderMap;
+use mcp_tasks_transport::headers::{self as h, decode_header_value};
+use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest};
+use mcp_tasks_types::meta::RequestMeta;
+use mcp_tasks_types::methods;
+use serde_json::Value;
+
+use crate::Inner;
+
+/// The body value `Mcp-Name` must mirror for `method`, if the method defines one.
+pub(crate) fn name_param(method: &str) -> Option<&'static str> {
+    match method {
+        methods::TOOLS_CALL | methods::PROMPTS_GET => Some("name"),
+        methods::RESOURCES_READ => Some("uri"),
+        methods::TASKS_GET | methods::TASKS_UPDATE | methods::TASKS_CANCEL => Some("taskId"),
+        _ => None,
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Result<Option<String>, ErrorObject> {
+    let mut values = headers.get_all(name).iter();
+    let Some(v) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ErrorObject::header_mismatch(format!(
+            "Header mismatch: {name} appears more than once"
+        )));
+    }
+    decode_header_value(v.as_bytes())
+        .map(Some)
+        .map_err(|e| ErrorObject::header_mismatch(format!("Header mismatch: {name}: {e}")))
+}
+
+pub(crate) fn check_routing_headers(
+    inner: &Inner,
+    req: &JsonRpcRequest,
+    meta: &RequestMeta,
+    headers: &HeaderMap,
+) -> Result<(), ErrorObject> {
+    let mismatch = |what: String| ErrorObject::header_mismatch(format!("Header mismatch: {what}"));
+    match header(headers, h::MCP_PROTOCOL_VERSION)? {
+        None => return Err(mismatch("missing MCP-Protocol-Version header".into())),
+        Some(v) => {
+            if let Some(mv) = &meta.protocol_version {
+                if &v != mv {
+                    return Err(mismatch(format!(
+                        "MCP-Protocol-Version header {v:?} does not match _meta protocolVersion {mv:?}"
+                    )));
+                }
+            }
+        }
+    }
+    match header(headers, h::MCP_METHOD)? {
+        None => return Err(mismatch("missing Mcp-Method header".into())),
+        Some(m) if m != req.method => {
+            return Err(mismatch(format!(
+                "Mcp-Method header {m:?} does not match method {:?}",
+                req.method
+            )));
+        }
+        Some(_) => {}
+    }
+    let params = req.params.as_ref();
+    if let Some(key) = name_param(&req.method) {
+        let body = params.and_then(|p| p.get(key)).and_then(Value::as_str);
+        match (header(headers, h::MCP_NAME)?, body) {
+            (None, _) => return Err(mismatch("missing Mcp-Name header".into())),
+            (Some(hv), Some(b)) if hv == b => {}
+            (Some(hv), b) => {
+                return Err(mismatch(format!(
+                    "Mcp-Name header {hv:?} does not match params.{key} {b:?}"
+                )));
+            }
+        }
+    }
+    if req.method == methods::TOOLS_CALL {
+        let name = params.and_then(|p| p.get("name")).and_then(Value::as_str);
+        if let Some(route) = name.and_then(|n| inner.tools.get(n)) {
+            let args = params
+                .and_then(|p| p.get("arguments"))
+                .and_then(Value::as_object);
+            for hp in &route.headers {
+                let hname = format!("{}{}", h::MCP_PARAM_PREFIX, hp.header.to_ascii_lowercase());
+                let got = header(headers, &hname)?;
+                let want = args
+                    .and_then(|a| a.get(&hp.property))
+                    .filter(|v| !v.is_null());
+                match (got, want) {
+                    (None, None) => {}
+                    (Some(g), Some(w)) if header_matches(&g, w) => {}
+                    (None, Some(_)) => {
+                        return Err(mismatch(format!("missing Mcp-Param-{} header", hp.header)));
+                    }
+                    (Some(g), w) => {
+                        return Err(mismatch(format!(
+                            "Mcp-Param-{} header {g:?} does not match argument {:?} ({})",
+                            hp.header,
+                            hp.property,
+                            w.map(Value::to_string).unwrap_or_else(|| "absent".into())
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Compares a decoded header value with a JSON argument: strings exactly, integers
+/// numerically, booleans as `true`/`false`.
+fn header_matches(header: &str, arg: &Value) -> bool {
+    match arg {
+        Value::String(s) => s == header,
+        Value::Bool(b) => header == if *b { "true" } else { "false" },
+        Value::Number(n) => match (n.as_i64(), header.parse::<i64>()) {
+            (Some(a), Ok(b)) => a == b,
+            _ => n
+                .as_f64()
+                .zip(header.parse::<f64>().ok())
+                .is_some_and(|(a, b)| a == b),
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn header_values_compare_by_type() {
+        assert!(header_matches("abc", &json!("abc")));
+        assert!(!header_matches("abc ", &json!("abc")));
+        assert!(header_matches("42", &json!(42)));
+        assert!(header_matches("042", &json!(42)));
+        assert!(header_matches("true", &json!(true)));
+        assert!(!header_matches("1", &json!(true)));
+    }
+}

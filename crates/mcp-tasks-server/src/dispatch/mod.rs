@@ -1,0 +1,746 @@
+//! The method table: the only `match` on (era, method). Method-not-found is produced here
+//! and nowhere else.
+
+mod era;
+mod headers;
+mod stream;
+mod tool_call;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use http::StatusCode;
+use mcp_tasks_transport::{
+    Context, Inbound, McpService, Reply, SseEvent, TransportKind, headers as h,
+};
+use mcp_tasks_types::capabilities::{
+    ListChangedCapability, ResourcesCapability, ServerCapabilities,
+};
+use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcNotification, JsonRpcRequest, ProgressToken};
+use mcp_tasks_types::lifecycle::{
+    CacheScope, CancelledNotificationParams, DiscoverResult, EmptyResult, InitializeRequestParams,
+    InitializeResult,
+};
+use mcp_tasks_types::messages::ClientRequest;
+use mcp_tasks_types::meta::RequestMeta;
+use mcp_tasks_types::methods::{self, notifications as notif};
+use mcp_tasks_types::mrtr::{InputRequiredResult, InputResponse, InputResponses};
+use mcp_tasks_types::prompt::ListPromptsResult;
+use mcp_tasks_types::resource::{
+    ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult,
+};
+use mcp_tasks_types::subscriptions::SubscriptionFilter;
+use mcp_tasks_types::tool::ListToolsResult;
+use mcp_tasks_types::{
+    ClientCapabilities, Era, JsonObject, JsonRpcMessage, ProtocolVersion, RequestId,
+};
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::ctx::{CtxInner, InputMode};
+use crate::render::{self, Rejection};
+use crate::session::Session;
+use crate::{Ctx, Inner, Server, ToolError};
+pub(crate) use era::Route;
+use stream::Delivery;
+pub(crate) use stream::Outbox;
+
+impl McpService for Server {
+    async fn handle(&self, inbound: Inbound, cx: Context) -> Reply {
+        let inner = &self.inner;
+        match inbound {
+            Inbound::Message(JsonRpcMessage::Request(req)) => {
+                inner.clone().on_request(req, cx).await
+            }
+            Inbound::Message(JsonRpcMessage::Notification(n)) => inner.on_notification(n, &cx),
+            Inbound::Message(JsonRpcMessage::Response(r)) => {
+                inner.on_client_answer(&cx, &r.id, Ok(Value::Object(r.result)))
+            }
+            Inbound::Message(JsonRpcMessage::Error(e)) => match &e.id {
+                Some(id) => inner.on_client_answer(&cx, id, Err(e.error.clone())),
+                None => Reply::accepted(),
+            },
+            Inbound::OpenStream { last_event_id } => inner.open_stream(&cx, last_event_id),
+            Inbound::CloseSession => inner.close_session(&cx),
+        }
+    }
+}
+
+/// What every handler needs to know about the request it serves.
+pub(crate) struct ReqCx {
+    pub(crate) era: Era,
+    pub(crate) method: String,
+    pub(crate) caps: ClientCapabilities,
+    pub(crate) progress_token: Option<ProgressToken>,
+    pub(crate) log_level: Option<mcp_tasks_types::LoggingLevel>,
+    pub(crate) session: Option<Arc<Session>>,
+    pub(crate) cancel: CancellationToken,
+}
+
+/// Whether `method` exists in `era` (the method table).
+fn served(era: Era, method: &str) -> bool {
+    use methods::*;
+    let common = [
+        TOOLS_LIST,
+        TOOLS_CALL,
+        PROMPTS_LIST,
+        PROMPTS_GET,
+        RESOURCES_LIST,
+        RESOURCES_TEMPLATES_LIST,
+        RESOURCES_READ,
+        COMPLETION_COMPLETE,
+    ];
+    if common.contains(&method) {
+        return true;
+    }
+    if crate::task::serves_method(era, method) {
+        return true;
+    }
+    match era {
+        Era::Legacy => [
+            INITIALIZE,
+            PING,
+            LOGGING_SET_LEVEL,
+            RESOURCES_SUBSCRIBE,
+            RESOURCES_UNSUBSCRIBE,
+        ]
+        .contains(&method),
+        Era::Modern => [SERVER_DISCOVER, SUBSCRIPTIONS_LISTEN].contains(&method),
+    }
+}
+
+impl Inner {
+    async fn on_request(self: Arc<Self>, req: JsonRpcRequest, cx: Context) -> Reply {
+        let id = req.id.clone();
+        let route = match self.route(&req, &cx) {
+            Ok(r) => r,
+            Err(rej) => return reply_error(id, rej),
+        };
+        let (era, session, caps, meta) = match route {
+            Route::Initialize => return self.initialize(req, &cx),
+            Route::Legacy(s) => {
+                let meta = legacy_meta(&req);
+                (Era::Legacy, Some(s.clone()), s.caps.clone(), meta)
+            }
+            Route::Modern(m) => (Era::Modern, None, m.caps, m.meta),
+        };
+        if !served(era, &req.method) {
+            return reply_error(
+                id,
+                Rejection::new(era, ErrorObject::method_not_found(&req.method)),
+            );
+        }
+        let call = match ClientRequest::from_parts(&req.method, req.params.clone()) {
+            Ok(c) => c,
+            Err(e) => return reply_error(id, Rejection::new(era, e.to_error())),
+        };
+        // Cancellation: modern HTTP = the stream closing; modern stdio and legacy =
+        // `notifications/cancelled` naming this request.
+        let cancel = CancellationToken::new();
+        let scope = cx.session_id.clone().unwrap_or_default();
+        let registered = match (era, &session) {
+            (Era::Legacy, Some(s)) => {
+                s.inflight.lock().insert(id.clone(), cancel.clone());
+                true
+            }
+            (Era::Modern, _) if cx.kind == TransportKind::Stdio => {
+                self.inflight
+                    .lock()
+                    .insert((scope.clone(), id.clone()), cancel.clone());
+                true
+            }
+            _ => false,
+        };
+        let _drop_cancels = (era == Era::Modern).then(|| cancel.clone().drop_guard());
+        let rcx = ReqCx {
+            era,
+            method: req.method.clone(),
+            log_level: match (era, &session) {
+                (Era::Legacy, Some(s)) => *s.log_level.lock(),
+                _ => meta.log_level,
+            },
+            progress_token: meta.progress_token.clone(),
+            caps,
+            session: session.clone(),
+            cancel: cancel.clone(),
+        };
+        let delivery = match (&session, cx.kind) {
+            (Some(s), TransportKind::Http) => Delivery::Resumable {
+                session: s.clone(),
+                retry_ms: self.config.sse_retry_ms,
+            },
+            _ => Delivery::Direct,
+        };
+        if era == Era::Modern && cx.kind == TransportKind::Http {
+            let c = cancel.clone();
+            let d = cx.disconnected.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = d.cancelled() => c.cancel(),
+                    () = c.cancelled() => {}
+                }
+            });
+        }
+        let this = self.clone();
+        let reply = stream::run(id.clone(), cx.kind, delivery, cancel.clone(), move |out| {
+            let this = this.clone();
+            async move { this.call(call, rcx, out).await }
+        })
+        .await;
+        if let Some(guard) = _drop_cancels {
+            // The reply exists: from here on only the stream closing cancels.
+            guard.disarm();
+        }
+        if registered {
+            match (era, &session) {
+                (Era::Legacy, Some(s)) => {
+                    s.inflight.lock().remove(&id);
+                }
+                _ => {
+                    self.inflight.lock().remove(&(scope, id));
+                }
+            }
+        }
+        reply
+    }
+
+    /// The per-method handlers.
+    async fn call(
+        self: Arc<Self>,
+        call: ClientRequest,
+        rcx: ReqCx,
+        out: Outbox,
+    ) -> Result<JsonObject, Rejection> {
+        let era = rcx.era;
+        let info = self.info.clone();
+        let render = |v: &dyn erased::Ser| {
+            render::result(era, &info, v.as_value()).map_err(|e| Rejection::new(era, e))
+        };
+        match call {
+            ClientRequest::Ping { .. } => render(&EmptyResult::default()),
+            ClientRequest::Discover { .. } => {
+                let mut d =
+                    DiscoverResult::new(era::modern_versions(), self.capabilities(Era::Modern));
+                d.instructions = self.instructions.clone();
+                d.ttl_ms = self.config.list_ttl.as_millis() as u64;
+                d.cache_scope = CacheScope::Public;
+                render(&d)
+            }
+            ClientRequest::SetLevel { params } => {
+                if let Some(s) = &rcx.session {
+                    *s.log_level.lock() = Some(params.level);
+                }
+                render(&EmptyResult::default())
+            }
+            ClientRequest::ListTools { params } => {
+                let tools: Vec<_> = self
+                    .tools
+                    .values()
+                    .map(|r| {
+                        let mut t = r.tool.clone();
+                        t.execution = None;
+                        let _ = era; // per-era task support is rendered by the tasks engine
+                        t
+                    })
+                    .collect();
+                let (tools, next) =
+                    self.page(&tools, params.and_then(|p| p.cursor).as_deref(), era)?;
+                let mut r = ListToolsResult::new(tools);
+                r.next_cursor = next;
+                self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
+                render(&r)
+            }
+            ClientRequest::ListPrompts { params } => {
+                let all: Vec<_> = self.prompts.values().map(|p| p.prompt.clone()).collect();
+                let (prompts, next) =
+                    self.page(&all, params.and_then(|p| p.cursor).as_deref(), era)?;
+                let mut r = ListPromptsResult::new(prompts);
+                r.next_cursor = next;
+                self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
+                render(&r)
+            }
+            ClientRequest::ListResources { params } => {
+                let all: Vec<_> = self
+                    .resources
+                    .values()
+                    .map(|r| r.resource.clone())
+                    .collect();
+                let (resources, next) =
+                    self.page(&all, params.and_then(|p| p.cursor).as_deref(), era)?;
+                let mut r = ListResourcesResult::new(resources);
+                r.next_cursor = next;
+                self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
+                render(&r)
+            }
+            ClientRequest::ListResourceTemplates { params } => {
+                let all: Vec<_> = self.templates.iter().map(|t| t.template.clone()).collect();
+                let (templates, next) =
+                    self.page(&all, params.and_then(|p| p.cursor).as_deref(), era)?;
+                let mut r = ListResourceTemplatesResult::new(templates);
+                r.next_cursor = next;
+                self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
+                render(&r)
+            }
+            ClientRequest::CallTool { params } => self.call_tool(params, rcx, out).await,
+            ClientRequest::GetTask { .. }
+            | ClientRequest::GetTaskPayload { .. }
+            | ClientRequest::CancelTask { .. }
+            | ClientRequest::ListTasks { .. }
+            | ClientRequest::UpdateTask { .. } => self.task_method(call, rcx).await,
+            ClientRequest::GetPrompt { params } => {
+                let Some(route) = self.prompts.get(&params.name).cloned() else {
+                    return Err(Rejection::new(
+                        era,
+                        ErrorObject::invalid_params(format!("Unknown prompt: {}", params.name)),
+                    ));
+                };
+                let args = params.arguments.clone().unwrap_or_default();
+                self.run_mrtr(
+                    &rcx,
+                    out,
+                    &params.name,
+                    params.input_responses,
+                    params.request_state,
+                    move |ctx| (route.handler)(ctx, args.clone()),
+                )
+                .await
+            }
+            ClientRequest::ReadResource { params } => {
+                let uri = params.uri.clone();
+                type ReadFn = Box<
+                    dyn Fn(Ctx) -> crate::registry::HandlerFuture<ReadResourceResult> + Send + Sync,
+                >;
+                let handler: Option<ReadFn> = if let Some(r) = self.resources.get(&uri) {
+                    let h = r.handler.clone();
+                    let u = uri.clone();
+                    Some(Box::new(move |ctx| h(ctx, u.clone(), BTreeMap::new())) as ReadFn)
+                } else {
+                    self.templates.iter().find_map(|t| {
+                        t.matches(&uri).map(|vars| {
+                            let h = t.handler.clone();
+                            let u = uri.clone();
+                            Box::new(move |ctx| h(ctx, u.clone(), vars.clone())) as ReadFn
+                        })
+                    })
+                };
+                let Some(handler) = handler else {
+                    return Err(Rejection::new(era, render::resource_not_found(era, &uri)));
+                };
+                let scope = if self.resources.contains_key(&uri) {
+                    CacheScope::Public
+                } else {
+                    CacheScope::Private
+                };
+                let ttl = (era == Era::Modern).then_some(0u64);
+                let obj = self
+                    .run_mrtr(
+                        &rcx,
+                        out,
+                        &uri,
+                        params.input_responses,
+                        params.request_state,
+                        move |ctx| {
+                            let f = handler(ctx);
+                            Box::pin(async move {
+                                let mut r = f.await?;
+                                if ttl.is_some() {
+                                    r.ttl_ms = ttl;
+                                    r.cache_scope = Some(scope);
+                                }
+                                Ok(r)
+                            }) as crate::registry::HandlerFuture<_>
+                        },
+                    )
+                    .await?;
+                Ok(obj)
+            }
+            ClientRequest::Subscribe { params } => {
+                if let Some(s) = &rcx.session {
+                    s.subscriptions.lock().insert(params.uri);
+                }
+                render(&EmptyResult::default())
+            }
+            ClientRequest::Unsubscribe { params } => {
+                if let Some(s) = &rcx.session {
+                    s.subscriptions.lock().remove(&params.uri);
+                }
+                render(&EmptyResult::default())
+            }
+            ClientRequest::Complete { params } => {
+                let result = match &self.completion {
+                    Some(f) => f(params).await.map_err(|e| tool_error(era, e))?,
+                    None => mcp_tasks_types::completion::CompleteResult::new(
+                        mcp_tasks_types::completion::Completion::from_matches(Vec::<String>::new()),
+                    ),
+                };
+                render(&result)
+            }
+            ClientRequest::SubscriptionsListen { .. } => Err(Rejection::new(
+                era,
+                ErrorObject::internal("subscriptions/listen is served as a stream"),
+            )),
+            other => Err(Rejection::new(
+                era,
+                ErrorObject::method_not_found(other.method()),
+            )),
+        }
+    }
+
+    /// Runs an MRTR-eligible handler. Modern era: answers from the sealed `requestState` and
+    /// this retry's `inputResponses` are offered to the handler; if it asks for more, the
+    /// reply is an `InputRequiredResult`. Legacy era: input travels as real requests.
+    pub(crate) async fn run_mrtr<T, F>(
+        &self,
+        rcx: &ReqCx,
+        out: Outbox,
+        target: &str,
+        responses: Option<InputResponses>,
+        state: Option<String>,
+        f: F,
+    ) -> Result<JsonObject, Rejection>
+    where
+        T: serde::Serialize,
+        F: Fn(Ctx) -> crate::registry::HandlerFuture<T>,
+    {
+        let era = rcx.era;
+        let (mode, user_state) = match (era, &rcx.session) {
+            (Era::Legacy, Some(s)) => (InputMode::Legacy { session: s.clone() }, None),
+            (Era::Legacy, None) => (InputMode::Unavailable, None),
+            (Era::Modern, _) => {
+                let mut answers: BTreeMap<String, InputResponse> = BTreeMap::new();
+                let mut user = None;
+                if let Some(st) = &state {
+                    let p = self
+                        .sealer
+                        .open(st, &rcx.method, target)
+                        .map_err(|e| Rejection::new(era, e))?;
+                    if let Some(a) = p.a {
+                        answers = serde_json::from_value(a).unwrap_or_default();
+                    }
+                    user = p.s;
+                }
+                answers.extend(responses.unwrap_or_default());
+                (
+                    InputMode::Mrtr {
+                        answers: Mutex::new(answers),
+                        asked: Mutex::new(BTreeMap::new()),
+                    },
+                    user,
+                )
+            }
+        };
+        let ctx = Ctx {
+            inner: Arc::new(CtxInner {
+                era,
+                caps: rcx.caps.clone(),
+                progress_token: rcx.progress_token.clone(),
+                log_level: rcx.log_level,
+                outbox: Some(out),
+                input: mode,
+                cancel: rcx.cancel.clone(),
+                state: Mutex::new(user_state),
+                related_task: None,
+            }),
+        };
+        match f(ctx.clone()).await {
+            Ok(v) => render::result(era, &self.info, v).map_err(|e| Rejection::new(era, e)),
+            Err(ToolError::InputRequired) => {
+                let InputMode::Mrtr { answers, asked } = &ctx.inner.input else {
+                    return Err(Rejection::new(
+                        era,
+                        ErrorObject::internal("input required outside MRTR"),
+                    ));
+                };
+                let asked = std::mem::take(&mut *asked.lock());
+                let answers = std::mem::take(&mut *answers.lock());
+                let user = ctx.inner.state.lock().clone();
+                let sealed = self.sealer.seal(
+                    &rcx.method,
+                    target,
+                    (!answers.is_empty())
+                        .then(|| serde_json::to_value(&answers).unwrap_or(Value::Null)),
+                    user,
+                );
+                let r = InputRequiredResult {
+                    result_type: Default::default(),
+                    input_requests: Some(asked),
+                    request_state: Some(sealed),
+                    meta: None,
+                    extra: JsonObject::new(),
+                };
+                render::result(era, &self.info, r).map_err(|e| Rejection::new(era, e))
+            }
+            Err(e) => Err(tool_error(era, e)),
+        }
+    }
+
+    fn cacheable(
+        &self,
+        era: Era,
+        ttl: &mut Option<u64>,
+        scope: &mut Option<CacheScope>,
+        s: CacheScope,
+    ) {
+        if era == Era::Modern {
+            *ttl = Some(self.config.list_ttl.as_millis() as u64);
+            *scope = Some(s);
+        }
+    }
+
+    fn page<T: Clone>(
+        &self,
+        all: &[T],
+        cursor: Option<&str>,
+        era: Era,
+    ) -> Result<(Vec<T>, Option<String>), Rejection> {
+        let start = match cursor {
+            None => 0,
+            Some(c) => c
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= all.len())
+                .ok_or_else(|| {
+                    Rejection::new(
+                        era,
+                        ErrorObject::invalid_params(format!("Invalid cursor: {c}")),
+                    )
+                })?,
+        };
+        let end = match self.config.page_size {
+            Some(n) => (start + n).min(all.len()),
+            None => all.len(),
+        };
+        let next = (end < all.len()).then(|| end.to_string());
+        Ok((all[start..end].to_vec(), next))
+    }
+
+    /// Capabilities as each era declares them.
+    pub(crate) fn capabilities(&self, era: Era) -> ServerCapabilities {
+        let mut c = ServerCapabilities {
+            logging: Some(JsonObject::new()),
+            completions: Some(JsonObject::new()),
+            ..Default::default()
+        };
+        c.tools = Some(ListChangedCapability {
+            list_changed: Some(true),
+        });
+        c.prompts = Some(ListChangedCapability {
+            list_changed: Some(true),
+        });
+        c.resources = Some(ResourcesCapability {
+            subscribe: Some(era == Era::Legacy),
+            list_changed: Some(true),
+        });
+        c
+    }
+
+    fn initialize(&self, req: JsonRpcRequest, cx: &Context) -> Reply {
+        let id = req.id.clone();
+        let params: InitializeRequestParams =
+            match serde_json::from_value(Value::Object(req.params.clone().unwrap_or_default())) {
+                Ok(p) => p,
+                Err(e) => {
+                    return reply_error(
+                        id,
+                        Rejection::new(
+                            Era::Legacy,
+                            ErrorObject::invalid_params(format!("Invalid initialize params: {e}")),
+                        ),
+                    );
+                }
+            };
+        let version = ProtocolVersion::parse(&params.protocol_version)
+            .filter(|v| v.era() == Era::Legacy)
+            .unwrap_or(ProtocolVersion::LATEST_LEGACY);
+        let sid = match cx.kind {
+            TransportKind::Http => random_id(),
+            TransportKind::Stdio => cx.session_id.clone().unwrap_or_else(random_id),
+        };
+        let session = Arc::new(Session::new(
+            sid.clone(),
+            version,
+            params.capabilities.clone(),
+            params.client_info.clone(),
+            self.config.client_request_timeout,
+        ));
+        if cx.kind == TransportKind::Stdio {
+            if let Some(tx) = self.connections.lock().get(&sid) {
+                session.attach_standalone(tx.clone());
+            }
+        }
+        self.sessions
+            .lock()
+            .insert(sid.clone(), session, self.config.max_sessions);
+        let result = InitializeResult {
+            protocol_version: version.as_str().to_owned(),
+            capabilities: self.capabilities(Era::Legacy),
+            server_info: self.info.clone(),
+            instructions: self.instructions.clone(),
+            meta: None,
+            extra: JsonObject::new(),
+        };
+        match render::result(Era::Legacy, &self.info, result) {
+            Ok(obj) => {
+                let r = Reply::message(render::response(id, obj));
+                if cx.kind == TransportKind::Http {
+                    r.with_header(http::HeaderName::from_static(h::MCP_SESSION_ID), sid)
+                } else {
+                    r
+                }
+            }
+            Err(e) => reply_error(id, Rejection::new(Era::Legacy, e)),
+        }
+    }
+
+    fn on_notification(&self, n: JsonRpcNotification, cx: &Context) -> Reply {
+        let session = cx
+            .session_id
+            .as_ref()
+            .and_then(|s| self.sessions.lock().get(s));
+        match n.method.as_str() {
+            notif::INITIALIZED => {
+                if let Some(s) = &session {
+                    s.initialized
+                        .store(true, std::sync::atomic::Ordering::Release);
+                }
+            }
+            notif::CANCELLED => {
+                let p: Option<CancelledNotificationParams> = n
+                    .params
+                    .and_then(|p| serde_json::from_value(Value::Object(p)).ok());
+                if let Some(rid) = p.and_then(|p| p.request_id) {
+                    let tok = match &session {
+                        Some(s) => s.inflight.lock().get(&rid).cloned(),
+                        None => self
+                            .inflight
+                            .lock()
+                            .get(&(cx.session_id.clone().unwrap_or_default(), rid))
+                            .cloned(),
+                    };
+                    if let Some(t) = tok {
+                        t.cancel();
+                    }
+                }
+            }
+            _ => {}
+        }
+        Reply::accepted()
+    }
+
+    fn on_client_answer(
+        &self,
+        cx: &Context,
+        id: &RequestId,
+        outcome: Result<Value, ErrorObject>,
+    ) -> Reply {
+        let session = cx
+            .session_id
+            .as_ref()
+            .and_then(|s| self.sessions.lock().get(s));
+        match session {
+            Some(s) => {
+                s.complete(id, outcome);
+                Reply::accepted()
+            }
+            None => Reply::status(StatusCode::BAD_REQUEST),
+        }
+    }
+
+    fn open_stream(&self, cx: &Context, last_event_id: Option<String>) -> Reply {
+        if cx.kind == TransportKind::Stdio {
+            // The connection's own output: legacy server→client messages of this connection.
+            let (tx, rx) = mpsc::unbounded_channel();
+            if let Some(id) = &cx.session_id {
+                self.connections.lock().insert(id.clone(), tx);
+            }
+            return Reply::stream(Box::pin(tokio_stream_from(rx).map(SseEvent::message)));
+        }
+        let Some(session) = cx
+            .session_id
+            .as_ref()
+            .and_then(|s| self.sessions.lock().get(s))
+        else {
+            return match &cx.session_id {
+                Some(_) => Reply::status(StatusCode::NOT_FOUND),
+                // No session: GET is not served (modern-era servers answer 405).
+                None => Reply::status(StatusCode::METHOD_NOT_ALLOWED),
+            };
+        };
+        if let Some(last) = last_event_id {
+            return match session.resume(&last) {
+                Some((no, log, start)) => Reply::stream(log.reader(no, start)),
+                None => Reply::status(StatusCode::NOT_FOUND),
+            };
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        session.attach_standalone(tx);
+        Reply::stream(Box::pin(tokio_stream_from(rx).map(SseEvent::message)))
+    }
+
+    fn close_session(&self, cx: &Context) -> Reply {
+        match &cx.session_id {
+            Some(id) if self.sessions.lock().remove(id).is_some() => Reply::status(StatusCode::OK),
+            Some(_) => Reply::status(StatusCode::NOT_FOUND),
+            None => Reply::status(StatusCode::METHOD_NOT_ALLOWED),
+        }
+    }
+}
+
+fn tokio_stream_from<T: Send + 'static>(
+    rx: mpsc::UnboundedReceiver<T>,
+) -> impl futures_util::Stream<Item = T> {
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) })
+}
+
+fn reply_error(id: RequestId, rej: Rejection) -> Reply {
+    let status = rej.status;
+    Reply::message(rej.into_message(Some(id))).with_status(status)
+}
+
+/// A handler error as a JSON-RPC error of `era`.
+pub(crate) fn tool_error(era: Era, e: ToolError) -> Rejection {
+    match e {
+        ToolError::Protocol(e) => Rejection::new(era, e),
+        ToolError::Cancelled => Rejection::new(era, ErrorObject::internal("Request cancelled")),
+        ToolError::InputRequired => Rejection::new(
+            era,
+            ErrorObject::internal("the handler asked for input where none can be given"),
+        ),
+    }
+}
+
+/// Legacy requests carry only `progressToken` (and free keys) in `_meta`.
+fn legacy_meta(req: &JsonRpcRequest) -> RequestMeta {
+    req.params
+        .as_ref()
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| serde_json::from_value(m.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// A 128-bit random id, hex-encoded (sessions).
+pub(crate) fn random_id() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("the OS random number generator failed");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Type erasure for rendering any serializable result from one closure.
+mod erased {
+    pub(crate) trait Ser {
+        fn as_value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn as_value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _unused(_: SubscriptionFilter, _: Value) -> Value {
+    json!({})
+}

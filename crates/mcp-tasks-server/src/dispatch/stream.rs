@@ -1,0 +1,179 @@
+//! Running one request: the handler runs in its own task; the reply is plain JSON when the
+//! handler finishes before sending anything else, and an SSE stream otherwise.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::{FutureExt, stream};
+use mcp_tasks_transport::{EventStream, Reply, SseEvent, TransportKind};
+use mcp_tasks_types::jsonrpc::ErrorObject;
+use mcp_tasks_types::{JsonObject, JsonRpcMessage, RequestId};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::render::{self, Rejection};
+use crate::session::{Entry, Session};
+
+/// How the reply of a streamed request is delivered.
+pub(crate) enum Delivery {
+    /// Straight from the handler (modern era, stdio).
+    Direct,
+    /// Through a resumable log with event ids (legacy era over HTTP).
+    Resumable {
+        session: Arc<Session>,
+        retry_ms: u64,
+    },
+}
+
+pub(crate) type Outbox = mpsc::UnboundedSender<JsonRpcMessage>;
+
+/// Runs `work` and builds the reply. `cancel` aborts the handler (its future is dropped).
+pub(crate) async fn run<F, Fut>(
+    id: RequestId,
+    transport: TransportKind,
+    delivery: Delivery,
+    cancel: CancellationToken,
+    work: F,
+) -> Reply
+where
+    F: FnOnce(Outbox) -> Fut,
+    Fut: Future<Output = Result<JsonObject, Rejection>> + Send + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let fut = work(tx);
+    let task_cancel = cancel.clone();
+    let mut join = tokio::spawn(async move {
+        let guarded = AssertUnwindSafe(fut).catch_unwind();
+        tokio::select! {
+            r = guarded => match r {
+                Ok(r) => Some(r),
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "handler panicked".into());
+                    tracing::error!(panic = %what, "handler panicked");
+                    Some(Err(Rejection::from(ErrorObject::internal("Internal error: the handler panicked"))))
+                }
+            },
+            () = task_cancel.cancelled() => None,
+        }
+    });
+    let finish =
+        move |r: Result<Option<Result<JsonObject, Rejection>>, tokio::task::JoinError>| match r {
+            Ok(Some(Ok(obj))) => Some((render::response(id.clone(), obj), http::StatusCode::OK)),
+            Ok(Some(Err(rej))) => {
+                let status = rej.status;
+                Some((rej.into_message(Some(id.clone())), status))
+            }
+            Ok(None) => None,
+            Err(_) => Some((
+                Rejection::from(ErrorObject::internal("Internal error"))
+                    .into_message(Some(id.clone())),
+                http::StatusCode::OK,
+            )),
+        };
+    // Dropping this future (the HTTP client went away before a JSON reply) cancels the
+    // handler in the modern era; legacy callers pass a token nobody cancels on drop.
+    let first = tokio::select! {
+        r = &mut join => {
+            let done = finish(r);
+            let mut early = Vec::new();
+            while let Ok(m) = rx.try_recv() {
+                early.push(m);
+            }
+            match (done, early.is_empty()) {
+                (None, _) => return Reply::accepted().with_status(http::StatusCode::NO_CONTENT),
+                (Some((m, status)), true) => return Reply::message(m).with_status(status),
+                (Some((m, _)), false) => {
+                    early.push(m);
+                    let (_tx, rx) = mpsc::unbounded_channel();
+                    return stream_reply(transport, delivery, early, rx);
+                }
+            }
+        }
+        Some(m) = rx.recv() => Some(m),
+    };
+    // The handler sent something before finishing: stream. A forwarder task moves the
+    // handler's messages to the reply as they come, then the final response.
+    let (tx, out_rx) = mpsc::unbounded_channel::<JsonRpcMessage>();
+    if let Some(m) = first {
+        let _ = tx.send(m);
+    }
+    tokio::spawn(async move {
+        let r = loop {
+            tokio::select! {
+                biased;
+                m = rx.recv() => match m {
+                    Some(m) => { let _ = tx.send(m); }
+                    None => break (&mut join).await,
+                },
+                r = &mut join => break r,
+            }
+        };
+        while let Ok(m) = rx.try_recv() {
+            let _ = tx.send(m);
+        }
+        if let Some((m, _)) = finish(r) {
+            let _ = tx.send(m);
+        }
+    });
+    stream_reply(transport, delivery, Vec::new(), out_rx)
+}
+
+/// Streams `early` messages, then everything arriving on `rx` until it closes.
+fn stream_reply(
+    _transport: TransportKind,
+    delivery: Delivery,
+    early: Vec<JsonRpcMessage>,
+    rx: mpsc::UnboundedReceiver<JsonRpcMessage>,
+) -> Reply {
+    let rx = if early.is_empty() {
+        rx
+    } else {
+        let (tx, new_rx) = mpsc::unbounded_channel();
+        for m in early {
+            let _ = tx.send(m);
+        }
+        let mut rx = rx;
+        tokio::spawn(async move {
+            while let Some(m) = rx.recv().await {
+                if tx.send(m).is_err() {
+                    break;
+                }
+            }
+        });
+        new_rx
+    };
+    match delivery {
+        Delivery::Direct => Reply::stream(direct(rx)),
+        Delivery::Resumable { session, retry_ms } => {
+            let (no, log) = session.open_stream();
+            log.push(Entry::Priming {
+                retry_ms: Some(retry_ms),
+            });
+            let writer = log.clone();
+            tokio::spawn(async move {
+                let mut rx = rx;
+                let mut last = None;
+                while let Some(m) = rx.recv().await {
+                    if let Some(prev) = last.replace(m) {
+                        writer.push(Entry::Message(prev));
+                    }
+                }
+                if let Some(m) = last {
+                    writer.finish(m);
+                }
+            });
+            Reply::stream(log.reader(no, 0))
+        }
+    }
+}
+
+fn direct(rx: mpsc::UnboundedReceiver<JsonRpcMessage>) -> EventStream {
+    Box::pin(stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|m| (SseEvent::message(m), rx))
+    }))
+}

@@ -1,0 +1,268 @@
+//! Legacy-era (2025-11-25) sessions: what `initialize` negotiated, server→client requests
+//! and their pending answers, the standalone stream, and resumable SSE streams.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::stream;
+use mcp_tasks_transport::{EventStream, SseEvent};
+use mcp_tasks_types::base::LoggingLevel;
+use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest, RequestId};
+use mcp_tasks_types::meta::keys;
+use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
+use mcp_tasks_types::{ClientCapabilities, Implementation, JsonRpcMessage, ProtocolVersion};
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::ToolError;
+
+/// One legacy session (an HTTP `Mcp-Session-Id`, or a stdio connection).
+pub(crate) struct Session {
+    pub(crate) id: String,
+    pub(crate) version: ProtocolVersion,
+    pub(crate) caps: ClientCapabilities,
+    #[allow(dead_code)] // kept for logs and future auditing
+    pub(crate) client_info: Implementation,
+    pub(crate) log_level: Mutex<Option<LoggingLevel>>,
+    pub(crate) initialized: AtomicBool,
+    /// Server-initiated messages not tied to a request (GET stream / stdio).
+    standalone: Mutex<Option<mpsc::UnboundedSender<JsonRpcMessage>>>,
+    /// Answers awaited for server→client requests.
+    pending: Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>>,
+    next_id: AtomicI64,
+    pub(crate) subscriptions: Mutex<std::collections::BTreeSet<String>>,
+    /// In-flight client requests, for `notifications/cancelled`.
+    pub(crate) inflight: Mutex<HashMap<RequestId, CancellationToken>>,
+    streams: Mutex<HashMap<u64, Arc<StreamLog>>>,
+    next_stream: AtomicU64,
+    /// How long a server→client request may wait for its answer.
+    pub(crate) request_timeout: Duration,
+}
+
+impl Session {
+    pub(crate) fn new(
+        id: String,
+        version: ProtocolVersion,
+        caps: ClientCapabilities,
+        client_info: Implementation,
+        request_timeout: Duration,
+    ) -> Self {
+        Session {
+            id,
+            version,
+            caps,
+            client_info,
+            log_level: Mutex::new(None),
+            initialized: AtomicBool::new(false),
+            standalone: Mutex::new(None),
+            pending: Mutex::new(HashMap::new()),
+            next_id: AtomicI64::new(1),
+            subscriptions: Mutex::new(Default::default()),
+            inflight: Mutex::new(HashMap::new()),
+            streams: Mutex::new(HashMap::new()),
+            next_stream: AtomicU64::new(1),
+            request_timeout,
+        }
+    }
+
+    /// Attaches the standalone stream (GET, or the stdio connection's output).
+    pub(crate) fn attach_standalone(&self, tx: mpsc::UnboundedSender<JsonRpcMessage>) {
+        *self.standalone.lock() = Some(tx);
+    }
+
+    /// Sends a message on the standalone stream, if one is attached.
+    pub(crate) fn send_standalone(&self, m: JsonRpcMessage) -> bool {
+        match &*self.standalone.lock() {
+            Some(tx) => tx.send(m).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Completes a pending server→client request with the client's answer.
+    pub(crate) fn complete(&self, id: &RequestId, outcome: Result<Value, ErrorObject>) -> bool {
+        match self.pending.lock().remove(id) {
+            Some(tx) => tx.send(outcome).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Sends a server→client request (on the request's stream when it has one, else on the
+    /// standalone stream) and waits for the answer.
+    pub(crate) async fn request(
+        &self,
+        method: &str,
+        params: Value,
+        via: Option<&mpsc::UnboundedSender<JsonRpcMessage>>,
+        cancel: &CancellationToken,
+    ) -> Result<Value, ErrorObject> {
+        let id = RequestId::String(format!(
+            "s-{}",
+            self.next_id.fetch_add(1, Ordering::Relaxed)
+        ));
+        let req = JsonRpcRequest::new(id.clone(), method, params)
+            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().insert(id.clone(), tx);
+        let msg = JsonRpcMessage::Request(req);
+        let sent = match via {
+            Some(out) => out.send(msg.clone()).is_ok() || self.send_standalone(msg),
+            None => self.send_standalone(msg),
+        };
+        if !sent {
+            self.pending.lock().remove(&id);
+            return Err(ErrorObject::internal(
+                "no open stream to send the request to the client on",
+            ));
+        }
+        let outcome = tokio::select! {
+            r = rx => r.unwrap_or_else(|_| Err(ErrorObject::internal("session closed"))),
+            () = tokio::time::sleep(self.request_timeout) => {
+                Err(ErrorObject::internal(format!("the client did not answer {method} in time")))
+            }
+            () = cancel.cancelled() => Err(ErrorObject::internal("cancelled")),
+        };
+        self.pending.lock().remove(&id);
+        outcome
+    }
+
+    /// Asks for one input with a real request (`elicitation/create`, ...).
+    pub(crate) async fn request_input(
+        &self,
+        r: &InputRequest,
+        via: Option<&mpsc::UnboundedSender<JsonRpcMessage>>,
+        related_task: Option<&str>,
+        cancel: &CancellationToken,
+    ) -> Result<InputResponse, ToolError> {
+        let mut v = serde_json::to_value(r).map_err(|e| ToolError::internal(e.to_string()))?;
+        let method = r.method();
+        let mut params = v
+            .get_mut("params")
+            .map(Value::take)
+            .unwrap_or_else(|| json!({}));
+        if let (Some(task), Some(obj)) = (related_task, params.as_object_mut()) {
+            let meta = obj.entry("_meta").or_insert_with(|| json!({}));
+            if let Some(m) = meta.as_object_mut() {
+                m.insert(keys::RELATED_TASK.into(), json!({"taskId": task}));
+            }
+        }
+        if cancel.is_cancelled() {
+            return Err(ToolError::Cancelled);
+        }
+        let result = self.request(method, params, via, cancel).await?;
+        let answer: InputResponse = serde_json::from_value(result).map_err(|e| {
+            ToolError::Protocol(ErrorObject::invalid_params(format!(
+                "the client's answer to {method} is invalid: {e}"
+            )))
+        })?;
+        if !answer.answers(r) {
+            return Err(ToolError::Protocol(ErrorObject::invalid_params(format!(
+                "the client's answer does not match {method}"
+            ))));
+        }
+        Ok(answer)
+    }
+
+    /// Opens a resumable stream log for one POST.
+    pub(crate) fn open_stream(&self) -> (u64, Arc<StreamLog>) {
+        let n = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        let log = Arc::new(StreamLog::default());
+        let mut streams = self.streams.lock();
+        // Keep a bounded number of finished streams for replay.
+        if streams.len() >= 256 {
+            let done: Vec<u64> = streams
+                .iter()
+                .filter(|(_, l)| l.is_finished())
+                .map(|(k, _)| *k)
+                .collect();
+            for k in done {
+                streams.remove(&k);
+            }
+        }
+        streams.insert(n, log.clone());
+        (n, log)
+    }
+
+    /// The stream log named by a `Last-Event-ID` (`"<stream>_<index>"`) and the index to
+    /// resume after.
+    pub(crate) fn resume(&self, last_event_id: &str) -> Option<(u64, Arc<StreamLog>, usize)> {
+        let (s, i) = last_event_id.split_once('_')?;
+        let s: u64 = s.parse().ok()?;
+        let i: usize = i.parse().ok()?;
+        let log = self.streams.lock().get(&s)?.clone();
+        Some((s, log, i + 1))
+    }
+}
+
+/// One entry of a resumable stream.
+#[derive(Debug, Clone)]
+pub(crate) enum Entry {
+    /// An event with an id and empty data, and the reconnection delay.
+    Priming { retry_ms: Option<u64> },
+    /// A message.
+    Message(JsonRpcMessage),
+    /// The server closes the HTTP response here; the client resumes with `Last-Event-ID`.
+    Break,
+}
+
+/// The events of one legacy SSE stream, kept for replay.
+#[derive(Default)]
+pub(crate) struct StreamLog {
+    entries: Mutex<Vec<Entry>>,
+    finished: AtomicBool,
+    notify: Notify,
+}
+
+impl StreamLog {
+    pub(crate) fn push(&self, e: Entry) {
+        self.entries.lock().push(e);
+        self.notify.notify_waiters();
+    }
+
+    /// Appends the final response; the stream ends after it.
+    pub(crate) fn finish(&self, m: JsonRpcMessage) {
+        self.entries.lock().push(Entry::Message(m));
+        self.finished.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+
+    /// Reads from `start`, ending at the final message or at the first break.
+    pub(crate) fn reader(self: Arc<Self>, stream_no: u64, start: usize) -> EventStream {
+        Box::pin(stream::unfold((self, start), move |(log, i)| async move {
+            loop {
+                let next = log.entries.lock().get(i).cloned();
+                let id = Some(format!("{stream_no}_{i}"));
+                let ev = match next {
+                    Some(Entry::Break) => return None,
+                    Some(Entry::Priming { retry_ms }) => SseEvent {
+                        id,
+                        retry_ms,
+                        message: None,
+                    },
+                    Some(Entry::Message(m)) => SseEvent {
+                        id,
+                        retry_ms: None,
+                        message: Some(m),
+                    },
+                    None if log.is_finished() => return None,
+                    None => {
+                        let notified = log.notify.notified();
+                        // Re-check after registering, so a push in between is not missed.
+                        if log.entries.lock().len() <= i && !log.is_finished() {
+                            notified.await;
+                        }
+                        continue;
+                    }
+                };
+                return Some((ev, (log, i + 1)));
+            }
+        }))
+    }
+}
