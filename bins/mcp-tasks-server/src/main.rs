@@ -2,11 +2,14 @@
 //! protocol logic of its own (that lives in the `mcp-tasks-server` library).
 
 mod fixtures;
+mod tasks_fixture;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
+use mcp_tasks_server::TaskEngine;
+use mcp_tasks_server::task::store::{DynTaskStore, memory::MemoryStore, sqlite::SqliteStore};
 use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
@@ -59,7 +62,14 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let server = Arc::new(fixtures::build().map_err(|e| e.to_string())?);
+    let store = open_store(&args.store)?;
+    let server = fixtures::build(TaskEngine::new(store)).map_err(|e| e.to_string())?;
+    // Resolve tasks a previous process left running, and start purging expired ones.
+    server
+        .start()
+        .await
+        .map_err(|e| format!("cannot start the task engine: {e}"))?;
+    let server = Arc::new(server);
     if args.stdio {
         tracing::info!("serving MCP on stdio");
         serve_stdio(
@@ -95,6 +105,23 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     eprintln!("mcp-tasks-server: stopped");
     Ok(())
+}
+
+/// Opens the task store named by `--store`.
+fn open_store(spec: &str) -> Result<DynTaskStore, String> {
+    if spec == "memory:" || spec == "memory" {
+        return Ok(Arc::new(MemoryStore::new()));
+    }
+    if let Some(path) = spec.strip_prefix("sqlite:") {
+        if path.is_empty() {
+            return Err("--store sqlite: needs a path, e.g. sqlite:mcp-tasks.db".into());
+        }
+        let store = SqliteStore::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+        return Ok(Arc::new(store));
+    }
+    Err(format!(
+        "unknown store {spec:?}: use memory: or sqlite:PATH"
+    ))
 }
 
 async fn shutdown_signal() {

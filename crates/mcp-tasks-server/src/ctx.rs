@@ -156,10 +156,39 @@ impl Ctx {
         self.notify(notif::MESSAGE, params);
     }
 
+    /// Makes a call that may run as a task become one now: the client gets its
+    /// `CreateTaskResult` and the handler continues in the background. Call it after any
+    /// MRTR input the request needs up front and before long work or task-time input.
+    /// Outside a task-eligible call it does nothing.
+    pub async fn run_as_task(&self) {
+        if let InputMode::Task(t) = &self.inner.input {
+            if !t.is_created() {
+                // The dispatcher polls the handler once: yielding makes that poll pending,
+                // which is the signal to create the task.
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+
     /// Updates the task's status message (no-op outside a task).
     pub async fn status(&self, message: impl Into<String>) {
         if let InputMode::Task(t) = &self.inner.input {
             t.status_message(message.into()).await;
+        }
+    }
+
+    /// Closes the request's SSE stream now without ending the request (SEP-1699 polling): the
+    /// client reconnects with `Last-Event-ID` after the `retry` delay and receives what follows,
+    /// including the result. Only legacy-era HTTP streams can be resumed; elsewhere (modern
+    /// era, where closing a stream cancels it; stdio; tasks) this does nothing.
+    pub fn close_sse_stream(&self) {
+        if self.inner.era != Era::Legacy || self.is_task() {
+            return;
+        }
+        if let (Some(out), Some(marker)) =
+            (&self.inner.outbox, crate::dispatch::stream_break_marker())
+        {
+            let _ = out.send(marker);
         }
     }
 
@@ -285,5 +314,32 @@ impl Ctx {
             ),
             required,
         )))
+    }
+}
+
+impl Ctx {
+    /// A context for a handler running as a task.
+    pub(crate) fn for_task(
+        era: Era,
+        caps: ClientCapabilities,
+        handle: Arc<dyn TaskInput>,
+        cancel: CancellationToken,
+        outbox: Option<mpsc::UnboundedSender<JsonRpcMessage>>,
+        progress_token: Option<ProgressToken>,
+        related_task: Option<String>,
+    ) -> Ctx {
+        Ctx {
+            inner: Arc::new(CtxInner {
+                era,
+                caps,
+                progress_token,
+                log_level: None,
+                outbox,
+                input: InputMode::Task(handle),
+                cancel,
+                state: Mutex::new(None),
+                related_task,
+            }),
+        }
     }
 }

@@ -36,7 +36,7 @@ mod mrtr;
 mod registry;
 mod render;
 mod session;
-mod task;
+pub mod task;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -45,6 +45,8 @@ use std::time::Duration;
 pub use ctx::{Ctx, ToolError};
 pub use mrtr::StateSealer;
 pub use registry::{PromptRoute, ResourceRoute, ResourceTemplateRoute, RestartPolicy, ToolRoute};
+pub use task::engine::{TaskConfig, TaskEngine};
+pub use task::store::{DynTaskStore, StoreError, TaskStore};
 
 use futures_util::future::BoxFuture;
 use mcp_tasks_types::Implementation;
@@ -121,6 +123,8 @@ pub struct ServerBuilder {
     completion: Option<Arc<CompletionFn>>,
     config: ServerConfig,
     sealer: Option<StateSealer>,
+    tasks: Option<TaskEngine>,
+    events: tokio::sync::broadcast::Sender<ServerEvent>,
 }
 
 impl ServerBuilder {
@@ -163,15 +167,31 @@ impl ServerBuilder {
         self.config = c;
         self
     }
+    /// Runs tasks with this engine (and its store). Without one, every tool runs
+    /// synchronously and no task capability is declared.
+    pub fn tasks(mut self, engine: TaskEngine) -> Self {
+        self.tasks = Some(engine);
+        self
+    }
+
     /// Sets the `requestState` sealer (e.g. with a key shared by several instances).
     pub fn state_sealer(mut self, s: StateSealer) -> Self {
         self.sealer = Some(s);
         self
     }
 
+    /// A handle that tells subscribers about changes (list changes, resource updates). It
+    /// exists before the server does, so handlers registered on this builder can hold one.
+    pub fn notifier(&self) -> Notifier {
+        Notifier {
+            events: self.events.clone(),
+        }
+    }
+
     /// Checks the routes and builds the server.
     pub fn build(self) -> Result<Server, BuildError> {
         let mut tools = BTreeMap::new();
+        let tool_order: Vec<String> = self.tools.iter().map(|t| t.name().to_owned()).collect();
         for mut t in self.tools {
             t.prepare()
                 .map_err(|reason| BuildError::InvalidHeaderAnnotation {
@@ -215,12 +235,13 @@ impl ServerBuilder {
         let sealer = self
             .sealer
             .unwrap_or_else(|| StateSealer::random(self.config.request_state_ttl));
-        let (events, _) = tokio::sync::broadcast::channel(256);
-        Ok(Server {
+        let events = self.events;
+        let server = Server {
             inner: Arc::new(Inner {
                 info: self.info,
                 instructions: self.instructions,
                 tools,
+                tool_order,
                 prompts,
                 resources,
                 templates: self.templates,
@@ -231,8 +252,11 @@ impl ServerBuilder {
                 connections: Mutex::new(Default::default()),
                 events,
                 inflight: Mutex::new(Default::default()),
+                tasks: self.tasks.map(Arc::new),
             }),
-        })
+        };
+        server.install_task_hook();
+        Ok(server)
     }
 }
 
@@ -249,6 +273,9 @@ pub(crate) struct Inner {
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
     pub(crate) tools: BTreeMap<String, ToolRoute>,
+    /// Tool names in declaration order: `tools/list` lists them so (stable, and the order
+    /// the server's author chose).
+    pub(crate) tool_order: Vec<String>,
     pub(crate) prompts: BTreeMap<String, PromptRoute>,
     pub(crate) resources: BTreeMap<String, ResourceRoute>,
     pub(crate) templates: Vec<ResourceTemplateRoute>,
@@ -262,6 +289,8 @@ pub(crate) struct Inner {
         BTreeMap<String, tokio::sync::mpsc::UnboundedSender<mcp_tasks_types::JsonRpcMessage>>,
     >,
     pub(crate) events: tokio::sync::broadcast::Sender<ServerEvent>,
+    /// The task engine, when the server runs tasks.
+    pub(crate) tasks: Option<Arc<TaskEngine>>,
     /// In-flight modern stdio requests, for `notifications/cancelled`.
     pub(crate) inflight:
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,
@@ -295,6 +324,9 @@ impl Server {
             completion: None,
             config: ServerConfig::default(),
             sealer: None,
+            tasks: None,
+            // Subscribers that fall this far behind get a lag signal (see `listen`).
+            events: tokio::sync::broadcast::channel(256).0,
         }
     }
 
@@ -319,6 +351,40 @@ impl Server {
     /// Tells subscribers that the resource list changed.
     pub fn notify_resources_changed(&self) {
         let _ = self.inner.events.send(ServerEvent::ResourcesListChanged);
+    }
+}
+
+/// Tells subscribers about changes: `subscriptions/listen` streams (modern era) and legacy
+/// sessions' standalone streams. Cheap to clone; obtained from [`ServerBuilder::notifier`].
+#[derive(Clone)]
+pub struct Notifier {
+    events: tokio::sync::broadcast::Sender<ServerEvent>,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("subscribers", &self.events.receiver_count())
+            .finish()
+    }
+}
+
+impl Notifier {
+    /// `notifications/tools/list_changed`.
+    pub fn tools_changed(&self) {
+        let _ = self.events.send(ServerEvent::ToolsListChanged);
+    }
+    /// `notifications/prompts/list_changed`.
+    pub fn prompts_changed(&self) {
+        let _ = self.events.send(ServerEvent::PromptsListChanged);
+    }
+    /// `notifications/resources/list_changed`.
+    pub fn resources_changed(&self) {
+        let _ = self.events.send(ServerEvent::ResourcesListChanged);
+    }
+    /// `notifications/resources/updated` for subscribers of `uri`.
+    pub fn resource_updated(&self, uri: impl Into<String>) {
+        let _ = self.events.send(ServerEvent::ResourceUpdated(uri.into()));
     }
 }
 

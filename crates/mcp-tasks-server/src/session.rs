@@ -233,36 +233,44 @@ impl StreamLog {
         self.finished.load(Ordering::Acquire)
     }
 
-    /// Reads from `start`, ending at the final message or at the first break.
+    /// Reads from `start`, ending at the final message or at the first break. A break right
+    /// at `start` is the one that ended the previous connection: a resuming reader skips it.
     pub(crate) fn reader(self: Arc<Self>, stream_no: u64, start: usize) -> EventStream {
-        Box::pin(stream::unfold((self, start), move |(log, i)| async move {
-            loop {
-                let next = log.entries.lock().get(i).cloned();
-                let id = Some(format!("{stream_no}_{i}"));
-                let ev = match next {
-                    Some(Entry::Break) => return None,
-                    Some(Entry::Priming { retry_ms }) => SseEvent {
-                        id,
-                        retry_ms,
-                        message: None,
-                    },
-                    Some(Entry::Message(m)) => SseEvent {
-                        id,
-                        retry_ms: None,
-                        message: Some(m),
-                    },
-                    None if log.is_finished() => return None,
-                    None => {
-                        let notified = log.notify.notified();
-                        // Re-check after registering, so a push in between is not missed.
-                        if log.entries.lock().len() <= i && !log.is_finished() {
-                            notified.await;
+        Box::pin(stream::unfold(
+            (self, start),
+            move |(log, mut i)| async move {
+                loop {
+                    let next = log.entries.lock().get(i).cloned();
+                    let id = Some(format!("{stream_no}_{i}"));
+                    let ev = match next {
+                        Some(Entry::Break) if i == start && start > 0 => {
+                            i += 1;
+                            continue;
                         }
-                        continue;
-                    }
-                };
-                return Some((ev, (log, i + 1)));
-            }
-        }))
+                        Some(Entry::Break) => return None,
+                        Some(Entry::Priming { retry_ms }) => SseEvent {
+                            id,
+                            retry_ms,
+                            message: None,
+                        },
+                        Some(Entry::Message(m)) => SseEvent {
+                            id,
+                            retry_ms: None,
+                            message: Some(m),
+                        },
+                        None if log.is_finished() => return None,
+                        None => {
+                            let notified = log.notify.notified();
+                            // Re-check after registering, so a push in between is not missed.
+                            if log.entries.lock().len() <= i && !log.is_finished() {
+                                notified.await;
+                            }
+                            continue;
+                        }
+                    };
+                    return Some((ev, (log, i + 1)));
+                }
+            },
+        ))
     }
 }

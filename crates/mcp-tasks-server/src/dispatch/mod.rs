@@ -47,6 +47,7 @@ use crate::{Ctx, Inner, Server, ToolError};
 pub(crate) use era::Route;
 use stream::Delivery;
 pub(crate) use stream::Outbox;
+pub(crate) use stream::break_marker as stream_break_marker;
 
 impl McpService for Server {
     async fn handle(&self, inbound: Inbound, cx: Context) -> Reply {
@@ -237,12 +238,12 @@ impl Inner {
             }
             ClientRequest::ListTools { params } => {
                 let tools: Vec<_> = self
-                    .tools
-                    .values()
+                    .tool_order
+                    .iter()
+                    .filter_map(|n| self.tools.get(n))
                     .map(|r| {
                         let mut t = r.tool.clone();
-                        t.execution = None;
-                        let _ = era; // per-era task support is rendered by the tasks engine
+                        t.execution = self.tool_execution(era, r.task_support);
                         t
                     })
                     .collect();
@@ -289,7 +290,7 @@ impl Inner {
             | ClientRequest::GetTaskPayload { .. }
             | ClientRequest::CancelTask { .. }
             | ClientRequest::ListTasks { .. }
-            | ClientRequest::UpdateTask { .. } => self.task_method(call, rcx).await,
+            | ClientRequest::UpdateTask { .. } => self.task_method(call, rcx, out).await,
             ClientRequest::GetPrompt { params } => {
                 let Some(route) = self.prompts.get(&params.name).cloned() else {
                     return Err(Rejection::new(
@@ -534,6 +535,7 @@ impl Inner {
             subscribe: Some(era == Era::Legacy),
             list_changed: Some(true),
         });
+        self.add_task_capabilities(era, &mut c);
         c
     }
 

@@ -28,6 +28,23 @@ pub(crate) enum Delivery {
 
 pub(crate) type Outbox = mpsc::UnboundedSender<JsonRpcMessage>;
 
+/// The method of the in-band marker [`Ctx::close_sse_stream`](crate::Ctx::close_sse_stream)
+/// sends: it travels through the outbox so it stays ordered with the handler's messages, and
+/// is turned into [`Entry::Break`] here. It never reaches the wire (`/` is not a valid start
+/// of an MCP method, so no real notification can collide with it).
+const BREAK_METHOD: &str = "/mcp-tasks-server/close-sse-stream";
+
+/// The marker asking the request's resumable stream to close here.
+pub(crate) fn break_marker() -> Option<JsonRpcMessage> {
+    mcp_tasks_types::jsonrpc::JsonRpcNotification::new(BREAK_METHOD, serde_json::json!({}))
+        .ok()
+        .map(JsonRpcMessage::Notification)
+}
+
+fn is_break(m: &JsonRpcMessage) -> bool {
+    matches!(m, JsonRpcMessage::Notification(n) if n.method == BREAK_METHOD)
+}
+
 /// Runs `work` and builds the reply. `cancel` aborts the handler (its future is dropped).
 pub(crate) async fn run<F, Fut>(
     id: RequestId,
@@ -160,7 +177,11 @@ fn stream_reply(
                 let mut last = None;
                 while let Some(m) = rx.recv().await {
                     if let Some(prev) = last.replace(m) {
-                        writer.push(Entry::Message(prev));
+                        writer.push(if is_break(&prev) {
+                            Entry::Break
+                        } else {
+                            Entry::Message(prev)
+                        });
                     }
                 }
                 if let Some(m) = last {
@@ -173,7 +194,14 @@ fn stream_reply(
 }
 
 fn direct(rx: mpsc::UnboundedReceiver<JsonRpcMessage>) -> EventStream {
+    // A direct stream cannot be resumed, so a close request is dropped, not honoured.
     Box::pin(stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|m| (SseEvent::message(m), rx))
+        loop {
+            match rx.recv().await {
+                Some(m) if is_break(&m) => continue,
+                Some(m) => return Some((SseEvent::message(m), rx)),
+                None => return None,
+            }
+        }
     }))
 }

@@ -1,14 +1,36 @@
-//! `tools/call`: the route decides whether the call runs synchronously or as a task.
+//! `tools/call`: the route's task support and the request's era decide whether the call
+//! runs synchronously or as a task. This is the only place that decision is made.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use mcp_tasks_types::JsonObject;
+use futures_util::FutureExt;
 use mcp_tasks_types::jsonrpc::ErrorObject;
-use mcp_tasks_types::tool::CallToolRequestParams;
+use mcp_tasks_types::mrtr::{InputRequiredResult, InputResponse};
+use mcp_tasks_types::task::{ext, v1};
+use mcp_tasks_types::tool::{CallToolRequestParams, TaskSupport};
+use mcp_tasks_types::{ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, methods};
+use parking_lot::Mutex;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
-use super::{Outbox, ReqCx};
+use super::{Outbox, ReqCx, tool_error};
 use crate::Inner;
-use crate::render::Rejection;
+use crate::ctx::Ctx;
+use crate::render::{self, Rejection};
+use crate::task::clock::new_task_id;
+use crate::task::handle::{Phase, TaskHandle};
+use crate::task::record::{TaskRecord, TaskRequest};
+use crate::task::{caller, wire};
+
+/// How one call runs.
+enum Mode {
+    Sync,
+    /// Modern era: a task once the handler gets past its MRTR rounds.
+    ExtensionTask,
+    /// Legacy era: a v1 task the client asked for, with its requested TTL.
+    V1Task(Option<u64>),
+}
 
 impl Inner {
     pub(crate) async fn call_tool(
@@ -18,23 +40,247 @@ impl Inner {
         out: Outbox,
     ) -> Result<JsonObject, Rejection> {
         let era = rcx.era;
+        let rej = |e: ErrorObject| Rejection::new(era, e);
         let Some(route) = self.tools.get(&params.name).cloned() else {
-            return Err(Rejection::new(
-                era,
-                ErrorObject::invalid_params(format!("Unknown tool: {}", params.name)),
-            ));
+            return Err(rej(ErrorObject::invalid_params(format!(
+                "Unknown tool: {}",
+                params.name
+            ))));
+        };
+        let support = if self.tasks.is_some() {
+            route.task_support
+        } else {
+            TaskSupport::Forbidden
+        };
+        let mode = match era {
+            // v1: the client decides with `params.task`; `execution.taskSupport` gates it
+            // (PROTOCOL.md §6.2: -32601 on a mismatch).
+            Era::Legacy => match (support, &params.task) {
+                (TaskSupport::Forbidden, Some(_)) => {
+                    return Err(rej(ErrorObject::method_not_found(&format!(
+                        "{} (tool {:?} does not support task execution)",
+                        methods::TOOLS_CALL,
+                        params.name
+                    ))));
+                }
+                (TaskSupport::Required, None) => {
+                    return Err(rej(ErrorObject::method_not_found(&format!(
+                        "{} (tool {:?} must be called as a task)",
+                        methods::TOOLS_CALL,
+                        params.name
+                    ))));
+                }
+                (_, Some(t)) => Mode::V1Task(t.ttl),
+                (_, None) => Mode::Sync,
+            },
+            // Extension: the server decides; `params.task` is an unknown field and ignored.
+            Era::Modern => match (support, rcx.caps.has_tasks_extension()) {
+                (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => Mode::Sync,
+                (TaskSupport::Required, false) => {
+                    return Err(rej(ErrorObject::missing_capability(
+                        format!(
+                            "tool {:?} runs only as a task: declare the {TASKS_EXTENSION} extension",
+                            params.name
+                        ),
+                        ClientCapabilities::tasks_extension(),
+                    )));
+                }
+                (_, true) => Mode::ExtensionTask,
+            },
         };
         let target = params.name.clone();
         let args = params.arguments.clone().unwrap_or_default();
         let handler = route.handler.clone();
-        self.run_mrtr(
-            &rcx,
-            out,
-            &target,
-            params.input_responses,
-            params.request_state,
-            move |ctx| handler(ctx, args.clone()),
-        )
-        .await
+        match mode {
+            Mode::Sync => {
+                self.run_mrtr(
+                    &rcx,
+                    out,
+                    &target,
+                    params.input_responses,
+                    params.request_state,
+                    move |ctx| handler(ctx, args.clone()),
+                )
+                .await
+            }
+            Mode::V1Task(ttl) => self.start_v1_task(&rcx, target, args, ttl, handler).await,
+            Mode::ExtensionTask => {
+                self.start_ext_task(
+                    &rcx,
+                    target,
+                    args,
+                    params.input_responses,
+                    params.request_state,
+                    handler,
+                )
+                .await
+            }
+        }
+    }
+
+    async fn start_v1_task(
+        self: &Arc<Self>,
+        rcx: &ReqCx,
+        name: String,
+        args: JsonObject,
+        ttl: Option<u64>,
+        handler: Arc<crate::registry::tool::ToolFn>,
+    ) -> Result<JsonObject, Rejection> {
+        let era = rcx.era;
+        let rej = |e: ErrorObject| Rejection::new(era, e);
+        let Some(engine) = self.tasks.clone() else {
+            return Err(rej(ErrorObject::internal("tasks are not enabled")));
+        };
+        let id = new_task_id();
+        let record = TaskRecord::new(
+            id.clone(),
+            caller(rcx),
+            era,
+            TaskRequest {
+                method: methods::TOOLS_CALL.into(),
+                name,
+                arguments: args.clone(),
+            },
+            engine.now(),
+            engine.effective_ttl(ttl),
+            Some(engine.config.poll_interval.as_millis() as u64),
+        );
+        engine.create(record.clone()).await.map_err(rej)?;
+        let cancel = CancellationToken::new();
+        let handle = Arc::new(TaskHandle {
+            engine: engine.clone(),
+            phase: Mutex::new(Phase::Created { id: id.clone() }),
+            era,
+            session: rcx.session.clone(),
+            cancel: cancel.clone(),
+        });
+        // Progress keeps the original token for the task's lifetime and travels on the
+        // session's standalone stream (the creating request has ended).
+        let outbox = rcx.session.as_ref().map(|s| {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let s = s.clone();
+            tokio::spawn(async move {
+                while let Some(m) = rx.recv().await {
+                    s.send_standalone(m);
+                }
+            });
+            tx
+        });
+        let ctx = Ctx::for_task(
+            era,
+            rcx.caps.clone(),
+            handle,
+            cancel.clone(),
+            outbox,
+            rcx.progress_token.clone(),
+            Some(id.clone()),
+        );
+        engine.spawn(id, cancel, handler(ctx, args));
+        let res = v1::CreateTaskResult::new(wire::v1_task(&record));
+        render::result(era, &self.info, res).map_err(rej)
+    }
+
+    /// Modern era: the handler's first poll decides. If it finishes at once, the result is
+    /// returned synchronously; if it asks for input first, an MRTR round is answered; if it
+    /// is still working, the task is created (durably) and the handler goes on in the
+    /// background.
+    async fn start_ext_task(
+        self: &Arc<Self>,
+        rcx: &ReqCx,
+        name: String,
+        args: JsonObject,
+        responses: Option<mcp_tasks_types::mrtr::InputResponses>,
+        state: Option<String>,
+        handler: Arc<crate::registry::tool::ToolFn>,
+    ) -> Result<JsonObject, Rejection> {
+        let era = rcx.era;
+        let rej = |e: ErrorObject| Rejection::new(era, e);
+        let Some(engine) = self.tasks.clone() else {
+            return Err(rej(ErrorObject::internal("tasks are not enabled")));
+        };
+        let mut answers: BTreeMap<String, InputResponse> = BTreeMap::new();
+        if let Some(st) = &state {
+            let p = self
+                .sealer
+                .open(st, methods::TOOLS_CALL, &name)
+                .map_err(rej)?;
+            if let Some(a) = p.a {
+                answers = serde_json::from_value(a).unwrap_or_default();
+            }
+        }
+        answers.extend(responses.unwrap_or_default());
+        let cancel = CancellationToken::new();
+        let handle = Arc::new(TaskHandle {
+            engine: engine.clone(),
+            phase: Mutex::new(Phase::Pre {
+                answers,
+                asked: BTreeMap::new(),
+                status: None,
+            }),
+            era,
+            session: None,
+            cancel: cancel.clone(),
+        });
+        // Progress and log messages are not delivered for tasks in the extension.
+        let ctx = Ctx::for_task(
+            era,
+            rcx.caps.clone(),
+            handle.clone(),
+            cancel.clone(),
+            None,
+            None,
+            None,
+        );
+        let mut fut = handler(ctx, args.clone());
+        let first = (&mut fut).now_or_never();
+        match first {
+            Some(Ok(result)) => return render::result(era, &self.info, result).map_err(rej),
+            Some(Err(crate::ToolError::InputRequired)) => {
+                let (asked, answers) = handle.take_asked();
+                let sealed = self.sealer.seal(
+                    methods::TOOLS_CALL,
+                    &name,
+                    (!answers.is_empty())
+                        .then(|| serde_json::to_value(&answers).unwrap_or(Value::Null)),
+                    None,
+                );
+                let r = InputRequiredResult {
+                    result_type: Default::default(),
+                    input_requests: Some(asked),
+                    request_state: Some(sealed),
+                    meta: None,
+                    extra: JsonObject::new(),
+                };
+                return render::result(era, &self.info, r).map_err(rej);
+            }
+            Some(Err(e)) => return Err(tool_error(era, e)),
+            None => {}
+        }
+        let id = new_task_id();
+        let (_, status) = handle.mark_created(id.clone());
+        let mut record = TaskRecord::new(
+            id.clone(),
+            caller(rcx),
+            era,
+            TaskRequest {
+                method: methods::TOOLS_CALL.into(),
+                name,
+                arguments: args,
+            },
+            engine.now(),
+            engine.effective_ttl(None),
+            Some(engine.config.poll_interval.as_millis() as u64),
+        );
+        record.status_message = status;
+        // Durable before the reply (PROTOCOL.md §5.4).
+        engine.create(record.clone()).await.map_err(rej)?;
+        engine.spawn(id, cancel, fut);
+        let res = ext::CreateTaskResult {
+            result_type: Default::default(),
+            task: wire::ext_task(&record),
+            meta: None,
+            extra: JsonObject::new(),
+        };
+        render::result(era, &self.info, res).map_err(rej)
     }
 }

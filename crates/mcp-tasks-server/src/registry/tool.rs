@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::HandlerFuture;
 use crate::{Ctx, ToolError};
 
-type ToolFn = dyn Fn(Ctx, JsonObject) -> HandlerFuture<CallToolResult> + Send + Sync;
+pub(crate) type ToolFn = dyn Fn(Ctx, JsonObject) -> HandlerFuture<CallToolResult> + Send + Sync;
 
 /// What happens to a task of this tool that was running when the server stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

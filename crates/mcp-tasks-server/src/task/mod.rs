@@ -1,5 +1,15 @@
-//! Long-running tasks (issue: Tasks engine). This module holds the seam the handler context
-//! uses; the engine, state machine and stores arrive with that issue.
+//! Long-running tasks: one state machine ([`state`]), one record ([`record`]), one store
+//! trait ([`store`]) and one engine ([`engine`]) for both generations — Tasks v1 on legacy
+//! sessions and the `io.modelcontextprotocol/tasks` extension in the modern era. Only the
+//! wire shapes differ ([`wire`]).
+
+pub mod clock;
+pub mod engine;
+pub(crate) mod handle;
+pub mod record;
+pub mod state;
+pub mod store;
+pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +22,8 @@ use crate::ToolError;
 pub(crate) trait TaskInput: Send + Sync {
     /// Sets the task's status message.
     fn status_message(&self, message: String) -> BoxFuture<'_, ()>;
+    /// Whether the task exists yet (a modern call may still be in its MRTR rounds).
+    fn is_created(&self) -> bool;
     /// Parks the task in `input_required` until every request is answered.
     fn input(
         &self,
@@ -19,12 +31,22 @@ pub(crate) trait TaskInput: Send + Sync {
     ) -> BoxFuture<'_, Result<BTreeMap<String, InputResponse>, ToolError>>;
 }
 
-use mcp_tasks_types::{Era, JsonObject, messages::ClientRequest, methods};
 use std::sync::Arc;
 
+use mcp_tasks_types::capabilities::{
+    ServerCapabilities, ServerTaskRequests, ServerTasksCapability, ToolsTaskRequests,
+};
+use mcp_tasks_types::jsonrpc::ErrorObject;
+use mcp_tasks_types::task::{ext, v1};
+use mcp_tasks_types::tool::{TaskSupport, ToolExecution};
+use mcp_tasks_types::{
+    ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, messages::ClientRequest, methods,
+};
+
 use crate::Inner;
-use crate::dispatch::ReqCx;
-use crate::render::Rejection;
+use crate::dispatch::{Outbox, ReqCx};
+use crate::render::{self, Rejection};
+use record::Outcome;
 
 /// Whether the tasks surface of `era` has `method` (v1 in the legacy era, the extension in
 /// the modern era).
@@ -46,16 +68,325 @@ pub(crate) fn serves_method(era: Era, method: &str) -> bool {
     }
 }
 
+/// Who the caller of a request is, for task ownership.
+pub(crate) fn caller(rcx: &ReqCx) -> record::Owner {
+    match &rcx.session {
+        Some(s) => record::Owner::Session(s.id.clone()),
+        None => record::Owner::Unbound,
+    }
+}
+
 impl Inner {
+    /// Adds the task capabilities of `era` (v1 keys in the legacy era, the extension in the
+    /// modern era; never both, PROTOCOL.md §5.15).
+    pub(crate) fn add_task_capabilities(&self, era: Era, c: &mut ServerCapabilities) {
+        if self.tasks.is_none() {
+            return;
+        }
+        match era {
+            Era::Legacy => {
+                c.tasks = Some(ServerTasksCapability {
+                    list: Some(JsonObject::new()),
+                    cancel: Some(JsonObject::new()),
+                    requests: Some(ServerTaskRequests {
+                        tools: Some(ToolsTaskRequests {
+                            call: Some(JsonObject::new()),
+                        }),
+                    }),
+                });
+            }
+            Era::Modern => {
+                c.extensions
+                    .get_or_insert_with(Default::default)
+                    .insert(TASKS_EXTENSION.to_owned(), JsonObject::new());
+            }
+        }
+    }
+
+    /// The tool's `execution` as listed in `era` (v1 `taskSupport`; nothing in the modern era).
+    pub(crate) fn tool_execution(&self, era: Era, support: TaskSupport) -> Option<ToolExecution> {
+        match (era, &self.tasks, support) {
+            (Era::Legacy, Some(_), TaskSupport::Optional | TaskSupport::Required) => {
+                Some(ToolExecution {
+                    task_support: Some(support),
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// `tasks/*` requests.
     pub(crate) async fn task_method(
         self: Arc<Self>,
         call: ClientRequest,
         rcx: ReqCx,
+        out: Outbox,
     ) -> Result<JsonObject, Rejection> {
-        Err(Rejection::new(
-            rcx.era,
-            mcp_tasks_types::jsonrpc::ErrorObject::method_not_found(call.method()),
-        ))
+        let era = rcx.era;
+        let Some(engine) = self.tasks.clone() else {
+            return Err(Rejection::new(
+                era,
+                ErrorObject::method_not_found(call.method()),
+            ));
+        };
+        if era == Era::Modern && !rcx.caps.has_tasks_extension() {
+            return Err(Rejection::new(
+                era,
+                ErrorObject::missing_capability(
+                    format!("{} needs the {TASKS_EXTENSION} extension", call.method()),
+                    ClientCapabilities::tasks_extension(),
+                ),
+            ));
+        }
+        let owner = caller(&rcx);
+        let rej = |e: ErrorObject| Rejection::new(era, e);
+        let render = |v: &dyn Fn() -> Result<serde_json::Value, serde_json::Error>| {
+            let v = v().map_err(|e| rej(ErrorObject::internal(e.to_string())))?;
+            render::result(era, &self.info, v).map_err(rej)
+        };
+        match (era, call) {
+            (Era::Modern, ClientRequest::GetTask { params }) => {
+                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                let res = ext::GetTaskResult {
+                    result_type: Default::default(),
+                    task: wire::ext_detailed(&r),
+                    meta: None,
+                    extra: JsonObject::new(),
+                };
+                render(&|| serde_json::to_value(&res))
+            }
+            (Era::Modern, ClientRequest::UpdateTask { params }) => {
+                let (answers, malformed) = params.responses();
+                engine
+                    .answer(&params.task_id, &owner, answers, &malformed)
+                    .await
+                    .map_err(rej)?;
+                render(&|| serde_json::to_value(ext::AckResult::default()))
+            }
+            (Era::Modern, ClientRequest::CancelTask { params }) => {
+                // An ack even for a terminal task (the extension has no terminal rule).
+                engine.cancel(&params.task_id, &owner).await.map_err(rej)?;
+                render(&|| serde_json::to_value(ext::AckResult::default()))
+            }
+            (Era::Legacy, ClientRequest::GetTask { params }) => {
+                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                let res = v1::GetTaskResult {
+                    task: wire::v1_task(&r),
+                    meta: None,
+                    extra: JsonObject::new(),
+                };
+                render(&|| serde_json::to_value(&res))
+            }
+            (Era::Legacy, ClientRequest::CancelTask { params }) => {
+                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                if r.is_terminal() {
+                    return Err(rej(ErrorObject::invalid_params(format!(
+                        "Task {} is already {} and cannot be cancelled",
+                        r.id,
+                        r.status().as_str()
+                    ))));
+                }
+                let r = engine.cancel(&params.task_id, &owner).await.map_err(rej)?;
+                let res = v1::GetTaskResult {
+                    task: wire::v1_task(&r),
+                    meta: None,
+                    extra: JsonObject::new(),
+                };
+                render(&|| serde_json::to_value(&res))
+            }
+            (Era::Legacy, ClientRequest::GetTaskPayload { params }) => {
+                let id = params.task_id.clone();
+                engine.get_for(&id, &owner).await.map_err(rej)?;
+                engine.v1_streams.lock().insert(id.clone(), out);
+                let done = engine.wait_terminal(&id, &owner, &rcx.cancel).await;
+                engine.v1_streams.lock().remove(&id);
+                let r = done.map_err(rej)?;
+                match r.outcome {
+                    Some(Outcome::Result(res)) => {
+                        let p = v1::GetTaskPayloadResult::new(res, &id);
+                        render(&|| serde_json::to_value(&p))
+                    }
+                    Some(Outcome::Error(e)) => Err(rej(e)),
+                    None => Err(rej(ErrorObject::internal(format!(
+                        "Task {id} was {} without a result",
+                        r.status().as_str()
+                    )))),
+                }
+            }
+            (Era::Legacy, ClientRequest::ListTasks { params }) => {
+                let after = params.and_then(|p| p.cursor);
+                if let Some(c) = &after {
+                    // Cursors are task ids the caller can see.
+                    engine.get_for(c, &owner).await.map_err(|_| {
+                        rej(ErrorObject::invalid_params(format!("Invalid cursor: {c}")))
+                    })?;
+                }
+                let (page, next) = engine.list(&owner, after).await.map_err(rej)?;
+                let res = v1::ListTasksResult {
+                    tasks: page.iter().map(wire::v1_task).collect(),
+                    next_cursor: next,
+                    meta: None,
+                    extra: JsonObject::new(),
+                };
+                render(&|| serde_json::to_value(&res))
+            }
+            (_, call) => Err(rej(ErrorObject::method_not_found(call.method()))),
+        }
+    }
+}
+
+impl crate::Server {
+    /// Sends v1 `notifications/tasks/status` to the owning legacy session on every change.
+    pub(crate) fn install_task_hook(&self) {
+        let Some(engine) = &self.inner.tasks else {
+            return;
+        };
+        let weak = Arc::downgrade(&self.inner);
+        engine.set_hook(Arc::new(move |r: &record::TaskRecord| {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            if r.era != Era::Legacy {
+                return;
+            }
+            let record::Owner::Session(sid) = &r.owner else {
+                return;
+            };
+            let Some(session) = inner.sessions.lock().get(sid) else {
+                return;
+            };
+            let params = v1::TaskStatusNotificationParams {
+                meta: None,
+                task: wire::v1_task(r),
+                extra: JsonObject::new(),
+            };
+            if let Ok(n) = mcp_tasks_types::JsonRpcNotification::new(
+                methods::notifications::TASKS_STATUS,
+                params,
+            ) {
+                session.send_standalone(mcp_tasks_types::JsonRpcMessage::Notification(n));
+            }
+        }));
+    }
+
+    /// Starts the task engine's background work: resolves tasks that were running when the
+    /// server last stopped (per-tool [`RestartPolicy`](crate::RestartPolicy)), then purges
+    /// expired tasks every `purge_interval`. Call once, inside the runtime, before serving.
+    pub async fn start(&self) -> Result<(), store::StoreError> {
+        let Some(engine) = self.inner.tasks.clone() else {
+            return Ok(());
+        };
+        self.inner.clone().recover_tasks(&engine).await?;
+        let weak = Arc::downgrade(&engine);
+        let every = engine.config.purge_interval;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(engine) = weak.upgrade() else {
+                    break;
+                };
+                match engine.purge_expired().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "expired tasks purged"),
+                    Err(e) => tracing::warn!(error = %e, "purging expired tasks failed"),
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// The task engine, if any.
+    pub fn task_engine(&self) -> Option<&Arc<engine::TaskEngine>> {
+        self.inner.tasks.as_ref()
+    }
+}
+
+impl Inner {
+    /// Tasks left non-terminal by a previous process: re-run idempotent tools (modern era
+    /// only: a legacy task's session is gone), fail the rest with a clear message.
+    async fn recover_tasks(
+        self: Arc<Self>,
+        engine: &Arc<engine::TaskEngine>,
+    ) -> Result<(), store::StoreError> {
+        let mut after = None;
+        loop {
+            let page = engine
+                .store
+                .list(store::ListQuery {
+                    owner: None,
+                    live_only: true,
+                    after_id: after.clone(),
+                    limit: 500,
+                })
+                .await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.id.clone());
+            for r in page {
+                if engine.is_running_here(&r.id) {
+                    continue;
+                }
+                let route = self.tools.get(&r.request.name).cloned();
+                let rerun = r.era == Era::Modern
+                    && route
+                        .as_ref()
+                        .is_some_and(|t| t.restart == crate::RestartPolicy::Rerun);
+                if let (true, Some(route)) = (rerun, route) {
+                    tracing::info!(task = %r.id, tool = %r.request.name, "re-running task after restart");
+                    let now = engine.now();
+                    let _ = engine
+                        .modify(&r.id, |rec| {
+                            rec.input_requests.clear();
+                            rec.status_message = Some("Restarted after a server restart".into());
+                            rec.updated_at_ms = now;
+                            if rec.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
+                                rec.apply(state::TaskEvent::InputsAnswered, now)
+                                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                            }
+                            Ok(true)
+                        })
+                        .await;
+                    let cancel = tokio_util::sync::CancellationToken::new();
+                    let handle = Arc::new(handle::TaskHandle {
+                        engine: engine.clone(),
+                        phase: parking_lot::Mutex::new(handle::Phase::Created { id: r.id.clone() }),
+                        era: Era::Modern,
+                        session: None,
+                        cancel: cancel.clone(),
+                    });
+                    let ctx = crate::ctx::Ctx::for_task(
+                        Era::Modern,
+                        ClientCapabilities::tasks_extension(),
+                        handle,
+                        cancel.clone(),
+                        None,
+                        None,
+                        None,
+                    );
+                    let fut = (route.handler)(ctx, r.request.arguments.clone());
+                    engine.spawn(r.id.clone(), cancel, fut);
+                } else {
+                    let now = engine.now();
+                    let msg =
+                        "The server restarted while this task was running; it did not complete";
+                    let _ = engine
+                        .modify(&r.id, |rec| {
+                            if rec.is_terminal() {
+                                return Ok(false);
+                            }
+                            rec.apply(state::TaskEvent::Failed, now)
+                                .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                            rec.status_message = Some(msg.into());
+                            rec.outcome = Some(Outcome::Error(ErrorObject::internal(msg)));
+                            Ok(true)
+                        })
+                        .await;
+                }
+            }
+        }
+        Ok(())
     }
 }

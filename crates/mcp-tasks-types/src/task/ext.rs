@@ -6,6 +6,8 @@
 //! `tasks/update` and may `tasks/cancel`. `notifications/tasks` pushes the same
 //! [`DetailedTask`] on a `subscriptions/listen` stream.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{TaskStatus, required_nullable};
@@ -363,14 +365,46 @@ pub type CancelTaskResult = AckResult;
 pub struct UpdateTaskRequestParams {
     /// The task to answer.
     pub task_id: String,
-    /// Answers keyed like the task's `inputRequests`.
-    pub input_responses: InputResponses,
+    /// Answers keyed like the task's `inputRequests`, kept as sent: a server must ignore
+    /// answers for keys it is not waiting for (PROTOCOL.md §5.7), whatever their shape, so
+    /// each value is decoded on use ([`UpdateTaskRequestParams::responses`]).
+    pub input_responses: BTreeMap<String, serde_json::Value>,
     /// Request metadata (required by 2026-07-28 core).
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<RequestMeta>,
     /// Keys this crate does not model.
     #[serde(flatten)]
     pub extra: JsonObject,
+}
+
+impl UpdateTaskRequestParams {
+    /// Params answering `task_id` with typed responses.
+    pub fn new(task_id: impl Into<String>, responses: &InputResponses) -> Self {
+        UpdateTaskRequestParams {
+            task_id: task_id.into(),
+            input_responses: responses
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), serde_json::to_value(v).ok()?)))
+                .collect(),
+            meta: None,
+            extra: JsonObject::new(),
+        }
+    }
+
+    /// The answers that decode as an `InputResponse`, and the keys whose values do not.
+    pub fn responses(&self) -> (InputResponses, Vec<String>) {
+        let mut ok = InputResponses::new();
+        let mut bad = Vec::new();
+        for (k, v) in &self.input_responses {
+            match serde_json::from_value(v.clone()) {
+                Ok(r) => {
+                    ok.insert(k.clone(), r);
+                }
+                Err(_) => bad.push(k.clone()),
+            }
+        }
+        (ok, bad)
+    }
 }
 
 crate::tool::typed_request!(

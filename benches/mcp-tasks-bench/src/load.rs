@@ -1,0 +1,318 @@
+//! The load generator: keep-alive HTTP/1.1 connections (raw hyper client handshakes, one
+//! per connection), each sending its next request as soon as the previous answer is read.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// One ready-to-send request: body and headers, cloned per send.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    /// The JSON-RPC body.
+    pub(crate) body: Bytes,
+    /// Every request header (Host and Content-Length excluded; hyper adds the latter).
+    pub(crate) headers: HeaderMap,
+}
+
+impl Prepared {
+    /// A POST of `body` with the usual MCP headers plus `extra`.
+    pub(crate) fn new(addr: SocketAddr, body: String, extra: &[(&'static str, String)]) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/json, text/event-stream"),
+        );
+        if let Ok(host) = HeaderValue::from_str(&addr.to_string()) {
+            headers.insert(header::HOST, host);
+        }
+        for (k, v) in extra {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                headers.insert(*k, v);
+            }
+        }
+        Prepared {
+            body: Bytes::from(body),
+            headers,
+        }
+    }
+}
+
+/// What to hit: a server, the requests to cycle through, and a substring every good answer
+/// contains.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    /// The server.
+    pub(crate) addr: SocketAddr,
+    /// The requests, sent round-robin (each connection starts at a different one).
+    pub(crate) requests: Arc<Vec<Prepared>>,
+    /// A byte string a correct answer contains (checked on every answer).
+    pub(crate) expect: &'static [u8],
+}
+
+/// Throughput of one run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Throughput {
+    /// Good answers per second in the measured window.
+    pub(crate) rps: f64,
+    /// Good answers in the measured window.
+    pub(crate) ok: u64,
+    /// Bad answers (wrong status, missing marker, I/O errors).
+    pub(crate) errors: u64,
+}
+
+/// Latency of one run (one connection, sequential requests).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Latency {
+    /// Median, in microseconds.
+    pub(crate) p50_us: f64,
+    /// 99th percentile, in microseconds.
+    pub(crate) p99_us: f64,
+    /// Samples.
+    pub(crate) samples: u64,
+    /// Bad answers.
+    pub(crate) errors: u64,
+}
+
+/// The time window of a run: everything before `measure_from` is warm-up.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    measure_from: Instant,
+    end: Instant,
+}
+
+/// What one connection saw.
+#[derive(Debug, Default)]
+struct ConnStats {
+    ok: u64,
+    errors: u64,
+    latencies_ns: Vec<u64>,
+    first_error: Option<String>,
+}
+
+const URI_PATH: &str = "/mcp";
+
+async fn open(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| format!("TCP_NODELAY: {e}"))?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+/// Sends one request and reads the whole answer.
+pub(crate) async fn send(
+    sender: &mut SendRequest<Full<Bytes>>,
+    uri: &Uri,
+    p: &Prepared,
+) -> Result<(StatusCode, Bytes), String> {
+    sender.ready().await.map_err(|e| format!("ready: {e}"))?;
+    let mut req = Request::new(Full::new(p.body.clone()));
+    *req.method_mut() = Method::POST;
+    *req.uri_mut() = uri.clone();
+    *req.headers_mut() = p.headers.clone();
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("send: {e}"))?;
+    let status = resp.status();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes();
+    Ok((status, body))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn drive(target: Target, start: usize, w: Window, keep_latencies: bool) -> ConnStats {
+    let mut st = ConnStats::default();
+    let uri = Uri::from_static(URI_PATH);
+    let mut sender = match open(target.addr).await {
+        Ok(s) => s,
+        Err(e) => {
+            st.errors += 1;
+            st.first_error = Some(e);
+            return st;
+        }
+    };
+    let n = target.requests.len().max(1);
+    let mut i = start;
+    loop {
+        let t0 = Instant::now();
+        if t0 >= w.end {
+            break;
+        }
+        let p = &target.requests[i % n];
+        i += 1;
+        let r = send(&mut sender, &uri, p).await;
+        let t1 = Instant::now();
+        let measured = t1 >= w.measure_from && t1 <= w.end;
+        let good = match &r {
+            Ok((status, body)) => *status == StatusCode::OK && contains(body, target.expect),
+            Err(_) => false,
+        };
+        if good {
+            if measured {
+                st.ok += 1;
+                if keep_latencies && t0 >= w.measure_from {
+                    st.latencies_ns.push((t1 - t0).as_nanos() as u64);
+                }
+            }
+            continue;
+        }
+        st.errors += 1;
+        if st.first_error.is_none() {
+            st.first_error = Some(match r {
+                Ok((status, body)) => format!(
+                    "HTTP {status}: {}",
+                    String::from_utf8_lossy(&body[..body.len().min(300)])
+                ),
+                Err(e) => e,
+            });
+        }
+        if r.is_err() {
+            // The connection broke: open a new one (or give up).
+            match open(target.addr).await {
+                Ok(s) => sender = s,
+                Err(_) => break,
+            }
+        }
+    }
+    st
+}
+
+fn window(warmup: Duration, measure: Duration) -> Window {
+    let now = Instant::now();
+    Window {
+        measure_from: now + warmup,
+        end: now + warmup + measure,
+    }
+}
+
+fn report_first_error(what: &str, stats: &[ConnStats]) {
+    if let Some(e) = stats.iter().find_map(|s| s.first_error.as_ref()) {
+        eprintln!("warning: {what}: first error: {e}");
+    }
+}
+
+/// Requests per second with `connections` concurrent keep-alive connections.
+pub(crate) async fn throughput(
+    what: &str,
+    target: &Target,
+    connections: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> Throughput {
+    let w = window(warmup, measure);
+    let per = target.requests.len().max(1) / connections.max(1);
+    let handles: Vec<_> = (0..connections.max(1))
+        .map(|c| tokio::spawn(drive(target.clone(), c * per.max(1), w, false)))
+        .collect();
+    let mut stats = Vec::with_capacity(handles.len());
+    for h in handles {
+        stats.push(h.await.unwrap_or_default());
+    }
+    report_first_error(what, &stats);
+    let ok: u64 = stats.iter().map(|s| s.ok).sum();
+    Throughput {
+        rps: ok as f64 / measure.as_secs_f64(),
+        ok,
+        errors: stats.iter().map(|s| s.errors).sum(),
+    }
+}
+
+/// p50/p99 latency with one connection.
+pub(crate) async fn latency(
+    what: &str,
+    target: &Target,
+    warmup: Duration,
+    measure: Duration,
+) -> Latency {
+    let w = window(warmup, measure);
+    let st = tokio::spawn(drive(target.clone(), 0, w, true))
+        .await
+        .unwrap_or_default();
+    report_first_error(what, std::slice::from_ref(&st));
+    let mut l = st.latencies_ns;
+    l.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if l.is_empty() {
+            return f64::NAN;
+        }
+        let idx = ((l.len() - 1) as f64 * p).round() as usize;
+        l[idx.min(l.len() - 1)] as f64 / 1_000.0
+    };
+    Latency {
+        p50_us: pct(0.50),
+        p99_us: pct(0.99),
+        samples: l.len() as u64,
+        errors: st.errors,
+    }
+}
+
+/// Sends `p` once on a fresh connection (set-up and sanity checks, not measured).
+pub(crate) async fn once(addr: SocketAddr, p: &Prepared) -> Result<(StatusCode, Bytes), String> {
+    let mut s = open(addr).await?;
+    send(&mut s, &Uri::from_static(URI_PATH), p).await
+}
+
+/// Sends `count` requests over `connections` connections and returns every answer body
+/// (set-up, not measured).
+pub(crate) async fn many(
+    addr: SocketAddr,
+    p: &Prepared,
+    count: usize,
+    connections: usize,
+) -> Result<Vec<Bytes>, String> {
+    let connections = connections.clamp(1, count.max(1));
+    let per = count.div_ceil(connections);
+    let mut handles = Vec::new();
+    for _ in 0..connections {
+        let p = p.clone();
+        handles.push(tokio::spawn(async move {
+            let mut s = open(addr).await?;
+            let uri = Uri::from_static(URI_PATH);
+            let mut out = Vec::with_capacity(per);
+            for _ in 0..per {
+                let (status, body) = send(&mut s, &uri, &p).await?;
+                if status != StatusCode::OK {
+                    return Err(format!(
+                        "HTTP {status}: {}",
+                        String::from_utf8_lossy(&body)
+                    ));
+                }
+                out.push(body);
+            }
+            Ok::<_, String>(out)
+        }));
+    }
+    let mut all = Vec::with_capacity(count);
+    for h in handles {
+        all.extend(h.await.map_err(|e| e.to_string())??);
+    }
+    all.truncate(count);
+    Ok(all)
+}

@@ -1,0 +1,192 @@
+//! The handler side of a task: what `Ctx::input` and `Ctx::status` do inside a task.
+//!
+//! A modern tool call that may become a task starts in the `Pre` phase: input asked for
+//! before the task exists travels by MRTR (PROTOCOL.md §5.5), exactly as for a synchronous
+//! call. Once the task is created the phase is `Created` and input parks the task in
+//! `input_required` (modern) or goes out as a related-task request on the legacy session.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use mcp_tasks_types::Era;
+use mcp_tasks_types::jsonrpc::ErrorObject;
+use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
+use parking_lot::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use super::TaskInput;
+use super::engine::TaskEngine;
+use super::state::TaskEvent;
+use crate::ToolError;
+use crate::session::Session;
+
+pub(crate) enum Phase {
+    /// Before the task exists: MRTR answers, asked keys, a buffered status message.
+    Pre {
+        answers: BTreeMap<String, InputResponse>,
+        asked: BTreeMap<String, InputRequest>,
+        status: Option<String>,
+    },
+    /// The task exists.
+    Created { id: String },
+}
+
+pub(crate) struct TaskHandle {
+    pub(crate) engine: Arc<TaskEngine>,
+    pub(crate) phase: Mutex<Phase>,
+    pub(crate) era: Era,
+    pub(crate) session: Option<Arc<Session>>,
+    pub(crate) cancel: CancellationToken,
+}
+
+impl TaskHandle {
+    /// Moves to `Created`; returns what the `Pre` phase gathered.
+    pub(crate) fn mark_created(
+        &self,
+        id: String,
+    ) -> (BTreeMap<String, InputRequest>, Option<String>) {
+        let mut p = self.phase.lock();
+        let old = std::mem::replace(&mut *p, Phase::Created { id });
+        match old {
+            Phase::Pre { asked, status, .. } => (asked, status),
+            Phase::Created { .. } => (BTreeMap::new(), None),
+        }
+    }
+
+    pub(crate) fn take_asked(
+        &self,
+    ) -> (
+        BTreeMap<String, InputRequest>,
+        BTreeMap<String, InputResponse>,
+    ) {
+        match &mut *self.phase.lock() {
+            Phase::Pre { asked, answers, .. } => (std::mem::take(asked), std::mem::take(answers)),
+            Phase::Created { .. } => (BTreeMap::new(), BTreeMap::new()),
+        }
+    }
+
+    async fn legacy_input(
+        &self,
+        id: &str,
+        requests: Vec<(String, InputRequest)>,
+    ) -> Result<BTreeMap<String, InputResponse>, ToolError> {
+        let Some(session) = &self.session else {
+            return Err(ToolError::Protocol(ErrorObject::internal(
+                "the session that created this task is gone",
+            )));
+        };
+        let mut out = BTreeMap::new();
+        for (k, req) in requests {
+            let now = self.engine.now();
+            self.engine
+                .modify(id, |r| {
+                    if r.is_terminal() {
+                        return Err(ErrorObject::internal("task is no longer running"));
+                    }
+                    r.input_requests.insert(k.clone(), req.clone());
+                    r.apply(TaskEvent::InputRequested, now)
+                        .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    Ok(true)
+                })
+                .await?;
+            // The request goes on the task's open `tasks/result` stream when there is one,
+            // else on the session's standalone stream.
+            let via = self.engine.v1_streams.lock().get(id).cloned();
+            let answer = session
+                .request_input(&req, via.as_ref(), Some(id), &self.cancel)
+                .await;
+            let now = self.engine.now();
+            self.engine
+                .modify(id, |r| {
+                    if r.is_terminal() {
+                        return Ok(false);
+                    }
+                    r.input_requests.remove(&k);
+                    r.answered_keys.insert(k.clone());
+                    if r.input_requests.is_empty() {
+                        r.apply(TaskEvent::InputsAnswered, now)
+                            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    }
+                    Ok(true)
+                })
+                .await?;
+            out.insert(k, answer?);
+        }
+        Ok(out)
+    }
+}
+
+impl TaskInput for TaskHandle {
+    fn is_created(&self) -> bool {
+        matches!(&*self.phase.lock(), Phase::Created { .. })
+    }
+
+    fn status_message(&self, message: String) -> BoxFuture<'_, ()> {
+        async move {
+            let id = {
+                let mut p = self.phase.lock();
+                match &mut *p {
+                    Phase::Pre { status, .. } => {
+                        *status = Some(message);
+                        return;
+                    }
+                    Phase::Created { id } => id.clone(),
+                }
+            };
+            let now = self.engine.now();
+            let _ = self
+                .engine
+                .modify(&id, |r| {
+                    if r.is_terminal() {
+                        return Ok(false);
+                    }
+                    r.status_message = Some(message.clone());
+                    r.updated_at_ms = now;
+                    Ok(true)
+                })
+                .await;
+        }
+        .boxed()
+    }
+
+    fn input(
+        &self,
+        requests: Vec<(String, InputRequest)>,
+    ) -> BoxFuture<'_, Result<BTreeMap<String, InputResponse>, ToolError>> {
+        async move {
+            let id = {
+                let mut p = self.phase.lock();
+                match &mut *p {
+                    Phase::Pre { answers, asked, .. } => {
+                        let mut out = BTreeMap::new();
+                        let mut missing = false;
+                        for (k, r) in requests {
+                            match answers.get(&k) {
+                                Some(a) if a.answers(&r) => {
+                                    out.insert(k, a.clone());
+                                }
+                                _ => {
+                                    asked.insert(k, r);
+                                    missing = true;
+                                }
+                            }
+                        }
+                        return if missing {
+                            Err(ToolError::InputRequired)
+                        } else {
+                            Ok(out)
+                        };
+                    }
+                    Phase::Created { id } => id.clone(),
+                }
+            };
+            match self.era {
+                Era::Modern => self.engine.await_answers(&id, requests, &self.cancel).await,
+                Era::Legacy => self.legacy_input(&id, requests).await,
+            }
+        }
+        .boxed()
+    }
+}

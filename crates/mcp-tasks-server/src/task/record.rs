@@ -1,0 +1,150 @@
+//! The one internal task record, shared by both task generations (PROTOCOL.md §7 sketch).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mcp_tasks_types::jsonrpc::ErrorObject;
+use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
+use mcp_tasks_types::task::TaskStatus;
+use mcp_tasks_types::{Era, JsonObject};
+use serde::{Deserialize, Serialize};
+
+use super::state::{IllegalTransition, TaskEvent, next};
+
+/// Who may see a task.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Owner {
+    /// An authenticated principal.
+    Principal(String),
+    /// A legacy session (no authentication).
+    Session(String),
+    /// No binding: anyone holding the (unguessable) id.
+    Unbound,
+}
+
+impl Owner {
+    /// Whether `caller` may see a task owned by `self`.
+    pub fn admits(&self, caller: &Owner) -> bool {
+        match self {
+            Owner::Unbound => true,
+            owned => owned == caller,
+        }
+    }
+
+    /// A stable string form (store index key).
+    pub fn key(&self) -> String {
+        match self {
+            Owner::Principal(p) => format!("p:{p}"),
+            Owner::Session(s) => format!("s:{s}"),
+            Owner::Unbound => "-".into(),
+        }
+    }
+}
+
+/// How a task ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// The method's result (a `CallToolResult`, possibly with `isError: true`).
+    Result(JsonObject),
+    /// The JSON-RPC error the method failed with.
+    Error(ErrorObject),
+}
+
+/// The original request, kept so a task can be re-run after a restart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRequest {
+    /// The method (`tools/call`).
+    pub method: String,
+    /// The tool name.
+    pub name: String,
+    /// The arguments.
+    pub arguments: JsonObject,
+}
+
+/// A stored task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    /// The task id (128-bit CSPRNG, URL/header-safe).
+    pub id: String,
+    /// Who may see it.
+    pub owner: Owner,
+    /// Current status. Change it only through [`TaskRecord::apply`].
+    status: TaskStatus,
+    /// Status message.
+    pub status_message: Option<String>,
+    /// Creation time, ms since the Unix epoch.
+    pub created_at_ms: u64,
+    /// Last change, ms since the Unix epoch.
+    pub updated_at_ms: u64,
+    /// Effective TTL in ms (`None` = unlimited).
+    pub ttl_ms: Option<u64>,
+    /// Suggested poll interval in ms.
+    pub poll_interval_ms: Option<u64>,
+    /// The outcome, once terminal.
+    pub outcome: Option<Outcome>,
+    /// Outstanding input requests, by key.
+    pub input_requests: BTreeMap<String, InputRequest>,
+    /// Answers received and not yet consumed by the handler.
+    pub answers: BTreeMap<String, InputResponse>,
+    /// Every key ever answered (keys are never reused, PROTOCOL.md §5.6).
+    pub answered_keys: BTreeSet<String>,
+    /// The era that created it (decides its wire shapes).
+    pub era: Era,
+    /// The request, for re-runs.
+    pub request: TaskRequest,
+}
+
+impl TaskRecord {
+    /// A new `working` task.
+    pub fn new(
+        id: String,
+        owner: Owner,
+        era: Era,
+        request: TaskRequest,
+        now_ms: u64,
+        ttl_ms: Option<u64>,
+        poll_interval_ms: Option<u64>,
+    ) -> Self {
+        TaskRecord {
+            id,
+            owner,
+            status: TaskStatus::Working,
+            status_message: None,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            ttl_ms,
+            poll_interval_ms,
+            outcome: None,
+            input_requests: BTreeMap::new(),
+            answers: BTreeMap::new(),
+            answered_keys: BTreeSet::new(),
+            era,
+            request,
+        }
+    }
+
+    /// The status.
+    pub fn status(&self) -> TaskStatus {
+        self.status
+    }
+
+    /// Whether the status is terminal.
+    pub fn is_terminal(&self) -> bool {
+        self.status.is_terminal()
+    }
+
+    /// When the task may be purged (ms since the epoch), if ever.
+    pub fn expires_at_ms(&self) -> Option<u64> {
+        self.ttl_ms.map(|t| self.created_at_ms.saturating_add(t))
+    }
+
+    /// Applies an event through the state machine.
+    pub fn apply(&mut self, event: TaskEvent, now_ms: u64) -> Result<(), IllegalTransition> {
+        self.status = next(self.status, event)?;
+        self.updated_at_ms = now_ms;
+        if self.status.is_terminal() {
+            self.input_requests.clear();
+            self.answers.clear();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,89 @@
+//! The task state machine (PROTOCOL.md §5.3, §6.6): a pure function, no I/O, no clock.
+//!
+//! Every status change of a stored task goes through [`next`]; terminal states never change.
+
+use mcp_tasks_types::task::TaskStatus;
+
+/// What happens to a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskEvent {
+    /// The handler asked for client input.
+    InputRequested,
+    /// Every outstanding input was answered.
+    InputsAnswered,
+    /// The handler produced a result (tool results with `isError: true` included).
+    Completed,
+    /// The handler failed with a JSON-RPC error.
+    Failed,
+    /// `tasks/cancel` (or shutdown) stopped the task.
+    Cancelled,
+}
+
+/// A transition the state machine does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("illegal task transition: {from:?} on {event:?}")]
+pub struct IllegalTransition {
+    /// The status the task was in.
+    pub from: TaskStatus,
+    /// The event that cannot apply.
+    pub event: TaskEvent,
+}
+
+/// The status after `event`, or why it cannot happen.
+pub fn next(from: TaskStatus, event: TaskEvent) -> Result<TaskStatus, IllegalTransition> {
+    use TaskEvent as E;
+    use TaskStatus as S;
+    let to = match (from, event) {
+        (S::Completed | S::Failed | S::Cancelled, _) => None,
+        (S::Working, E::InputRequested) => Some(S::InputRequired),
+        // More input while already waiting keeps the status.
+        (S::InputRequired, E::InputRequested) => Some(S::InputRequired),
+        (S::InputRequired, E::InputsAnswered) => Some(S::Working),
+        (S::Working, E::InputsAnswered) => None,
+        (S::Working | S::InputRequired, E::Completed) => Some(S::Completed),
+        (S::Working | S::InputRequired, E::Failed) => Some(S::Failed),
+        (S::Working | S::InputRequired, E::Cancelled) => Some(S::Cancelled),
+    };
+    to.ok_or(IllegalTransition { from, event })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskEvent as E;
+    use TaskStatus as S;
+
+    /// The full table of PROTOCOL.md §5.3: every (status, event) pair.
+    #[test]
+    fn transition_table() {
+        let table: &[(S, E, Option<S>)] = &[
+            (S::Working, E::InputRequested, Some(S::InputRequired)),
+            (S::Working, E::InputsAnswered, None),
+            (S::Working, E::Completed, Some(S::Completed)),
+            (S::Working, E::Failed, Some(S::Failed)),
+            (S::Working, E::Cancelled, Some(S::Cancelled)),
+            (S::InputRequired, E::InputRequested, Some(S::InputRequired)),
+            (S::InputRequired, E::InputsAnswered, Some(S::Working)),
+            (S::InputRequired, E::Completed, Some(S::Completed)),
+            (S::InputRequired, E::Failed, Some(S::Failed)),
+            (S::InputRequired, E::Cancelled, Some(S::Cancelled)),
+        ];
+        for (from, ev, to) in table {
+            assert_eq!(next(*from, *ev).ok(), *to, "{from:?} on {ev:?}");
+        }
+        for terminal in [S::Completed, S::Failed, S::Cancelled] {
+            for ev in [
+                E::InputRequested,
+                E::InputsAnswered,
+                E::Completed,
+                E::Failed,
+                E::Cancelled,
+            ] {
+                assert!(
+                    next(terminal, ev).is_err(),
+                    "{terminal:?} must stay terminal on {ev:?}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The test suite every [`TaskStore`] backend runs (feature `store-conformance`, always in
+//! this crate's tests). A third-party store calls [`run_all`] from its own tests.
+
+use mcp_tasks_types::{Era, JsonObject};
+
+use super::{ListQuery, StoreError, TaskStore};
+use crate::task::record::{Outcome, Owner, TaskRecord, TaskRequest};
+use crate::task::state::TaskEvent;
+
+fn record(id: &str, owner: Owner, created: u64, ttl: Option<u64>) -> TaskRecord {
+    TaskRecord::new(
+        id.to_owned(),
+        owner,
+        Era::Modern,
+        TaskRequest {
+            method: "tools/call".into(),
+            name: "t".into(),
+            arguments: JsonObject::new(),
+        },
+        created,
+        ttl,
+        Some(100),
+    )
+}
+
+/// Runs every check against `store`, which must start empty.
+pub async fn run_all(store: &dyn TaskStore) {
+    create_get_roundtrip(store).await;
+    duplicate_ids_are_rejected(store).await;
+    updates_are_compare_and_swap(store).await;
+    racing_writers_exactly_one_wins(store).await;
+    list_filters_and_pages(store).await;
+    purge_removes_only_expired(store).await;
+    delete_removes(store).await;
+}
+
+async fn create_get_roundtrip(store: &dyn TaskStore) {
+    let mut r = record("a-1", Owner::Session("s1".into()), 1_000, Some(60_000));
+    r.status_message = Some("hello".into());
+    let v = store.create(r.clone()).await.expect("create");
+    let (got, gv) = store
+        .get("a-1".into())
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!(got, r, "{}: record must round-trip exactly", store.name());
+    assert_eq!(gv, v);
+    assert!(store.get("nope".into()).await.expect("get").is_none());
+}
+
+async fn duplicate_ids_are_rejected(store: &dyn TaskStore) {
+    let r = record("a-1", Owner::Unbound, 1, None);
+    assert!(matches!(
+        store.create(r).await,
+        Err(StoreError::AlreadyExists)
+    ));
+}
+
+async fn updates_are_compare_and_swap(store: &dyn TaskStore) {
+    let (mut r, v1) = store.get("a-1".into()).await.unwrap().unwrap();
+    r.apply(TaskEvent::Completed, 2_000).unwrap();
+    r.outcome = Some(Outcome::Result(JsonObject::new()));
+    let v2 = store
+        .update(r.clone(), v1)
+        .await
+        .expect("update with current version");
+    assert_ne!(v1, v2);
+    // A writer holding the old version loses and changes nothing.
+    let mut stale = r.clone();
+    stale.status_message = Some("stale".into());
+    assert!(matches!(
+        store.update(stale, v1).await,
+        Err(StoreError::Conflict)
+    ));
+    let (now, _) = store.get("a-1".into()).await.unwrap().unwrap();
+    assert_eq!(now.status_message.as_deref(), Some("hello"));
+    assert!(now.is_terminal());
+    let ghost = record("ghost", Owner::Unbound, 1, None);
+    assert!(matches!(
+        store.update(ghost, 1).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn racing_writers_exactly_one_wins(store: &dyn TaskStore) {
+    let r = record("race", Owner::Unbound, 1, None);
+    let v = store.create(r.clone()).await.unwrap();
+    let mut a = r.clone();
+    a.apply(TaskEvent::Cancelled, 5).unwrap();
+    let mut b = r;
+    b.apply(TaskEvent::Completed, 5).unwrap();
+    let (ra, rb) = futures_util::join!(store.update(a, v), store.update(b, v));
+    assert_eq!(
+        ra.is_ok() as u8 + rb.is_ok() as u8,
+        1,
+        "{}: exactly one of two racing writers must win",
+        store.name()
+    );
+}
+
+async fn list_filters_and_pages(store: &dyn TaskStore) {
+    for i in 0..5 {
+        store
+            .create(record(
+                &format!("l-{i}"),
+                Owner::Session("s2".into()),
+                10,
+                None,
+            ))
+            .await
+            .unwrap();
+    }
+    let q = |after: Option<&str>| ListQuery {
+        owner: Some(Owner::Session("s2".into())),
+        live_only: false,
+        after_id: after.map(str::to_owned),
+        limit: 2,
+    };
+    let p1 = store.list(q(None)).await.unwrap();
+    assert_eq!(
+        p1.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["l-0", "l-1"]
+    );
+    let p3 = store.list(q(Some("l-3"))).await.unwrap();
+    assert_eq!(
+        p3.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["l-4"]
+    );
+    assert_eq!(
+        store.count_live(Owner::Session("s2".into())).await.unwrap(),
+        5
+    );
+    assert_eq!(
+        store.count_live(Owner::Session("s1".into())).await.unwrap(),
+        0,
+        "a-1 is terminal"
+    );
+    let live = store
+        .list(ListQuery {
+            owner: None,
+            live_only: true,
+            after_id: None,
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert!(live.iter().all(|r| !r.is_terminal()));
+    assert!(live.iter().any(|r| r.id == "l-2"));
+}
+
+async fn purge_removes_only_expired(store: &dyn TaskStore) {
+    store
+        .create(record("ttl-short", Owner::Unbound, 100, Some(50)))
+        .await
+        .unwrap();
+    store
+        .create(record("ttl-long", Owner::Unbound, 100, Some(10_000)))
+        .await
+        .unwrap();
+    let n = store.purge_expired(1_000).await.unwrap();
+    assert!(n >= 1, "{}: the expired task must be purged", store.name());
+    assert!(store.get("ttl-short".into()).await.unwrap().is_none());
+    assert!(store.get("ttl-long".into()).await.unwrap().is_some());
+    assert!(
+        store.get("l-0".into()).await.unwrap().is_some(),
+        "no TTL = never purged"
+    );
+}
+
+async fn delete_removes(store: &dyn TaskStore) {
+    assert!(store.delete("ttl-long".into()).await.unwrap());
+    assert!(!store.delete("ttl-long".into()).await.unwrap());
+    assert!(store.get("ttl-long".into()).await.unwrap().is_none());
+}

@@ -1,0 +1,90 @@
+//! Task storage: one object-safe trait with a written contract, backends beside it, and a
+//! test suite every backend runs ([`conformance`]).
+//!
+//! # Contract
+//! - `create` is durable when it returns: a `get` (from any process sharing the store)
+//!   sees the task. It fails with [`StoreError::AlreadyExists`] for a taken id.
+//! - Every write is a compare-and-swap on the [`Version`] returned by the last read or
+//!   write; a stale version fails with [`StoreError::Conflict`] and writes nothing. This is
+//!   how a cancel racing a completion resolves the same way in every backend.
+//! - Wake-ups (an answer arrived, a task was cancelled) are not the store's job: the engine
+//!   publishes them through a separate notifier, so a shared database store needs no
+//!   in-process state.
+
+pub mod memory;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+#[cfg(any(test, feature = "store-conformance"))]
+pub mod conformance;
+
+use futures_util::future::BoxFuture;
+
+use super::record::{Owner, TaskRecord};
+
+/// The version of a stored record; it changes on every write.
+pub type Version = u64;
+
+/// Storage failures, the same for every backend.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No task with that id.
+    #[error("task not found")]
+    NotFound,
+    /// A task with that id exists already.
+    #[error("task id already exists")]
+    AlreadyExists,
+    /// The record changed since it was read.
+    #[error("task was changed concurrently")]
+    Conflict,
+    /// The backend failed.
+    #[error("{store} store error: {source}")]
+    Backend {
+        /// The backend's name.
+        store: &'static str,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Which tasks [`TaskStore::list`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Only this owner's tasks (`None`: every owner).
+    pub owner: Option<Owner>,
+    /// Only tasks that are not terminal.
+    pub live_only: bool,
+    /// Only ids greater than this (pagination by id).
+    pub after_id: Option<String>,
+    /// At most this many, ordered by id.
+    pub limit: usize,
+}
+
+/// Stores task records. See the module docs for the contract.
+pub trait TaskStore: Send + Sync + 'static {
+    /// A short name for errors and logs.
+    fn name(&self) -> &'static str;
+    /// Stores a new record (durably).
+    fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>>;
+    /// Reads a record and its version.
+    fn get(&self, id: String) -> BoxFuture<'_, Result<Option<(TaskRecord, Version)>, StoreError>>;
+    /// Replaces a record if its version is still `expected`.
+    fn update(
+        &self,
+        record: TaskRecord,
+        expected: Version,
+    ) -> BoxFuture<'_, Result<Version, StoreError>>;
+    /// Deletes a record; `false` when there was none.
+    fn delete(&self, id: String) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// Lists records, ordered by id.
+    fn list(&self, query: ListQuery) -> BoxFuture<'_, Result<Vec<TaskRecord>, StoreError>>;
+    /// Counts an owner's live (non-terminal) tasks.
+    fn count_live(&self, owner: Owner) -> BoxFuture<'_, Result<usize, StoreError>>;
+    /// Deletes every record whose TTL ran out before `now_ms`; returns how many.
+    fn purge_expired(&self, now_ms: u64) -> BoxFuture<'_, Result<usize, StoreError>>;
+}
+
+/// A shared, type-erased store.
+pub type DynTaskStore = std::sync::Arc<dyn TaskStore>;
