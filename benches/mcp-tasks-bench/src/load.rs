@@ -184,6 +184,7 @@ async fn drive(target: Target, start: usize, w: Window, keep_latencies: bool) ->
             continue;
         }
         st.errors += 1;
+        let broken = r.is_err();
         if st.first_error.is_none() {
             st.first_error = Some(match r {
                 Ok((status, body)) => format!(
@@ -193,7 +194,7 @@ async fn drive(target: Target, start: usize, w: Window, keep_latencies: bool) ->
                 Err(e) => e,
             });
         }
-        if r.is_err() {
+        if broken {
             // The connection broke: open a new one (or give up).
             match open(target.addr).await {
                 Ok(s) => sender = s,

@@ -74,6 +74,11 @@ impl Session {
         *self.standalone.lock() = Some(tx);
     }
 
+    /// Whether a standalone stream is attached and open.
+    pub(crate) fn has_standalone(&self) -> bool {
+        self.standalone.lock().as_ref().is_some_and(|tx| !tx.is_closed())
+    }
+
     /// Sends a message on the standalone stream, if one is attached.
     pub(crate) fn send_standalone(&self, m: JsonRpcMessage) -> bool {
         match &*self.standalone.lock() {
@@ -225,6 +230,12 @@ impl StreamLog {
     /// Appends the final response; the stream ends after it.
     pub(crate) fn finish(&self, m: JsonRpcMessage) {
         self.entries.lock().push(Entry::Message(m));
+        self.finished.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    /// Ends the log without a final message (a cancelled request is not answered).
+    pub(crate) fn close(&self) {
         self.finished.store(true, Ordering::Release);
         self.notify.notify_waiters();
     }

@@ -174,18 +174,21 @@ fn stream_reply(
             let writer = log.clone();
             tokio::spawn(async move {
                 let mut rx = rx;
-                let mut last = None;
+                // Each message is written as it comes (a server→client request must reach the
+                // client before its answer can); the response to the request ends the log.
                 while let Some(m) = rx.recv().await {
-                    if let Some(prev) = last.replace(m) {
-                        writer.push(if is_break(&prev) {
-                            Entry::Break
-                        } else {
-                            Entry::Message(prev)
-                        });
+                    match m {
+                        JsonRpcMessage::Response(_) | JsonRpcMessage::Error(_) => {
+                            writer.finish(m);
+                            break;
+                        }
+                        m if is_break(&m) => writer.push(Entry::Break),
+                        m => writer.push(Entry::Message(m)),
                     }
                 }
-                if let Some(m) = last {
-                    writer.finish(m);
+                // A cancelled request gets no response; its stream still has to end.
+                if !writer.is_finished() {
+                    writer.close();
                 }
             });
             Reply::stream(log.reader(no, 0))

@@ -93,7 +93,18 @@ impl TaskHandle {
                 .await?;
             // The request goes on the task's open `tasks/result` stream when there is one,
             // else on the session's standalone stream.
-            let via = self.engine.v1_streams.lock().get(id).cloned();
+            // Until the client opens one of them (tasks/result or GET), wait for it.
+            let deadline = tokio::time::Instant::now() + session.request_timeout;
+            let via = loop {
+                let via = self.engine.v1_streams.lock().get(id).cloned();
+                if via.is_some() || session.has_standalone() || tokio::time::Instant::now() >= deadline {
+                    break via;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+                    () = self.cancel.cancelled() => return Err(ToolError::Cancelled),
+                }
+            };
             let answer = session
                 .request_input(&req, via.as_ref(), Some(id), &self.cancel)
                 .await;

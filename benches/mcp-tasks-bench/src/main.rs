@@ -1,0 +1,502 @@
+//! `mcp-tasks-bench`: a load benchmark of the MCP tasks server SDK. Everything runs in one
+//! process, so every figure is read as a ratio against a bare hyper server measured in the
+//! same run on the same machine.
+//!
+//! See `README.md` beside this crate for what is measured and the targets.
+#![warn(missing_docs)]
+
+mod load;
+mod rss;
+mod servers;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use load::{Latency, Prepared, Target, Throughput};
+use mcp_tasks_server::task::store::TaskStore;
+use mcp_tasks_server::task::store::memory::MemoryStore;
+use mcp_tasks_server::task::store::sqlite::SqliteStore;
+use serde_json::{Value, json};
+
+/// Load benchmark of the MCP tasks server SDK against a bare hyper baseline.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-tasks-bench", version)]
+struct Args {
+    /// Seconds per measurement (after a short warm-up).
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// Concurrent keep-alive connections of the throughput measurements.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Run only these parts (comma-separated or repeated). The bare baseline runs whenever
+    /// an HTTP part does.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Part>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Finished tasks inserted by the memory measurement.
+    #[arg(long, default_value_t = 100_000)]
+    rss_tasks: usize,
+}
+
+/// A part of the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    /// The bare hyper baseline.
+    Bare,
+    /// SDK sync `tools/call`.
+    Call,
+    /// SDK `tools/list`.
+    List,
+    /// Tasks on the memory store (creations and `tasks/get`).
+    Memory,
+    /// Tasks on the SQLite store (creations and `tasks/get`).
+    Sqlite,
+    /// Resident memory per finished task in the memory store.
+    Rss,
+}
+
+/// One measured HTTP scenario.
+#[derive(Debug, Clone)]
+struct Row {
+    /// Scenario name.
+    name: &'static str,
+    /// With `--connections` connections.
+    tput: Throughput,
+    /// With one connection.
+    lat: Latency,
+}
+
+/// One target and whether it was met.
+#[derive(Debug, Clone)]
+struct Check {
+    /// What is compared.
+    name: &'static str,
+    /// The measured figure, formatted.
+    measured: String,
+    /// The target, formatted.
+    target: &'static str,
+    /// Whether the target was met.
+    pass: bool,
+}
+
+const VERSION: &str = "2026-07-28";
+
+/// `params._meta` of a modern stateless request.
+fn meta(tasks_extension: bool) -> Value {
+    let caps = if tasks_extension {
+        json!({"extensions": {mcp_tasks_types::TASKS_EXTENSION: {}}})
+    } else {
+        json!({})
+    };
+    json!({
+        "io.modelcontextprotocol/protocolVersion": VERSION,
+        "io.modelcontextprotocol/clientCapabilities": caps,
+    })
+}
+
+/// A modern request with its routing headers.
+fn modern(
+    addr: SocketAddr,
+    method: &str,
+    mut params: Value,
+    name: Option<&str>,
+    tasks_extension: bool,
+) -> Prepared {
+    params["_meta"] = meta(tasks_extension);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let mut headers = vec![
+        ("mcp-protocol-version", VERSION.to_owned()),
+        ("mcp-method", method.to_owned()),
+    ];
+    if let Some(n) = name {
+        headers.push(("mcp-name", n.to_owned()));
+    }
+    Prepared::new(addr, body, &headers)
+}
+
+fn call_echo(addr: SocketAddr) -> Prepared {
+    modern(
+        addr,
+        "tools/call",
+        json!({"name": "echo", "arguments": {"text": "hi"}}),
+        Some("echo"),
+        false,
+    )
+}
+
+fn call_work(addr: SocketAddr) -> Prepared {
+    modern(
+        addr,
+        "tools/call",
+        json!({"name": "work", "arguments": {"text": "hi"}}),
+        Some("work"),
+        true,
+    )
+}
+
+fn tasks_get(addr: SocketAddr, id: &str) -> Prepared {
+    modern(addr, "tasks/get", json!({"taskId": id}), Some(id), true)
+}
+
+fn tools_list(addr: SocketAddr) -> Prepared {
+    modern(addr, "tools/list", json!({}), None, false)
+}
+
+/// Measurement settings.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    warmup: Duration,
+    measure: Duration,
+    connections: usize,
+}
+
+/// Sends one request to check the scenario works, then measures throughput and latency.
+async fn scenario(name: &'static str, target: Target, plan: Plan) -> Result<Row, String> {
+    let (status, body) = load::once(target.addr, &target.requests[0]).await?;
+    let text = String::from_utf8_lossy(&body);
+    if status != http::StatusCode::OK
+        || !text.contains(std::str::from_utf8(target.expect).unwrap_or(""))
+    {
+        return Err(format!("{name}: unexpected answer: HTTP {status}: {text}"));
+    }
+    eprintln!("measuring {name} ...");
+    let tput = load::throughput(name, &target, plan.connections, plan.warmup, plan.measure).await;
+    let lat = load::latency(name, &target, plan.warmup, plan.measure).await;
+    Ok(Row { name, tput, lat })
+}
+
+/// Creates tasks over HTTP (not measured) and returns their ids.
+async fn create_ids(addr: SocketAddr, count: usize) -> Result<Vec<String>, String> {
+    let bodies = load::many(addr, &call_work(addr), count, 8).await?;
+    bodies
+        .iter()
+        .map(|b| {
+            let v: Value = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+            v["result"]["taskId"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("no taskId in {v}"))
+        })
+        .collect()
+}
+
+/// Creation and `tasks/get` rows for one store.
+async fn task_rows(
+    label: (&'static str, &'static str),
+    store: Arc<dyn TaskStore>,
+    plan: Plan,
+) -> Result<Vec<Row>, String> {
+    let server = servers::sdk(Some(store)).await?;
+    let addr = server.addr;
+    let create = Target {
+        addr,
+        requests: Arc::new(vec![call_work(addr)]),
+        expect: br#""resultType":"task""#,
+    };
+    let created = scenario(label.0, create, plan).await?;
+    let ids = create_ids(addr, 512).await?;
+    // Let the handlers of the tasks just created record their outcome.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let get = Target {
+        addr,
+        requests: Arc::new(ids.iter().map(|id| tasks_get(addr, id)).collect()),
+        expect: br#""taskId""#,
+    };
+    let got = scenario(label.1, get, plan).await?;
+    Ok(vec![created, got])
+}
+
+fn temp_db() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("mcp-tasks-bench-{}.db", std::process::id()))
+}
+
+fn remove_db(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Everything measured.
+#[derive(Debug, Default)]
+struct Report {
+    rows: Vec<Row>,
+    rss: Option<rss::RssReport>,
+}
+
+impl Report {
+    fn row(&self, name: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.name == name)
+    }
+}
+
+const BARE: &str = "bare hyper (baseline)";
+const CALL: &str = "tools/call (sync echo)";
+const LIST: &str = "tools/list";
+const MEM_CREATE: &str = "memory: task creation";
+const MEM_GET: &str = "memory: tasks/get";
+const SQL_CREATE: &str = "sqlite: task creation";
+const SQL_GET: &str = "sqlite: tasks/get";
+
+async fn run(args: &Args) -> Result<Report, String> {
+    let on = |p: Part| args.only.is_empty() || args.only.contains(&p);
+    let secs = args.seconds.max(0.1);
+    let plan = Plan {
+        warmup: Duration::from_secs_f64((secs * 0.2).min(0.5)),
+        measure: Duration::from_secs_f64(secs),
+        connections: args.connections.max(1),
+    };
+    let mut report = Report::default();
+    // First, while the heap is fresh: freed memory from the HTTP runs would be reused by
+    // the allocator and hide part of the growth.
+    if on(Part::Rss) {
+        eprintln!("measuring memory per finished task ...");
+        report.rss = Some(rss::measure(args.rss_tasks).await?);
+    }
+    let http_parts = [Part::Bare, Part::Call, Part::List, Part::Memory, Part::Sqlite];
+    if http_parts.iter().any(|p| on(*p)) {
+        let bare = servers::bare().await?;
+        let target = Target {
+            addr: bare.addr,
+            // The same request the SDK gets for `tools/call`: only the server differs.
+            requests: Arc::new(vec![call_echo(bare.addr)]),
+            expect: br#""content""#,
+        };
+        report.rows.push(scenario(BARE, target, plan).await?);
+    }
+    if on(Part::Call) || on(Part::List) {
+        let sdk = servers::sdk(None).await?;
+        if on(Part::Call) {
+            let t = Target {
+                addr: sdk.addr,
+                requests: Arc::new(vec![call_echo(sdk.addr)]),
+                expect: br#""content""#,
+            };
+            report.rows.push(scenario(CALL, t, plan).await?);
+        }
+        if on(Part::List) {
+            let t = Target {
+                addr: sdk.addr,
+                requests: Arc::new(vec![tools_list(sdk.addr)]),
+                expect: br#""tools""#,
+            };
+            report.rows.push(scenario(LIST, t, plan).await?);
+        }
+    }
+    if on(Part::Memory) {
+        let store: Arc<dyn TaskStore> = Arc::new(MemoryStore::new());
+        report
+            .rows
+            .extend(task_rows((MEM_CREATE, MEM_GET), store, plan).await?);
+    }
+    if on(Part::Sqlite) {
+        let path = temp_db();
+        remove_db(&path);
+        let store = SqliteStore::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let rows = task_rows((SQL_CREATE, SQL_GET), Arc::new(store), plan).await;
+        remove_db(&path);
+        report.rows.extend(rows?);
+    }
+    Ok(report)
+}
+
+/// `part / whole` (as a fraction), if both exist and `whole` is positive.
+fn ratio(part: Option<f64>, whole: Option<f64>) -> Option<f64> {
+    match (part, whole) {
+        (Some(p), Some(w)) if w > 0.0 && p.is_finite() && w.is_finite() => Some(p / w),
+        _ => None,
+    }
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map(|r| format!("{:.0}%", r * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The targets of the README, evaluated on what was measured.
+fn checks(rep: &Report) -> Vec<Check> {
+    let bare = rep.row(BARE);
+    let rps = |n: &str| rep.row(n).map(|r| r.tput.rps);
+    let bare_rps = bare.map(|r| r.tput.rps);
+    let mut out = Vec::new();
+    let mut vs_bare = |name: &'static str, row: &str, target: f64, t: &'static str| {
+        if let Some(r) = ratio(rps(row), bare_rps) {
+            out.push(Check {
+                name,
+                measured: pct(Some(r)),
+                target: t,
+                pass: r >= target,
+            });
+        }
+    };
+    vs_bare("tools/call req/s vs bare", CALL, 0.5, ">= 50%");
+    vs_bare("tools/list req/s vs bare", LIST, 0.5, ">= 50%");
+    vs_bare("memory tasks/get req/s vs bare", MEM_GET, 0.4, ">= 40%");
+    for (name, row, p99) in [
+        ("tools/call p50 latency (bare/sdk)", CALL, false),
+        ("tools/call p99 latency (bare/sdk)", CALL, true),
+        ("tools/list p50 latency (bare/sdk)", LIST, false),
+        ("tools/list p99 latency (bare/sdk)", LIST, true),
+    ] {
+        let pick = |r: &Row| if p99 { r.lat.p99_us } else { r.lat.p50_us };
+        if let Some(r) = ratio(bare.map(pick), rep.row(row).map(pick)) {
+            out.push(Check {
+                name,
+                measured: pct(Some(r)),
+                target: ">= 50%",
+                pass: r >= 0.5,
+            });
+        }
+    }
+    if let Some(r) = ratio(rps(MEM_GET), rps(SQL_GET)) {
+        out.push(Check {
+            name: "sqlite tasks/get slowdown vs memory",
+            measured: format!("{r:.2}x"),
+            target: "<= 1.5x",
+            pass: r <= 1.5,
+        });
+    }
+    if let Some(c) = rps(SQL_CREATE) {
+        out.push(Check {
+            name: "sqlite task creations/s",
+            measured: format!("{c:.0}/s"),
+            target: ">= 5000/s",
+            pass: c >= 5000.0,
+        });
+    }
+    if let Some(m) = &rep.rss {
+        out.push(Check {
+            name: "memory store RSS per finished task",
+            measured: format!("{:.0} B", m.bytes_per_task),
+            target: "< 1024 B",
+            pass: m.bytes_per_task < 1024.0,
+        });
+    }
+    out
+}
+
+fn print_table(args: &Args, rep: &Report, checks: &[Check]) {
+    let bare = rep.row(BARE);
+    println!(
+        "mcp-tasks-bench: {:.1} s per measurement, {} connections for req/s, 1 connection for latency",
+        args.seconds, args.connections
+    );
+    println!(
+        "(\"vs bare\": req/s as a share of the baseline's; latency as baseline/sdk, so higher is better)"
+    );
+    println!();
+    println!(
+        "{:<24} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}",
+        "scenario", "req/s", "vs bare", "p50 µs", "vs bare", "p99 µs", "vs bare", "errors"
+    );
+    println!("{}", "-".repeat(90));
+    for r in &rep.rows {
+        println!(
+            "{:<24} {:>10.0} {:>8} {:>9.1} {:>8} {:>9.1} {:>8} {:>7}",
+            r.name,
+            r.tput.rps,
+            pct(ratio(Some(r.tput.rps), bare.map(|b| b.tput.rps))),
+            r.lat.p50_us,
+            pct(ratio(bare.map(|b| b.lat.p50_us), Some(r.lat.p50_us))),
+            r.lat.p99_us,
+            pct(ratio(bare.map(|b| b.lat.p99_us), Some(r.lat.p99_us))),
+            r.tput.errors + r.lat.errors,
+        );
+    }
+    if let Some(m) = &rep.rss {
+        println!();
+        println!(
+            "memory store: {} finished tasks: VmRSS {} KiB -> {} KiB = {:.0} bytes/task",
+            m.tasks, m.before_kib, m.after_kib, m.bytes_per_task
+        );
+    }
+    if !checks.is_empty() {
+        println!();
+        println!("{:<38} {:>10} {:>10}  result", "target", "measured", "wanted");
+        println!("{}", "-".repeat(68));
+        for c in checks {
+            println!(
+                "{:<38} {:>10} {:>10}  {}",
+                c.name,
+                c.measured,
+                c.target,
+                if c.pass { "ok" } else { "MISSED" }
+            );
+        }
+    }
+}
+
+fn to_json(args: &Args, rep: &Report, checks: &[Check]) -> Value {
+    let bare = rep.row(BARE);
+    let rows: Vec<Value> = rep
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "name": r.name,
+                "rps": r.tput.rps,
+                "rps_vs_bare": ratio(Some(r.tput.rps), bare.map(|b| b.tput.rps)),
+                "requests": r.tput.ok,
+                "p50_us": r.lat.p50_us,
+                "p99_us": r.lat.p99_us,
+                "p50_vs_bare": ratio(bare.map(|b| b.lat.p50_us), Some(r.lat.p50_us)),
+                "p99_vs_bare": ratio(bare.map(|b| b.lat.p99_us), Some(r.lat.p99_us)),
+                "latency_samples": r.lat.samples,
+                "errors": r.tput.errors + r.lat.errors,
+            })
+        })
+        .collect();
+    json!({
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "results": rows,
+        "rss": rep.rss.map(|m| json!({
+            "tasks": m.tasks,
+            "before_kib": m.before_kib,
+            "after_kib": m.after_kib,
+            "bytes_per_task": m.bytes_per_task,
+        })),
+        "checks": checks.iter().map(|c| json!({
+            "name": c.name,
+            "measured": c.measured,
+            "target": c.target,
+            "pass": c.pass,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mcp-tasks-bench: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let report = match rt.block_on(run(&args)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mcp-tasks-bench: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let checks = checks(&report);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&args, &report, &checks)).unwrap_or_default()
+        );
+    } else {
+        print_table(&args, &report, &checks);
+    }
+    std::process::ExitCode::SUCCESS
+}
