@@ -49,7 +49,7 @@ pub use task::engine::{TaskConfig, TaskEngine};
 pub use task::store::{DynTaskStore, StoreError, TaskStore};
 
 use futures_util::future::BoxFuture;
-use mcp_tasks_types::Implementation;
+use mcp_tasks_types::{Implementation, JsonObject};
 use mcp_tasks_types::completion::{CompleteRequestParams, CompleteResult};
 use parking_lot::Mutex;
 
@@ -267,6 +267,9 @@ pub(crate) enum ServerEvent {
     PromptsListChanged,
     ResourcesListChanged,
     ResourceUpdated(String),
+    /// A modern-era task changed; `params` is its `notifications/tasks` payload (a
+    /// DetailedTask, without `_meta`).
+    TaskChanged { id: String, params: JsonObject },
 }
 
 pub(crate) struct Inner {

@@ -327,3 +327,55 @@ async fn tasks_modern_ids_are_random_and_header_safe() {
     }
     assert_eq!(ids.len(), 20);
 }
+
+/// §5.9, §8: `notifications/tasks` over `subscriptions/listen`: the acknowledgement echoes
+/// the honoured subset of `taskIds`, every notification carries the subscription id and a
+/// DetailedTask (with `result` when completed), and nothing request-scoped appears.
+#[tokio::test]
+async fn tasks_modern_notifications_over_subscriptions_listen() {
+    let srv = TestServer::start(server_with(Arc::new(MemoryStore::new()), |e| e)).await;
+    let c = Modern::new(srv.addr, true);
+    let id = task_id(c.call("ask", json!({})).await.result());
+    c.wait_status(&id, &["input_required"]).await;
+    let meta = json!({"io.modelcontextprotocol/protocolVersion":"2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": c.caps});
+    let headers = vec![("mcp-protocol-version", "2026-07-28".to_string()), ("mcp-method", "subscriptions/listen".to_string())];
+    let mut stream = common::post_streaming(
+        srv.addr,
+        &headers,
+        &json!({"jsonrpc":"2.0","id":"L1","method":"subscriptions/listen","params":{
+            "notifications":{"taskIds":[id, "unknown-task"]},"_meta":meta}}),
+    )
+    .await;
+    let ack = next(&mut stream).await;
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+    assert_eq!(ack["params"]["notifications"]["taskIds"], json!([id]), "only the known task is honoured");
+    assert_eq!(ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "L1");
+    c.request("tasks/update", json!({"taskId": id, "inputResponses": {"q1": {"action":"accept","content":{"ok":true}}}}))
+        .await;
+    let mut seen = Vec::new();
+    loop {
+        let n = next(&mut stream).await;
+        assert_eq!(n["method"], "notifications/tasks", "{n}");
+        assert_eq!(n["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "L1");
+        assert_eq!(n["params"]["taskId"], id.as_str());
+        let status = n["params"]["status"].as_str().unwrap().to_string();
+        seen.push(status.clone());
+        if status == "completed" {
+            assert_eq!(n["params"]["result"]["content"][0]["text"], "confirmed");
+            break;
+        }
+    }
+    assert!(seen.contains(&"working".to_string()), "{seen:?}");
+    // Without the extension, asking for taskIds is -32021.
+    let plain = Modern::new(srv.addr, false);
+    let r = plain.request("subscriptions/listen", json!({"notifications": {"taskIds": [id]}})).await;
+    assert_eq!(r.error_code(), -32021);
+}
+
+async fn next(s: &mut tokio::sync::mpsc::UnboundedReceiver<Value>) -> Value {
+    tokio::time::timeout(Duration::from_secs(10), s.recv())
+        .await
+        .expect("a notification within 10 s")
+        .expect("stream open")
+}

@@ -3,6 +3,7 @@
 
 mod era;
 mod headers;
+mod listen;
 mod stream;
 mod tool_call;
 
@@ -137,6 +138,19 @@ impl Inner {
         let call = match ClientRequest::from_parts(&req.method, req.params.clone()) {
             Ok(c) => c,
             Err(e) => return reply_error(id, Rejection::new(era, e.to_error())),
+        };
+        // A listen request is a stream of notifications, not a handler run.
+        let call = match call {
+            ClientRequest::SubscriptionsListen { mut params } => {
+                if let Err(rej) = self
+                    .task_subscription(&mut params.notifications, &caps)
+                    .await
+                {
+                    return reply_error(id, rej);
+                }
+                return self.listen(id, params, &caps, &cx);
+            }
+            other => other,
         };
         // Cancellation: modern HTTP = the stream closing; modern stdio and legacy =
         // `notifications/cancelled` naming this request.
@@ -571,6 +585,11 @@ impl Inner {
         if cx.kind == TransportKind::Stdio {
             if let Some(tx) = self.connections.lock().get(&sid) {
                 session.attach_standalone(tx.clone());
+                listen::forward_to_session(
+                    self.events.subscribe(),
+                    Arc::downgrade(&session),
+                    tx.clone(),
+                );
             }
         }
         self.sessions
@@ -678,7 +697,8 @@ impl Inner {
             };
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        session.attach_standalone(tx);
+        session.attach_standalone(tx.clone());
+        listen::forward_to_session(self.events.subscribe(), Arc::downgrade(&session), tx);
         Reply::stream(Box::pin(tokio_stream_from(rx).map(SseEvent::message)))
     }
 

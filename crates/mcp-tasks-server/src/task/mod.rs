@@ -115,6 +115,38 @@ impl Inner {
         }
     }
 
+    /// Narrows a listen request's `taskIds` to the tasks the caller may see; asking for
+    /// task notifications without declaring the extension is -32021 (PROTOCOL.md §5.9).
+    pub(crate) async fn task_subscription(
+        &self,
+        filter: &mut mcp_tasks_types::subscriptions::SubscriptionFilter,
+        caps: &ClientCapabilities,
+    ) -> Result<(), Rejection> {
+        let Some(ids) = filter.task_ids.take() else {
+            return Ok(());
+        };
+        if !caps.has_tasks_extension() {
+            return Err(Rejection::new(
+                Era::Modern,
+                ErrorObject::missing_capability(
+                    format!("taskIds on subscriptions/listen needs the {TASKS_EXTENSION} extension"),
+                    ClientCapabilities::tasks_extension(),
+                ),
+            ));
+        }
+        let Some(engine) = &self.tasks else {
+            return Ok(());
+        };
+        let mut honoured = Vec::new();
+        for id in ids {
+            if engine.get_for(&id, &record::Owner::Unbound).await.is_ok() {
+                honoured.push(id);
+            }
+        }
+        filter.task_ids = Some(honoured);
+        Ok(())
+    }
+
     /// `tasks/*` requests.
     pub(crate) async fn task_method(
         self: Arc<Self>,
@@ -246,7 +278,19 @@ impl crate::Server {
             let Some(inner) = weak.upgrade() else {
                 return;
             };
-            if r.era != Era::Legacy {
+            if r.era == Era::Modern {
+                // Listen streams that subscribed to this task get the DetailedTask.
+                let params = ext::TaskStatusNotificationParams {
+                    meta: None,
+                    task: wire::ext_detailed(r),
+                    extra: JsonObject::new(),
+                };
+                if let Ok(serde_json::Value::Object(params)) = serde_json::to_value(params) {
+                    let _ = inner.events.send(crate::ServerEvent::TaskChanged {
+                        id: r.id.clone(),
+                        params,
+                    });
+                }
                 return;
             }
             let record::Owner::Session(sid) = &r.owner else {
