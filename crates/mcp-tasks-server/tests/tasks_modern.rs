@@ -379,3 +379,35 @@ async fn next(s: &mut tokio::sync::mpsc::UnboundedReceiver<Value>) -> Value {
         .expect("a notification within 10 s")
         .expect("stream open")
 }
+
+/// sep-2663-cancel-not-via-cancelled-notification: `notifications/cancelled` naming the
+/// request that created a task does not cancel the task (only `tasks/cancel` does), and
+/// sep-2663-legacy-capability-treated-as-non-declaring: a modern client declaring only the
+/// v1 `tasks` capability is non-declaring (§5.15).
+#[tokio::test]
+async fn tasks_modern_cancelled_notification_and_v1_capability_do_not_count() {
+    let srv = TestServer::start(server_with(Arc::new(MemoryStore::new()), |e| e)).await;
+    let c = Modern::new(srv.addr, true);
+    let created = c.call("slow", json!({"seconds": 60})).await;
+    let id = task_id(created.result());
+    let request_id = created.response()["id"].clone();
+    let meta = json!({"io.modelcontextprotocol/protocolVersion":"2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": c.caps});
+    let n = post(
+        srv.addr,
+        &[("mcp-protocol-version", "2026-07-28".into()), ("mcp-method", "notifications/cancelled".into())],
+        &json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":request_id,"_meta":meta}}),
+    )
+    .await;
+    assert_eq!(n.status, 202);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(c.get(&id).await.result()["status"], "working");
+    c.request("tasks/cancel", json!({"taskId": id})).await;
+
+    let mut v1_only = Modern::new(srv.addr, false);
+    v1_only.caps = json!({"tasks": {"requests": {"tools": {"call": {}}}, "list": {}, "cancel": {}}});
+    assert_eq!(v1_only.call("tool_error", json!({})).await.error_code(), -32021);
+    let sync = v1_only.call("slow", json!({"seconds": 0.01})).await;
+    assert_eq!(sync.result()["resultType"], "complete");
+    assert_eq!(v1_only.get(&id).await.error_code(), -32021);
+}

@@ -285,13 +285,30 @@ pub async fn post_streaming(
     headers: &[(&str, String)],
     body: &Value,
 ) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
+    open_streaming(addr, "POST", headers, Some(body)).await
+}
+
+/// Opens the standalone GET stream of a legacy session.
+pub async fn get_streaming(
+    addr: SocketAddr,
+    headers: &[(&str, String)],
+) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
+    open_streaming(addr, "GET", headers, None).await
+}
+
+async fn open_streaming(
+    addr: SocketAddr,
+    method: &str,
+    headers: &[(&str, String)],
+    body: Option<&Value>,
+) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .unwrap();
     tokio::spawn(conn);
     let mut req = Request::builder()
-        .method("POST")
+        .method(method)
         .uri(format!("http://{addr}/mcp"))
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream");
@@ -299,7 +316,10 @@ pub async fn post_streaming(
         req = req.header(*k, v.as_str());
     }
     let resp = sender
-        .send_request(req.body(Full::new(Bytes::from(body.to_string()))).unwrap())
+        .send_request(
+            req.body(Full::new(body.map(|b| Bytes::from(b.to_string())).unwrap_or_default()))
+                .unwrap(),
+        )
         .await
         .unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
