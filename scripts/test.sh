@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The project's one test command (README "Run every test"): formatting, lints, then every test.
+# The project's one test command (README "Run every test"): installs the non-Rust peers the
+# tests use (idempotent), then formatting, lints, and every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
