@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clap::Parser;
-use mcp_tasks_server::TaskEngine;
+use std::time::Duration;
+
+use mcp_tasks_server::{TaskConfig, TaskEngine};
 use mcp_tasks_server::task::store::{DynTaskStore, memory::MemoryStore, sqlite::SqliteStore};
 use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
 
@@ -32,6 +34,41 @@ struct Args {
     /// Allow any `Origin` (by default only localhost origins are accepted).
     #[arg(long)]
     allow_any_origin: bool,
+    #[command(flatten)]
+    tasks: TaskArgs,
+}
+
+/// Task engine limits (every limit is explicit and configurable).
+#[derive(Debug, clap::Args)]
+struct TaskArgs {
+    /// TTL of a task that asks for none, in seconds (0: unlimited).
+    #[arg(long, default_value_t = 3600)]
+    task_ttl_secs: u64,
+    /// Largest TTL a task may have, in seconds (v1 requests are clamped to it).
+    #[arg(long, default_value_t = 24 * 3600)]
+    max_task_ttl_secs: u64,
+    /// Suggested poll interval sent to clients, in milliseconds.
+    #[arg(long, default_value_t = 250)]
+    poll_interval_ms: u64,
+    /// Most live tasks one owner may have at once.
+    #[arg(long, default_value_t = 1000)]
+    max_tasks_per_owner: usize,
+    /// Most outstanding input requests one task may have.
+    #[arg(long, default_value_t = 16)]
+    max_input_keys: usize,
+}
+
+impl TaskArgs {
+    fn config(&self) -> TaskConfig {
+        TaskConfig {
+            default_ttl: (self.task_ttl_secs > 0).then(|| Duration::from_secs(self.task_ttl_secs)),
+            max_ttl: Duration::from_secs(self.max_task_ttl_secs.max(1)),
+            poll_interval: Duration::from_millis(self.poll_interval_ms.max(1)),
+            max_live_per_owner: self.max_tasks_per_owner,
+            max_input_keys: self.max_input_keys,
+            ..TaskConfig::default()
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -63,7 +100,8 @@ fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let store = open_store(&args.store)?;
-    let server = fixtures::build(TaskEngine::new(store)).map_err(|e| e.to_string())?;
+    let engine = TaskEngine::new(store).with_config(args.tasks.config());
+    let server = fixtures::build(engine).map_err(|e| e.to_string())?;
     // Resolve tasks a previous process left running, and start purging expired ones.
     server
         .start()
@@ -93,6 +131,13 @@ async fn run(args: Args) -> Result<(), String> {
             None
         } else {
             HttpConfig::default().allowed_origin_hosts
+        },
+        // `Host` checks guard loopback servers against DNS rebinding; a server bound to a
+        // non-loopback address is meant to be reached under other names.
+        allowed_hosts: if local.ip().is_loopback() {
+            HttpConfig::default().allowed_hosts
+        } else {
+            None
         },
         ..HttpConfig::default()
     };
