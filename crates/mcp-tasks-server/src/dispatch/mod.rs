@@ -127,7 +127,10 @@ impl Inner {
                 let meta = legacy_meta(&req);
                 (Era::Legacy, Some(s.clone()), s.caps.clone(), meta)
             }
-            Route::Modern(m) => (Era::Modern, None, m.caps, m.meta),
+            Route::Modern(m) => {
+                let m = *m;
+                (Era::Modern, None, m.caps, m.meta)
+            }
         };
         if !served(era, &req.method) {
             return reply_error(

@@ -100,6 +100,7 @@ pub async fn send(
     let mut req = Request::builder()
         .method(method)
         .uri(format!("http://{addr}/mcp"))
+        .header("host", addr.to_string())
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream");
     for (k, v) in headers {
@@ -310,6 +311,7 @@ async fn open_streaming(
     let mut req = Request::builder()
         .method(method)
         .uri(format!("http://{addr}/mcp"))
+        .header("host", addr.to_string())
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream");
     for (k, v) in headers {

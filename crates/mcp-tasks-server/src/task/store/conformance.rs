@@ -89,7 +89,7 @@ async fn racing_writers_exactly_one_wins(store: &dyn TaskStore) {
     a.apply(TaskEvent::Cancelled, 5).unwrap();
     let mut b = r;
     b.apply(TaskEvent::Completed, 5).unwrap();
-    let (ra, rb) = futures_util::join!(store.update(a, v), store.update(b, v));
+    let (ra, rb) = tokio::join!(store.update(a, v), store.update(b, v));
     assert_eq!(
         ra.is_ok() as u8 + rb.is_ok() as u8,
         1,
