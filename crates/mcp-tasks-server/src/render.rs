@@ -79,6 +79,11 @@ pub(crate) fn result(
     Ok(obj)
 }
 
+/// Renders a successful result, mapping an encoding failure to a rejection of `era`.
+pub(crate) fn ok(era: Era, info: &Implementation, value: impl Serialize) -> Result<JsonObject, Rejection> {
+    result(era, info, value).map_err(|e| Rejection::new(era, e))
+}
+
 /// A full response message for a rendered result.
 pub(crate) fn response(id: RequestId, obj: JsonObject) -> JsonRpcMessage {
     JsonRpcMessage::Response(JsonRpcResponse {

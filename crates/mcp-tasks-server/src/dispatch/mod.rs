@@ -31,13 +31,12 @@ use mcp_tasks_types::prompt::ListPromptsResult;
 use mcp_tasks_types::resource::{
     ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult,
 };
-use mcp_tasks_types::subscriptions::SubscriptionFilter;
 use mcp_tasks_types::tool::ListToolsResult;
 use mcp_tasks_types::{
     ClientCapabilities, Era, JsonObject, JsonRpcMessage, ProtocolVersion, RequestId,
 };
 use parking_lot::Mutex;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -234,24 +233,21 @@ impl Inner {
     ) -> Result<JsonObject, Rejection> {
         let era = rcx.era;
         let info = self.info.clone();
-        let render = |v: &dyn erased::Ser| {
-            render::result(era, &info, v.as_value()).map_err(|e| Rejection::new(era, e))
-        };
         match call {
-            ClientRequest::Ping { .. } => render(&EmptyResult::default()),
+            ClientRequest::Ping { .. } => render::ok(era, &info, EmptyResult::default()),
             ClientRequest::Discover { .. } => {
                 let mut d =
                     DiscoverResult::new(era::modern_versions(), self.capabilities(Era::Modern));
                 d.instructions = self.instructions.clone();
                 d.ttl_ms = self.config.list_ttl.as_millis() as u64;
                 d.cache_scope = CacheScope::Public;
-                render(&d)
+                render::ok(era, &info, &d)
             }
             ClientRequest::SetLevel { params } => {
                 if let Some(s) = &rcx.session {
                     *s.log_level.lock() = Some(params.level);
                 }
-                render(&EmptyResult::default())
+                render::ok(era, &info, EmptyResult::default())
             }
             ClientRequest::ListTools { params } => {
                 let tools: Vec<_> = self
@@ -269,7 +265,7 @@ impl Inner {
                 let mut r = ListToolsResult::new(tools);
                 r.next_cursor = next;
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render(&r)
+                render::ok(era, &info, &r)
             }
             ClientRequest::ListPrompts { params } => {
                 let all: Vec<_> = self.prompts.values().map(|p| p.prompt.clone()).collect();
@@ -278,7 +274,7 @@ impl Inner {
                 let mut r = ListPromptsResult::new(prompts);
                 r.next_cursor = next;
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render(&r)
+                render::ok(era, &info, &r)
             }
             ClientRequest::ListResources { params } => {
                 let all: Vec<_> = self
@@ -291,7 +287,7 @@ impl Inner {
                 let mut r = ListResourcesResult::new(resources);
                 r.next_cursor = next;
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render(&r)
+                render::ok(era, &info, &r)
             }
             ClientRequest::ListResourceTemplates { params } => {
                 let all: Vec<_> = self.templates.iter().map(|t| t.template.clone()).collect();
@@ -300,7 +296,7 @@ impl Inner {
                 let mut r = ListResourceTemplatesResult::new(templates);
                 r.next_cursor = next;
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render(&r)
+                render::ok(era, &info, &r)
             }
             ClientRequest::CallTool { params } => self.call_tool(params, rcx, out).await,
             ClientRequest::GetTask { .. }
@@ -379,13 +375,13 @@ impl Inner {
                 if let Some(s) = &rcx.session {
                     s.subscriptions.lock().insert(params.uri);
                 }
-                render(&EmptyResult::default())
+                render::ok(era, &info, EmptyResult::default())
             }
             ClientRequest::Unsubscribe { params } => {
                 if let Some(s) = &rcx.session {
                     s.subscriptions.lock().remove(&params.uri);
                 }
-                render(&EmptyResult::default())
+                render::ok(era, &info, EmptyResult::default())
             }
             ClientRequest::Complete { params } => {
                 let result = match &self.completion {
@@ -394,7 +390,7 @@ impl Inner {
                         mcp_tasks_types::completion::Completion::from_matches(Vec::<String>::new()),
                     ),
                 };
-                render(&result)
+                render::ok(era, &info, &result)
             }
             ClientRequest::SubscriptionsListen { .. } => Err(Rejection::new(
                 era,
@@ -753,19 +749,3 @@ pub(crate) fn random_id() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Type erasure for rendering any serializable result from one closure.
-mod erased {
-    pub(crate) trait Ser {
-        fn as_value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn as_value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
-    }
-}
-
-#[allow(dead_code)]
-fn _unused(_: SubscriptionFilter, _: Value) -> Value {
-    json!({})
-}

@@ -172,10 +172,6 @@ impl Inner {
         }
         let owner = caller(&rcx);
         let rej = |e: ErrorObject| Rejection::new(era, e);
-        let render = |v: &dyn Fn() -> Result<serde_json::Value, serde_json::Error>| {
-            let v = v().map_err(|e| rej(ErrorObject::internal(e.to_string())))?;
-            render::result(era, &self.info, v).map_err(rej)
-        };
         match (era, call) {
             (Era::Modern, ClientRequest::GetTask { params }) => {
                 let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
@@ -185,7 +181,7 @@ impl Inner {
                     meta: None,
                     extra: JsonObject::new(),
                 };
-                render(&|| serde_json::to_value(&res))
+                render::ok(era, &self.info, &res)
             }
             (Era::Modern, ClientRequest::UpdateTask { params }) => {
                 let (answers, malformed) = params.responses();
@@ -193,12 +189,12 @@ impl Inner {
                     .answer(&params.task_id, &owner, answers, &malformed)
                     .await
                     .map_err(rej)?;
-                render(&|| serde_json::to_value(ext::AckResult::default()))
+                render::ok(era, &self.info, ext::AckResult::default())
             }
             (Era::Modern, ClientRequest::CancelTask { params }) => {
                 // An ack even for a terminal task (the extension has no terminal rule).
                 engine.cancel(&params.task_id, &owner).await.map_err(rej)?;
-                render(&|| serde_json::to_value(ext::AckResult::default()))
+                render::ok(era, &self.info, ext::AckResult::default())
             }
             (Era::Legacy, ClientRequest::GetTask { params }) => {
                 let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
@@ -207,7 +203,7 @@ impl Inner {
                     meta: None,
                     extra: JsonObject::new(),
                 };
-                render(&|| serde_json::to_value(&res))
+                render::ok(era, &self.info, &res)
             }
             (Era::Legacy, ClientRequest::CancelTask { params }) => {
                 let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
@@ -224,7 +220,7 @@ impl Inner {
                     meta: None,
                     extra: JsonObject::new(),
                 };
-                render(&|| serde_json::to_value(&res))
+                render::ok(era, &self.info, &res)
             }
             (Era::Legacy, ClientRequest::GetTaskPayload { params }) => {
                 let id = params.task_id.clone();
@@ -236,7 +232,7 @@ impl Inner {
                 match r.outcome {
                     Some(Outcome::Result(res)) => {
                         let p = v1::GetTaskPayloadResult::new(res, &id);
-                        render(&|| serde_json::to_value(&p))
+                        render::ok(era, &self.info, &p)
                     }
                     Some(Outcome::Error(e)) => Err(rej(e)),
                     None => Err(rej(ErrorObject::internal(format!(
@@ -260,7 +256,7 @@ impl Inner {
                     meta: None,
                     extra: JsonObject::new(),
                 };
-                render(&|| serde_json::to_value(&res))
+                render::ok(era, &self.info, &res)
             }
             (_, call) => Err(rej(ErrorObject::method_not_found(call.method()))),
         }
