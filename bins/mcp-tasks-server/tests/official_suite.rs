@@ -383,12 +383,12 @@ fn requirements(revision: &str, min_checks: usize) {
 
 #[test]
 fn conformance_legacy_requirements_2025_11_25() {
-    requirements("2025-11-25", 70);
+    requirements("2025-11-25", 80);
 }
 
 #[test]
 fn conformance_modern_requirements_2026_07_28() {
-    requirements("2026-07-28", 120);
+    requirements("2026-07-28", 145);
 }
 
 /// Every server scenario of the suite (`--suite all`) except the tasks engine's `tasks-*`,
@@ -425,8 +425,8 @@ fn conformance_all_eras_every_non_tasks_scenario() {
         total += assert_scenario_passed(scenario, sc, &server);
     }
     assert!(
-        total >= 180,
-        "only {total} scored checks ran (expected at least 180)"
+        total >= 185,
+        "only {total} scored checks ran (expected at least 185)"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

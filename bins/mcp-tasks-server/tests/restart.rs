@@ -20,19 +20,31 @@ impl Drop for ServerProcess {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn spawn(addr: SocketAddr, db: &std::path::Path) -> ServerProcess {
     let child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
-        .args(["--http", &addr.to_string(), "--store", &format!("sqlite:{}", db.display())])
+        .args([
+            "--http",
+            &addr.to_string(),
+            "--store",
+            &format!("sqlite:{}", db.display()),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start mcp-tasks-server");
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "server did not start listening on {addr}");
+        assert!(
+            Instant::now() < deadline,
+            "server did not start listening on {addr}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     ServerProcess(child)
@@ -44,14 +56,23 @@ fn request(addr: SocketAddr, method: &str, mut params: Value) -> Value {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "extensions": {"io.modelcontextprotocol/tasks": {}}}
     });
-    let name = params.get("name").or(params.get("taskId")).and_then(Value::as_str).unwrap_or("").to_string();
+    let name = params
+        .get("name")
+        .or(params.get("taskId"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let body = json!({"jsonrpc":"2.0","id":1,"method":method,"params":params}).to_string();
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let head = format!(
         "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
          MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: {method}\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n",
-        if name.is_empty() { String::new() } else { format!("Mcp-Name: {name}\r\n") },
+        if name.is_empty() {
+            String::new()
+        } else {
+            format!("Mcp-Name: {name}\r\n")
+        },
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
@@ -63,8 +84,7 @@ fn request(addr: SocketAddr, method: &str, mut params: Value) -> Value {
     let json_text = payload
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
-        .filter(|d| !d.trim().is_empty())
-        .last()
+        .rfind(|d| !d.trim().is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| payload.trim().to_owned());
     serde_json::from_str(&json_text).unwrap_or_else(|e| panic!("bad reply {raw:?}: {e}"))
@@ -78,7 +98,9 @@ fn create(addr: SocketAddr, tool: &str, args: Value) -> String {
 
 fn get(addr: SocketAddr, id: &str) -> Value {
     let r = request(addr, "tasks/get", json!({"taskId": id}));
-    r.get("result").cloned().unwrap_or_else(|| panic!("tasks/get {id}: {r}"))
+    r.get("result")
+        .cloned()
+        .unwrap_or_else(|| panic!("tasks/get {id}: {r}"))
 }
 
 fn wait_status(addr: SocketAddr, id: &str, want: &str) -> Value {
@@ -88,7 +110,11 @@ fn wait_status(addr: SocketAddr, id: &str, want: &str) -> Value {
         if t["status"] == want {
             return t;
         }
-        assert!(Instant::now() < deadline, "task {id} stuck in {}", t["status"]);
+        assert!(
+            Instant::now() < deadline,
+            "task {id} stuck in {}",
+            t["status"]
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -102,9 +128,17 @@ fn tasks_survive_kill_9_on_the_sqlite_store() {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
 
     let mut first = spawn(addr, &db);
-    let done = create(addr, "slow_compute", json!({"seconds": 0.1, "label": "before"}));
+    let done = create(
+        addr,
+        "slow_compute",
+        json!({"seconds": 0.1, "label": "before"}),
+    );
     let tool_error = create(addr, "failing_job", json!({}));
-    let long = create(addr, "slow_compute", json!({"seconds": 3600, "label": "long"}));
+    let long = create(
+        addr,
+        "slow_compute",
+        json!({"seconds": 3600, "label": "long"}),
+    );
     let waiting = create(addr, "confirm_delete", json!({"filename": "a.txt"}));
     wait_status(addr, &done, "completed");
     wait_status(addr, &tool_error, "completed");
@@ -118,14 +152,20 @@ fn tasks_survive_kill_9_on_the_sqlite_store() {
     assert_eq!(t["status"], "completed");
     assert_eq!(t["result"]["content"][0]["text"], "Computed before in 0.1s");
     let t = get(addr, &tool_error);
-    assert_eq!((t["status"].clone(), t["result"]["isError"].clone()), (json!("completed"), json!(true)));
+    assert_eq!(
+        (t["status"].clone(), t["result"]["isError"].clone()),
+        (json!("completed"), json!(true))
+    );
     // Idempotent tool: re-run, so still working (not lost, not failed).
     let t = get(addr, &long);
     assert_eq!(t["status"], "working", "{t}");
     // Non-idempotent tool: failed with a clear message and a JSON-RPC error.
     let t = get(addr, &waiting);
     assert_eq!(t["status"], "failed", "{t}");
-    assert!(t["statusMessage"].as_str().unwrap().contains("restarted"), "{t}");
+    assert!(
+        t["statusMessage"].as_str().unwrap().contains("restarted"),
+        "{t}"
+    );
     assert_eq!(t["error"]["code"], -32603);
     let ack = request(addr, "tasks/cancel", json!({"taskId": long}));
     assert_eq!(ack["result"]["resultType"], "complete");

@@ -36,13 +36,18 @@ impl StdioServer {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                let v: Value = serde_json::from_str(&line).expect("stdout carries only JSON-RPC lines");
+                let v: Value =
+                    serde_json::from_str(&line).expect("stdout carries only JSON-RPC lines");
                 if tx.send(v).is_err() {
                     break;
                 }
             }
         });
-        StdioServer { child, stdin: Some(stdin), lines }
+        StdioServer {
+            child,
+            stdin: Some(stdin),
+            lines,
+        }
     }
 
     fn send(&mut self, v: Value) {
@@ -62,14 +67,18 @@ impl StdioServer {
                 Ok(v) if pred(&v) => return v,
                 Ok(_) => {}
                 Err(RecvTimeoutError::Timeout) => panic!("timed out waiting for {what}"),
-                Err(RecvTimeoutError::Disconnected) => panic!("server exited while waiting for {what}"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("server exited while waiting for {what}")
+                }
             }
         }
     }
 
     fn call(&mut self, id: i64, method: &str, params: Value) -> Value {
         self.send(json!({"jsonrpc":"2.0","id":id,"method":method,"params":params}));
-        self.wait(&format!("response {id}"), |v| v["id"] == id && (v.get("result").is_some() || v.get("error").is_some()))
+        self.wait(&format!("response {id}"), |v| {
+            v["id"] == id && (v.get("result").is_some() || v.get("error").is_some())
+        })
     }
 }
 
@@ -84,22 +93,45 @@ fn modern(params: Value) -> Value {
 fn stdio_serves_both_task_generations_in_one_process() {
     let mut s = StdioServer::start();
     // Legacy session on this connection.
-    let init = s.call(1, "initialize", json!({"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},
-        "clientInfo":{"name":"t","version":"1"}}));
+    let init = s.call(
+        1,
+        "initialize",
+        json!({"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},
+        "clientInfo":{"name":"t","version":"1"}}),
+    );
     assert!(init["result"]["capabilities"]["tasks"]["requests"]["tools"]["call"].is_object());
     s.send(json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
-    let created = s.call(2, "tools/call", json!({"name":"confirm_delete","arguments":{"filename":"x"},"task":{}}));
-    let v1_id = created["result"]["task"]["taskId"].as_str().expect("nested v1 task").to_string();
+    let created = s.call(
+        2,
+        "tools/call",
+        json!({"name":"confirm_delete","arguments":{"filename":"x"},"task":{}}),
+    );
+    let v1_id = created["result"]["task"]["taskId"]
+        .as_str()
+        .expect("nested v1 task")
+        .to_string();
     // The elicitation arrives as a server→client request tied to the task.
-    let req = s.wait("elicitation/create", |v| v["method"] == "elicitation/create");
-    assert_eq!(req["params"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], v1_id.as_str());
+    let req = s.wait("elicitation/create", |v| {
+        v["method"] == "elicitation/create"
+    });
+    assert_eq!(
+        req["params"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+        v1_id.as_str()
+    );
     s.send(json!({"jsonrpc":"2.0","id":req["id"],"result":{"action":"accept","content":{"confirm":true}}}));
     let res = s.call(3, "tasks/result", json!({"taskId": v1_id}));
     assert_eq!(res["result"]["content"][0]["text"], "Deleted x");
-    assert_eq!(res["result"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], v1_id.as_str());
+    assert_eq!(
+        res["result"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+        v1_id.as_str()
+    );
 
     // Modern, stateless requests on the same process.
-    let created = s.call(4, "tools/call", modern(json!({"name":"slow_compute","arguments":{"seconds":0.1}})));
+    let created = s.call(
+        4,
+        "tools/call",
+        modern(json!({"name":"slow_compute","arguments":{"seconds":0.1}})),
+    );
     assert_eq!(created["result"]["resultType"], "task");
     let id = created["result"]["taskId"].as_str().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -111,7 +143,10 @@ fn stdio_serves_both_task_generations_in_one_process() {
             assert_eq!(t["result"]["resultType"], "complete");
             break;
         }
-        assert!(Instant::now() < deadline, "modern task did not complete: {t}");
+        assert!(
+            Instant::now() < deadline,
+            "modern task did not complete: {t}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     // The legacy task is not visible to a stateless (unbound) caller.
@@ -137,7 +172,10 @@ fn stdio_exits_on_eof_and_reports_bad_lines() {
         if s.child.try_wait().unwrap().is_some() {
             break;
         }
-        assert!(Instant::now() < deadline, "server did not exit on stdin EOF");
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit on stdin EOF"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

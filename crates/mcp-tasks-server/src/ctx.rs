@@ -63,12 +63,7 @@ pub(crate) enum InputMode {
     /// No way to ask (e.g. a method that is not MRTR-eligible).
     Unavailable,
     /// Modern era, synchronous request: Multi Round-Trip Requests.
-    Mrtr {
-        /// Answers known so far (earlier rounds + this retry).
-        answers: Mutex<BTreeMap<String, InputResponse>>,
-        /// Requests asked in this run and not answered.
-        asked: Mutex<BTreeMap<String, InputRequest>>,
-    },
+    Mrtr(Mutex<crate::mrtr::Round>),
     /// Legacy era: real server→client requests on the session.
     Legacy { session: Arc<Session> },
     /// Inside a task.
@@ -242,27 +237,7 @@ impl Ctx {
             InputMode::Unavailable => Err(ToolError::Protocol(ErrorObject::invalid_request(
                 "this request cannot ask the client for input",
             ))),
-            InputMode::Mrtr { answers, asked } => {
-                let answers = answers.lock();
-                let mut out = BTreeMap::new();
-                let mut missing = false;
-                for (k, r) in requests {
-                    match answers.get(&k) {
-                        Some(a) if a.answers(&r) => {
-                            out.insert(k, a.clone());
-                        }
-                        _ => {
-                            asked.lock().insert(k, r);
-                            missing = true;
-                        }
-                    }
-                }
-                if missing {
-                    Err(ToolError::InputRequired)
-                } else {
-                    Ok(out)
-                }
-            }
+            InputMode::Mrtr(round) => round.lock().take(requests),
             InputMode::Legacy { session } => {
                 let mut out = BTreeMap::new();
                 // Legacy requests are sent one at a time: a client answers each on its own.

@@ -49,8 +49,8 @@ pub use task::engine::{TaskConfig, TaskEngine};
 pub use task::store::{DynTaskStore, StoreError, TaskStore};
 
 use futures_util::future::BoxFuture;
-use mcp_tasks_types::{Implementation, JsonObject};
 use mcp_tasks_types::completion::{CompleteRequestParams, CompleteResult};
+use mcp_tasks_types::{Implementation, JsonObject};
 use parking_lot::Mutex;
 
 use crate::session::Session;
@@ -269,7 +269,10 @@ pub(crate) enum ServerEvent {
     ResourceUpdated(String),
     /// A modern-era task changed; `params` is its `notifications/tasks` payload (a
     /// DetailedTask, without `_meta`).
-    TaskChanged { id: String, params: JsonObject },
+    TaskChanged {
+        id: String,
+        params: JsonObject,
+    },
 }
 
 pub(crate) struct Inner {

@@ -3,17 +3,58 @@
 //! earlier rounds and the handler's own state. A tampered, expired or misdirected state is
 //! rejected with -32602.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use mcp_tasks_types::JsonObject;
 use mcp_tasks_types::jsonrpc::ErrorObject;
+use mcp_tasks_types::mrtr::{InputRequest, InputRequiredResult, InputResponse, InputResponses};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 
+use crate::ToolError;
+
 type HmacSha256 = Hmac<Sha256>;
+
+/// The input bookkeeping of one MRTR run of a handler: the answers known (earlier rounds,
+/// carried in the sealed state, plus this retry's `inputResponses`) and the requests asked in
+/// this run that have no answer yet.
+#[derive(Debug, Default)]
+pub(crate) struct Round {
+    answers: BTreeMap<String, InputResponse>,
+    asked: BTreeMap<String, InputRequest>,
+}
+
+impl Round {
+    /// Returns every answer, or records the missing requests and says input is required.
+    pub(crate) fn take(
+        &mut self,
+        requests: Vec<(String, InputRequest)>,
+    ) -> Result<BTreeMap<String, InputResponse>, ToolError> {
+        let mut out = BTreeMap::new();
+        let mut missing = false;
+        for (k, r) in requests {
+            match self.answers.get(&k) {
+                Some(a) if a.answers(&r) => {
+                    out.insert(k, a.clone());
+                }
+                _ => {
+                    self.asked.insert(k, r);
+                    missing = true;
+                }
+            }
+        }
+        if missing {
+            Err(ToolError::InputRequired)
+        } else {
+            Ok(out)
+        }
+    }
+}
 
 /// What a sealed state carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +105,48 @@ impl StateSealer {
     fn mac(&self) -> HmacSha256 {
         // HMAC accepts keys of any length.
         <HmacSha256 as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length")
+    }
+
+    /// Starts a run from a retry: the answers sealed in `state` plus this retry's
+    /// `responses`, and the handler's own state. A bad state is -32602.
+    pub(crate) fn resume(
+        &self,
+        method: &str,
+        target: &str,
+        state: Option<&str>,
+        responses: Option<InputResponses>,
+    ) -> Result<(Round, Option<Value>), ErrorObject> {
+        let mut round = Round::default();
+        let mut user = None;
+        if let Some(st) = state {
+            let p = self.open(st, method, target)?;
+            if let Some(a) = p.a {
+                round.answers = serde_json::from_value(a).unwrap_or_default();
+            }
+            user = p.s;
+        }
+        round.answers.extend(responses.unwrap_or_default());
+        Ok((round, user))
+    }
+
+    /// Ends a run that needs input: the `InputRequiredResult` asking for what is missing,
+    /// with the answers so far and the handler's state sealed into `requestState`.
+    pub(crate) fn input_required(
+        &self,
+        method: &str,
+        target: &str,
+        round: Round,
+        user: Option<Value>,
+    ) -> InputRequiredResult {
+        let answers = (!round.answers.is_empty())
+            .then(|| serde_json::to_value(&round.answers).unwrap_or(Value::Null));
+        InputRequiredResult {
+            result_type: Default::default(),
+            input_requests: Some(round.asked),
+            request_state: Some(self.seal(method, target, answers, user)),
+            meta: None,
+            extra: JsonObject::new(),
+        }
     }
 
     pub(crate) fn seal(

@@ -80,7 +80,11 @@ pub(crate) fn result(
 }
 
 /// Renders a successful result, mapping an encoding failure to a rejection of `era`.
-pub(crate) fn ok(era: Era, info: &Implementation, value: impl Serialize) -> Result<JsonObject, Rejection> {
+pub(crate) fn ok(
+    era: Era,
+    info: &Implementation,
+    value: impl Serialize,
+) -> Result<JsonObject, Rejection> {
     result(era, info, value).map_err(|e| Rejection::new(era, e))
 }
 

@@ -76,7 +76,10 @@ impl Session {
 
     /// Whether a standalone stream is attached and open.
     pub(crate) fn has_standalone(&self) -> bool {
-        self.standalone.lock().as_ref().is_some_and(|tx| !tx.is_closed())
+        self.standalone
+            .lock()
+            .as_ref()
+            .is_some_and(|tx| !tx.is_closed())
     }
 
     /// Sends a message on the standalone stream, if one is attached.

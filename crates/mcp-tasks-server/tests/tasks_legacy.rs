@@ -11,7 +11,10 @@ use mcp_tasks_server::{Server, TaskConfig, TaskEngine};
 use serde_json::{Value, json};
 
 async fn start() -> TestServer {
-    let cfg = TaskConfig { list_page_size: 2, ..TaskConfig::default() };
+    let cfg = TaskConfig {
+        list_page_size: 2,
+        ..TaskConfig::default()
+    };
     let server = tools::register(Server::builder("t", "1"))
         .tasks(TaskEngine::new(Arc::new(MemoryStore::new())).with_config(cfg))
         .build()
@@ -21,7 +24,13 @@ async fn start() -> TestServer {
 
 fn task(r: &Value) -> (String, Value) {
     let t = r["task"].clone();
-    (t["taskId"].as_str().unwrap_or_else(|| panic!("no task in {r}")).to_string(), t)
+    (
+        t["taskId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no task in {r}"))
+            .to_string(),
+        t,
+    )
 }
 
 async fn wait_terminal(c: &Legacy, id: &str) -> Value {
@@ -50,21 +59,42 @@ async fn tasks_legacy_capabilities_and_task_support_gate() {
     let caps = &init.result()["capabilities"];
     assert!(caps["tasks"]["requests"]["tools"]["call"].is_object());
     assert!(caps["tasks"]["list"].is_object() && caps["tasks"]["cancel"].is_object());
-    assert!(caps.get("extensions").is_none(), "never both generations (§5.15)");
+    assert!(
+        caps.get("extensions").is_none(),
+        "never both generations (§5.15)"
+    );
     let c = Legacy::connect(srv.addr, json!({})).await;
     let list = c.request("tools/list", json!({})).await;
     let tools = list.result()["tools"].as_array().unwrap().clone();
-    let support = |n: &str| tools.iter().find(|t| t["name"] == n).unwrap()["execution"]["taskSupport"].clone();
+    let support = |n: &str| {
+        tools.iter().find(|t| t["name"] == n).unwrap()["execution"]["taskSupport"].clone()
+    };
     assert_eq!(support("slow"), "optional");
     assert_eq!(support("tool_error"), "required");
     assert_eq!(support("sync_only"), Value::Null);
     assert!(list.result().get("ttlMs").is_none() && list.result().get("resultType").is_none());
-    let r = c.request("tools/call", json!({"name":"tool_error","arguments":{}})).await;
+    let r = c
+        .request("tools/call", json!({"name":"tool_error","arguments":{}}))
+        .await;
     assert_eq!(r.error_code(), -32601, "required tool without params.task");
-    let r = c.request("tools/call", json!({"name":"sync_only","arguments":{},"task":{}})).await;
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name":"sync_only","arguments":{},"task":{}}),
+        )
+        .await;
     assert_eq!(r.error_code(), -32601, "forbidden tool with params.task");
-    let r = c.request("tools/call", json!({"name":"slow","arguments":{"seconds":0.01}})).await;
-    assert_eq!(r.result()["content"][0]["text"], "slept 0.01", "optional tool runs synchronously");
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name":"slow","arguments":{"seconds":0.01}}),
+        )
+        .await;
+    assert_eq!(
+        r.result()["content"][0]["text"],
+        "slept 0.01",
+        "optional tool runs synchronously"
+    );
 }
 
 /// §6.3–§6.5, §6.7: nested CreateTaskResult with the requested TTL, `tasks/result` blocks
@@ -73,7 +103,12 @@ async fn tasks_legacy_capabilities_and_task_support_gate() {
 async fn tasks_legacy_create_get_result_and_is_error_as_failed() {
     let srv = start().await;
     let c = Legacy::connect(srv.addr, json!({})).await;
-    let r = c.request("tools/call", json!({"name":"slow","arguments":{"seconds":0.3},"task":{"ttl":120000}})).await;
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name":"slow","arguments":{"seconds":0.3},"task":{"ttl":120000}}),
+        )
+        .await;
     let (id, t) = task(r.result());
     assert_eq!(t["status"], "working");
     assert_eq!(t["ttl"], 120000);
@@ -82,20 +117,41 @@ async fn tasks_legacy_create_get_result_and_is_error_as_failed() {
     let res = c.request("tasks/result", json!({"taskId": id})).await;
     let res = res.result();
     assert_eq!(res["content"][0]["text"], "slept 0.3");
-    assert_eq!(res["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], id.as_str());
+    assert_eq!(
+        res["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+        id.as_str()
+    );
     let got = c.request("tasks/get", json!({"taskId": id})).await;
     assert_eq!(got.result()["status"], "completed");
     assert!(got.result().get("ttlMs").is_none());
-    let r = c.request("tools/call", json!({"name":"tool_error","arguments":{},"task":{}})).await;
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name":"tool_error","arguments":{},"task":{}}),
+        )
+        .await;
     let (id, _) = task(r.result());
     let t = wait_terminal(&c, &id).await;
-    assert_eq!(t["status"], "failed", "isError: true is failed in v1 (§6.6)");
+    assert_eq!(
+        t["status"], "failed",
+        "isError: true is failed in v1 (§6.6)"
+    );
     let res = c.request("tasks/result", json!({"taskId": id})).await;
     assert_eq!(res.result()["isError"], true);
-    let r = c.request("tools/call", json!({"name":"rpc_error","arguments":{},"task":{}})).await;
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name":"rpc_error","arguments":{},"task":{}}),
+        )
+        .await;
     let (id, _) = task(r.result());
     wait_terminal(&c, &id).await;
-    assert_eq!(c.request("tasks/result", json!({"taskId": id})).await.error_code(), -32603);
+    assert_eq!(
+        c.request("tasks/result", json!({"taskId": id}))
+            .await
+            .error_code(),
+        -32603
+    );
 }
 
 /// §6.5, §6.10, §6.11: cancel, cancel of a terminal task (-32602), list with pagination,
@@ -107,12 +163,21 @@ async fn tasks_legacy_cancel_list_and_owner_isolation() {
     let b = Legacy::connect(srv.addr, json!({})).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let r = a.request("tools/call", json!({"name":"slow","arguments":{"seconds":60},"task":{}})).await;
+        let r = a
+            .request(
+                "tools/call",
+                json!({"name":"slow","arguments":{"seconds":60},"task":{}}),
+            )
+            .await;
         ids.push(task(r.result()).0);
     }
     ids.sort();
     let c = a.request("tasks/cancel", json!({"taskId": ids[0]})).await;
-    assert_eq!(c.result()["status"], "cancelled", "set before replying (flat Task)");
+    assert_eq!(
+        c.result()["status"],
+        "cancelled",
+        "set before replying (flat Task)"
+    );
     let again = a.request("tasks/cancel", json!({"taskId": ids[0]})).await;
     assert_eq!(again.error_code(), -32602);
     // Pages of 2, only the caller's tasks.
@@ -123,10 +188,25 @@ async fn tasks_legacy_cancel_list_and_owner_isolation() {
     let p2 = a.request("tasks/list", json!({"cursor": cursor})).await;
     assert_eq!(p2.result()["tasks"].as_array().unwrap().len(), 1);
     assert!(p2.result().get("nextCursor").is_none());
-    assert_eq!(a.request("tasks/list", json!({"cursor": "bogus"})).await.error_code(), -32602);
-    assert_eq!(b.request("tasks/list", json!({})).await.result()["tasks"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        a.request("tasks/list", json!({"cursor": "bogus"}))
+            .await
+            .error_code(),
+        -32602
+    );
+    assert_eq!(
+        b.request("tasks/list", json!({})).await.result()["tasks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     for m in ["tasks/get", "tasks/result", "tasks/cancel"] {
-        assert_eq!(b.request(m, json!({"taskId": ids[1]})).await.error_code(), -32602, "{m} across sessions");
+        assert_eq!(
+            b.request(m, json!({"taskId": ids[1]})).await.error_code(),
+            -32602,
+            "{m} across sessions"
+        );
     }
     for id in &ids[1..] {
         a.request("tasks/cancel", json!({"taskId": id})).await;
@@ -140,9 +220,14 @@ async fn tasks_legacy_cancel_list_and_owner_isolation() {
 async fn tasks_legacy_elicitation_during_a_task() {
     let srv = start().await;
     let c = Legacy::connect(srv.addr, json!({"elicitation": {}})).await;
-    let r = c.request("tools/call", json!({"name":"ask","arguments":{},"task":{}})).await;
+    let r = c
+        .request("tools/call", json!({"name":"ask","arguments":{},"task":{}}))
+        .await;
     let (id, _) = task(r.result());
-    let headers = vec![("mcp-session-id", c.session.clone()), ("mcp-protocol-version", "2025-11-25".to_string())];
+    let headers = vec![
+        ("mcp-session-id", c.session.clone()),
+        ("mcp-protocol-version", "2025-11-25".to_string()),
+    ];
     let mut stream = post_streaming(
         srv.addr,
         &headers,
@@ -159,10 +244,15 @@ async fn tasks_legacy_elicitation_during_a_task() {
     })
     .await
     .expect("an elicitation request arrives");
-    assert_eq!(req["params"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], id.as_str());
+    assert_eq!(
+        req["params"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+        id.as_str()
+    );
     let status = c.request("tasks/get", json!({"taskId": id})).await;
     assert_eq!(status.result()["status"], "input_required");
-    let ack = c.answer(&req["id"], json!({"action":"accept","content":{"ok":true}})).await;
+    let ack = c
+        .answer(&req["id"], json!({"action":"accept","content":{"ok":true}}))
+        .await;
     assert_eq!(ack.status, 202);
     let fin = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
@@ -185,11 +275,19 @@ async fn tasks_legacy_status_notifications_on_the_get_stream() {
     let c = Legacy::connect(srv.addr, json!({})).await;
     let mut get = common::get_streaming(
         srv.addr,
-        &[("mcp-session-id", c.session.clone()), ("mcp-protocol-version", "2025-11-25".to_string())],
+        &[
+            ("mcp-session-id", c.session.clone()),
+            ("mcp-protocol-version", "2025-11-25".to_string()),
+        ],
     )
     .await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let r = c.request("tools/call", json!({"name":"slow","arguments":{"seconds":0.1},"task":{}})).await;
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name":"slow","arguments":{"seconds":0.1},"task":{}}),
+        )
+        .await;
     let (id, _) = task(r.result());
     let done = tokio::time::timeout(Duration::from_secs(10), async {
         loop {

@@ -339,7 +339,10 @@ async fn tasks_modern_notifications_over_subscriptions_listen() {
     c.wait_status(&id, &["input_required"]).await;
     let meta = json!({"io.modelcontextprotocol/protocolVersion":"2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": c.caps});
-    let headers = vec![("mcp-protocol-version", "2026-07-28".to_string()), ("mcp-method", "subscriptions/listen".to_string())];
+    let headers = vec![
+        ("mcp-protocol-version", "2026-07-28".to_string()),
+        ("mcp-method", "subscriptions/listen".to_string()),
+    ];
     let mut stream = common::post_streaming(
         srv.addr,
         &headers,
@@ -349,15 +352,28 @@ async fn tasks_modern_notifications_over_subscriptions_listen() {
     .await;
     let ack = next(&mut stream).await;
     assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
-    assert_eq!(ack["params"]["notifications"]["taskIds"], json!([id]), "only the known task is honoured");
-    assert_eq!(ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "L1");
-    c.request("tasks/update", json!({"taskId": id, "inputResponses": {"q1": {"action":"accept","content":{"ok":true}}}}))
-        .await;
+    assert_eq!(
+        ack["params"]["notifications"]["taskIds"],
+        json!([id]),
+        "only the known task is honoured"
+    );
+    assert_eq!(
+        ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        "L1"
+    );
+    c.request(
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": {"q1": {"action":"accept","content":{"ok":true}}}}),
+    )
+    .await;
     let mut seen = Vec::new();
     loop {
         let n = next(&mut stream).await;
         assert_eq!(n["method"], "notifications/tasks", "{n}");
-        assert_eq!(n["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "L1");
+        assert_eq!(
+            n["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            "L1"
+        );
         assert_eq!(n["params"]["taskId"], id.as_str());
         let status = n["params"]["status"].as_str().unwrap().to_string();
         seen.push(status.clone());
@@ -369,7 +385,12 @@ async fn tasks_modern_notifications_over_subscriptions_listen() {
     assert!(seen.contains(&"working".to_string()), "{seen:?}");
     // Without the extension, asking for taskIds is -32021.
     let plain = Modern::new(srv.addr, false);
-    let r = plain.request("subscriptions/listen", json!({"notifications": {"taskIds": [id]}})).await;
+    let r = plain
+        .request(
+            "subscriptions/listen",
+            json!({"notifications": {"taskIds": [id]}}),
+        )
+        .await;
     assert_eq!(r.error_code(), -32021);
 }
 
@@ -405,8 +426,12 @@ async fn tasks_modern_cancelled_notification_and_v1_capability_do_not_count() {
     c.request("tasks/cancel", json!({"taskId": id})).await;
 
     let mut v1_only = Modern::new(srv.addr, false);
-    v1_only.caps = json!({"tasks": {"requests": {"tools": {"call": {}}}, "list": {}, "cancel": {}}});
-    assert_eq!(v1_only.call("tool_error", json!({})).await.error_code(), -32021);
+    v1_only.caps =
+        json!({"tasks": {"requests": {"tools": {"call": {}}}, "list": {}, "cancel": {}}});
+    assert_eq!(
+        v1_only.call("tool_error", json!({})).await.error_code(),
+        -32021
+    );
     let sync = v1_only.call("slow", json!({"seconds": 0.01})).await;
     assert_eq!(sync.result()["resultType"], "complete");
     assert_eq!(v1_only.get(&id).await.error_code(), -32021);

@@ -37,6 +37,11 @@ pub struct HttpConfig {
     /// Hosts allowed in an `Origin` header (default: `localhost`, `127.0.0.1`, `[::1]`).
     /// A request without `Origin` (not from a browser) is allowed. `None` allows any origin.
     pub allowed_origin_hosts: Option<Vec<String>>,
+    /// Hosts allowed in the `Host` header (default: `localhost`, `127.0.0.1`, `[::1]`), so a
+    /// loopback server cannot be reached through a rebound DNS name even by a client that
+    /// sends no `Origin`. A request with another host gets 403. `None` allows any host (for
+    /// servers reachable under other names, e.g. bound to a public address).
+    pub allowed_hosts: Option<Vec<String>>,
     /// Interval of SSE keep-alive comments on open streams (default 15 s).
     pub keep_alive: Duration,
 }
@@ -51,6 +56,7 @@ impl Default for HttpConfig {
                 "127.0.0.1".into(),
                 "[::1]".into(),
             ]),
+            allowed_hosts: Some(vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()]),
             keep_alive: Duration::from_secs(15),
         }
     }
@@ -118,6 +124,12 @@ async fn handle<S: McpService>(
 ) -> Response<Body> {
     if req.uri().path() != config.path {
         return plain(StatusCode::NOT_FOUND, "not found");
+    }
+    if !host_allowed(req.headers().get(header::HOST), config) {
+        return error_reply(
+            StatusCode::FORBIDDEN,
+            ErrorObject::invalid_request("Forbidden: Host not allowed"),
+        );
     }
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         if !origin_allowed(origin, config) {
@@ -192,6 +204,23 @@ async fn handle<S: McpService>(
     };
     let reply = service.handle(inbound, cx).await;
     render(reply, disconnected, config)
+}
+
+/// Whether the `Host` header names an allowed host (any port). HTTP/1.1 requires `Host`; a
+/// request without one is refused when hosts are restricted.
+fn host_allowed(host: Option<&HeaderValue>, config: &HttpConfig) -> bool {
+    let Some(allowed) = &config.allowed_hosts else {
+        return true;
+    };
+    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = if host.starts_with('[') {
+        host.split_inclusive(']').next().unwrap_or(host)
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    allowed.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
 fn origin_allowed(origin: &HeaderValue, config: &HttpConfig) -> bool {
@@ -352,5 +381,22 @@ mod tests {
         assert!(!ok("http://evil.example"));
         assert!(!ok("http://localhost.evil.example"));
         assert!(!ok("null"));
+    }
+
+    #[test]
+    fn hosts() {
+        let c = HttpConfig::default();
+        let ok = |s: &'static str| host_allowed(Some(&HeaderValue::from_static(s)), &c);
+        assert!(ok("localhost:8080"));
+        assert!(ok("127.0.0.1"));
+        assert!(ok("[::1]:3000"));
+        assert!(!ok("evil.example.com"));
+        assert!(!ok("localhost.evil.example:80"));
+        assert!(!host_allowed(None, &c));
+        let open = HttpConfig {
+            allowed_hosts: None,
+            ..HttpConfig::default()
+        };
+        assert!(host_allowed(None, &open));
     }
 }

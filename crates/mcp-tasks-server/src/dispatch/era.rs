@@ -48,7 +48,9 @@ impl Inner {
         let meta = meta_of(req);
         let modern_by_meta = meta.is_some_and(|m| m.contains_key(keys::PROTOCOL_VERSION));
         if modern_by_meta {
-            return self.check_modern(req, cx).map(|m| Route::Modern(Box::new(m)));
+            return self
+                .check_modern(req, cx)
+                .map(|m| Route::Modern(Box::new(m)));
         }
         if req.method == methods::INITIALIZE {
             return Ok(Route::Initialize);
@@ -76,7 +78,9 @@ impl Inner {
             .is_some_and(|v| v.era() == Era::Modern);
         let meta_modern = meta.is_some_and(|m| m.contains_key(keys::CLIENT_CAPABILITIES));
         if header_modern || meta_modern {
-            return self.check_modern(req, cx).map(|m| Route::Modern(Box::new(m)));
+            return self
+                .check_modern(req, cx)
+                .map(|m| Route::Modern(Box::new(m)));
         }
         Err(Rejection::with_status(
             ErrorObject::invalid_request(

@@ -26,7 +26,7 @@ use mcp_tasks_types::lifecycle::{
 use mcp_tasks_types::messages::ClientRequest;
 use mcp_tasks_types::meta::RequestMeta;
 use mcp_tasks_types::methods::{self, notifications as notif};
-use mcp_tasks_types::mrtr::{InputRequiredResult, InputResponse, InputResponses};
+use mcp_tasks_types::mrtr::InputResponses;
 use mcp_tasks_types::prompt::ListPromptsResult;
 use mcp_tasks_types::resource::{
     ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult,
@@ -424,26 +424,11 @@ impl Inner {
             (Era::Legacy, Some(s)) => (InputMode::Legacy { session: s.clone() }, None),
             (Era::Legacy, None) => (InputMode::Unavailable, None),
             (Era::Modern, _) => {
-                let mut answers: BTreeMap<String, InputResponse> = BTreeMap::new();
-                let mut user = None;
-                if let Some(st) = &state {
-                    let p = self
-                        .sealer
-                        .open(st, &rcx.method, target)
-                        .map_err(|e| Rejection::new(era, e))?;
-                    if let Some(a) = p.a {
-                        answers = serde_json::from_value(a).unwrap_or_default();
-                    }
-                    user = p.s;
-                }
-                answers.extend(responses.unwrap_or_default());
-                (
-                    InputMode::Mrtr {
-                        answers: Mutex::new(answers),
-                        asked: Mutex::new(BTreeMap::new()),
-                    },
-                    user,
-                )
+                let (round, user) = self
+                    .sealer
+                    .resume(&rcx.method, target, state.as_deref(), responses)
+                    .map_err(|e| Rejection::new(era, e))?;
+                (InputMode::Mrtr(Mutex::new(round)), user)
             }
         };
         let ctx = Ctx {
@@ -462,30 +447,16 @@ impl Inner {
         match f(ctx.clone()).await {
             Ok(v) => render::result(era, &self.info, v).map_err(|e| Rejection::new(era, e)),
             Err(ToolError::InputRequired) => {
-                let InputMode::Mrtr { answers, asked } = &ctx.inner.input else {
+                let InputMode::Mrtr(round) = &ctx.inner.input else {
                     return Err(Rejection::new(
                         era,
                         ErrorObject::internal("input required outside MRTR"),
                     ));
                 };
-                let asked = std::mem::take(&mut *asked.lock());
-                let answers = std::mem::take(&mut *answers.lock());
+                let round = std::mem::take(&mut *round.lock());
                 let user = ctx.inner.state.lock().clone();
-                let sealed = self.sealer.seal(
-                    &rcx.method,
-                    target,
-                    (!answers.is_empty())
-                        .then(|| serde_json::to_value(&answers).unwrap_or(Value::Null)),
-                    user,
-                );
-                let r = InputRequiredResult {
-                    result_type: Default::default(),
-                    input_requests: Some(asked),
-                    request_state: Some(sealed),
-                    meta: None,
-                    extra: JsonObject::new(),
-                };
-                render::result(era, &self.info, r).map_err(|e| Rejection::new(era, e))
+                let r = self.sealer.input_required(&rcx.method, target, round, user);
+                render::ok(era, &self.info, r)
             }
             Err(e) => Err(tool_error(era, e)),
         }
@@ -748,4 +719,3 @@ pub(crate) fn random_id() -> String {
     getrandom::fill(&mut b).expect("the OS random number generator failed");
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
-

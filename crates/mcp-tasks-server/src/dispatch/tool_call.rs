@@ -1,17 +1,14 @@
 //! `tools/call`: the route's task support and the request's era decide whether the call
 //! runs synchronously or as a task. This is the only place that decision is made.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
 use mcp_tasks_types::jsonrpc::ErrorObject;
-use mcp_tasks_types::mrtr::{InputRequiredResult, InputResponse};
 use mcp_tasks_types::task::{ext, v1};
 use mcp_tasks_types::tool::{CallToolRequestParams, TaskSupport};
 use mcp_tasks_types::{ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, methods};
 use parking_lot::Mutex;
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::{Outbox, ReqCx, tool_error};
@@ -33,6 +30,29 @@ enum Mode {
 }
 
 impl Inner {
+    /// A new `working` task record for a `tools/call`.
+    fn task_record(
+        engine: &crate::TaskEngine,
+        rcx: &ReqCx,
+        name: String,
+        arguments: JsonObject,
+        requested_ttl: Option<u64>,
+    ) -> TaskRecord {
+        TaskRecord::new(
+            new_task_id(),
+            caller(rcx),
+            rcx.era,
+            TaskRequest {
+                method: methods::TOOLS_CALL.into(),
+                name,
+                arguments,
+            },
+            engine.now(),
+            engine.effective_ttl(requested_ttl),
+            Some(engine.config.poll_interval.as_millis() as u64),
+        )
+    }
+
     pub(crate) async fn call_tool(
         self: Arc<Self>,
         params: CallToolRequestParams,
@@ -131,20 +151,8 @@ impl Inner {
         let Some(engine) = self.tasks.clone() else {
             return Err(rej(ErrorObject::internal("tasks are not enabled")));
         };
-        let id = new_task_id();
-        let record = TaskRecord::new(
-            id.clone(),
-            caller(rcx),
-            era,
-            TaskRequest {
-                method: methods::TOOLS_CALL.into(),
-                name,
-                arguments: args.clone(),
-            },
-            engine.now(),
-            engine.effective_ttl(ttl),
-            Some(engine.config.poll_interval.as_millis() as u64),
-        );
+        let record = Self::task_record(&engine, rcx, name, args.clone(), ttl);
+        let id = record.id.clone();
         engine.create(record.clone()).await.map_err(rej)?;
         let cancel = CancellationToken::new();
         let handle = Arc::new(TaskHandle {
@@ -198,23 +206,15 @@ impl Inner {
         let Some(engine) = self.tasks.clone() else {
             return Err(rej(ErrorObject::internal("tasks are not enabled")));
         };
-        let mut answers: BTreeMap<String, InputResponse> = BTreeMap::new();
-        if let Some(st) = &state {
-            let p = self
-                .sealer
-                .open(st, methods::TOOLS_CALL, &name)
-                .map_err(rej)?;
-            if let Some(a) = p.a {
-                answers = serde_json::from_value(a).unwrap_or_default();
-            }
-        }
-        answers.extend(responses.unwrap_or_default());
+        let (round, user_state) = self
+            .sealer
+            .resume(methods::TOOLS_CALL, &name, state.as_deref(), responses)
+            .map_err(rej)?;
         let cancel = CancellationToken::new();
         let handle = Arc::new(TaskHandle {
             engine: engine.clone(),
             phase: Mutex::new(Phase::Pre {
-                answers,
-                asked: BTreeMap::new(),
+                round,
                 status: None,
             }),
             era,
@@ -231,47 +231,27 @@ impl Inner {
             None,
             None,
         );
-        let mut fut = handler(ctx, args.clone());
+        *ctx.inner.state.lock() = user_state;
+        let mut fut = handler(ctx.clone(), args.clone());
         let first = (&mut fut).now_or_never();
         match first {
             Some(Ok(result)) => return render::result(era, &self.info, result).map_err(rej),
             Some(Err(crate::ToolError::InputRequired)) => {
-                let (asked, answers) = handle.take_asked();
-                let sealed = self.sealer.seal(
+                let user = ctx.inner.state.lock().clone();
+                let r = self.sealer.input_required(
                     methods::TOOLS_CALL,
                     &name,
-                    (!answers.is_empty())
-                        .then(|| serde_json::to_value(&answers).unwrap_or(Value::Null)),
-                    None,
+                    handle.take_round(),
+                    user,
                 );
-                let r = InputRequiredResult {
-                    result_type: Default::default(),
-                    input_requests: Some(asked),
-                    request_state: Some(sealed),
-                    meta: None,
-                    extra: JsonObject::new(),
-                };
-                return render::result(era, &self.info, r).map_err(rej);
+                return render::ok(era, &self.info, r);
             }
             Some(Err(e)) => return Err(tool_error(era, e)),
             None => {}
         }
-        let id = new_task_id();
-        let (_, status) = handle.mark_created(id.clone());
-        let mut record = TaskRecord::new(
-            id.clone(),
-            caller(rcx),
-            era,
-            TaskRequest {
-                method: methods::TOOLS_CALL.into(),
-                name,
-                arguments: args,
-            },
-            engine.now(),
-            engine.effective_ttl(None),
-            Some(engine.config.poll_interval.as_millis() as u64),
-        );
-        record.status_message = status;
+        let mut record = Self::task_record(&engine, rcx, name, args, None);
+        let id = record.id.clone();
+        record.status_message = handle.mark_created(id.clone());
         // Durable before the reply (PROTOCOL.md §5.4).
         engine.create(record.clone()).await.map_err(rej)?;
         engine.spawn(id, cancel, fut);

@@ -20,13 +20,13 @@ use super::TaskInput;
 use super::engine::TaskEngine;
 use super::state::TaskEvent;
 use crate::ToolError;
+use crate::mrtr::Round;
 use crate::session::Session;
 
 pub(crate) enum Phase {
     /// Before the task exists: MRTR answers, asked keys, a buffered status message.
     Pre {
-        answers: BTreeMap<String, InputResponse>,
-        asked: BTreeMap<String, InputRequest>,
+        round: Round,
         status: Option<String>,
     },
     /// The task exists.
@@ -42,28 +42,20 @@ pub(crate) struct TaskHandle {
 }
 
 impl TaskHandle {
-    /// Moves to `Created`; returns what the `Pre` phase gathered.
-    pub(crate) fn mark_created(
-        &self,
-        id: String,
-    ) -> (BTreeMap<String, InputRequest>, Option<String>) {
+    /// Moves to `Created`; returns the status message the `Pre` phase buffered.
+    pub(crate) fn mark_created(&self, id: String) -> Option<String> {
         let mut p = self.phase.lock();
-        let old = std::mem::replace(&mut *p, Phase::Created { id });
-        match old {
-            Phase::Pre { asked, status, .. } => (asked, status),
-            Phase::Created { .. } => (BTreeMap::new(), None),
+        match std::mem::replace(&mut *p, Phase::Created { id }) {
+            Phase::Pre { status, .. } => status,
+            Phase::Created { .. } => None,
         }
     }
 
-    pub(crate) fn take_asked(
-        &self,
-    ) -> (
-        BTreeMap<String, InputRequest>,
-        BTreeMap<String, InputResponse>,
-    ) {
+    /// The MRTR round of the `Pre` phase (empty once created).
+    pub(crate) fn take_round(&self) -> Round {
         match &mut *self.phase.lock() {
-            Phase::Pre { asked, answers, .. } => (std::mem::take(asked), std::mem::take(answers)),
-            Phase::Created { .. } => (BTreeMap::new(), BTreeMap::new()),
+            Phase::Pre { round, .. } => std::mem::take(round),
+            Phase::Created { .. } => Round::default(),
         }
     }
 
@@ -97,7 +89,10 @@ impl TaskHandle {
             let deadline = tokio::time::Instant::now() + session.request_timeout;
             let via = loop {
                 let via = self.engine.v1_streams.lock().get(id).cloned();
-                if via.is_some() || session.has_standalone() || tokio::time::Instant::now() >= deadline {
+                if via.is_some()
+                    || session.has_standalone()
+                    || tokio::time::Instant::now() >= deadline
+                {
                     break via;
                 }
                 tokio::select! {
@@ -170,26 +165,7 @@ impl TaskInput for TaskHandle {
             let id = {
                 let mut p = self.phase.lock();
                 match &mut *p {
-                    Phase::Pre { answers, asked, .. } => {
-                        let mut out = BTreeMap::new();
-                        let mut missing = false;
-                        for (k, r) in requests {
-                            match answers.get(&k) {
-                                Some(a) if a.answers(&r) => {
-                                    out.insert(k, a.clone());
-                                }
-                                _ => {
-                                    asked.insert(k, r);
-                                    missing = true;
-                                }
-                            }
-                        }
-                        return if missing {
-                            Err(ToolError::InputRequired)
-                        } else {
-                            Ok(out)
-                        };
-                    }
+                    Phase::Pre { round, .. } => return round.take(requests),
                     Phase::Created { id } => id.clone(),
                 }
             };

@@ -129,7 +129,9 @@ impl Inner {
             return Err(Rejection::new(
                 Era::Modern,
                 ErrorObject::missing_capability(
-                    format!("taskIds on subscriptions/listen needs the {TASKS_EXTENSION} extension"),
+                    format!(
+                        "taskIds on subscriptions/listen needs the {TASKS_EXTENSION} extension"
+                    ),
                     ClientCapabilities::tasks_extension(),
                 ),
             ));

@@ -319,8 +319,10 @@ async fn open_streaming(
     }
     let resp = sender
         .send_request(
-            req.body(Full::new(body.map(|b| Bytes::from(b.to_string())).unwrap_or_default()))
-                .unwrap(),
+            req.body(Full::new(
+                body.map(|b| Bytes::from(b.to_string())).unwrap_or_default(),
+            ))
+            .unwrap(),
         )
         .await
         .unwrap();

@@ -1,0 +1,597 @@
+//! The [`Client`]: connection, era detection (PROTOCOL.md §1.5), per-request metadata and
+//! routing, and the plain (non-task) requests.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use mcp_tasks_types::capabilities::{ClientCapabilities, ServerCapabilities, TASKS_EXTENSION};
+use mcp_tasks_types::jsonrpc::{
+    ErrorCode, JsonObject, JsonRpcNotification, JsonRpcRequest, UnsupportedProtocolVersionData,
+};
+use mcp_tasks_types::lifecycle::{DiscoverResult, InitializeRequestParams, InitializeResult};
+use mcp_tasks_types::meta::keys;
+use mcp_tasks_types::tool::{ListToolsResult, TaskSupport, Tool};
+use mcp_tasks_types::{Era, Implementation, ProtocolVersion, RequestMeta, methods};
+use parking_lot::Mutex;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::handlers::Handlers;
+use crate::mirror::{self, Mirrored};
+use crate::transport::http::HttpTransport;
+use crate::transport::stdio::StdioTransport;
+use crate::transport::{Inbound, Route, Transport};
+
+/// Which protocol era to use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EraChoice {
+    /// Probe with `server/discover` and fall back to `initialize` (PROTOCOL.md §1.5).
+    #[default]
+    Auto,
+    /// Always `initialize` (2025-11-25).
+    Legacy,
+    /// Always stateless 2026-07-28; `server/discover` is tried for the server's
+    /// capabilities, but its failure is not fatal.
+    Modern,
+}
+
+/// What the server said about itself (`server/discover` or `initialize`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerDetails {
+    /// The server's capabilities.
+    pub capabilities: ServerCapabilities,
+    /// The server's name and version, when it sent them.
+    pub info: Option<Implementation>,
+    /// Usage instructions for the model.
+    pub instructions: Option<String>,
+    /// Versions the server named (`supportedVersions`, or the negotiated one).
+    pub supported_versions: Vec<String>,
+}
+
+/// Configures and connects a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    info: Implementation,
+    handlers: Handlers,
+    era: EraChoice,
+    probe_timeout: Duration,
+    tasks_extension: bool,
+    default_poll: Duration,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            info: Implementation::new("mcp-tasks-client", env!("CARGO_PKG_VERSION")),
+            handlers: Handlers::new(),
+            era: EraChoice::Auto,
+            probe_timeout: Duration::from_secs(10),
+            tasks_extension: true,
+            default_poll: Duration::from_secs(1),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with default settings (auto era, tasks extension declared).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The `clientInfo` sent to the server.
+    pub fn client_info(mut self, info: Implementation) -> Self {
+        self.info = info;
+        self
+    }
+
+    /// The input handlers (elicitation, sampling, roots, notifications).
+    pub fn handlers(mut self, handlers: Handlers) -> Self {
+        self.handlers = handlers;
+        self
+    }
+
+    /// Forces an era instead of probing.
+    pub fn era(mut self, era: EraChoice) -> Self {
+        self.era = era;
+        self
+    }
+
+    /// How long the `server/discover` probe may take before the server is taken as legacy
+    /// (matters on stdio, where a legacy server may never answer).
+    pub fn probe_timeout(mut self, timeout: Duration) -> Self {
+        self.probe_timeout = timeout;
+        self
+    }
+
+    /// Whether modern requests declare the tasks extension (default `true`). Without it
+    /// the server never answers with a task, and task-only tools fail with `-32021`.
+    pub fn tasks_extension(mut self, declare: bool) -> Self {
+        self.tasks_extension = declare;
+        self
+    }
+
+    /// The polling period used when the server suggests none.
+    pub fn default_poll_interval(mut self, interval: Duration) -> Self {
+        self.default_poll = interval;
+        self
+    }
+
+    /// Connects to a Streamable HTTP endpoint (`http://host:port/mcp`) and settles the era.
+    pub async fn connect_http(self, url: &str) -> Result<Client> {
+        let inbound = Inbound::new(self.handlers.clone());
+        let transport = HttpTransport::new(url, inbound)?;
+        self.finish(Box::new(transport), true).await
+    }
+
+    /// Spawns `command` as a stdio server and settles the era. The process is killed when
+    /// the client is dropped; [`Client::close`] ends it gracefully.
+    pub async fn spawn_stdio(self, command: tokio::process::Command) -> Result<Client> {
+        let inbound = Inbound::new(self.handlers.clone());
+        let transport = StdioTransport::spawn(command, inbound)?;
+        self.finish(Box::new(transport), false).await
+    }
+
+    async fn finish(self, transport: Box<dyn Transport>, http: bool) -> Result<Client> {
+        let mut inner = Inner {
+            transport,
+            handlers: self.handlers,
+            info: self.info,
+            tasks_extension: self.tasks_extension,
+            http,
+            era: Era::Modern,
+            version: ProtocolVersion::LATEST_MODERN,
+            server: ServerDetails::default(),
+            next_id: AtomicI64::new(1),
+            tools: Mutex::new(None),
+            default_poll: self.default_poll,
+        };
+        match self.era {
+            EraChoice::Legacy => inner.initialize().await?,
+            EraChoice::Modern => match inner.discover().await {
+                Ok(Ok(d)) => inner.adopt_discover(d),
+                Ok(Err(e)) => tracing::debug!("server/discover failed, staying modern: {e}"),
+                Err(e @ Error::Transport(_)) => return Err(e),
+                Err(e) => tracing::debug!("server/discover failed, staying modern: {e}"),
+            },
+            EraChoice::Auto => {
+                match tokio::time::timeout(self.probe_timeout, inner.discover()).await {
+                    Ok(Ok(Ok(d))) => inner.adopt_discover(d),
+                    Ok(Ok(Err(rpc))) => {
+                        // A modern server that cannot serve us: do not fall back (§1.5).
+                        match rpc.code {
+                            ErrorCode::UNSUPPORTED_PROTOCOL_VERSION => {
+                                let supported = rpc
+                                    .data_as::<UnsupportedProtocolVersionData>()
+                                    .map(|d| d.supported.join(", "))
+                                    .unwrap_or_default();
+                                return Err(Error::Protocol(format!(
+                                    "the server speaks only [{supported}], not {}",
+                                    ProtocolVersion::LATEST_MODERN
+                                )));
+                            }
+                            ErrorCode::HEADER_MISMATCH
+                            | ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY => {
+                                return Err(Error::Rpc(rpc));
+                            }
+                            _ => inner.initialize().await?,
+                        }
+                    }
+                    // Not reachable at all: no point in trying `initialize`.
+                    Ok(Err(e @ Error::Transport(_))) => return Err(e),
+                    // Timeout, a non-JSON-RPC HTTP error, a result that is no
+                    // DiscoverResult: a legacy server.
+                    Err(_) | Ok(Err(_)) => inner.initialize().await?,
+                }
+            }
+        }
+        Ok(Client {
+            inner: Arc::new(inner),
+        })
+    }
+}
+
+/// The cached `tools/list` (tool definitions and their mirrored headers).
+#[derive(Debug, Default)]
+pub(crate) struct ToolCache {
+    tools: Vec<Tool>,
+    mirrored: HashMap<String, Vec<Mirrored>>,
+}
+
+pub(crate) struct Inner {
+    transport: Box<dyn Transport>,
+    pub(crate) handlers: Handlers,
+    info: Implementation,
+    tasks_extension: bool,
+    http: bool,
+    pub(crate) era: Era,
+    version: ProtocolVersion,
+    server: ServerDetails,
+    next_id: AtomicI64,
+    tools: Mutex<Option<Arc<ToolCache>>>,
+    pub(crate) default_poll: Duration,
+}
+
+/// The request outcome before JSON-RPC errors become [`Error::Rpc`].
+type Answer = std::result::Result<JsonObject, mcp_tasks_types::ErrorObject>;
+
+impl Inner {
+    fn next_id(&self) -> i64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Capabilities for one modern request.
+    fn modern_capabilities(&self) -> ClientCapabilities {
+        let mut caps = self.handlers.capabilities();
+        if self.tasks_extension {
+            caps.extensions
+                .get_or_insert_with(Default::default)
+                .insert(TASKS_EXTENSION.to_owned(), JsonObject::new());
+        }
+        caps
+    }
+
+    /// The required per-request `_meta` of the modern era (§1.4), merged into `params`.
+    fn add_modern_meta(&self, params: &mut JsonObject) {
+        let mut meta = RequestMeta::modern(
+            ProtocolVersion::LATEST_MODERN.as_str(),
+            self.modern_capabilities(),
+        );
+        meta.client_info = Some(self.info.clone());
+        let Ok(Value::Object(ours)) = serde_json::to_value(meta) else {
+            return;
+        };
+        let entry = params
+            .entry("_meta")
+            .or_insert_with(|| Value::Object(JsonObject::new()));
+        if let Value::Object(m) = entry {
+            m.extend(ours);
+        } else {
+            *entry = Value::Object(ours);
+        }
+    }
+
+    /// The routing of one request in the current era.
+    fn route(&self, method: &str, params: &JsonObject, mirrored: Vec<(String, String)>) -> Route {
+        match self.era {
+            Era::Legacy => Route {
+                protocol_version: Some(self.version.as_str()),
+                ..Route::default()
+            },
+            Era::Modern => {
+                let key = match method {
+                    methods::TOOLS_CALL | methods::PROMPTS_GET => Some("name"),
+                    methods::RESOURCES_READ => Some("uri"),
+                    methods::TASKS_GET | methods::TASKS_UPDATE | methods::TASKS_CANCEL => {
+                        Some("taskId")
+                    }
+                    _ => None,
+                };
+                Route {
+                    protocol_version: Some(self.version.as_str()),
+                    modern: true,
+                    name: key
+                        .and_then(|k| params.get(k))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    params: mirrored,
+                }
+            }
+        }
+    }
+
+    /// Sends one request in the current era.
+    pub(crate) async fn send(
+        &self,
+        method: &str,
+        mut params: JsonObject,
+        mirrored: Vec<(String, String)>,
+    ) -> Result<JsonObject> {
+        if self.era == Era::Modern {
+            self.add_modern_meta(&mut params);
+        }
+        let route = self.route(method, &params, mirrored);
+        let req = JsonRpcRequest {
+            jsonrpc: Default::default(),
+            id: self.next_id().into(),
+            method: method.to_owned(),
+            params: Some(params),
+        };
+        self.transport
+            .request(req, route)
+            .await?
+            .map_err(Error::Rpc)
+    }
+
+    /// Sends a request and decodes its result.
+    pub(crate) async fn send_as<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: JsonObject,
+    ) -> Result<T> {
+        let r = self.send(method, params, Vec::new()).await?;
+        decode(method, r)
+    }
+
+    /// The probe: `server/discover` with the newest modern version.
+    async fn discover(&self) -> Result<Answer> {
+        let mut params = JsonObject::new();
+        self.add_modern_meta(&mut params);
+        let route = Route {
+            protocol_version: Some(ProtocolVersion::LATEST_MODERN.as_str()),
+            modern: true,
+            ..Route::default()
+        };
+        let req = JsonRpcRequest {
+            jsonrpc: Default::default(),
+            id: self.next_id().into(),
+            method: methods::SERVER_DISCOVER.to_owned(),
+            params: Some(params),
+        };
+        let answer = self.transport.request(req, route).await?;
+        // A result that is not a DiscoverResult comes from a server that does not know the
+        // method's modern meaning: treat it like an error (legacy).
+        match answer {
+            Ok(r) => {
+                decode::<DiscoverResult>(methods::SERVER_DISCOVER, r.clone())?;
+                Ok(Ok(r))
+            }
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    fn adopt_discover(&mut self, result: JsonObject) {
+        let Ok(d) = decode::<DiscoverResult>(methods::SERVER_DISCOVER, result) else {
+            return;
+        };
+        self.era = Era::Modern;
+        self.version = ProtocolVersion::LATEST_MODERN;
+        self.server = ServerDetails {
+            capabilities: d.capabilities,
+            info: d
+                .meta
+                .as_ref()
+                .and_then(|m| m.get(keys::SERVER_INFO))
+                .and_then(|v| serde_json::from_value(v.clone()).ok()),
+            instructions: d.instructions,
+            supported_versions: d.supported_versions,
+        };
+    }
+
+    /// The legacy handshake (§1.3): `initialize`, then `notifications/initialized`.
+    async fn initialize(&mut self) -> Result<()> {
+        self.era = Era::Legacy;
+        let params = InitializeRequestParams::new(
+            ProtocolVersion::LATEST_LEGACY.as_str(),
+            // The tasks extension does not exist in this era (§1.5).
+            self.handlers.capabilities(),
+            self.info.clone(),
+        );
+        let params = to_object(params)?;
+        let req = JsonRpcRequest {
+            jsonrpc: Default::default(),
+            id: self.next_id().into(),
+            method: methods::INITIALIZE.to_owned(),
+            params: Some(params),
+        };
+        let r = self
+            .transport
+            .request(req, Route::default())
+            .await?
+            .map_err(Error::Rpc)?;
+        let r: InitializeResult = decode(methods::INITIALIZE, r)?;
+        let version = ProtocolVersion::parse(&r.protocol_version)
+            .filter(|v| v.era() == Era::Legacy)
+            .ok_or_else(|| {
+                Error::Protocol(format!(
+                    "the server chose protocol version {:?}, which this client does not speak",
+                    r.protocol_version
+                ))
+            })?;
+        self.version = version;
+        self.server = ServerDetails {
+            capabilities: r.capabilities,
+            info: Some(r.server_info),
+            instructions: r.instructions,
+            supported_versions: vec![r.protocol_version],
+        };
+        let n = JsonRpcNotification::new(methods::notifications::INITIALIZED, JsonObject::new())
+            .map_err(Error::protocol)?;
+        let route = Route {
+            protocol_version: Some(version.as_str()),
+            ..Route::default()
+        };
+        self.transport.notify(n, route).await?;
+        self.transport.legacy_session_started(version.as_str());
+        Ok(())
+    }
+
+    /// Every tool (all pages); on modern HTTP, tools with invalid `x-mcp-header`
+    /// annotations are dropped (§2.2).
+    pub(crate) async fn refresh_tools(&self) -> Result<Arc<ToolCache>> {
+        let mut cache = ToolCache::default();
+        let mut cursor: Option<String> = None;
+        // A server that keeps returning cursors must not keep us here forever.
+        for _ in 0..1000 {
+            let mut params = JsonObject::new();
+            if let Some(c) = cursor.take() {
+                params.insert("cursor".into(), Value::String(c));
+            }
+            let page: ListToolsResult = self.send_as(methods::TOOLS_LIST, params).await?;
+            for tool in page.tools {
+                if self.era == Era::Modern && self.http {
+                    match mirror::annotations(&tool.input_schema) {
+                        Ok(m) => {
+                            if !m.is_empty() {
+                                cache.mirrored.insert(tool.name.clone(), m);
+                            }
+                        }
+                        Err(why) => {
+                            tracing::warn!(tool = %tool.name, "hiding tool: {why}");
+                            continue;
+                        }
+                    }
+                }
+                cache.tools.push(tool);
+            }
+            match page.next_cursor {
+                Some(c) if !c.is_empty() => cursor = Some(c),
+                _ => break,
+            }
+        }
+        let cache = Arc::new(cache);
+        *self.tools.lock() = Some(Arc::clone(&cache));
+        Ok(cache)
+    }
+
+    /// The cached tools, fetching them the first time.
+    async fn tools(&self) -> Result<Arc<ToolCache>> {
+        let cached = self.tools.lock().clone();
+        match cached {
+            Some(c) => Ok(c),
+            None => self.refresh_tools().await,
+        }
+    }
+
+    /// `Mcp-Param-*` headers for a call (modern HTTP only; best effort).
+    pub(crate) async fn mirrored_headers(
+        &self,
+        tool: &str,
+        args: &JsonObject,
+    ) -> Vec<(String, String)> {
+        if self.era != Era::Modern || !self.http {
+            return Vec::new();
+        }
+        match self.tools().await {
+            Ok(cache) => cache
+                .mirrored
+                .get(tool)
+                .map(|m| mirror::headers(m, args))
+                .unwrap_or_default(),
+            Err(e) => {
+                tracing::debug!("no tools/list for header mirroring: {e}");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The v1 `execution.taskSupport` of a tool, `Forbidden` when the server cannot run
+    /// tool calls as tasks (§6.2).
+    pub(crate) async fn v1_task_support(&self, tool: &str) -> TaskSupport {
+        let server_tasks = self
+            .server
+            .capabilities
+            .tasks
+            .as_ref()
+            .and_then(|t| t.requests.as_ref())
+            .and_then(|r| r.tools.as_ref())
+            .is_some_and(|t| t.call.is_some());
+        if !server_tasks {
+            return TaskSupport::Forbidden;
+        }
+        match self.tools().await {
+            Ok(cache) => cache
+                .tools
+                .iter()
+                .find(|t| t.name == tool)
+                .map(Tool::task_support)
+                .unwrap_or_default(),
+            Err(_) => TaskSupport::Forbidden,
+        }
+    }
+
+    pub(crate) fn server(&self) -> &ServerDetails {
+        &self.server
+    }
+
+    pub(crate) fn tasks_extension(&self) -> bool {
+        self.tasks_extension
+    }
+}
+
+/// Decodes a result of `method`.
+pub(crate) fn decode<T: DeserializeOwned>(method: &str, result: JsonObject) -> Result<T> {
+    serde_json::from_value(Value::Object(result))
+        .map_err(|e| Error::Protocol(format!("bad {method} result: {e}")))
+}
+
+/// Serializes params to an object.
+pub(crate) fn to_object(v: impl serde::Serialize) -> Result<JsonObject> {
+    match serde_json::to_value(v) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(Value::Null) => Ok(JsonObject::new()),
+        Ok(other) => Err(Error::Config(format!(
+            "params must be a JSON object, got {other}"
+        ))),
+        Err(e) => Err(Error::Config(e.to_string())),
+    }
+}
+
+/// A connection to one MCP server, in the era settled at connect time. Cheap to clone;
+/// clones share the connection.
+///
+/// Dropping a request future abandons that request (on stdio the server is told with
+/// `notifications/cancelled`); it never cancels a task, which only
+/// [`Client::cancel_task`] does.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("era", &self.inner.era)
+            .field("version", &self.inner.version)
+            .field("server", &self.inner.server.info)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// Connects to a Streamable HTTP endpoint with default settings.
+    pub async fn connect_http(url: &str) -> Result<Client> {
+        ClientBuilder::new().connect_http(url).await
+    }
+
+    /// The era settled at connect time.
+    pub fn era(&self) -> Era {
+        self.inner.era
+    }
+
+    /// The protocol version in use.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    /// What the server said about itself.
+    pub fn server(&self) -> &ServerDetails {
+        self.inner.server()
+    }
+
+    /// Sends any request and returns its raw result. In the modern era the required
+    /// `_meta` is added (keys already in `params._meta` are kept unless they collide).
+    pub async fn request(&self, method: &str, params: Value) -> Result<JsonObject> {
+        let params = to_object(params)?;
+        self.inner.send(method, params, Vec::new()).await
+    }
+
+    /// Every tool of the server (all pages). Refreshes the cache `call_tool` uses.
+    pub async fn list_tools(&self) -> Result<Vec<Tool>> {
+        Ok(self.inner.refresh_tools().await?.tools.clone())
+    }
+
+    /// Ends the connection: deletes a legacy HTTP session, or closes a stdio server's
+    /// stdin and waits for it (killing it after a grace period).
+    pub async fn close(&self) {
+        self.inner.transport.close().await;
+    }
+}

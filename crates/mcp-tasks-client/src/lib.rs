@@ -1,0 +1,54 @@
+//! An MCP client for both protocol eras — `2025-11-25` (initialize, sessions, Tasks v1) and
+//! `2026-07-28` (stateless, MRTR, the `io.modelcontextprotocol/tasks` extension) — over
+//! Streamable HTTP and stdio.
+//!
+//! The era is settled once at connect time (PROTOCOL.md §1.5): the client probes with
+//! `server/discover` and falls back to `initialize`. Everything after that is
+//! era-agnostic: [`Client::call_tool`] hides MRTR rounds and both task generations and
+//! returns the final `CallToolResult`; [`Handlers`] answer the server's questions
+//! (elicitation, sampling, roots) whichever way they travel.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mcp_tasks_client::Error> {
+//! use mcp_tasks_client::{Client, Handlers};
+//! use mcp_tasks_types::elicitation::ElicitResult;
+//! use serde_json::json;
+//!
+//! let client = Client::builder()
+//!     .handlers(Handlers::new().on_elicitation(|_params, _cx| async {
+//!         Ok(ElicitResult::accept([("confirm", true)]))
+//!     }))
+//!     .connect_http("http://127.0.0.1:8080/mcp")
+//!     .await?;
+//! let result = client.call_tool("confirm_delete", json!({"filename": "a.txt"})).await?;
+//! println!("{:?}", result.content);
+//! client.close().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Cancellation
+//!
+//! Dropping a request future abandons the request: on stdio the client sends
+//! `notifications/cancelled` (except for `tasks/*` requests), on HTTP it closes the
+//! response stream. Neither ever cancels a task: tasks stop only through
+//! [`Client::cancel_task`] (`tasks/cancel`). Task ids survive the process; a new client
+//! follows a task with [`Client::resume_task`].
+//!
+//! # Not supported yet
+//!
+//! Client-hosted v1 tasks (task-augmented sampling/elicitation requests from a server),
+//! `notifications/tasks` over `subscriptions/listen` (the client polls), TLS, and
+//! re-initializing an expired legacy session.
+#![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
+
+mod client;
+mod error;
+mod handlers;
+mod mirror;
+mod task;
+mod transport;
+
+pub use client::{Client, ClientBuilder, EraChoice, ServerDetails};
+pub use error::{Error, Result};
+pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};
+pub use task::{Started, TaskHandle, TaskInfo, ToolCallStream, ToolEvent};
