@@ -24,18 +24,17 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(server: Server) -> TestServer {
+        Self::start_with(server, HttpConfig::default()).await
+    }
+
+    pub async fn start_with(server: Server, config: HttpConfig) -> TestServer {
         server.start().await.expect("start task engine");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
-        tokio::spawn(serve_http(
-            listener,
-            Arc::new(server),
-            HttpConfig::default(),
-            async {
-                let _ = rx.await;
-            },
-        ));
+        tokio::spawn(serve_http(listener, Arc::new(server), config, async {
+            let _ = rx.await;
+        }));
         TestServer {
             addr,
             stop: Some(tx),
@@ -86,11 +85,26 @@ pub async fn post(addr: SocketAddr, headers: &[(&str, String)], body: &Value) ->
     send(addr, "POST", headers, Some(body)).await
 }
 
+/// POSTs a raw text body (for malformed JSON).
+pub async fn post_raw(addr: SocketAddr, headers: &[(&str, String)], body: &str) -> HttpReply {
+    send_bytes(addr, "POST", headers, Bytes::from(body.to_string())).await
+}
+
 pub async fn send(
     addr: SocketAddr,
     method: &str,
     headers: &[(&str, String)],
     body: Option<&Value>,
+) -> HttpReply {
+    let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+    send_bytes(addr, method, headers, bytes).await
+}
+
+async fn send_bytes(
+    addr: SocketAddr,
+    method: &str,
+    headers: &[(&str, String)],
+    bytes: Bytes,
 ) -> HttpReply {
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -106,7 +120,6 @@ pub async fn send(
     for (k, v) in headers {
         req = req.header(*k, v.as_str());
     }
-    let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
     let resp = sender
         .send_request(req.body(Full::new(bytes)).unwrap())
         .await
