@@ -1,6 +1,432 @@
-//! `mcp-tasks`: the client CLI (issue: Client). Not written yet.
+//! `mcp-tasks`: a command-line MCP client. Lists tools, calls them (waiting on tasks with a
+//! live status line and asking the server's questions on the terminal), and follows or
+//! cancels tasks by id, against an HTTP endpoint (`--url`) or a spawned stdio server
+//! (`--cmd`), in either protocol era.
 
-fn main() {
-    eprintln!("mcp-tasks: the client CLI is not implemented yet (see the open issue)");
-    std::process::exit(2);
+mod prompt;
+mod ui;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use futures_util::StreamExt;
+use mcp_tasks_client::{Client, ClientBuilder, EraChoice, Error, ToolCallStream, ToolEvent};
+use mcp_tasks_types::Era;
+use mcp_tasks_types::tool::{CallToolResult, TaskSupport};
+use serde_json::{Value, json};
+
+use crate::ui::Ui;
+
+/// A command-line MCP client with long-running task support.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-tasks", version)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// List the server's tools.
+    Tools {
+        #[command(flatten)]
+        conn: Conn,
+        /// Print the raw tool definitions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Call a tool and wait for its result (following a task if the server makes one).
+    Call {
+        #[command(flatten)]
+        conn: Conn,
+        /// The tool name.
+        tool: String,
+        /// The arguments, as a JSON object.
+        #[arg(default_value = "{}")]
+        args: String,
+        /// Print the raw result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect, cancel or follow a task by id.
+    Task {
+        #[command(subcommand)]
+        action: TaskCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TaskCmd {
+    /// Show a task's status (`tasks/get`).
+    Get {
+        /// The task id.
+        id: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Ask the server to cancel a task (`tasks/cancel`).
+    Cancel {
+        /// The task id.
+        id: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Follow a task to its end and print the result (answering its questions).
+    Watch {
+        /// The task id.
+        id: String,
+        #[command(flatten)]
+        conn: Conn,
+        /// Print the raw result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How to reach the server.
+#[derive(Debug, Clone, Args)]
+struct Conn {
+    /// Streamable HTTP endpoint, e.g. http://127.0.0.1:8080/mcp.
+    #[arg(
+        long,
+        env = "MCP_TASKS_URL",
+        required_unless_present = "cmd",
+        conflicts_with = "cmd"
+    )]
+    url: Option<String>,
+    /// Server command to spawn and talk to over stdio, e.g. "mcp-tasks-server --stdio".
+    #[arg(long)]
+    cmd: Option<String>,
+    /// Protocol era: probe the server (auto), or force 2025-11-25 (legacy) or 2026-07-28
+    /// (modern).
+    #[arg(long, value_enum, default_value_t = EraArg::Auto)]
+    era: EraArg,
+    /// Log protocol details to stderr.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EraArg {
+    Auto,
+    Legacy,
+    Modern,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = match &cli.cmd {
+        Cmd::Tools { conn, .. } | Cmd::Call { conn, .. } => conn.verbose,
+        Cmd::Task { action } => match action {
+            TaskCmd::Get { conn, .. }
+            | TaskCmd::Cancel { conn, .. }
+            | TaskCmd::Watch { conn, .. } => conn.verbose,
+        },
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(if verbose {
+            "mcp_tasks_client=debug,mcp_tasks=debug"
+        } else {
+            "warn"
+        })
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mcp-tasks: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mcp-tasks: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn connect(conn: &Conn, ui: &Ui) -> Result<Client, Error> {
+    let builder = ClientBuilder::new()
+        .client_info(mcp_tasks_types::Implementation::new(
+            "mcp-tasks",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .handlers(prompt::terminal_handlers(ui.clone()))
+        .era(match conn.era {
+            EraArg::Auto => EraChoice::Auto,
+            EraArg::Legacy => EraChoice::Legacy,
+            EraArg::Modern => EraChoice::Modern,
+        });
+    if let Some(cmd) = &conn.cmd {
+        let argv = split_command(cmd).map_err(Error::Config)?;
+        let Some((program, args)) = argv.split_first() else {
+            return Err(Error::Config("--cmd is empty".into()));
+        };
+        let mut command = tokio::process::Command::new(program);
+        command.args(args);
+        builder.spawn_stdio(command).await
+    } else if let Some(url) = &conn.url {
+        builder.connect_http(url).await
+    } else {
+        Err(Error::Config("give --url or --cmd".into()))
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let ui = Ui::new();
+    match cli.cmd {
+        Cmd::Tools { conn, json } => {
+            let client = connect(&conn, &ui).await?;
+            let tools = client.list_tools().await?;
+            if json {
+                println!("{}", pretty(&tools));
+            } else {
+                for t in &tools {
+                    println!("{}", describe_tool(t, client.era()));
+                }
+            }
+            client.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Call {
+            conn,
+            tool,
+            args,
+            json,
+        } => {
+            let args: Value = serde_json::from_str(&args)
+                .map_err(|e| Error::Config(format!("the arguments are not JSON: {e}")))?;
+            if !args.is_object() {
+                return Err(Error::Config("the arguments must be a JSON object".into()));
+            }
+            let client = connect(&conn, &ui).await?;
+            let stream = client.call_tool_stream(&tool, args);
+            let outcome = follow(stream, &ui, &format!("calling {tool}")).await;
+            client.close().await;
+            Ok(report(outcome, json))
+        }
+        Cmd::Task { action } => match action {
+            TaskCmd::Get { id, conn } => {
+                let client = connect(&conn, &ui).await?;
+                let t = client.get_task(&id).await?;
+                let mut v = json!({
+                    "taskId": t.task_id,
+                    "status": t.status.as_str(),
+                    "createdAt": t.created_at,
+                    "lastUpdatedAt": t.last_updated_at,
+                    "ttlMs": t.ttl_ms,
+                });
+                if let Some(m) = t.status_message {
+                    v["statusMessage"] = json!(m);
+                }
+                if let Some(p) = t.poll_interval_ms {
+                    v["pollIntervalMs"] = json!(p);
+                }
+                if let Some(r) = t.input_requests {
+                    v["inputRequests"] = serde_json::to_value(r).unwrap_or(Value::Null);
+                }
+                if let Some(r) = t.result {
+                    v["result"] = Value::Object(r);
+                }
+                if let Some(e) = t.error {
+                    v["error"] = serde_json::to_value(e).unwrap_or(Value::Null);
+                }
+                println!("{}", pretty(&v));
+                client.close().await;
+                Ok(ExitCode::SUCCESS)
+            }
+            TaskCmd::Cancel { id, conn } => {
+                let client = connect(&conn, &ui).await?;
+                client.cancel_task(&id).await?;
+                eprintln!("cancellation requested for task {id}");
+                client.close().await;
+                Ok(ExitCode::SUCCESS)
+            }
+            TaskCmd::Watch { id, conn, json } => {
+                let client = connect(&conn, &ui).await?;
+                let stream = client.resume_task_stream(&id);
+                let outcome = follow(stream, &ui, &format!("task {id}")).await;
+                client.close().await;
+                Ok(report(outcome, json))
+            }
+        },
+    }
+}
+
+/// Follows a call's events with a status line until it finishes.
+async fn follow(mut stream: ToolCallStream, ui: &Ui, start: &str) -> Result<CallToolResult, Error> {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(120));
+    ui.set(start.to_owned());
+    loop {
+        tokio::select! {
+            ev = stream.next() => match ev {
+                Some(ToolEvent::TaskCreated { task_id }) => {
+                    ui.note(&format!("task {task_id} created"));
+                    ui.set(format!("task {task_id}: working"));
+                }
+                Some(ToolEvent::Status { task_id, status, message }) => {
+                    let text = match message {
+                        Some(m) => format!("task {task_id}: {status} — {m}"),
+                        None => format!("task {task_id}: {status}"),
+                    };
+                    ui.status_changed(text);
+                }
+                Some(ToolEvent::InputRequired { .. }) => {}
+                Some(ToolEvent::Finished(r)) => {
+                    ui.clear();
+                    return r;
+                }
+                Some(_) => {}
+                None => {
+                    ui.clear();
+                    return Err(Error::Protocol("the call ended without a result".into()));
+                }
+            },
+            _ = tick.tick() => ui.redraw(),
+        }
+    }
+}
+
+/// Prints the outcome; the exit code is non-zero for errors and `isError` results.
+fn report(outcome: Result<CallToolResult, Error>, json: bool) -> ExitCode {
+    match outcome {
+        Ok(r) => {
+            if json {
+                println!("{}", pretty(&r));
+            } else {
+                print_result(&r);
+            }
+            if r.is_error == Some(true) {
+                eprintln!("mcp-tasks: the tool reported an error");
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("mcp-tasks: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_result(r: &CallToolResult) {
+    let mut printed = false;
+    for block in &r.content {
+        match block.as_text() {
+            Some(t) => println!("{t}"),
+            None => println!("{}", pretty(block)),
+        }
+        printed = true;
+    }
+    if !printed {
+        if let Some(s) = &r.structured_content {
+            println!("{}", pretty(s));
+        }
+    }
+}
+
+fn describe_tool(t: &mcp_tasks_types::tool::Tool, era: Era) -> String {
+    let args: Vec<String> = t
+        .input_schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| {
+            let required: Vec<&str> = t
+                .input_schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            p.keys()
+                .map(|k| {
+                    if required.contains(&k.as_str()) {
+                        k.clone()
+                    } else {
+                        format!("{k}?")
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut line = format!("{}({})", t.name, args.join(", "));
+    if era == Era::Legacy {
+        match t.task_support() {
+            TaskSupport::Optional => line.push_str(" [task: optional]"),
+            TaskSupport::Required => line.push_str(" [task: required]"),
+            TaskSupport::Forbidden => {}
+        }
+    }
+    if let Some(d) = t.description.as_deref().or(t.title.as_deref()) {
+        line = format!("{line:<40} {d}");
+    }
+    line
+}
+
+fn pretty(v: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("<unprintable: {e}>"))
+}
+
+/// Splits a command line like a POSIX shell would for plain words, quotes and
+/// backslashes (no expansion).
+fn split_command(s: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') | (None, '\\') => match chars.next() {
+                Some(n) => cur.push(n),
+                None => return Err("--cmd ends with a backslash".into()),
+            },
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+        if quote.is_some() {
+            in_word = true;
+        }
+    }
+    if quote.is_some() {
+        return Err("--cmd has an unclosed quote".into());
+    }
+    if in_word {
+        out.push(cur);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_command;
+
+    #[test]
+    fn commands_split_like_a_shell() {
+        assert_eq!(
+            split_command(r#"srv --stdio --name "a b" 'c d' e\ f"#).unwrap(),
+            ["srv", "--stdio", "--name", "a b", "c d", "e f"]
+        );
+        assert_eq!(split_command(r#"x """#).unwrap(), ["x", ""]);
+        assert!(split_command("x 'open").is_err());
+    }
 }

@@ -36,6 +36,9 @@ const MAX_INPUT_ROUNDS: usize = 16;
 const MAX_RESULT_RETRIES: usize = 5;
 
 /// What happens during a tool call, for UIs ([`Client::call_tool_stream`]).
+// Events are moved once from the driver to the UI; boxing the final result would only
+// make matching on it clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ToolEvent {
@@ -147,6 +150,8 @@ pub struct TaskHandle {
 }
 
 /// How [`Client::start_tool`] ended: a plain result, or a task to wait for.
+// Returned once per call and matched right away; not worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Started {

@@ -88,18 +88,8 @@ impl HttpTransport {
             .authority()
             .ok_or_else(|| Error::Config(format!("URL {url:?} has no host")))?;
         let port = authority.port_u16().unwrap_or(80);
-        let host = authority.host();
-        // `localhost` may resolve to ::1 first while test servers bind 127.0.0.1 only.
-        let connect_host = if host == "localhost" {
-            "127.0.0.1"
-        } else {
-            host
-        };
-        let addr = if connect_host.contains(':') && !connect_host.starts_with('[') {
-            format!("[{connect_host}]:{port}")
-        } else {
-            format!("{connect_host}:{port}")
-        };
+        // `connect` tries every address the name resolves to (IPv4 and IPv6 `localhost`).
+        let addr = format!("{}:{port}", authority.host());
         let host = HeaderValue::from_str(authority.as_str())
             .map_err(|e| Error::Config(format!("invalid host in {url:?}: {e}")))?;
         let path = uri

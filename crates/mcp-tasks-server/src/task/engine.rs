@@ -260,9 +260,8 @@ impl TaskEngine {
                     r.apply(event, now)
                         .map_err(|e| ErrorObject::internal(e.to_string()))?;
                     r.outcome = outcome.clone();
-                    if let Some(m) = &message {
-                        r.status_message = Some(m.clone());
-                    }
+                    // A progress message ("waiting for ...") would be stale once terminal.
+                    r.status_message = message.clone();
                     Ok(true)
                 })
                 .await;

@@ -1,0 +1,143 @@
+//! The `mcp-tasks` CLI against the reference server binary, as a person would run it
+//! (stdin piped, so no live status line).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// `target/debug/mcp-tasks-server`, built once (an existing binary is used if the build
+/// fails while someone edits the server).
+fn server_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cli = PathBuf::from(env!("CARGO_BIN_EXE_mcp-tasks"));
+        let bin = cli.with_file_name("mcp-tasks-server");
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let built = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--bin", "mcp-tasks-server"])
+            .current_dir(root)
+            .status();
+        assert!(
+            built.is_ok_and(|s| s.success()) || bin.exists(),
+            "cannot build mcp-tasks-server"
+        );
+        bin
+    })
+    .clone()
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(server_bin())
+            .args(["--http", "127.0.0.1:0", "--store", "memory:"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the server");
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+                }
+            }
+        });
+        let url = rx.recv_timeout(Duration::from_secs(30)).expect("address");
+        Server { child, url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cli(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mcp-tasks");
+    if let Some(mut i) = child.stdin.take() {
+        let _ = i.write_all(stdin.as_bytes());
+    }
+    child.wait_with_output().expect("mcp-tasks output")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn client_cli_tools_and_sync_call() {
+    let srv = Server::start();
+    let o = cli(&["tools", "--url", &srv.url], "");
+    assert!(o.status.success(), "{o:?}");
+    assert!(stdout(&o).contains("greet(name)"), "{}", stdout(&o));
+    let o = cli(
+        &["call", "--url", &srv.url, "greet", r#"{"name":"Ada"}"#],
+        "",
+    );
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(stdout(&o).trim(), "Hello, Ada!");
+}
+
+#[test]
+fn client_cli_task_call_asks_on_the_terminal_both_eras() {
+    let srv = Server::start();
+    for era in ["modern", "legacy"] {
+        let o = cli(
+            &[
+                "call",
+                "--url",
+                &srv.url,
+                "--era",
+                era,
+                "confirm_delete",
+                r#"{"filename":"a.txt"}"#,
+            ],
+            "y\n",
+        );
+        assert!(o.status.success(), "{era}: {o:?}");
+        assert_eq!(stdout(&o).trim(), "Deleted a.txt", "{era}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("Delete a.txt?"),
+            "{era}: {o:?}"
+        );
+    }
+}
+
+#[test]
+fn client_cli_errors_exit_non_zero() {
+    let srv = Server::start();
+    let o = cli(&["call", "--url", &srv.url, "failing_job"], "");
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("disk quota exceeded"));
+    let o = cli(&["call", "--url", &srv.url, "protocol_error_job"], "");
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("-32603"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn client_cli_stdio_call() {
+    let cmd = format!("{} --stdio --store memory:", server_bin().display());
+    let o = cli(&["call", "--cmd", &cmd, "greet", r#"{"name":"stdio"}"#], "");
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(stdout(&o).trim(), "Hello, stdio!");
+}
