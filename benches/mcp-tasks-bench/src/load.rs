@@ -300,10 +300,7 @@ pub(crate) async fn many(
             for _ in 0..per {
                 let (status, body) = send(&mut s, &uri, &p).await?;
                 if status != StatusCode::OK {
-                    return Err(format!(
-                        "HTTP {status}: {}",
-                        String::from_utf8_lossy(&body)
-                    ));
+                    return Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)));
                 }
                 out.push(body);
             }

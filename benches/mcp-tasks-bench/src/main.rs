@@ -258,7 +258,13 @@ async fn run(args: &Args) -> Result<Report, String> {
         eprintln!("measuring memory per finished task ...");
         report.rss = Some(rss::measure(args.rss_tasks).await?);
     }
-    let http_parts = [Part::Bare, Part::Call, Part::List, Part::Memory, Part::Sqlite];
+    let http_parts = [
+        Part::Bare,
+        Part::Call,
+        Part::List,
+        Part::Memory,
+        Part::Sqlite,
+    ];
     if http_parts.iter().any(|p| on(*p)) {
         let bare = servers::bare().await?;
         let target = Target {
@@ -411,13 +417,17 @@ fn print_table(args: &Args, rep: &Report, checks: &[Check]) {
     if let Some(m) = &rep.rss {
         println!();
         println!(
-            "memory store: {} finished tasks: VmRSS {} KiB -> {} KiB = {:.0} bytes/task",
-            m.tasks, m.before_kib, m.after_kib, m.bytes_per_task
+            "memory store: {} finished tasks: VmRSS {} KiB -> {} KiB = {:.0} bytes/task \
+             (TaskRecord inline: {} bytes)",
+            m.tasks, m.before_kib, m.after_kib, m.bytes_per_task, m.record_inline_bytes
         );
     }
     if !checks.is_empty() {
         println!();
-        println!("{:<38} {:>10} {:>10}  result", "target", "measured", "wanted");
+        println!(
+            "{:<38} {:>10} {:>10}  result",
+            "target", "measured", "wanted"
+        );
         println!("{}", "-".repeat(68));
         for c in checks {
             println!(
@@ -460,6 +470,7 @@ fn to_json(args: &Args, rep: &Report, checks: &[Check]) -> Value {
             "before_kib": m.before_kib,
             "after_kib": m.after_kib,
             "bytes_per_task": m.bytes_per_task,
+            "record_inline_bytes": m.record_inline_bytes,
         })),
         "checks": checks.iter().map(|c| json!({
             "name": c.name,

@@ -21,6 +21,8 @@ pub(crate) struct RssReport {
     pub(crate) after_kib: u64,
     /// Bytes per task.
     pub(crate) bytes_per_task: f64,
+    /// `size_of::<TaskRecord>()`: the inline part of a record, before any heap data.
+    pub(crate) record_inline_bytes: usize,
 }
 
 /// VmRSS of this process in KiB.
@@ -99,5 +101,6 @@ pub(crate) async fn measure(tasks: usize) -> Result<RssReport, String> {
         before_kib,
         after_kib,
         bytes_per_task,
+        record_inline_bytes: std::mem::size_of::<TaskRecord>(),
     })
 }
