@@ -238,7 +238,7 @@ impl ServerBuilder {
         let events = self.events;
         let server = Server {
             inner: Arc::new(Inner {
-                info: self.info,
+                info: render::ServerInfo::new(self.info),
                 instructions: self.instructions,
                 tools,
                 tool_order,
@@ -276,7 +276,7 @@ pub(crate) enum ServerEvent {
 }
 
 pub(crate) struct Inner {
-    pub(crate) info: Implementation,
+    pub(crate) info: render::ServerInfo,
     pub(crate) instructions: Option<String>,
     pub(crate) tools: BTreeMap<String, ToolRoute>,
     /// Tool names in declaration order: `tools/list` lists them so (stable, and the order
@@ -311,7 +311,7 @@ pub struct Server {
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
-            .field("name", &self.inner.info.name)
+            .field("name", &self.inner.info.implementation.name)
             .field("tools", &self.inner.tools.len())
             .finish_non_exhaustive()
     }

@@ -8,6 +8,22 @@ use mcp_tasks_types::{Era, Implementation, JsonObject, JsonRpcMessage, RequestId
 use serde::Serialize;
 use serde_json::Value;
 
+/// The server's identity as modern results carry it (`_meta.serverInfo`), encoded once.
+pub(crate) struct ServerInfo {
+    pub(crate) implementation: Implementation,
+    value: Value,
+}
+
+impl ServerInfo {
+    pub(crate) fn new(implementation: Implementation) -> Self {
+        let value = serde_json::to_value(&implementation).unwrap_or(Value::Null);
+        ServerInfo {
+            implementation,
+            value,
+        }
+    }
+}
+
 /// A request that failed, with the HTTP status its era gives that failure.
 #[derive(Debug, Clone)]
 pub(crate) struct Rejection {
@@ -52,7 +68,7 @@ impl From<ErrorObject> for Rejection {
 /// and `_meta.serverInfo`; legacy results carry neither.
 pub(crate) fn result(
     era: Era,
-    info: &Implementation,
+    info: &ServerInfo,
     value: impl Serialize,
 ) -> Result<JsonObject, ErrorObject> {
     let mut obj = match serde_json::to_value(value) {
@@ -69,7 +85,7 @@ pub(crate) fn result(
                 .or_insert_with(|| Value::Object(JsonObject::new()));
             if let Some(m) = meta.as_object_mut() {
                 m.entry(keys::SERVER_INFO)
-                    .or_insert_with(|| serde_json::to_value(info).unwrap_or(Value::Null));
+                    .or_insert_with(|| info.value.clone());
             }
         }
         Era::Legacy => {
@@ -82,7 +98,7 @@ pub(crate) fn result(
 /// Renders a successful result, mapping an encoding failure to a rejection of `era`.
 pub(crate) fn ok(
     era: Era,
-    info: &Implementation,
+    info: &ServerInfo,
     value: impl Serialize,
 ) -> Result<JsonObject, Rejection> {
     result(era, info, value).map_err(|e| Rejection::new(era, e))

@@ -114,7 +114,7 @@ fn served(era: Era, method: &str) -> bool {
 }
 
 impl Inner {
-    async fn on_request(self: Arc<Self>, req: JsonRpcRequest, cx: Context) -> Reply {
+    async fn on_request(self: Arc<Self>, mut req: JsonRpcRequest, cx: Context) -> Reply {
         let id = req.id.clone();
         let route = match self.route(&req, &cx) {
             Ok(r) => r,
@@ -137,7 +137,7 @@ impl Inner {
                 Rejection::new(era, ErrorObject::method_not_found(&req.method)),
             );
         }
-        let call = match ClientRequest::from_parts(&req.method, req.params.clone()) {
+        let call = match ClientRequest::from_parts(&req.method, req.params.take()) {
             Ok(c) => c,
             Err(e) => return reply_error(id, Rejection::new(era, e.to_error())),
         };
@@ -191,21 +191,21 @@ impl Inner {
             },
             _ => Delivery::Direct,
         };
-        if era == Era::Modern && cx.kind == TransportKind::Http {
-            let c = cancel.clone();
-            let d = cx.disconnected.clone();
-            tokio::spawn(async move {
-                tokio::select! {
-                    () = d.cancelled() => c.cancel(),
-                    () = c.cancelled() => {}
-                }
-            });
-        }
+        // Modern HTTP: the client closing the stream is the cancellation.
+        let disconnected =
+            (era == Era::Modern && cx.kind == TransportKind::Http).then(|| cx.disconnected.clone());
         let this = self.clone();
-        let reply = stream::run(id.clone(), cx.kind, delivery, cancel.clone(), move |out| {
-            let this = this.clone();
-            async move { this.call(call, rcx, out).await }
-        })
+        let reply = stream::run(
+            id.clone(),
+            cx.kind,
+            delivery,
+            cancel.clone(),
+            disconnected,
+            move |out| {
+                let this = this.clone();
+                async move { this.call(call, rcx, out).await }
+            },
+        )
         .await;
         if let Some(guard) = _drop_cancels {
             // The reply exists: from here on only the stream closing cancels.
@@ -232,22 +232,22 @@ impl Inner {
         out: Outbox,
     ) -> Result<JsonObject, Rejection> {
         let era = rcx.era;
-        let info = self.info.clone();
+        let info = &self.info;
         match call {
-            ClientRequest::Ping { .. } => render::ok(era, &info, EmptyResult::default()),
+            ClientRequest::Ping { .. } => render::ok(era, info, EmptyResult::default()),
             ClientRequest::Discover { .. } => {
                 let mut d =
                     DiscoverResult::new(era::modern_versions(), self.capabilities(Era::Modern));
                 d.instructions = self.instructions.clone();
                 d.ttl_ms = self.config.list_ttl.as_millis() as u64;
                 d.cache_scope = CacheScope::Public;
-                render::ok(era, &info, &d)
+                render::ok(era, info, &d)
             }
             ClientRequest::SetLevel { params } => {
                 if let Some(s) = &rcx.session {
                     *s.log_level.lock() = Some(params.level);
                 }
-                render::ok(era, &info, EmptyResult::default())
+                render::ok(era, info, EmptyResult::default())
             }
             ClientRequest::ListTools { params } => {
                 let tools: Vec<_> = self
@@ -265,7 +265,7 @@ impl Inner {
                 let mut r = ListToolsResult::new(tools);
                 r.next_cursor = next;
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render::ok(era, &info, &r)
+                render::ok(era, info, &r)
             }
             ClientRequest::ListPrompts { params } => {
                 let all: Vec<_> = self.prompts.values().map(|p| p.prompt.clone()).collect();
@@ -274,7 +274,7 @@ impl Inner {
                 let mut r = ListPromptsResult::new(prompts);
                 r.next_cursor = next;
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render::ok(era, &info, &r)
+                render::ok(era, info, &r)
             }
             ClientRequest::ListResources { params } => {
                 let all: Vec<_> = self
@@ -287,7 +287,7 @@ impl Inner {
                 let mut r = ListResourcesResult::new(resources);
                 r.next_cursor = next;
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render::ok(era, &info, &r)
+                render::ok(era, info, &r)
             }
             ClientRequest::ListResourceTemplates { params } => {
                 let all: Vec<_> = self.templates.iter().map(|t| t.template.clone()).collect();
@@ -296,7 +296,7 @@ impl Inner {
                 let mut r = ListResourceTemplatesResult::new(templates);
                 r.next_cursor = next;
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render::ok(era, &info, &r)
+                render::ok(era, info, &r)
             }
             ClientRequest::CallTool { params } => self.call_tool(params, rcx, out).await,
             ClientRequest::GetTask { .. }
@@ -375,13 +375,13 @@ impl Inner {
                 if let Some(s) = &rcx.session {
                     s.subscriptions.lock().insert(params.uri);
                 }
-                render::ok(era, &info, EmptyResult::default())
+                render::ok(era, info, EmptyResult::default())
             }
             ClientRequest::Unsubscribe { params } => {
                 if let Some(s) = &rcx.session {
                     s.subscriptions.lock().remove(&params.uri);
                 }
-                render::ok(era, &info, EmptyResult::default())
+                render::ok(era, info, EmptyResult::default())
             }
             ClientRequest::Complete { params } => {
                 let result = match &self.completion {
@@ -390,7 +390,7 @@ impl Inner {
                         mcp_tasks_types::completion::Completion::from_matches(Vec::<String>::new()),
                     ),
                 };
-                render::ok(era, &info, &result)
+                render::ok(era, info, &result)
             }
             ClientRequest::SubscriptionsListen { .. } => Err(Rejection::new(
                 era,
@@ -568,7 +568,7 @@ impl Inner {
         let result = InitializeResult {
             protocol_version: version.as_str().to_owned(),
             capabilities: self.capabilities(Era::Legacy),
-            server_info: self.info.clone(),
+            server_info: self.info.implementation.clone(),
             instructions: self.instructions.clone(),
             meta: None,
             extra: JsonObject::new(),

@@ -45,12 +45,35 @@ fn is_break(m: &JsonRpcMessage) -> bool {
     matches!(m, JsonRpcMessage::Notification(n) if n.method == BREAK_METHOD)
 }
 
-/// Runs `work` and builds the reply. `cancel` aborts the handler (its future is dropped).
+/// A panic in a handler becomes -32603 for its request only.
+fn caught(r: std::thread::Result<Result<JsonObject, Rejection>>) -> Result<JsonObject, Rejection> {
+    match r {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "handler panicked".into());
+            tracing::error!(panic = %what, "handler panicked");
+            Err(Rejection::from(ErrorObject::internal(
+                "Internal error: the handler panicked",
+            )))
+        }
+    }
+}
+
+/// Runs `work` and builds the reply. `cancel` (and `disconnected`, when given: the modern
+/// era over HTTP, where closing the stream is the cancellation) drop the handler's future.
+///
+/// The handler is polled once in place: most handlers finish at once, and then no task is
+/// spawned and the reply is plain JSON.
 pub(crate) async fn run<F, Fut>(
     id: RequestId,
     transport: TransportKind,
     delivery: Delivery,
     cancel: CancellationToken,
+    disconnected: Option<CancellationToken>,
     work: F,
 ) -> Reply
 where
@@ -58,24 +81,31 @@ where
     Fut: Future<Output = Result<JsonObject, Rejection>> + Send + 'static,
 {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let fut = work(tx);
+    let mut guarded = Box::pin(AssertUnwindSafe(work(tx)).catch_unwind());
+    if let Some(r) = (&mut guarded).now_or_never() {
+        let early: Vec<JsonRpcMessage> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        let (m, status) = match caught(r) {
+            Ok(obj) => (render::response(id, obj), http::StatusCode::OK),
+            Err(rej) => {
+                let status = rej.status;
+                (rej.into_message(Some(id)), status)
+            }
+        };
+        if early.is_empty() {
+            return Reply::message(m).with_status(status);
+        }
+        let mut early = early;
+        early.push(m);
+        let (_tx, rx) = mpsc::unbounded_channel();
+        return stream_reply(transport, delivery, early, rx);
+    }
     let task_cancel = cancel.clone();
+    let gone = disconnected.unwrap_or_default();
     let mut join = tokio::spawn(async move {
-        let guarded = AssertUnwindSafe(fut).catch_unwind();
         tokio::select! {
-            r = guarded => match r {
-                Ok(r) => Some(r),
-                Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "handler panicked".into());
-                    tracing::error!(panic = %what, "handler panicked");
-                    Some(Err(Rejection::from(ErrorObject::internal("Internal error: the handler panicked"))))
-                }
-            },
+            r = guarded => Some(caught(r)),
             () = task_cancel.cancelled() => None,
+            () = gone.cancelled() => None,
         }
     });
     let finish =

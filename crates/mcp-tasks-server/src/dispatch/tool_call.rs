@@ -61,14 +61,19 @@ impl Inner {
     ) -> Result<JsonObject, Rejection> {
         let era = rcx.era;
         let rej = |e: ErrorObject| Rejection::new(era, e);
-        let Some(route) = self.tools.get(&params.name).cloned() else {
+        // Only what the call needs: the route's schema stays where it is.
+        let Some((support, handler)) = self
+            .tools
+            .get(&params.name)
+            .map(|r| (r.task_support, r.handler.clone()))
+        else {
             return Err(rej(ErrorObject::invalid_params(format!(
                 "Unknown tool: {}",
                 params.name
             ))));
         };
         let support = if self.tasks.is_some() {
-            route.task_support
+            support
         } else {
             TaskSupport::Forbidden
         };
@@ -110,7 +115,6 @@ impl Inner {
         };
         let target = params.name.clone();
         let args = params.arguments.clone().unwrap_or_default();
-        let handler = route.handler.clone();
         match mode {
             Mode::Sync => {
                 self.run_mrtr(

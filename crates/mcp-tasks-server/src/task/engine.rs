@@ -154,7 +154,7 @@ impl TaskEngine {
     pub(crate) async fn create(&self, record: TaskRecord) -> Result<(), ErrorObject> {
         let live = self
             .store
-            .count_live(record.owner.clone())
+            .count_live(record.owner.clone(), self.config.max_live_per_owner)
             .await
             .map_err(store_error)?;
         if live >= self.config.max_live_per_owner {

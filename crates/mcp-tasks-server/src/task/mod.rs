@@ -277,6 +277,10 @@ impl crate::Server {
                 return;
             };
             if r.era == Era::Modern {
+                if inner.events.receiver_count() == 0 {
+                    // Nobody listens: do not render a payload no one will read.
+                    return;
+                }
                 // Listen streams that subscribed to this task get the DetailedTask.
                 let params = ext::TaskStatusNotificationParams {
                     meta: None,

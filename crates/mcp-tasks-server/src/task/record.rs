@@ -142,8 +142,11 @@ impl TaskRecord {
         self.status = next(self.status, event)?;
         self.updated_at_ms = now_ms;
         if self.status.is_terminal() {
+            // Nothing of these is needed once terminal (arguments only serve re-runs), and
+            // finished tasks are most of a store.
             self.input_requests.clear();
             self.answers.clear();
+            self.request.arguments.clear();
         }
         Ok(())
     }

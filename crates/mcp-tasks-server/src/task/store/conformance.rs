@@ -127,13 +127,27 @@ async fn list_filters_and_pages(store: &dyn TaskStore) {
         ["l-4"]
     );
     assert_eq!(
-        store.count_live(Owner::Session("s2".into())).await.unwrap(),
+        store
+            .count_live(Owner::Session("s2".into()), 100)
+            .await
+            .unwrap(),
         5
     );
     assert_eq!(
-        store.count_live(Owner::Session("s1".into())).await.unwrap(),
+        store
+            .count_live(Owner::Session("s1".into()), 100)
+            .await
+            .unwrap(),
         0,
         "a-1 is terminal"
+    );
+    assert_eq!(
+        store
+            .count_live(Owner::Session("s2".into()), 3)
+            .await
+            .unwrap(),
+        3,
+        "counting may stop at the bound"
     );
     let live = store
         .list(ListQuery {

@@ -1,6 +1,10 @@
 //! The in-memory store: fast, for tests and ephemeral servers. Nothing survives a restart.
+//!
+//! Records are kept encoded (compact JSON bytes): a finished task costs a few hundred bytes
+//! instead of a tree of JSON values, and a read is one decode. Live tasks per owner are
+//! counted as records change, so the limit check is O(1).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures_util::future::{BoxFuture, FutureExt, ready};
 use parking_lot::Mutex;
@@ -8,10 +12,49 @@ use parking_lot::Mutex;
 use super::{ListQuery, StoreError, TaskStore, Version};
 use crate::task::record::{Owner, TaskRecord};
 
+struct Slot {
+    version: Version,
+    owner: Owner,
+    live: bool,
+    expires_at: Option<u64>,
+    bytes: std::sync::Arc<[u8]>,
+}
+
+#[derive(Default)]
+struct Tasks {
+    by_id: BTreeMap<String, Slot>,
+    live_by_owner: HashMap<Owner, usize>,
+}
+
+impl Tasks {
+    fn track(&mut self, owner: &Owner, was_live: bool, is_live: bool) {
+        match (was_live, is_live) {
+            (false, true) => *self.live_by_owner.entry(owner.clone()).or_default() += 1,
+            (true, false) => {
+                if let Some(n) = self.live_by_owner.get_mut(owner) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.live_by_owner.remove(owner);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// An in-memory [`TaskStore`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryStore {
-    tasks: Mutex<BTreeMap<String, (TaskRecord, Version)>>,
+    tasks: Mutex<Tasks>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("tasks", &self.tasks.lock().by_id.len())
+            .finish()
+    }
 }
 
 impl MemoryStore {
@@ -21,24 +64,61 @@ impl MemoryStore {
     }
 }
 
+fn encode(r: &TaskRecord) -> Result<std::sync::Arc<[u8]>, StoreError> {
+    serde_json::to_vec(r)
+        .map(std::sync::Arc::from)
+        .map_err(|e| StoreError::Backend {
+            store: "memory",
+            source: Box::new(e),
+        })
+}
+
+fn decode(b: &[u8]) -> Result<TaskRecord, StoreError> {
+    serde_json::from_slice(b).map_err(|e| StoreError::Backend {
+        store: "memory",
+        source: Box::new(e),
+    })
+}
+
+fn slot(r: &TaskRecord, version: Version) -> Result<Slot, StoreError> {
+    Ok(Slot {
+        version,
+        owner: r.owner.clone(),
+        live: !r.is_terminal(),
+        expires_at: r.expires_at_ms(),
+        bytes: encode(r)?,
+    })
+}
+
 impl TaskStore for MemoryStore {
     fn name(&self) -> &'static str {
         "memory"
     }
 
     fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>> {
-        let mut t = self.tasks.lock();
-        let r = if t.contains_key(&record.id) {
-            Err(StoreError::AlreadyExists)
-        } else {
-            t.insert(record.id.clone(), (record, 1));
+        let r = (|| {
+            let new = slot(&record, 1)?;
+            let mut t = self.tasks.lock();
+            if t.by_id.contains_key(&record.id) {
+                return Err(StoreError::AlreadyExists);
+            }
+            t.track(&new.owner, false, new.live);
+            t.by_id.insert(record.id.clone(), new);
             Ok(1)
-        };
+        })();
         ready(r).boxed()
     }
 
     fn get(&self, id: String) -> BoxFuture<'_, Result<Option<(TaskRecord, Version)>, StoreError>> {
-        ready(Ok(self.tasks.lock().get(&id).cloned())).boxed()
+        // Copy the bytes out and decode outside the lock.
+        let found = self
+            .tasks
+            .lock()
+            .by_id
+            .get(&id)
+            .map(|s| (s.bytes.clone(), s.version));
+        let r = found.map(|(b, v)| decode(&b).map(|r| (r, v))).transpose();
+        ready(r).boxed()
     }
 
     fn update(
@@ -46,55 +126,77 @@ impl TaskStore for MemoryStore {
         record: TaskRecord,
         expected: Version,
     ) -> BoxFuture<'_, Result<Version, StoreError>> {
-        let mut t = self.tasks.lock();
-        let r = match t.get_mut(&record.id) {
-            None => Err(StoreError::NotFound),
-            Some((_, v)) if *v != expected => Err(StoreError::Conflict),
-            Some(slot) => {
-                let v = expected + 1;
-                *slot = (record, v);
-                Ok(v)
-            }
-        };
+        let r = (|| {
+            let mut new = slot(&record, expected + 1)?;
+            let mut t = self.tasks.lock();
+            let (was_live, owner) = match t.by_id.get(&record.id) {
+                None => return Err(StoreError::NotFound),
+                Some(s) if s.version != expected => return Err(StoreError::Conflict),
+                Some(s) => (s.live, s.owner.clone()),
+            };
+            // The owner of a task never changes.
+            new.owner = owner.clone();
+            let is_live = new.live;
+            t.by_id.insert(record.id.clone(), new);
+            t.track(&owner, was_live, is_live);
+            Ok(expected + 1)
+        })();
         ready(r).boxed()
     }
 
     fn delete(&self, id: String) -> BoxFuture<'_, Result<bool, StoreError>> {
-        ready(Ok(self.tasks.lock().remove(&id).is_some())).boxed()
+        let mut t = self.tasks.lock();
+        let removed = t.by_id.remove(&id);
+        if let Some(s) = &removed {
+            t.track(&s.owner, s.live, false);
+        }
+        ready(Ok(removed.is_some())).boxed()
     }
 
     fn list(&self, q: ListQuery) -> BoxFuture<'_, Result<Vec<TaskRecord>, StoreError>> {
-        let t = self.tasks.lock();
-        let lower = match &q.after_id {
-            Some(a) => std::ops::Bound::Excluded(a.clone()),
-            None => std::ops::Bound::Unbounded,
+        let picked: Vec<std::sync::Arc<[u8]>> = {
+            let t = self.tasks.lock();
+            let lower = match &q.after_id {
+                Some(a) => std::ops::Bound::Excluded(a.clone()),
+                None => std::ops::Bound::Unbounded,
+            };
+            t.by_id
+                .range((lower, std::ops::Bound::Unbounded))
+                .map(|(_, s)| s)
+                .filter(|s| q.owner.as_ref().is_none_or(|o| &s.owner == o))
+                .filter(|s| !q.live_only || s.live)
+                .take(q.limit)
+                .map(|s| s.bytes.clone())
+                .collect()
         };
-        let out = t
-            .range((lower, std::ops::Bound::Unbounded))
-            .map(|(_, (r, _))| r)
-            .filter(|r| q.owner.as_ref().is_none_or(|o| &r.owner == o))
-            .filter(|r| !q.live_only || !r.is_terminal())
-            .take(q.limit)
-            .cloned()
-            .collect();
-        ready(Ok(out)).boxed()
+        ready(picked.iter().map(|b| decode(b)).collect()).boxed()
     }
 
-    fn count_live(&self, owner: Owner) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn count_live(&self, owner: Owner, at_most: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
         let n = self
             .tasks
             .lock()
-            .values()
-            .filter(|(r, _)| r.owner == owner && !r.is_terminal())
-            .count();
-        ready(Ok(n)).boxed()
+            .live_by_owner
+            .get(&owner)
+            .copied()
+            .unwrap_or(0);
+        ready(Ok(n.min(at_most))).boxed()
     }
 
     fn purge_expired(&self, now_ms: u64) -> BoxFuture<'_, Result<usize, StoreError>> {
         let mut t = self.tasks.lock();
-        let before = t.len();
-        t.retain(|_, (r, _)| r.expires_at_ms().is_none_or(|e| e >= now_ms));
-        ready(Ok(before - t.len())).boxed()
+        let expired: Vec<String> = t
+            .by_id
+            .iter()
+            .filter(|(_, s)| s.expires_at.is_some_and(|e| e < now_ms))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &expired {
+            if let Some(s) = t.by_id.remove(k) {
+                t.track(&s.owner, s.live, false);
+            }
+        }
+        ready(Ok(expired.len())).boxed()
     }
 }
 

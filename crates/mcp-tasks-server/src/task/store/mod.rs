@@ -80,8 +80,9 @@ pub trait TaskStore: Send + Sync + 'static {
     fn delete(&self, id: String) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Lists records, ordered by id.
     fn list(&self, query: ListQuery) -> BoxFuture<'_, Result<Vec<TaskRecord>, StoreError>>;
-    /// Counts an owner's live (non-terminal) tasks.
-    fn count_live(&self, owner: Owner) -> BoxFuture<'_, Result<usize, StoreError>>;
+    /// Counts an owner's live (non-terminal) tasks, up to `at_most` (a limit check never
+    /// needs more, and a backend may stop counting there).
+    fn count_live(&self, owner: Owner, at_most: usize) -> BoxFuture<'_, Result<usize, StoreError>>;
     /// Deletes every record whose TTL ran out before `now_ms`; returns how many.
     fn purge_expired(&self, now_ms: u64) -> BoxFuture<'_, Result<usize, StoreError>>;
 }

@@ -49,6 +49,7 @@ impl SqliteStore {
                  record TEXT NOT NULL
              ) WITHOUT ROWID;
              CREATE INDEX IF NOT EXISTS tasks_owner ON tasks(owner, id);
+             CREATE INDEX IF NOT EXISTS tasks_live_owner ON tasks(owner) WHERE live = 1;
              CREATE INDEX IF NOT EXISTS tasks_expiry ON tasks(expires_at) WHERE expires_at IS NOT NULL;",
         )
         .map_err(backend)?;
@@ -97,17 +98,18 @@ impl TaskStore for SqliteStore {
         self.run(move |c| {
             let data = encode(&record)?;
             let n = c
-                .execute(
+                .prepare_cached(
                     "INSERT INTO tasks (id, owner, live, expires_at, version, record)
                      VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT(id) DO NOTHING",
-                    params![
-                        record.id,
-                        record.owner.key(),
-                        !record.is_terminal(),
-                        expires(&record),
-                        data
-                    ],
                 )
+                .map_err(backend)?
+                .execute(params![
+                    record.id,
+                    record.owner.key(),
+                    !record.is_terminal(),
+                    expires(&record),
+                    data
+                ])
                 .map_err(backend)?;
             if n == 0 {
                 Err(StoreError::AlreadyExists)
@@ -185,14 +187,15 @@ impl TaskStore for SqliteStore {
         })
     }
 
-    fn count_live(&self, owner: Owner) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn count_live(&self, owner: Owner, at_most: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
         self.run(move |c| {
+            // Bounded: the partial index is walked for at most `at_most` rows.
             let n: i64 = c
-                .query_row(
-                    "SELECT COUNT(*) FROM tasks WHERE owner = ?1 AND live = 1",
-                    params![owner.key()],
-                    |r| r.get(0),
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE owner = ?1 AND live = 1 LIMIT ?2)",
                 )
+                .map_err(backend)?
+                .query_row(params![owner.key(), at_most.min(i64::MAX as usize) as i64], |r| r.get(0))
                 .map_err(backend)?;
             Ok(n as usize)
         })
