@@ -1,27 +1,31 @@
 //! The SQLite store: the durable embedded default. WAL journal; a creation is committed
 //! before `create` returns (PROTOCOL.md §5.4), so a task survives `kill -9`.
+//!
+//! Writes go to one writer thread that commits whatever is queued in one transaction (group
+//! commit: every caller still waits for the commit that contains its write). Reads use a
+//! small pool of read connections, behind a write-through cache of recent records, so a
+//! `tasks/get` of a live task rarely touches the database. The cache assumes this process
+//! is the only writer of the file (one server per SQLite file; a shared population across
+//! instances belongs on a database server).
 
-use std::path::Path;
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures_util::future::{BoxFuture, FutureExt};
 use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
 
 use super::{ListQuery, StoreError, TaskStore, Version};
 use crate::task::record::{Owner, TaskRecord};
 
-/// A SQLite-backed [`TaskStore`].
-#[derive(Clone)]
-pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
-}
-
-impl std::fmt::Debug for SqliteStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").finish_non_exhaustive()
-    }
-}
+/// Most writes committed in one transaction.
+const MAX_BATCH: usize = 512;
+/// Read connections.
+const READERS: usize = 4;
+/// Records kept in the read cache by default.
+pub const DEFAULT_CACHE_ENTRIES: usize = 50_000;
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Backend {
@@ -30,17 +34,104 @@ fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     }
 }
 
+fn gone() -> StoreError {
+    backend(std::io::Error::other("the SQLite writer thread stopped"))
+}
+
+enum Write {
+    Create(TaskRecord, String),
+    Update(TaskRecord, String, Version),
+    Delete(String),
+    Purge(u64),
+}
+
+enum Done {
+    Version(Version),
+    Deleted(bool),
+    Purged(Vec<String>),
+}
+
+type Job = (Write, oneshot::Sender<Result<Done, StoreError>>);
+
+/// Recent records by id, with their version (a newer version always wins).
+struct Cache {
+    map: HashMap<String, (Arc<str>, Version)>,
+    order: VecDeque<String>,
+    cap: usize,
+}
+
+impl Cache {
+    fn put(&mut self, id: &str, data: Arc<str>, v: Version) {
+        if self.cap == 0 {
+            return;
+        }
+        match self.map.get_mut(id) {
+            Some(slot) if slot.1 >= v => {}
+            Some(slot) => *slot = (data, v),
+            None => {
+                self.map.insert(id.to_owned(), (data, v));
+                self.order.push_back(id.to_owned());
+                while self.map.len() > self.cap {
+                    match self.order.pop_front() {
+                        Some(old) => {
+                            self.map.remove(&old);
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        // The id stays in `order` until it reaches the front; removing it from `map` is
+        // what matters.
+        self.map.remove(id);
+    }
+}
+
+/// A SQLite-backed [`TaskStore`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: std::sync::mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: PathBuf,
+    cache: Arc<Mutex<Cache>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(backend)?;
+    // WAL + NORMAL: a commit survives a process crash (kill -9) without an fsync per
+    // transaction; `FULL` would also survive power loss at a large cost in throughput.
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL;
+         PRAGMA synchronous=NORMAL;
+         PRAGMA busy_timeout=5000;",
+    )
+    .map_err(backend)?;
+    Ok(conn)
+}
+
 impl SqliteStore {
     /// Opens (or creates) the database at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(backend)?;
-        // WAL + NORMAL: a commit survives a process crash (kill -9) without an fsync per
-        // transaction; `FULL` would also survive power loss at a large cost in throughput.
+        Self::open_with_cache(path, DEFAULT_CACHE_ENTRIES)
+    }
+
+    /// Opens the database with a read cache of at most `cache_entries` records (0: none).
+    pub fn open_with_cache(path: impl AsRef<Path>, cache_entries: usize) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = connect(&path)?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL;
-             PRAGMA synchronous=NORMAL;
-             PRAGMA busy_timeout=5000;
-             CREATE TABLE IF NOT EXISTS tasks (
+            "CREATE TABLE IF NOT EXISTS tasks (
                  id TEXT PRIMARY KEY,
                  owner TEXT NOT NULL,
                  live INTEGER NOT NULL,
@@ -53,40 +144,180 @@ impl SqliteStore {
              CREATE INDEX IF NOT EXISTS tasks_expiry ON tasks(expires_at) WHERE expires_at IS NOT NULL;",
         )
         .map_err(backend)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(connect(&path)?);
+        }
+        let cache = Arc::new(Mutex::new(Cache {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            cap: cache_entries,
+        }));
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let wcache = cache.clone();
+        std::thread::Builder::new()
+            .name("mcp-tasks-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx, wcache))
+            .map_err(backend)?;
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: tx,
+            readers: Arc::new(Mutex::new(readers)),
+            path,
+            cache,
         })
     }
 
-    /// An in-memory database (tests).
-    pub fn in_memory() -> Result<Self, StoreError> {
-        Self::open(":memory:")
+    fn write(&self, w: Write) -> BoxFuture<'static, Result<Done, StoreError>> {
+        let (tx, rx) = oneshot::channel();
+        let sent = self.writer.send((w, tx)).is_ok();
+        async move {
+            if !sent {
+                return Err(gone());
+            }
+            rx.await.map_err(|_| gone())?
+        }
+        .boxed()
     }
 
-    fn run<T: Send + 'static>(
+    fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> BoxFuture<'static, Result<T, StoreError>> {
-        let conn = self.conn.clone();
+        let readers = self.readers.clone();
+        let path = self.path.clone();
         async move {
-            tokio::task::spawn_blocking(move || f(&mut conn.lock()))
-                .await
-                .map_err(backend)?
+            tokio::task::spawn_blocking(move || {
+                let conn = readers.lock().pop();
+                let conn = match conn {
+                    Some(c) => c,
+                    None => connect(&path)?,
+                };
+                let r = f(&conn);
+                let mut pool = readers.lock();
+                if pool.len() < READERS {
+                    pool.push(conn);
+                }
+                r
+            })
+            .await
+            .map_err(backend)?
         }
         .boxed()
     }
 }
 
-fn encode(r: &TaskRecord) -> Result<String, StoreError> {
-    serde_json::to_string(r).map_err(backend)
-}
-
-fn decode(s: &str) -> Result<TaskRecord, StoreError> {
-    serde_json::from_str(s).map_err(backend)
-}
-
 fn expires(r: &TaskRecord) -> Option<i64> {
     r.expires_at_ms().map(|e| e.min(i64::MAX as u64) as i64)
+}
+
+fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
+    match w {
+        Write::Create(r, data) => {
+            let n = c
+                .prepare_cached(
+                    "INSERT INTO tasks (id, owner, live, expires_at, version, record)
+                     VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT(id) DO NOTHING",
+                )
+                .map_err(backend)?
+                .execute(params![r.id, r.owner.key(), !r.is_terminal(), expires(r), data])
+                .map_err(backend)?;
+            if n == 0 {
+                Err(StoreError::AlreadyExists)
+            } else {
+                Ok(Done::Version(1))
+            }
+        }
+        Write::Update(r, data, expected) => {
+            let n = c
+                .prepare_cached(
+                    "UPDATE tasks SET live = ?2, expires_at = ?3, version = version + 1, record = ?4
+                     WHERE id = ?1 AND version = ?5",
+                )
+                .map_err(backend)?
+                .execute(params![r.id, !r.is_terminal(), expires(r), data, *expected as i64])
+                .map_err(backend)?;
+            if n == 1 {
+                return Ok(Done::Version(expected + 1));
+            }
+            let exists: Option<i64> = c
+                .prepare_cached("SELECT version FROM tasks WHERE id = ?1")
+                .map_err(backend)?
+                .query_row(params![r.id], |row| row.get(0))
+                .optional()
+                .map_err(backend)?;
+            Err(if exists.is_some() {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            })
+        }
+        Write::Delete(id) => {
+            let n = c
+                .prepare_cached("DELETE FROM tasks WHERE id = ?1")
+                .map_err(backend)?
+                .execute(params![id])
+                .map_err(backend)?;
+            Ok(Done::Deleted(n > 0))
+        }
+        Write::Purge(now) => {
+            let mut stmt = c
+                .prepare_cached(
+                    "DELETE FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ?1 RETURNING id",
+                )
+                .map_err(backend)?;
+            let ids = stmt
+                .query_map(params![(*now).min(i64::MAX as u64) as i64], |r| r.get::<_, String>(0))
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            Ok(Done::Purged(ids))
+        }
+    }
+}
+
+/// Commits queued writes in batches; each caller learns its own outcome after the commit.
+fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Job>, cache: Arc<Mutex<Cache>>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let outcomes: Result<Vec<Result<Done, StoreError>>, StoreError> = (|| {
+            let tx = conn.transaction().map_err(backend)?;
+            let outcomes = batch.iter().map(|(w, _)| apply(&tx, w)).collect();
+            tx.commit().map_err(backend)?;
+            Ok(outcomes)
+        })();
+        match outcomes {
+            Ok(outcomes) => {
+                let mut c = cache.lock();
+                for ((w, _), o) in batch.iter().zip(&outcomes) {
+                    match (w, o) {
+                        (Write::Create(r, data), Ok(Done::Version(v)))
+                        | (Write::Update(r, data, _), Ok(Done::Version(v))) => {
+                            c.put(&r.id, Arc::from(data.as_str()), *v)
+                        }
+                        (Write::Delete(id), Ok(_)) => c.remove(id),
+                        (Write::Purge(_), Ok(Done::Purged(ids))) => ids.iter().for_each(|id| c.remove(id)),
+                        _ => {}
+                    }
+                }
+                drop(c);
+                for ((_, reply), o) in batch.into_iter().zip(outcomes) {
+                    let _ = reply.send(o);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(backend(std::io::Error::other(msg.clone()))));
+                }
+            }
+        }
+    }
 }
 
 impl TaskStore for SqliteStore {
@@ -95,79 +326,71 @@ impl TaskStore for SqliteStore {
     }
 
     fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>> {
-        self.run(move |c| {
-            let data = encode(&record)?;
-            let n = c
-                .prepare_cached(
-                    "INSERT INTO tasks (id, owner, live, expires_at, version, record)
-                     VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT(id) DO NOTHING",
-                )
-                .map_err(backend)?
-                .execute(params![
-                    record.id,
-                    record.owner.key(),
-                    !record.is_terminal(),
-                    expires(&record),
-                    data
-                ])
-                .map_err(backend)?;
-            if n == 0 {
-                Err(StoreError::AlreadyExists)
-            } else {
-                Ok(1)
+        let data = match serde_json::to_string(&record) {
+            Ok(d) => d,
+            Err(e) => return futures_util::future::ready(Err(backend(e))).boxed(),
+        };
+        let w = self.write(Write::Create(record, data));
+        async move {
+            match w.await? {
+                Done::Version(v) => Ok(v),
+                _ => Err(gone()),
             }
-        })
+        }
+        .boxed()
     }
 
     fn get(&self, id: String) -> BoxFuture<'_, Result<Option<(TaskRecord, Version)>, StoreError>> {
-        self.run(move |c| {
+        let hit = self.cache.lock().map.get(&id).cloned();
+        if let Some((data, v)) = hit {
+            let r = serde_json::from_str(&data).map(|r| Some((r, v))).map_err(backend);
+            return futures_util::future::ready(r).boxed();
+        }
+        let cache = self.cache.clone();
+        self.read(move |c| {
             let row: Option<(String, i64)> = c
                 .prepare_cached("SELECT record, version FROM tasks WHERE id = ?1")
                 .map_err(backend)?
                 .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()
                 .map_err(backend)?;
-            row.map(|(s, v)| Ok((decode(&s)?, v as u64))).transpose()
+            let Some((data, v)) = row else {
+                return Ok(None);
+            };
+            let rec: TaskRecord = serde_json::from_str(&data).map_err(backend)?;
+            cache.lock().put(&id, Arc::from(data), v as u64);
+            Ok(Some((rec, v as u64)))
         })
     }
 
-    fn update(
-        &self,
-        record: TaskRecord,
-        expected: Version,
-    ) -> BoxFuture<'_, Result<Version, StoreError>> {
-        self.run(move |c| {
-            let data = encode(&record)?;
-            let n = c
-                .prepare_cached(
-                    "UPDATE tasks SET live = ?2, expires_at = ?3, version = version + 1, record = ?4
-                     WHERE id = ?1 AND version = ?5",
-                )
-                .map_err(backend)?
-                .execute(params![record.id, !record.is_terminal(), expires(&record), data, expected as i64])
-                .map_err(backend)?;
-            if n == 1 {
-                return Ok(expected + 1);
+    fn update(&self, record: TaskRecord, expected: Version) -> BoxFuture<'_, Result<Version, StoreError>> {
+        let data = match serde_json::to_string(&record) {
+            Ok(d) => d,
+            Err(e) => return futures_util::future::ready(Err(backend(e))).boxed(),
+        };
+        let w = self.write(Write::Update(record, data, expected));
+        async move {
+            match w.await? {
+                Done::Version(v) => Ok(v),
+                _ => Err(gone()),
             }
-            let exists: Option<i64> = c
-                .query_row("SELECT version FROM tasks WHERE id = ?1", params![record.id], |r| r.get(0))
-                .optional()
-                .map_err(backend)?;
-            Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound })
-        })
+        }
+        .boxed()
     }
 
     fn delete(&self, id: String) -> BoxFuture<'_, Result<bool, StoreError>> {
-        self.run(move |c| {
-            let n = c
-                .execute("DELETE FROM tasks WHERE id = ?1", params![id])
-                .map_err(backend)?;
-            Ok(n > 0)
-        })
+        let w = self.write(Write::Delete(id));
+        async move {
+            match w.await? {
+                Done::Deleted(d) => Ok(d),
+                _ => Err(gone()),
+            }
+        }
+        .boxed()
     }
 
     fn list(&self, q: ListQuery) -> BoxFuture<'_, Result<Vec<TaskRecord>, StoreError>> {
-        self.run(move |c| {
+        self.read(move |c| {
             let owner = q.owner.as_ref().map(Owner::key);
             let mut stmt = c
                 .prepare_cached(
@@ -177,18 +400,20 @@ impl TaskStore for SqliteStore {
                 )
                 .map_err(backend)?;
             let rows = stmt
-                .query_map(params![owner, q.live_only, q.after_id, q.limit as i64], |r| r.get::<_, String>(0))
+                .query_map(params![owner, q.live_only, q.after_id, q.limit as i64], |r| {
+                    r.get::<_, String>(0)
+                })
                 .map_err(backend)?;
             let mut out = Vec::new();
             for row in rows {
-                out.push(decode(&row.map_err(backend)?)?);
+                out.push(serde_json::from_str(&row.map_err(backend)?).map_err(backend)?);
             }
             Ok(out)
         })
     }
 
     fn count_live(&self, owner: Owner, at_most: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
-        self.run(move |c| {
+        self.read(move |c| {
             // Bounded: the partial index is walked for at most `at_most` rows.
             let n: i64 = c
                 .prepare_cached(
@@ -202,15 +427,14 @@ impl TaskStore for SqliteStore {
     }
 
     fn purge_expired(&self, now_ms: u64) -> BoxFuture<'_, Result<usize, StoreError>> {
-        self.run(move |c| {
-            let n = c
-                .execute(
-                    "DELETE FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ?1",
-                    params![now_ms.min(i64::MAX as u64) as i64],
-                )
-                .map_err(backend)?;
-            Ok(n)
-        })
+        let w = self.write(Write::Purge(now_ms));
+        async move {
+            match w.await? {
+                Done::Purged(ids) => Ok(ids.len()),
+                _ => Err(gone()),
+            }
+        }
+        .boxed()
     }
 }
 
@@ -218,19 +442,64 @@ impl TaskStore for SqliteStore {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn sqlite_store_passes_the_store_conformance_suite() {
-        let dir = std::env::temp_dir().join(format!("mcp-tasks-sqlite-{}", std::process::id()));
+    fn temp_db(name: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("mcp-tasks-sqlite-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("conformance.db");
         let _ = std::fs::remove_file(&path);
-        let store = SqliteStore::open(&path).unwrap();
-        crate::task::store::conformance::run_all(&store).await;
+        (dir, path)
+    }
+
+    #[tokio::test]
+    async fn sqlite_store_passes_the_store_conformance_suite() {
+        for cache in [DEFAULT_CACHE_ENTRIES, 0] {
+            let (dir, path) = temp_db(&format!("c{cache}"));
+            let store = SqliteStore::open_with_cache(&path, cache).unwrap();
+            crate::task::store::conformance::run_all(&store).await;
+            drop(store);
+            // Reopening the file sees the same data (durability across processes is tested
+            // end to end with kill -9 in the server's tests).
+            let again = SqliteStore::open(&path).unwrap();
+            assert!(again.get("l-0".into()).await.unwrap().is_some());
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_creations_are_each_committed() {
+        let (dir, path) = temp_db("group");
+        let store = Arc::new(SqliteStore::open(&path).unwrap());
+        let mut joins = Vec::new();
+        for i in 0..200 {
+            let s = store.clone();
+            joins.push(tokio::spawn(async move {
+                let r = TaskRecord::new(
+                    format!("g-{i:03}"),
+                    Owner::Unbound,
+                    mcp_tasks_types::Era::Modern,
+                    crate::task::record::TaskRequest {
+                        method: "tools/call".into(),
+                        name: "t".into(),
+                        arguments: Default::default(),
+                    },
+                    1,
+                    None,
+                    None,
+                );
+                s.create(r).await.unwrap()
+            }));
+        }
+        for j in joins {
+            assert_eq!(j.await.unwrap(), 1);
+        }
         drop(store);
-        // Reopening the file sees the same data (durability across processes is tested
-        // end to end with kill -9 in the server's tests).
-        let again = SqliteStore::open(&path).unwrap();
-        assert!(again.get("l-0".into()).await.unwrap().is_some());
+        // A fresh store without cache sees all of them on disk.
+        let fresh = SqliteStore::open_with_cache(&path, 0).unwrap();
+        let all = fresh
+            .list(ListQuery { owner: None, live_only: false, after_id: None, limit: 1000 })
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 200);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
