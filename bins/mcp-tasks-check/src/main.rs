@@ -1,8 +1,398 @@
-//! `mcp-tasks-check`: the conformance checker (issue: Conformance checker). Not written yet.
+//! `mcp-tasks-check`: a conformance checker for MCP servers — the tasks extension
+//! (SEP-2663), Tasks v1 (2025-11-25), MRTR (SEP-2322), routing headers (SEP-2243), the
+//! stateless core (SEP-2575) and task durability. See README.md for the report formats.
 
-fn main() {
-    eprintln!(
-        "mcp-tasks-check: the conformance checker is not implemented yet (see the open issue)"
-    );
-    std::process::exit(2);
+mod model;
+mod net;
+mod peer;
+mod report;
+mod scenarios;
+mod target;
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::model::{Recorder, ScenarioResult};
+use crate::net::{Conn, HttpTarget, StdioPeer};
+use crate::peer::{Env, Tools};
+use crate::scenarios::{Cx, Needs, Scenario};
+use crate::target::Target;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcp-tasks-check",
+    version,
+    about = "Conformance checker for MCP Tasks, MRTR, routing headers and stateless MCP"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Checks a server (Streamable HTTP at --url, or stdio with --stdio-cmd).
+    Server(ServerArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServerArgs {
+    /// URL of the server's MCP endpoint, e.g. http://127.0.0.1:8080/mcp.
+    #[arg(long, required_unless_present_any = ["stdio_cmd", "list"])]
+    url: Option<String>,
+    /// Shell command that starts the server (run with `sh -c` in its own process group;
+    /// the checker waits for --url's port, and kills the group at the end).
+    #[arg(long, requires = "url", conflicts_with = "stdio_cmd")]
+    cmd: Option<String>,
+    /// Shell command of a stdio server (newline-delimited JSON-RPC on stdin/stdout).
+    #[arg(long)]
+    stdio_cmd: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write the report to this file (same format).
+    #[arg(long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Run only scenarios or checks matching PATTERN (name, group or check id; `*` wildcards;
+    /// repeatable, comma-separated).
+    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+    only: Vec<String>,
+    /// Leave out scenarios or checks matching PATTERN.
+    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+    skip: Vec<String>,
+    /// List scenarios and checks (with severity and source) and exit.
+    #[arg(long)]
+    list: bool,
+    /// Run the durability scenario (needs --cmd or --stdio-cmd: the server is killed with -9
+    /// and started again; use a persistent store).
+    #[arg(long)]
+    durability: bool,
+    /// Show the detail of passing checks too (text format).
+    #[arg(long, short)]
+    verbose: bool,
+    /// Per-request timeout, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    timeout_secs: f64,
+    /// How long a task may take to reach an expected status, in seconds.
+    #[arg(long, default_value_t = 15.0)]
+    task_timeout_secs: f64,
+    /// How long a started server may take to listen, in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    startup_timeout_secs: f64,
+    /// Sync-only fixture tool (`{name}` → "Hello, {name}!").
+    #[arg(long, default_value = "greet")]
+    tool_greet: String,
+    /// Task-optional fixture tool (`{seconds, label}`).
+    #[arg(long, default_value = "slow_compute")]
+    tool_slow_compute: String,
+    /// Task-required fixture tool whose result has isError: true.
+    #[arg(long, default_value = "failing_job")]
+    tool_failing_job: String,
+    /// Task fixture tool that fails with a JSON-RPC error.
+    #[arg(long, default_value = "protocol_error_job")]
+    tool_protocol_error_job: String,
+    /// Task fixture tool that asks one elicitation (`{filename}`).
+    #[arg(long, default_value = "confirm_delete")]
+    tool_confirm_delete: String,
+    /// Task fixture tool that asks two questions at once.
+    #[arg(long, default_value = "multi_input")]
+    tool_multi_input: String,
+    /// MRTR round, then a task.
+    #[arg(long, default_value = "test_tool_with_task")]
+    tool_with_task: String,
+    /// Prefix of the MRTR fixture tools.
+    #[arg(long, default_value = "test_input_required_result_")]
+    mrtr_prefix: String,
+    /// MRTR fixture prompt.
+    #[arg(long, default_value = "test_input_required_result_prompt")]
+    mrtr_prompt: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Command::Server(args) = cli.command;
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mcp-tasks-check: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    rt.block_on(run(args))
+}
+
+/// Whether `name` matches `pattern` (`*` matches any run of characters).
+fn glob(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let mut rest = name;
+    for (i, p) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(p) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(p);
+        } else {
+            match rest.find(p) {
+                Some(at) => rest = &rest[at + p.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+struct Selection {
+    only: Vec<String>,
+    skip: Vec<String>,
+}
+
+impl Selection {
+    fn any(pats: &[String], s: &Scenario, id: Option<&str>) -> bool {
+        pats.iter()
+            .any(|p| glob(p, s.name) || glob(p, s.group) || id.is_some_and(|id| glob(p, id)))
+    }
+
+    /// Whether check `id` of `s` is reported.
+    fn check(&self, s: &Scenario, id: &str) -> bool {
+        (self.only.is_empty() || Self::any(&self.only, s, Some(id)))
+            && !Self::any(&self.skip, s, Some(id))
+    }
+
+    /// Whether `s` runs at all.
+    fn scenario(&self, s: &Scenario) -> bool {
+        s.checks.iter().any(|c| self.check(s, c.id))
+    }
+}
+
+fn tools(a: &ServerArgs) -> Tools {
+    Tools {
+        greet: a.tool_greet.clone(),
+        slow_compute: a.tool_slow_compute.clone(),
+        failing_job: a.tool_failing_job.clone(),
+        protocol_error_job: a.tool_protocol_error_job.clone(),
+        confirm_delete: a.tool_confirm_delete.clone(),
+        multi_input: a.tool_multi_input.clone(),
+        tool_with_task: a.tool_with_task.clone(),
+        mrtr_prefix: a.mrtr_prefix.clone(),
+        mrtr_prompt: a.mrtr_prompt.clone(),
+    }
+}
+
+/// Kills the started server with -9 and starts it again (durability scenario).
+pub(crate) async fn restart(env: &Env) -> Result<(), String> {
+    let Some(target) = &env.target else {
+        return Err("a restart needs a server the checker started (--cmd or --stdio-cmd)".into());
+    };
+    let mut t = target.lock().await;
+    t.kill_hard().await;
+    let pipes = t.restart()?;
+    let conn = env.conn().await;
+    match (&*conn, pipes) {
+        (Conn::Http(h), _) => {
+            let startup = Duration::from_secs(30);
+            t.wait_for_port(&h.authority, startup).await?;
+        }
+        (Conn::Stdio(_), Some((i, o))) => {
+            *env.conn.write().await = Arc::new(Conn::Stdio(StdioPeer::start(i, o)));
+        }
+        (Conn::Stdio(_), None) => return Err("the restarted stdio server has no pipes".into()),
+    }
+    Ok(())
+}
+
+async fn run(args: ServerArgs) -> ExitCode {
+    let all = scenarios::all();
+    let sel = Selection {
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+    };
+    if args.list {
+        print!("{}", report::list(&all, |s, id| sel.check(s, id)));
+        return ExitCode::SUCCESS;
+    }
+    let secs = |s: f64| Duration::from_secs_f64(s.max(0.1));
+    let timeout = secs(args.timeout_secs);
+
+    // Start the server, if asked to.
+    let mut spawned = None;
+    let conn = if let Some(cmd) = &args.stdio_cmd {
+        match Target::spawn(cmd, true) {
+            Ok((t, Some((i, o)))) => {
+                spawned = Some(t);
+                Conn::Stdio(StdioPeer::start(i, o))
+            }
+            Ok(_) => {
+                eprintln!("mcp-tasks-check: the stdio server has no pipes");
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("mcp-tasks-check: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let url = args.url.clone().unwrap_or_default();
+        let target = match HttpTarget::parse(&url) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("mcp-tasks-check: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if let Some(cmd) = &args.cmd {
+            let mut t = match Target::spawn(cmd, false) {
+                Ok((t, _)) => t,
+                Err(e) => {
+                    eprintln!("mcp-tasks-check: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            if let Err(e) = t
+                .wait_for_port(&target.authority, secs(args.startup_timeout_secs))
+                .await
+            {
+                eprintln!("mcp-tasks-check: {e}");
+                t.stop().await;
+                return ExitCode::from(2);
+            }
+            spawned = Some(t);
+        }
+        Conn::Http(target)
+    };
+    let can_restart = spawned.is_some();
+    let env = Arc::new(Env::new(
+        conn,
+        tools(&args),
+        timeout,
+        secs(args.task_timeout_secs),
+        spawned,
+    ));
+    let http = env.is_http().await;
+
+    let selected: Vec<&Scenario> = all.iter().filter(|s| sel.scenario(s)).collect();
+    let bar = (args.format == Format::Text && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(selected.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut results = Vec::new();
+    let started = Instant::now();
+    for s in selected {
+        if let Some(b) = &bar {
+            b.set_message(format!("running {}", s.name));
+        }
+        let t0 = Instant::now();
+        let declared: Vec<_> = s
+            .checks
+            .iter()
+            .copied()
+            .filter(|c| sel.check(s, c.id))
+            .collect();
+        let not_run = match s.needs {
+            Needs::Http if !http => Some("needs a Streamable HTTP server (--url)"),
+            Needs::Restart if !args.durability => Some("opt-in: pass --durability"),
+            Needs::Restart if !can_restart => {
+                Some("needs a server the checker starts (--cmd or --stdio-cmd)")
+            }
+            _ => None,
+        };
+        let (error, checks) = match not_run {
+            Some(reason) => (None, Recorder::default().into_results(&declared, reason)),
+            None => {
+                let mut cx = Cx {
+                    env: env.clone(),
+                    rec: Recorder::default(),
+                };
+                let scenario_budget = env.timeout * 6 + env.task_timeout * 4;
+                let out = tokio::time::timeout(scenario_budget, (s.run)(&mut cx)).await;
+                let error = match out {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e),
+                    Err(_) => Some(format!(
+                        "the scenario did not finish within {scenario_budget:?}"
+                    )),
+                };
+                let reason = match &error {
+                    Some(e) => format!("not reached: the scenario stopped ({e})"),
+                    None => "not reached".to_owned(),
+                };
+                let mut checks = cx.rec.into_results(&declared, &reason);
+                checks.retain(|c| declared.iter().any(|d| d.id == c.id));
+                (error, checks)
+            }
+        };
+        let r = ScenarioResult::finish(s.name, s.group, s.description, error, t0.elapsed(), checks);
+        if let Some(b) = &bar {
+            b.println(report::scenario_line(&r));
+            b.inc(1);
+        }
+        results.push(r);
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let target_desc = match (&args.stdio_cmd, &args.cmd, &args.url) {
+        (Some(c), _, _) => report::TargetDesc {
+            url: None,
+            command: Some(c.clone()),
+            transport: "stdio",
+        },
+        (None, c, u) => report::TargetDesc {
+            url: u.clone(),
+            command: c.clone(),
+            transport: "http",
+        },
+    };
+    let rep = report::Report::new(target_desc, results, started.elapsed());
+    let out = match args.format {
+        Format::Text => rep.text(args.verbose),
+        Format::Json => rep.json(),
+        Format::Junit => rep.junit(),
+    };
+    print!("{out}");
+    if let Some(path) = &args.output {
+        if let Err(e) = std::fs::write(path, &out) {
+            eprintln!("mcp-tasks-check: cannot write {}: {e}", path.display());
+        }
+    }
+    if let Some(t) = &env.target {
+        let mut t = t.lock().await;
+        if rep.ok() {
+            t.stop().await;
+        } else {
+            let tail = t.output_tail(20);
+            t.stop().await;
+            if !tail.is_empty() && args.format == Format::Text {
+                eprintln!("--- last lines of the server's output ---\n{tail}");
+            }
+        }
+    }
+    if rep.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -1,0 +1,497 @@
+//! Clients of the server under test: a stateless 2026-07-28 client and a 2025-11-25 session,
+//! both on raw JSON so scenarios can send anything, plus the shape helpers checks share.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use mcp_tasks_types::TASKS_EXTENSION;
+use mcp_tasks_types::meta::keys;
+use serde_json::{Value, json};
+use tokio::sync::RwLock;
+
+use crate::net::{Conn, Reply, Stream, short};
+use crate::target::Target;
+
+/// Fixture tool names (TASKS_CHECKS.md §2), configurable by flags.
+#[derive(Debug, Clone)]
+pub(crate) struct Tools {
+    pub(crate) greet: String,
+    pub(crate) slow_compute: String,
+    pub(crate) failing_job: String,
+    pub(crate) protocol_error_job: String,
+    pub(crate) confirm_delete: String,
+    pub(crate) multi_input: String,
+    pub(crate) tool_with_task: String,
+    pub(crate) mrtr_prefix: String,
+    pub(crate) mrtr_prompt: String,
+}
+
+/// Everything a scenario needs to reach the server.
+pub(crate) struct Env {
+    pub(crate) conn: RwLock<Arc<Conn>>,
+    pub(crate) tools: Tools,
+    /// Per-request timeout.
+    pub(crate) timeout: Duration,
+    /// How long a task may take to reach an expected status.
+    pub(crate) task_timeout: Duration,
+    pub(crate) version: String,
+    pub(crate) legacy_version: String,
+    /// The spawned server, when the checker started it.
+    pub(crate) target: Option<tokio::sync::Mutex<Target>>,
+    next_id: AtomicI64,
+}
+
+impl Env {
+    pub(crate) fn new(
+        conn: Conn,
+        tools: Tools,
+        timeout: Duration,
+        task_timeout: Duration,
+        target: Option<Target>,
+    ) -> Env {
+        Env {
+            conn: RwLock::new(Arc::new(conn)),
+            tools,
+            timeout,
+            task_timeout,
+            version: "2026-07-28".into(),
+            legacy_version: "2025-11-25".into(),
+            target: target.map(tokio::sync::Mutex::new),
+            next_id: AtomicI64::new(1),
+        }
+    }
+
+    pub(crate) fn next_id(&self) -> i64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) async fn conn(&self) -> Arc<Conn> {
+        self.conn.read().await.clone()
+    }
+
+    pub(crate) async fn is_http(&self) -> bool {
+        self.conn().await.is_http()
+    }
+}
+
+/// Sets (replacing) a header in a header list; `None` removes it.
+pub(crate) fn set_header(h: &mut Vec<(String, String)>, name: &str, value: Option<&str>) {
+    h.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    if let Some(v) = value {
+        h.push((name.to_owned(), v.to_owned()));
+    }
+}
+
+/// Client capabilities with the tasks extension (and elicitation + sampling).
+pub(crate) fn caps_with_tasks() -> Value {
+    json!({"elicitation": {}, "sampling": {}, "extensions": {TASKS_EXTENSION: {}}})
+}
+
+/// Client capabilities without the extension.
+pub(crate) fn caps_plain() -> Value {
+    json!({"elicitation": {}, "sampling": {}})
+}
+
+/// A stateless 2026-07-28 client: per-request `_meta` and routing headers.
+pub(crate) struct Modern {
+    env: Arc<Env>,
+    pub(crate) caps: Value,
+}
+
+impl Modern {
+    pub(crate) fn new(env: &Arc<Env>, caps: Value) -> Modern {
+        Modern {
+            env: env.clone(),
+            caps,
+        }
+    }
+
+    pub(crate) fn meta(&self) -> Value {
+        json!({
+            keys::PROTOCOL_VERSION: self.env.version,
+            keys::CLIENT_CAPABILITIES: self.caps,
+            keys::CLIENT_INFO: {"name": "mcp-tasks-check", "version": env!("CARGO_PKG_VERSION")},
+        })
+    }
+
+    /// The body and headers a well-behaved client sends; tweak them, then [`Modern::send`].
+    pub(crate) fn prepare(
+        &self,
+        method: &str,
+        mut params: Value,
+    ) -> (Value, Vec<(String, String)>) {
+        if !params.is_object() {
+            params = json!({});
+        }
+        let meta = self.meta();
+        match params.get_mut("_meta").and_then(Value::as_object_mut) {
+            Some(m) => {
+                // Keys the caller set win.
+                if let Value::Object(base) = meta {
+                    for (k, v) in base {
+                        m.entry(k).or_insert(v);
+                    }
+                }
+            }
+            None => params["_meta"] = meta,
+        }
+        let id = self.env.next_id();
+        let mut headers = vec![
+            ("mcp-protocol-version".to_owned(), self.env.version.clone()),
+            ("mcp-method".to_owned(), method.to_owned()),
+        ];
+        let name = match method {
+            "tools/call" | "prompts/get" => params.get("name"),
+            "resources/read" => params.get("uri"),
+            "tasks/get" | "tasks/update" | "tasks/cancel" => params.get("taskId"),
+            _ => None,
+        };
+        if let Some(n) = name.and_then(Value::as_str) {
+            headers.push((
+                "mcp-name".to_owned(),
+                mcp_tasks_transport::headers::encode_header_value(n),
+            ));
+        }
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        (body, headers)
+    }
+
+    pub(crate) async fn send(
+        &self,
+        body: &Value,
+        headers: &[(String, String)],
+    ) -> Result<Reply, String> {
+        let conn = self.env.conn().await;
+        conn.post(body, headers, self.env.timeout).await
+    }
+
+    pub(crate) async fn request(&self, method: &str, params: Value) -> Result<Reply, String> {
+        let (b, h) = self.prepare(method, params);
+        self.send(&b, &h).await
+    }
+
+    pub(crate) async fn call(&self, tool: &str, args: Value) -> Result<Reply, String> {
+        self.request("tools/call", json!({"name": tool, "arguments": args}))
+            .await
+    }
+
+    pub(crate) async fn get(&self, task: &str) -> Result<Reply, String> {
+        self.request("tasks/get", json!({"taskId": task})).await
+    }
+
+    /// Creates a task with `tool`; the error says what came back instead.
+    pub(crate) async fn create(&self, tool: &str, args: Value) -> Result<(String, Value), String> {
+        let r = self.call(tool, args.clone()).await?;
+        match r
+            .result()
+            .and_then(|res| task_id(res).map(|id| (id, res.clone())))
+        {
+            Some(t) => Ok(t),
+            None => Err(format!(
+                "tools/call {tool} {} did not create a task: {}",
+                short(&args),
+                r.describe()
+            )),
+        }
+    }
+
+    /// Polls `tasks/get` until `done(task)`; returns the last task seen. Errors on timeout
+    /// (with the last status) or when `tasks/get` stops answering with a result.
+    pub(crate) async fn wait_for(
+        &self,
+        task: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Result<Value, String> {
+        let deadline = Instant::now() + self.env.task_timeout;
+        let mut last;
+        loop {
+            let r = self.get(task).await?;
+            match r.result() {
+                Some(t) => {
+                    if done(t) {
+                        return Ok(t.clone());
+                    }
+                    last = t.clone();
+                }
+                None => {
+                    return Err(format!(
+                        "tasks/get {task} while waiting for {what}: {}",
+                        r.describe()
+                    ));
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "task {task} did not reach {what} within {:?} (last: {})",
+                    self.env.task_timeout,
+                    short(&last)
+                ));
+            }
+            let hint = last
+                .get("pollIntervalMs")
+                .and_then(Value::as_u64)
+                .unwrap_or(100)
+                .clamp(50, 250);
+            tokio::time::sleep(Duration::from_millis(hint)).await;
+        }
+    }
+
+    pub(crate) async fn wait_terminal(&self, task: &str) -> Result<Value, String> {
+        self.wait_for(task, "a terminal status", is_terminal).await
+    }
+
+    /// Best-effort cleanup of a task the scenario no longer needs.
+    pub(crate) async fn cancel_quietly(&self, task: &str) {
+        let _ = self.request("tasks/cancel", json!({"taskId": task})).await;
+    }
+
+    /// Opens `subscriptions/listen` with `notifications`; returns the stream and the
+    /// request id.
+    pub(crate) async fn listen(
+        &self,
+        notifications: Value,
+        extra_meta: Value,
+    ) -> Result<(Stream, Value), String> {
+        let mut params = json!({"notifications": notifications});
+        if extra_meta.is_object() {
+            params["_meta"] = extra_meta;
+        }
+        let (body, headers) = self.prepare("subscriptions/listen", params);
+        let id = body["id"].clone();
+        let conn = self.env.conn().await;
+        let s = conn.open(Some(&body), &headers, self.env.timeout).await?;
+        Ok((s, id))
+    }
+}
+
+/// A 2025-11-25 client: `initialize`, then requests on the session.
+pub(crate) struct Legacy {
+    env: Arc<Env>,
+    pub(crate) session: Option<String>,
+    /// The `InitializeResult`.
+    pub(crate) init: Value,
+}
+
+impl Legacy {
+    pub(crate) async fn connect(env: &Arc<Env>, caps: Value) -> Result<Legacy, String> {
+        let conn = env.conn().await;
+        let body = json!({"jsonrpc":"2.0","id": env.next_id(),"method":"initialize","params":{
+            "protocolVersion": env.legacy_version, "capabilities": caps,
+            "clientInfo": {"name": "mcp-tasks-check", "version": env!("CARGO_PKG_VERSION")}}});
+        let r = conn.post(&body, &[], env.timeout).await?;
+        let Some(init) = r.result().cloned() else {
+            return Err(format!("initialize (2025-11-25) failed: {}", r.describe()));
+        };
+        let session = r.header("mcp-session-id").map(str::to_owned);
+        let l = Legacy {
+            env: env.clone(),
+            session,
+            init,
+        };
+        l.notify("notifications/initialized", json!({})).await?;
+        Ok(l)
+    }
+
+    fn headers(&self) -> Vec<(String, String)> {
+        let mut h = vec![(
+            "mcp-protocol-version".to_owned(),
+            self.env.legacy_version.clone(),
+        )];
+        if let Some(s) = &self.session {
+            h.push(("mcp-session-id".to_owned(), s.clone()));
+        }
+        h
+    }
+
+    pub(crate) async fn request(&self, method: &str, params: Value) -> Result<Reply, String> {
+        self.request_timeout(method, params, self.env.timeout).await
+    }
+
+    pub(crate) async fn request_timeout(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> Result<Reply, String> {
+        let body =
+            json!({"jsonrpc":"2.0","id": self.env.next_id(),"method": method,"params": params});
+        let conn = self.env.conn().await;
+        conn.post(&body, &self.headers(), timeout).await
+    }
+
+    pub(crate) async fn notify(&self, method: &str, params: Value) -> Result<Reply, String> {
+        let body = json!({"jsonrpc":"2.0","method": method,"params": params});
+        let conn = self.env.conn().await;
+        conn.post(&body, &self.headers(), self.env.timeout).await
+    }
+
+    /// The standalone GET stream of the session (HTTP only).
+    pub(crate) async fn open_stream(&self) -> Result<Stream, String> {
+        let conn = self.env.conn().await;
+        conn.open(None, &self.headers(), self.env.timeout).await
+    }
+
+    /// Polls v1 `tasks/get` until terminal.
+    pub(crate) async fn wait_terminal(&self, task: &str) -> Result<Value, String> {
+        let deadline = Instant::now() + self.env.task_timeout;
+        loop {
+            let r = self.request("tasks/get", json!({"taskId": task})).await?;
+            let Some(t) = r.result() else {
+                return Err(format!("tasks/get {task}: {}", r.describe()));
+            };
+            if is_terminal(t) {
+                return Ok(t.clone());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "task {task} not terminal within {:?}: {}",
+                    self.env.task_timeout,
+                    short(t)
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+// ---- shapes ----
+
+pub(crate) const STATUSES: [&str; 5] = [
+    "working",
+    "input_required",
+    "completed",
+    "failed",
+    "cancelled",
+];
+
+pub(crate) fn status_of(t: &Value) -> &str {
+    t.get("status").and_then(Value::as_str).unwrap_or("")
+}
+
+pub(crate) fn is_terminal(t: &Value) -> bool {
+    matches!(status_of(t), "completed" | "failed" | "cancelled")
+}
+
+pub(crate) fn task_id(v: &Value) -> Option<String> {
+    v.get("taskId").and_then(Value::as_str).map(str::to_owned)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` at the start (what the official suite checks), plus an offset or Z.
+pub(crate) fn is_iso8601(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    b.len() >= 19
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (b[10] == b'T' || b[10] == b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+}
+
+fn is_nonneg_int(v: &Value) -> bool {
+    v.as_u64().is_some()
+}
+
+/// Problems with the base `Task` fields of the extension (PROTOCOL.md §5.2).
+pub(crate) fn task_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    if task_id(t).is_none() {
+        p.push("no string taskId".to_owned());
+    }
+    if !STATUSES.contains(&status_of(t)) {
+        p.push(format!(
+            "status {} is not one of {STATUSES:?}",
+            t.get("status")
+                .map(short)
+                .unwrap_or_else(|| "missing".into())
+        ));
+    }
+    for f in ["createdAt", "lastUpdatedAt"] {
+        match t.get(f).and_then(Value::as_str) {
+            Some(s) if is_iso8601(s) => {}
+            other => p.push(format!("{f} is not an ISO 8601 string: {other:?}")),
+        }
+    }
+    match t.get("ttlMs") {
+        None => p.push("ttlMs is missing (it is required, null for unlimited)".to_owned()),
+        Some(Value::Null) => {}
+        Some(v) if is_nonneg_int(v) => {}
+        Some(v) => p.push(format!("ttlMs {v} is not null or a non-negative integer")),
+    }
+    if let Some(v) = t.get("pollIntervalMs") {
+        if !is_nonneg_int(v) {
+            p.push(format!("pollIntervalMs {v} is not a non-negative integer"));
+        }
+    }
+    if let Some(v) = t.get("statusMessage") {
+        if !v.is_string() {
+            p.push(format!("statusMessage {v} is not a string"));
+        }
+    }
+    p
+}
+
+/// Problems with a `DetailedTask` (base fields + the field its status requires).
+pub(crate) fn detailed_problems(t: &Value) -> Vec<String> {
+    let mut p = task_problems(t);
+    match status_of(t) {
+        "input_required" => match t.get("inputRequests").and_then(Value::as_object) {
+            Some(m) if !m.is_empty() => {}
+            _ => p.push("input_required without a non-empty inputRequests object".into()),
+        },
+        "completed" if !t.get("result").is_some_and(Value::is_object) => {
+            p.push("completed without a result object".into());
+        }
+        "failed" => p.extend(error_problems(t.get("error"))),
+        _ => {}
+    }
+    p
+}
+
+/// Problems with a JSON-RPC error object.
+pub(crate) fn error_problems(e: Option<&Value>) -> Vec<String> {
+    let Some(e) = e else {
+        return vec!["no error object".into()];
+    };
+    let mut p = Vec::new();
+    if e.get("code").and_then(Value::as_i64).is_none() {
+        p.push(format!("error.code is not an integer in {}", short(e)));
+    }
+    if !e.get("message").is_some_and(Value::is_string) {
+        p.push(format!("error.message is not a string in {}", short(e)));
+    }
+    p
+}
+
+/// Keys of an object other than `_meta`.
+pub(crate) fn keys_besides_meta(v: &Value) -> Vec<String> {
+    v.as_object()
+        .map(|o| {
+            o.keys()
+                .filter(|k| k.as_str() != "_meta")
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A text of `content[0]`, if any.
+pub(crate) fn first_text(result: &Value) -> Option<&str> {
+    result.pointer("/content/0/text").and_then(Value::as_str)
+}
+
+pub(crate) fn has_content(result: &Value) -> bool {
+    result
+        .get("content")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+}
