@@ -92,6 +92,19 @@ pub type InputRequests = BTreeMap<String, InputRequest>;
 /// Keys (the same as in [`InputRequests`]) to the client's answers (`InputResponses`).
 pub type InputResponses = BTreeMap<String, InputResponse>;
 
+/// Decodes the `inputResponses` of a retry leniently: an entry that is not a valid answer is
+/// dropped instead of failing the whole request. A server ignores keys it did not ask for
+/// (SEP-2322), and a malformed answer to a key it did ask for is then simply missing, which
+/// earns a fresh `InputRequiredResult` rather than an error.
+pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<InputResponses>, D::Error> {
+    let raw: Option<BTreeMap<String, serde_json::Value>> = Option::deserialize(d)?;
+    Ok(raw.map(|m| {
+        m.into_iter()
+            .filter_map(|(k, v)| serde_json::from_value(v).ok().map(|r| (k, r)))
+            .collect()
+    }))
+}
+
 /// The client's answer to one [`InputRequest`] (`InputResponse`).
 ///
 /// The wire form is untagged and carries no `resultType`, so decoding looks at the required
@@ -314,6 +327,20 @@ pub struct InputResponseRequestParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_params_drop_invalid_answers_instead_of_failing() {
+        let p: crate::tool::CallToolRequestParams = serde_json::from_value(serde_json::json!({
+            "name": "t",
+            "inputResponses": {"ok": {"action": "accept"}, "junk": 12345, "also": {"x": 1}}
+        }))
+        .unwrap();
+        let r = p.input_responses.unwrap();
+        assert_eq!(r.keys().collect::<Vec<_>>(), ["ok"]);
+        let p: crate::tool::CallToolRequestParams =
+            serde_json::from_value(serde_json::json!({"name": "t", "inputResponses": null})).unwrap();
+        assert!(p.input_responses.is_none());
+    }
     use crate::elicitation::StringSchema;
     use serde_json::json;
 

@@ -325,8 +325,13 @@ pub struct CallToolRequestParams {
     /// Task augmentation (Tasks v1, 2025-11-25 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskMetadata>,
-    /// Answers to an earlier `InputRequiredResult` (MRTR, 2026-07-28 only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Answers to an earlier `InputRequiredResult` (MRTR, 2026-07-28 only). Entries that
+    /// are not a valid answer are dropped when decoding (see [`crate::mrtr::lenient`]).
+    #[serde(
+        default,
+        deserialize_with = "crate::mrtr::lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input_responses: Option<InputResponses>,
     /// Opaque state echoed from an earlier `InputRequiredResult` (MRTR, 2026-07-28 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
