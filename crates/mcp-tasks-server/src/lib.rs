@@ -50,7 +50,7 @@ pub use task::store::{DynTaskStore, StoreError, TaskStore};
 
 use futures_util::future::BoxFuture;
 use mcp_tasks_types::completion::{CompleteRequestParams, CompleteResult};
-use mcp_tasks_types::{Implementation, JsonObject};
+use mcp_tasks_types::{Era, Implementation, JsonObject};
 use parking_lot::Mutex;
 
 use crate::session::Session;
@@ -191,7 +191,17 @@ impl ServerBuilder {
     /// Checks the routes and builds the server.
     pub fn build(self) -> Result<Server, BuildError> {
         let mut tools = BTreeMap::new();
-        let tool_order: Vec<String> = self.tools.iter().map(|t| t.name().to_owned()).collect();
+        // `tools/list` never changes: encode each era's list once.
+        let tool_lists = [Era::Legacy, Era::Modern].map(|era| {
+            self.tools
+                .iter()
+                .map(|r| {
+                    let mut t = r.tool.clone();
+                    t.execution = task::tool_execution(era, self.tasks.is_some(), r.task_support);
+                    serde_json::to_value(t).unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+        });
         for mut t in self.tools {
             t.prepare()
                 .map_err(|reason| BuildError::InvalidHeaderAnnotation {
@@ -241,7 +251,7 @@ impl ServerBuilder {
                 info: render::ServerInfo::new(self.info),
                 instructions: self.instructions,
                 tools,
-                tool_order,
+                tool_lists,
                 prompts,
                 resources,
                 templates: self.templates,
@@ -279,9 +289,8 @@ pub(crate) struct Inner {
     pub(crate) info: render::ServerInfo,
     pub(crate) instructions: Option<String>,
     pub(crate) tools: BTreeMap<String, ToolRoute>,
-    /// Tool names in declaration order: `tools/list` lists them so (stable, and the order
-    /// the server's author chose).
-    pub(crate) tool_order: Vec<String>,
+    /// The encoded `tools/list` entries, in order, for [legacy, modern].
+    pub(crate) tool_lists: [Vec<serde_json::Value>; 2],
     pub(crate) prompts: BTreeMap<String, PromptRoute>,
     pub(crate) resources: BTreeMap<String, ResourceRoute>,
     pub(crate) templates: Vec<ResourceTemplateRoute>,

@@ -31,7 +31,6 @@ use mcp_tasks_types::prompt::ListPromptsResult;
 use mcp_tasks_types::resource::{
     ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult,
 };
-use mcp_tasks_types::tool::ListToolsResult;
 use mcp_tasks_types::{
     ClientCapabilities, Era, JsonObject, JsonRpcMessage, ProtocolVersion, RequestId,
 };
@@ -250,22 +249,24 @@ impl Inner {
                 render::ok(era, info, EmptyResult::default())
             }
             ClientRequest::ListTools { params } => {
-                let tools: Vec<_> = self
-                    .tool_order
-                    .iter()
-                    .filter_map(|n| self.tools.get(n))
-                    .map(|r| {
-                        let mut t = r.tool.clone();
-                        t.execution = self.tool_execution(era, r.task_support);
-                        t
-                    })
-                    .collect();
-                let (tools, next) =
-                    self.page(&tools, params.and_then(|p| p.cursor).as_deref(), era)?;
-                let mut r = ListToolsResult::new(tools);
-                r.next_cursor = next;
-                self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
-                render::ok(era, info, &r)
+                let all = &self.tool_lists[usize::from(era == Era::Modern)];
+                let (range, next) =
+                    self.page_range(all.len(), params.and_then(|p| p.cursor).as_deref(), era)?;
+                let mut r = JsonObject::new();
+                r.insert("tools".into(), Value::Array(all[range].to_vec()));
+                if let Some(n) = next {
+                    r.insert("nextCursor".into(), Value::String(n));
+                }
+                let (mut ttl, mut scope) = (None, None);
+                self.cacheable(era, &mut ttl, &mut scope, CacheScope::Public);
+                if let (Some(t), Some(s)) = (ttl, scope) {
+                    r.insert("ttlMs".into(), t.into());
+                    r.insert(
+                        "cacheScope".into(),
+                        serde_json::to_value(s).unwrap_or_default(),
+                    );
+                }
+                render::ok(era, info, r)
             }
             ClientRequest::ListPrompts { params } => {
                 let all: Vec<_> = self.prompts.values().map(|p| p.prompt.clone()).collect();
@@ -481,12 +482,24 @@ impl Inner {
         cursor: Option<&str>,
         era: Era,
     ) -> Result<(Vec<T>, Option<String>), Rejection> {
+        let (range, next) = self.page_range(all.len(), cursor, era)?;
+        Ok((all[range].to_vec(), next))
+    }
+
+    /// The slice of a list of `len` items a cursor selects, and the next cursor.
+    fn page_range(
+        &self,
+        len: usize,
+        cursor: Option<&str>,
+        era: Era,
+    ) -> Result<(std::ops::Range<usize>, Option<String>), Rejection> {
+        let all_len = len;
         let start = match cursor {
             None => 0,
             Some(c) => c
                 .parse::<usize>()
                 .ok()
-                .filter(|n| *n <= all.len())
+                .filter(|n| *n <= all_len)
                 .ok_or_else(|| {
                     Rejection::new(
                         era,
@@ -495,11 +508,11 @@ impl Inner {
                 })?,
         };
         let end = match self.config.page_size {
-            Some(n) => (start + n).min(all.len()),
-            None => all.len(),
+            Some(n) => (start + n).min(all_len),
+            None => all_len,
         };
-        let next = (end < all.len()).then(|| end.to_string());
-        Ok((all[start..end].to_vec(), next))
+        let next = (end < all_len).then(|| end.to_string());
+        Ok((start..end, next))
     }
 
     /// Capabilities as each era declares them.

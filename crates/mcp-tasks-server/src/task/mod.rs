@@ -68,6 +68,17 @@ pub(crate) fn serves_method(era: Era, method: &str) -> bool {
     }
 }
 
+/// A tool's `execution` as listed in `era`: v1 `taskSupport` on legacy sessions when tasks
+/// run at all; nothing in the modern era (its `Tool` has no `execution`).
+pub(crate) fn tool_execution(era: Era, tasks: bool, support: TaskSupport) -> Option<ToolExecution> {
+    match (era, tasks, support) {
+        (Era::Legacy, true, TaskSupport::Optional | TaskSupport::Required) => Some(ToolExecution {
+            task_support: Some(support),
+        }),
+        _ => None,
+    }
+}
+
 /// Who the caller of a request is, for task ownership.
 pub(crate) fn caller(rcx: &ReqCx) -> record::Owner {
     match &rcx.session {
@@ -100,18 +111,6 @@ impl Inner {
                     .get_or_insert_with(Default::default)
                     .insert(TASKS_EXTENSION.to_owned(), JsonObject::new());
             }
-        }
-    }
-
-    /// The tool's `execution` as listed in `era` (v1 `taskSupport`; nothing in the modern era).
-    pub(crate) fn tool_execution(&self, era: Era, support: TaskSupport) -> Option<ToolExecution> {
-        match (era, &self.tasks, support) {
-            (Era::Legacy, Some(_), TaskSupport::Optional | TaskSupport::Required) => {
-                Some(ToolExecution {
-                    task_support: Some(support),
-                })
-            }
-            _ => None,
         }
     }
 

@@ -127,7 +127,10 @@ impl SqliteStore {
     }
 
     /// Opens the database with a read cache of at most `cache_entries` records (0: none).
-    pub fn open_with_cache(path: impl AsRef<Path>, cache_entries: usize) -> Result<Self, StoreError> {
+    pub fn open_with_cache(
+        path: impl AsRef<Path>,
+        cache_entries: usize,
+    ) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let conn = connect(&path)?;
         conn.execute_batch(
@@ -219,7 +222,13 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
                      VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT(id) DO NOTHING",
                 )
                 .map_err(backend)?
-                .execute(params![r.id, r.owner.key(), !r.is_terminal(), expires(r), data])
+                .execute(params![
+                    r.id,
+                    r.owner.key(),
+                    !r.is_terminal(),
+                    expires(r),
+                    data
+                ])
                 .map_err(backend)?;
             if n == 0 {
                 Err(StoreError::AlreadyExists)
@@ -266,7 +275,9 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
                 )
                 .map_err(backend)?;
             let ids = stmt
-                .query_map(params![(*now).min(i64::MAX as u64) as i64], |r| r.get::<_, String>(0))
+                .query_map(params![(*now).min(i64::MAX as u64) as i64], |r| {
+                    r.get::<_, String>(0)
+                })
                 .map_err(backend)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(backend)?;
@@ -301,7 +312,9 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Job>, cache: 
                             c.put(&r.id, Arc::from(data.as_str()), *v)
                         }
                         (Write::Delete(id), Ok(_)) => c.remove(id),
-                        (Write::Purge(_), Ok(Done::Purged(ids))) => ids.iter().for_each(|id| c.remove(id)),
+                        (Write::Purge(_), Ok(Done::Purged(ids))) => {
+                            ids.iter().for_each(|id| c.remove(id))
+                        }
                         _ => {}
                     }
                 }
@@ -343,7 +356,9 @@ impl TaskStore for SqliteStore {
     fn get(&self, id: String) -> BoxFuture<'_, Result<Option<(TaskRecord, Version)>, StoreError>> {
         let hit = self.cache.lock().map.get(&id).cloned();
         if let Some((data, v)) = hit {
-            let r = serde_json::from_str(&data).map(|r| Some((r, v))).map_err(backend);
+            let r = serde_json::from_str(&data)
+                .map(|r| Some((r, v)))
+                .map_err(backend);
             return futures_util::future::ready(r).boxed();
         }
         let cache = self.cache.clone();
@@ -363,7 +378,11 @@ impl TaskStore for SqliteStore {
         })
     }
 
-    fn update(&self, record: TaskRecord, expected: Version) -> BoxFuture<'_, Result<Version, StoreError>> {
+    fn update(
+        &self,
+        record: TaskRecord,
+        expected: Version,
+    ) -> BoxFuture<'_, Result<Version, StoreError>> {
         let data = match serde_json::to_string(&record) {
             Ok(d) => d,
             Err(e) => return futures_util::future::ready(Err(backend(e))).boxed(),
@@ -443,7 +462,8 @@ mod tests {
     use super::*;
 
     fn temp_db(name: &str) -> (PathBuf, PathBuf) {
-        let dir = std::env::temp_dir().join(format!("mcp-tasks-sqlite-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("mcp-tasks-sqlite-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("conformance.db");
         let _ = std::fs::remove_file(&path);
@@ -496,7 +516,12 @@ mod tests {
         // A fresh store without cache sees all of them on disk.
         let fresh = SqliteStore::open_with_cache(&path, 0).unwrap();
         let all = fresh
-            .list(ListQuery { owner: None, live_only: false, after_id: None, limit: 1000 })
+            .list(ListQuery {
+                owner: None,
+                live_only: false,
+                after_id: None,
+                limit: 1000,
+            })
             .await
             .unwrap();
         assert_eq!(all.len(), 200);
