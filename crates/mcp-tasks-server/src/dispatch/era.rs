@@ -7,6 +7,7 @@ use mcp_tasks_transport::{Context, TransportKind, headers};
 use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest};
 use mcp_tasks_types::meta::{RequestMeta, keys};
 use mcp_tasks_types::{ClientCapabilities, Era, ProtocolVersion, methods};
+use serde::Deserialize;
 
 use super::headers::check_routing_headers;
 use crate::Inner;
@@ -96,9 +97,12 @@ impl Inner {
     /// checks (-32021) follow in the method table.
     fn check_modern(&self, req: &JsonRpcRequest, cx: &Context) -> Result<ModernMeta, Rejection> {
         let bad = |e: ErrorObject| Rejection::with_status(e, StatusCode::BAD_REQUEST);
-        let meta_value = meta_of(req).cloned().unwrap_or_default();
-        let meta: RequestMeta = serde_json::from_value(serde_json::Value::Object(meta_value))
-            .map_err(|e| bad(ErrorObject::invalid_params(format!("Invalid _meta: {e}"))))?;
+        // Decoded from a borrow: `_meta` stays in the params for the handler.
+        let meta = match req.params.as_ref().and_then(|p| p.get("_meta")) {
+            Some(v) => RequestMeta::deserialize(v)
+                .map_err(|e| bad(ErrorObject::invalid_params(format!("Invalid _meta: {e}"))))?,
+            None => RequestMeta::default(),
+        };
         if cx.kind == TransportKind::Http {
             check_routing_headers(self, req, &meta, &cx.headers).map_err(bad)?;
         }
