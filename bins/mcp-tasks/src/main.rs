@@ -3,14 +3,19 @@
 //! cancels tasks by id, against an HTTP endpoint (`--url`) or a spawned stdio server
 //! (`--cmd`), in either protocol era.
 
+mod conformance;
 mod prompt;
+mod state;
 mod ui;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use futures_util::StreamExt;
-use mcp_tasks_client::{Client, ClientBuilder, EraChoice, Error, ToolCallStream, ToolEvent};
+use mcp_tasks_client::{
+    Client, ClientBuilder, EraChoice, Error, LegacySession, ToolCallStream, ToolEvent,
+};
 use mcp_tasks_types::Era;
 use mcp_tasks_types::tool::{CallToolResult, TaskSupport};
 use serde_json::{Value, json};
@@ -52,6 +57,16 @@ enum Cmd {
     Task {
         #[command(subcommand)]
         action: TaskCmd,
+    },
+    /// The client under test for the official conformance suite's client mode: runs the
+    /// scenario named by MCP_CONFORMANCE_SCENARIO at MCP_CONFORMANCE_PROTOCOL_VERSION.
+    #[command(name = "conformance-client")]
+    ConformanceClient {
+        /// The mock server's URL (the suite appends it as the last argument).
+        url: String,
+        /// Log protocol details to stderr.
+        #[arg(long, short)]
+        verbose: bool,
     },
 }
 
@@ -104,6 +119,11 @@ struct Conn {
     /// Log protocol details to stderr.
     #[arg(long, short)]
     verbose: bool,
+    /// Where the sessions of started 2025-11-25 tasks are remembered, so that `task
+    /// get|cancel|watch` in another process can rejoin them (default
+    /// $XDG_STATE_HOME/mcp-tasks or ~/.local/state/mcp-tasks).
+    #[arg(long, env = "MCP_TASKS_STATE_DIR")]
+    state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -117,6 +137,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let verbose = match &cli.cmd {
         Cmd::Tools { conn, .. } | Cmd::Call { conn, .. } => conn.verbose,
+        Cmd::ConformanceClient { verbose, .. } => *verbose,
         Cmd::Task { action } => match action {
             TaskCmd::Get { conn, .. }
             | TaskCmd::Cancel { conn, .. }
@@ -151,7 +172,44 @@ fn main() -> ExitCode {
 }
 
 async fn connect(conn: &Conn, ui: &Ui) -> Result<Client, Error> {
-    let builder = ClientBuilder::new()
+    connect_rejoining(conn, ui, None).await
+}
+
+/// Connects, rejoining the legacy session saved for `task_id` when there is one for this
+/// URL (its v1 task is only visible in that session).
+async fn connect_for_task(
+    conn: &Conn,
+    ui: &Ui,
+    task_id: &str,
+) -> Result<(Client, Option<LegacySession>), Error> {
+    let saved = match (&conn.url, state::dir(conn.state_dir.as_deref()), conn.era) {
+        (Some(url), Some(dir), EraArg::Auto | EraArg::Legacy) => {
+            state::load(&dir, task_id).filter(|s| &s.url == url)
+        }
+        _ => None,
+    };
+    let session = saved.map(|s| s.session);
+    if let Some(s) = &session {
+        tracing::debug!(session = %s.session_id, "rejoining the session of task {task_id}");
+    }
+    let client = connect_rejoining(conn, ui, session.clone())
+        .await
+        .map_err(|e| match (&session, e) {
+            (Some(s), e) => Error::Config(format!(
+                "cannot rejoin session {} of task {task_id} (has the server forgotten it?): {e}",
+                s.session_id
+            )),
+            (None, e) => e,
+        })?;
+    Ok((client, session))
+}
+
+async fn connect_rejoining(
+    conn: &Conn,
+    ui: &Ui,
+    rejoin: Option<LegacySession>,
+) -> Result<Client, Error> {
+    let mut builder = ClientBuilder::new()
         .client_info(mcp_tasks_types::Implementation::new(
             "mcp-tasks",
             env!("CARGO_PKG_VERSION"),
@@ -162,6 +220,9 @@ async fn connect(conn: &Conn, ui: &Ui) -> Result<Client, Error> {
             EraArg::Legacy => EraChoice::Legacy,
             EraArg::Modern => EraChoice::Modern,
         });
+    if let Some(session) = rejoin {
+        builder = builder.rejoin_legacy_session(session);
+    }
     if let Some(cmd) = &conn.cmd {
         let argv = split_command(cmd).map_err(Error::Config)?;
         let Some((program, args)) = argv.split_first() else {
@@ -180,6 +241,16 @@ async fn connect(conn: &Conn, ui: &Ui) -> Result<Client, Error> {
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let ui = Ui::new();
     match cli.cmd {
+        Cmd::ConformanceClient { url, .. } => {
+            let setup = conformance::Setup::from_env()?;
+            let failures = conformance::run(&url, &setup).await?;
+            if failures == 0 {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("conformance-client: {failures} operation(s) failed");
+                Ok(ExitCode::FAILURE)
+            }
+        }
         Cmd::Tools { conn, json } => {
             let client = connect(&conn, &ui).await?;
             let tools = client.list_tools().await?;
@@ -206,14 +277,40 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             let client = connect(&conn, &ui).await?;
             let stream = client.call_tool_stream(&tool, args);
-            let outcome = follow(stream, &ui, &format!("calling {tool}")).await;
+            let state_dir = state::dir(conn.state_dir.as_deref());
+            let mut saved: Option<String> = None;
+            let outcome = follow(stream, &ui, &format!("calling {tool}"), |task_id| {
+                // A v1 task lives in this session: remember it for `task watch` elsewhere.
+                let (Some(url), Some(dir), Some(session)) =
+                    (&conn.url, &state_dir, client.legacy_session())
+                else {
+                    return;
+                };
+                let task = state::SavedTask {
+                    url: url.clone(),
+                    session,
+                };
+                match state::save(dir, task_id, &task) {
+                    Ok(path) => {
+                        tracing::debug!("saved task {task_id} to {}", path.display());
+                        saved = Some(task_id.to_owned());
+                    }
+                    Err(e) => tracing::warn!("cannot save task {task_id}: {e}"),
+                }
+            })
+            .await;
+            if let (Some(dir), Some(id)) = (&state_dir, &saved) {
+                state::remove(dir, id);
+            }
             client.close().await;
             Ok(report(outcome, json))
         }
         Cmd::Task { action } => match action {
             TaskCmd::Get { id, conn } => {
-                let client = connect(&conn, &ui).await?;
-                let t = client.get_task(&id).await?;
+                let (client, rejoined) = connect_for_task(&conn, &ui, &id).await?;
+                let t = client.get_task(&id).await;
+                leave(&client, rejoined.is_some()).await;
+                let t = t?;
                 let mut v = json!({
                     "taskId": t.task_id,
                     "status": t.status.as_str(),
@@ -237,35 +334,61 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                     v["error"] = serde_json::to_value(e).unwrap_or(Value::Null);
                 }
                 println!("{}", pretty(&v));
-                client.close().await;
                 Ok(ExitCode::SUCCESS)
             }
             TaskCmd::Cancel { id, conn } => {
-                let client = connect(&conn, &ui).await?;
-                client.cancel_task(&id).await?;
+                let (client, rejoined) = connect_for_task(&conn, &ui, &id).await?;
+                let r = client.cancel_task(&id).await;
+                leave(&client, rejoined.is_some()).await;
+                r?;
                 eprintln!("cancellation requested for task {id}");
-                client.close().await;
                 Ok(ExitCode::SUCCESS)
             }
             TaskCmd::Watch { id, conn, json } => {
-                let client = connect(&conn, &ui).await?;
+                let (client, rejoined) = connect_for_task(&conn, &ui, &id).await?;
                 let stream = client.resume_task_stream(&id);
-                let outcome = follow(stream, &ui, &format!("task {id}")).await;
-                client.close().await;
+                let outcome = follow(stream, &ui, &format!("task {id}"), |_| {}).await;
+                let lost = matches!(&outcome, Err(e) if e.is_transport());
+                if rejoined.is_some() && !lost {
+                    // The outcome has been read: the task's session is done with.
+                    if let Some(dir) = state::dir(conn.state_dir.as_deref()) {
+                        state::remove(&dir, &id);
+                    }
+                    client.close().await;
+                } else {
+                    client.detach().await;
+                }
                 Ok(report(outcome, json))
             }
         },
     }
 }
 
-/// Follows a call's events with a status line until it finishes.
-async fn follow(mut stream: ToolCallStream, ui: &Ui, start: &str) -> Result<CallToolResult, Error> {
+/// Ends the connection; a rejoined session is left alive, since the task still belongs to
+/// it (`task watch` ends it once the outcome is read).
+async fn leave(client: &Client, rejoined: bool) {
+    if rejoined {
+        client.detach().await;
+    } else {
+        client.close().await;
+    }
+}
+
+/// Follows a call's events with a status line until it finishes; `on_created` sees the id
+/// of a task the server creates.
+async fn follow(
+    mut stream: ToolCallStream,
+    ui: &Ui,
+    start: &str,
+    mut on_created: impl FnMut(&str),
+) -> Result<CallToolResult, Error> {
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(120));
     ui.set(start.to_owned());
     loop {
         tokio::select! {
             ev = stream.next() => match ev {
                 Some(ToolEvent::TaskCreated { task_id }) => {
+                    on_created(&task_id);
                     ui.note(&format!("task {task_id} created"));
                     ui.set(format!("task {task_id}: working"));
                 }

@@ -49,11 +49,14 @@ impl Ui {
         }
     }
 
-    /// A one-off note (only printed when there is no live status line to show it).
+    /// A one-off line above the status line (e.g. a task id worth keeping).
     pub(crate) fn note(&self, text: &str) {
-        if !self.tty {
-            eprintln!("{text}");
+        if self.with(|s| s.prompting) {
+            return;
         }
+        self.clear();
+        eprintln!("{text}");
+        self.redraw();
     }
 
     /// Advances the spinner.

@@ -52,6 +52,24 @@ pub struct ServerDetails {
     pub supported_versions: Vec<String>,
 }
 
+/// What another process needs to rejoin a legacy (2025-11-25) HTTP session, and so follow
+/// the Tasks v1 tasks created in it (v1 tasks belong to their session). Serializable: persist
+/// it next to the task id, and hand it to [`ClientBuilder::rejoin_legacy_session`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacySession {
+    /// The `Mcp-Session-Id` the server assigned.
+    pub session_id: String,
+    /// The negotiated protocol version.
+    pub protocol_version: String,
+    /// The capabilities the server declared at `initialize`.
+    #[serde(default)]
+    pub capabilities: ServerCapabilities,
+    /// The server's name and version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_info: Option<Implementation>,
+}
+
 /// Configures and connects a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
@@ -61,6 +79,10 @@ pub struct ClientBuilder {
     probe_timeout: Duration,
     tasks_extension: bool,
     default_poll: Duration,
+    legacy_version: ProtocolVersion,
+    rejoin: Option<LegacySession>,
+    host_tasks: bool,
+    task_notifications: bool,
 }
 
 impl Default for ClientBuilder {
@@ -72,6 +94,10 @@ impl Default for ClientBuilder {
             probe_timeout: Duration::from_secs(10),
             tasks_extension: true,
             default_poll: Duration::from_secs(1),
+            legacy_version: ProtocolVersion::LATEST_LEGACY,
+            rejoin: None,
+            host_tasks: true,
+            task_notifications: false,
         }
     }
 }
@@ -120,24 +146,70 @@ impl ClientBuilder {
         self
     }
 
+    /// The version offered in `initialize` when the era turns out legacy (default
+    /// `2025-11-25`; e.g. `2025-06-18` to talk to an older server). A modern version is
+    /// ignored.
+    pub fn legacy_version(mut self, version: ProtocolVersion) -> Self {
+        if version.era() == Era::Legacy {
+            self.legacy_version = version;
+        }
+        self
+    }
+
+    /// Whether the client hosts Tasks v1 itself (default `true`): at a 2025-11-25
+    /// `initialize` it declares `tasks.requests.{elicitation.create,
+    /// sampling.createMessage}` (for the registered handlers) with `tasks.list` and
+    /// `tasks.cancel`, runs task-augmented requests from the server as tasks in its own
+    /// store, and serves the server's `tasks/get`, `tasks/result`, `tasks/list` and
+    /// `tasks/cancel` for them.
+    pub fn host_tasks(mut self, host: bool) -> Self {
+        self.host_tasks = host;
+        self
+    }
+
+    /// Follow extension tasks (2026-07-28) with `notifications/tasks` pushed over
+    /// `subscriptions/listen` (`taskIds`) instead of polling (default `false`). Once the
+    /// server acknowledges the task id, `tasks/get` is only sent as a rare safety net; when
+    /// it does not (or the listen stream ends), the client polls as usual.
+    pub fn task_notifications(mut self, listen: bool) -> Self {
+        self.task_notifications = listen;
+        self
+    }
+
+    /// Rejoins a legacy HTTP session saved by another client ([`Client::legacy_session`])
+    /// instead of settling the era: no probe and no `initialize`, the session id is sent
+    /// again and checked with a `ping`. Its v1 tasks can then be followed with
+    /// [`Client::resume_task`]. HTTP only.
+    pub fn rejoin_legacy_session(mut self, session: LegacySession) -> Self {
+        self.rejoin = Some(session);
+        self
+    }
+
     /// Connects to a Streamable HTTP endpoint (`http://host:port/mcp`) and settles the era.
     pub async fn connect_http(self, url: &str) -> Result<Client> {
-        let inbound = Inbound::new(self.handlers.clone());
-        let transport = HttpTransport::new(url, inbound)?;
-        self.finish(Box::new(transport), true).await
+        let inbound = Inbound::new(self.handlers.clone(), self.host_tasks);
+        let transport = HttpTransport::new(url, Arc::clone(&inbound))?;
+        self.finish(Box::new(transport), inbound, true).await
     }
 
     /// Spawns `command` as a stdio server and settles the era. The process is killed when
     /// the client is dropped; [`Client::close`] ends it gracefully.
     pub async fn spawn_stdio(self, command: tokio::process::Command) -> Result<Client> {
-        let inbound = Inbound::new(self.handlers.clone());
-        let transport = StdioTransport::spawn(command, inbound)?;
-        self.finish(Box::new(transport), false).await
+        let inbound = Inbound::new(self.handlers.clone(), self.host_tasks);
+        let transport = StdioTransport::spawn(command, Arc::clone(&inbound))?;
+        self.finish(Box::new(transport), inbound, false).await
     }
 
-    async fn finish(self, transport: Box<dyn Transport>, http: bool) -> Result<Client> {
+    async fn finish(
+        self,
+        transport: Box<dyn Transport>,
+        inbound: Arc<Inbound>,
+        http: bool,
+    ) -> Result<Client> {
         let mut inner = Inner {
             transport,
+            inbound,
+            task_notifications: self.task_notifications,
             handlers: self.handlers,
             info: self.info,
             tasks_extension: self.tasks_extension,
@@ -148,7 +220,15 @@ impl ClientBuilder {
             next_id: AtomicI64::new(1),
             tools: Mutex::new(None),
             default_poll: self.default_poll,
+            legacy_version: self.legacy_version,
+            host_tasks: self.host_tasks,
         };
+        if let Some(session) = self.rejoin {
+            inner.rejoin(session).await?;
+            return Ok(Client {
+                inner: Arc::new(inner),
+            });
+        }
         match self.era {
             EraChoice::Legacy => inner.initialize().await?,
             EraChoice::Modern => match inner.discover().await {
@@ -203,6 +283,8 @@ pub(crate) struct ToolCache {
 
 pub(crate) struct Inner {
     transport: Box<dyn Transport>,
+    pub(crate) inbound: Arc<Inbound>,
+    pub(crate) task_notifications: bool,
     pub(crate) handlers: Handlers,
     info: Implementation,
     tasks_extension: bool,
@@ -213,6 +295,8 @@ pub(crate) struct Inner {
     next_id: AtomicI64,
     tools: Mutex<Option<Arc<ToolCache>>>,
     pub(crate) default_poll: Duration,
+    legacy_version: ProtocolVersion,
+    host_tasks: bool,
 }
 
 /// The request outcome before JSON-RPC errors become [`Error::Rpc`].
@@ -364,12 +448,14 @@ impl Inner {
     /// The legacy handshake (§1.3): `initialize`, then `notifications/initialized`.
     async fn initialize(&mut self) -> Result<()> {
         self.era = Era::Legacy;
-        let params = InitializeRequestParams::new(
-            ProtocolVersion::LATEST_LEGACY.as_str(),
-            // The tasks extension does not exist in this era (§1.5).
-            self.handlers.capabilities(),
-            self.info.clone(),
-        );
+        // The tasks extension does not exist in this era (§1.5); Tasks v1 (client-hosted)
+        // exists from 2025-11-25 on.
+        let mut caps = self.handlers.capabilities();
+        if self.host_tasks && self.legacy_version == ProtocolVersion::V2025_11_25 {
+            caps.tasks = crate::hosted::capability(&self.handlers);
+        }
+        let params =
+            InitializeRequestParams::new(self.legacy_version.as_str(), caps, self.info.clone());
         let params = to_object(params)?;
         let req = JsonRpcRequest {
             jsonrpc: Default::default(),
@@ -405,6 +491,32 @@ impl Inner {
             ..Route::default()
         };
         self.transport.notify(n, route).await?;
+        self.transport.legacy_session_started(version.as_str());
+        Ok(())
+    }
+
+    /// Rejoins a saved legacy session and checks it is still alive.
+    async fn rejoin(&mut self, session: LegacySession) -> Result<()> {
+        let version = ProtocolVersion::parse(&session.protocol_version)
+            .filter(|v| v.era() == Era::Legacy)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "cannot rejoin a session of protocol version {:?}",
+                    session.protocol_version
+                ))
+            })?;
+        self.transport.rejoin_session(session.session_id.clone())?;
+        self.era = Era::Legacy;
+        self.version = version;
+        self.server = ServerDetails {
+            capabilities: session.capabilities,
+            info: session.server_info,
+            instructions: None,
+            supported_versions: vec![session.protocol_version],
+        };
+        // A session the server forgot answers 404 (or an error): better now than mid-task.
+        self.send(methods::PING, JsonObject::new(), Vec::new())
+            .await?;
         self.transport.legacy_session_started(version.as_str());
         Ok(())
     }
@@ -592,6 +704,29 @@ impl Client {
     /// Ends the connection: deletes a legacy HTTP session, or closes a stdio server's
     /// stdin and waits for it (killing it after a grace period).
     pub async fn close(&self) {
-        self.inner.transport.close().await;
+        self.inner.transport.close(true).await;
+    }
+
+    /// Ends the connection but leaves a legacy HTTP session to the server, so that another
+    /// process can rejoin it ([`Client::legacy_session`]) and follow its v1 tasks. Same as
+    /// [`Client::close`] on stdio.
+    pub async fn detach(&self) {
+        self.inner.transport.close(false).await;
+    }
+
+    /// The legacy HTTP session, for another process to rejoin with
+    /// [`ClientBuilder::rejoin_legacy_session`]; `None` in the modern era (whose tasks belong
+    /// to no session: [`Client::resume_task`] needs only the task id), on stdio, or when the
+    /// server assigned no session id.
+    pub fn legacy_session(&self) -> Option<LegacySession> {
+        if self.inner.era != Era::Legacy {
+            return None;
+        }
+        Some(LegacySession {
+            session_id: self.inner.transport.session_id()?,
+            protocol_version: self.inner.version.as_str().to_owned(),
+            capabilities: self.inner.server.capabilities.clone(),
+            server_info: self.inner.server.info.clone(),
+        })
     }
 }

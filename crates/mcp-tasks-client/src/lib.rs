@@ -34,21 +34,32 @@
 //! [`Client::cancel_task`] (`tasks/cancel`). Task ids survive the process; a new client
 //! follows a task with [`Client::resume_task`].
 //!
+//! # Tasks across processes and directions
+//!
+//! * Extension tasks (2026-07-28) need only their id to be followed by another process.
+//!   Tasks v1 (2025-11-25) belong to their legacy session: save [`Client::legacy_session`],
+//!   leave with [`Client::detach`], and rejoin with [`ClientBuilder::rejoin_legacy_session`]
+//!   before [`Client::resume_task`].
+//! * [`ClientBuilder::task_notifications`] follows extension tasks through
+//!   `notifications/tasks` on `subscriptions/listen` instead of polling.
+//! * With [`ClientBuilder::host_tasks`] (default on) the client runs task-augmented
+//!   `elicitation/create` / `sampling/createMessage` from a 2025-11-25 server as tasks in
+//!   its own store and serves the server's `tasks/*` requests for them.
+//!
 //! # Not supported yet
 //!
-//! Client-hosted v1 tasks (task-augmented sampling/elicitation requests from a server),
-//! `notifications/tasks` over `subscriptions/listen` (the client polls), TLS, and
-//! re-initializing an expired legacy session.
+//! TLS, and re-initializing an expired legacy session.
 #![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
 
 mod client;
 mod error;
 mod handlers;
+mod hosted;
 mod mirror;
 mod task;
 mod transport;
 
-pub use client::{Client, ClientBuilder, EraChoice, ServerDetails};
+pub use client::{Client, ClientBuilder, EraChoice, LegacySession, ServerDetails};
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};
 pub use task::{Started, TaskHandle, TaskInfo, ToolCallStream, ToolEvent};

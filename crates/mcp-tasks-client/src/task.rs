@@ -30,6 +30,108 @@ use tokio::task::JoinHandle;
 use crate::client::{Client, decode, to_object};
 use crate::error::{Error, Result};
 
+/// With `notifications/tasks` acknowledged, polls are only a safety net: this many times
+/// the server's interval, and never more often than [`MIN_SAFETY_POLL`].
+const SAFETY_POLL_FACTOR: u32 = 10;
+/// The shortest safety-net polling period while listening.
+const MIN_SAFETY_POLL: Duration = Duration::from_secs(10);
+
+/// What a listen stream told a waiter.
+enum Push {
+    /// The server agreed to report the task.
+    Acknowledged,
+    /// The task as the server pushed it (`notifications/tasks`).
+    Task(Box<ext::DetailedTask>),
+    /// The listen stream ended or was refused: back to polling.
+    Closed,
+}
+
+/// One `subscriptions/listen` for one task (PROTOCOL.md §5.9); the request is abandoned
+/// (stream closed, or `notifications/cancelled` on stdio) when this is dropped.
+struct Listen {
+    task_id: String,
+    pushes: tokio::sync::broadcast::Receiver<
+        std::sync::Arc<mcp_tasks_types::jsonrpc::JsonRpcNotification>,
+    >,
+    job: JoinHandle<Result<JsonObject>>,
+    acknowledged: bool,
+}
+
+impl Listen {
+    fn start(client: &Client, task_id: &str) -> Listen {
+        // Subscribe before asking, so the acknowledgement cannot be missed.
+        let pushes = client.inner.inbound.task_pushes();
+        let inner = std::sync::Arc::clone(&client.inner);
+        let mut params = JsonObject::new();
+        params.insert(
+            "notifications".into(),
+            serde_json::json!({ "taskIds": [task_id] }),
+        );
+        let job = tokio::spawn(async move {
+            inner
+                .send(methods::SUBSCRIPTIONS_LISTEN, params, Vec::new())
+                .await
+        });
+        Listen {
+            task_id: task_id.to_owned(),
+            pushes,
+            job,
+            acknowledged: false,
+        }
+    }
+
+    /// The next push about this task.
+    async fn next(&mut self) -> Push {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            let n = tokio::select! {
+                r = self.pushes.recv() => match r {
+                    Ok(n) => n,
+                    // Missed some: the next poll (or push) catches up.
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return Push::Closed,
+                },
+                r = &mut self.job => {
+                    match r {
+                        Ok(Err(e)) => tracing::debug!("subscriptions/listen ended: {e}"),
+                        _ => tracing::debug!("subscriptions/listen ended"),
+                    }
+                    return Push::Closed;
+                }
+            };
+            let Some(params) = n.params.as_ref() else {
+                continue;
+            };
+            if n.method == methods::notifications::SUBSCRIPTIONS_ACKNOWLEDGED {
+                let honoured = params
+                    .get("notifications")
+                    .and_then(|f| f.get("taskIds"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(&self.task_id)));
+                if honoured {
+                    return Push::Acknowledged;
+                }
+                continue;
+            }
+            if params.get("taskId").and_then(Value::as_str) != Some(self.task_id.as_str()) {
+                continue;
+            }
+            let mut task = params.clone();
+            task.remove("_meta");
+            match serde_json::from_value::<ext::DetailedTask>(Value::Object(task)) {
+                Ok(t) => return Push::Task(Box::new(t)),
+                Err(e) => tracing::warn!("ignoring a malformed notifications/tasks: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for Listen {
+    fn drop(&mut self) {
+        self.job.abort();
+    }
+}
+
 /// The most MRTR rounds one call may take before the client gives up.
 const MAX_INPUT_ROUNDS: usize = 16;
 /// How often a broken v1 `tasks/result` is retried.
@@ -477,13 +579,50 @@ impl Client {
         let mut last: Option<(TaskStatus, Option<String>)> = None;
         let mut delay = first.unwrap_or(Duration::ZERO);
         let mut interval = first.unwrap_or(inner.default_poll);
+        // §5.9: opt-in pushes; polling stays the fallback.
+        let mut listen = inner
+            .task_notifications
+            .then(|| Listen::start(self, task_id));
         loop {
-            // §5.6: honour pollIntervalMs, the first poll included.
-            tokio::time::sleep(delay).await;
-            let r: ext::GetTaskResult = inner
-                .send_as(methods::TASKS_GET, task_params(task_id)?)
-                .await?;
-            let task = r.task;
+            let pushed = match listen.as_mut() {
+                // §5.6: honour pollIntervalMs, the first poll included.
+                None => {
+                    tokio::time::sleep(delay).await;
+                    None
+                }
+                Some(l) => {
+                    let wait = if l.acknowledged {
+                        (interval * SAFETY_POLL_FACTOR).max(MIN_SAFETY_POLL)
+                    } else {
+                        delay
+                    };
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => None,
+                        push = l.next() => match push {
+                            Push::Task(t) => Some(*t),
+                            // Changes made before the subscription existed are not
+                            // pushed: poll once now to catch up, then rely on pushes.
+                            Push::Acknowledged => {
+                                l.acknowledged = true;
+                                None
+                            }
+                            Push::Closed => {
+                                listen = None;
+                                continue;
+                            }
+                        },
+                    }
+                }
+            };
+            let task = match pushed {
+                Some(t) => t,
+                None => {
+                    let r: ext::GetTaskResult = inner
+                        .send_as(methods::TASKS_GET, task_params(task_id)?)
+                        .await?;
+                    r.task
+                }
+            };
             if let Some(ms) = task.poll_interval_ms {
                 interval = Duration::from_millis(ms);
             }

@@ -214,6 +214,25 @@ impl Ctx {
         *self.inner.state.lock() = serde_json::to_value(state).ok();
     }
 
+    /// Pings the client (legacy era: a real `ping` request on the session; the modern era
+    /// has no server→client requests, so there it returns at once).
+    pub async fn ping(&self) -> Result<(), ToolError> {
+        let session = match &self.inner.input {
+            InputMode::Legacy { session } => session.clone(),
+            _ => return Ok(()),
+        };
+        session
+            .request(
+                mcp_tasks_types::methods::PING,
+                json!({}),
+                self.inner.outbox.as_ref(),
+                &self.inner.cancel,
+            )
+            .await
+            .map(|_| ())
+            .map_err(ToolError::Protocol)
+    }
+
     /// Asks the client for one input (see the module docs for how each era carries it).
     pub async fn input(
         &self,

@@ -438,6 +438,17 @@ impl Transport for HttpTransport {
         })
     }
 
+    fn session_id(&self) -> Option<String> {
+        self.shared.session.lock().clone()
+    }
+
+    fn rejoin_session(&self, id: String) -> Result<()> {
+        HeaderValue::from_str(&id)
+            .map_err(|e| Error::Config(format!("invalid session id {id:?}: {e}")))?;
+        *self.shared.session.lock() = Some(id);
+        Ok(())
+    }
+
     fn legacy_session_started(&self, version: &'static str) {
         *self.shared.legacy_version.lock() = Some(version);
         let task = tokio::spawn(Arc::clone(&self.shared).standalone_stream());
@@ -446,12 +457,12 @@ impl Transport for HttpTransport {
         }
     }
 
-    fn close(&self) -> BoxFuture<'_, ()> {
+    fn close(&self, end_session: bool) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if let Some(t) = self.get_stream.lock().take() {
                 t.abort();
             }
-            if self.shared.session.lock().is_some() {
+            if end_session && self.shared.session.lock().is_some() {
                 let headers = self.shared.base_headers(&self.shared.session_route(), "");
                 // §2.1: SHOULD end the session; a 405 means the server keeps it.
                 let _ = self.shared.send(Method::DELETE, headers, None).await;

@@ -16,6 +16,7 @@ use mcp_tasks_types::task::v1::RelatedTaskMetadata;
 
 use crate::error::Result;
 use crate::handlers::{BoxFuture, Handlers};
+use crate::hosted::{self, HostedTasks};
 
 /// What the server answered to one request: its result, or its JSON-RPC error.
 pub(crate) type Answer = std::result::Result<JsonObject, ErrorObject>;
@@ -43,8 +44,13 @@ pub(crate) trait Transport: Send + Sync {
     /// A legacy session was initialized with `version`: HTTP opens the standalone GET
     /// stream and sends the version header on its own POSTs (answers to server requests).
     fn legacy_session_started(&self, version: &'static str);
-    /// Ends the connection (DELETE the session; close stdin and reap the process).
-    fn close(&self) -> BoxFuture<'_, ()>;
+    /// Ends the connection. `end_session`: DELETE a legacy HTTP session (otherwise it is left
+    /// for another process to rejoin); stdio always closes stdin and reaps the process.
+    fn close(&self, end_session: bool) -> BoxFuture<'_, ()>;
+    /// The legacy HTTP session id, if the server assigned one.
+    fn session_id(&self) -> Option<String>;
+    /// Rejoins an existing legacy session (HTTP only): later messages carry `id`.
+    fn rejoin_session(&self, id: String) -> Result<()>;
 }
 
 /// Answers what the server sends on its own: legacy server→client requests and
@@ -52,11 +58,28 @@ pub(crate) trait Transport: Send + Sync {
 #[derive(Debug, Clone)]
 pub(crate) struct Inbound {
     handlers: Handlers,
+    /// The client's own v1 task store, when it hosts task-augmented requests.
+    hosted: Option<Arc<HostedTasks>>,
+    /// `notifications/tasks` and `notifications/subscriptions/acknowledged`, for the
+    /// waiters that listen instead of polling.
+    task_pushes: tokio::sync::broadcast::Sender<Arc<JsonRpcNotification>>,
 }
 
+/// How many pushes a slow waiter may fall behind before it misses some (and polls).
+const PUSH_BACKLOG: usize = 256;
+
 impl Inbound {
-    pub(crate) fn new(handlers: Handlers) -> Arc<Self> {
-        Arc::new(Inbound { handlers })
+    pub(crate) fn new(handlers: Handlers, host_tasks: bool) -> Arc<Self> {
+        Arc::new(Inbound {
+            handlers,
+            hosted: host_tasks.then(HostedTasks::new),
+            task_pushes: tokio::sync::broadcast::channel(PUSH_BACKLOG).0,
+        })
+    }
+
+    /// Subscribes to task notifications and listen acknowledgements.
+    pub(crate) fn task_pushes(&self) -> tokio::sync::broadcast::Receiver<Arc<JsonRpcNotification>> {
+        self.task_pushes.subscribe()
     }
 
     /// Answers a server→client request (the response message to send back).
@@ -68,36 +91,71 @@ impl Inbound {
             .and_then(|m| m.as_object())
             .and_then(RelatedTaskMetadata::from_meta)
             .map(|r| r.task_id);
+        if let Some(store) = &self.hosted {
+            // Client-hosted v1 tasks: their answers are about our task, not the server's.
+            let hosted_answer = if hosted::is_task_augmented(&req.method, req.params.as_ref()) {
+                Some(store.create(
+                    self.handlers.clone(),
+                    req.method.clone(),
+                    req.params.clone().unwrap_or_default(),
+                    task_id.clone(),
+                ))
+            } else if req.method.starts_with("tasks/") {
+                Some(store.serve(&req.method, req.params.clone()).await)
+            } else {
+                None
+            };
+            if let Some(answer) = hosted_answer {
+                return respond(req.id, answer);
+            }
+        }
         let answer = self
             .handlers
             .answer_legacy(&req.method, req.params, task_id.clone())
             .await;
-        match answer {
-            Ok(mut value) => {
-                // §6.7: a response that belongs to a task carries the related-task `_meta`.
-                if let (Some(id), Some(obj)) = (task_id, value.as_object_mut()) {
-                    let meta = obj
-                        .entry("_meta")
-                        .or_insert_with(|| serde_json::Value::Object(JsonObject::new()));
-                    if let Some(meta) = meta.as_object_mut() {
-                        RelatedTaskMetadata::new(id).insert_into(meta);
-                    }
-                }
-                match JsonRpcResponse::new(req.id.clone(), value) {
-                    Ok(r) => JsonRpcMessage::Response(r),
-                    Err(e) => JsonRpcMessage::Error(JsonRpcErrorResponse::new(
-                        Some(req.id),
-                        ErrorObject::internal(e.to_string()),
-                    )),
+        let answer = answer.map(|mut value| {
+            // §6.7: a response that belongs to a task carries the related-task `_meta`.
+            if let (Some(id), Some(obj)) = (task_id, value.as_object_mut()) {
+                let meta = obj
+                    .entry("_meta")
+                    .or_insert_with(|| serde_json::Value::Object(JsonObject::new()));
+                if let Some(meta) = meta.as_object_mut() {
+                    RelatedTaskMetadata::new(id).insert_into(meta);
                 }
             }
-            Err(e) => JsonRpcMessage::Error(JsonRpcErrorResponse::new(Some(req.id), e)),
-        }
+            value
+        });
+        respond(req.id, answer)
     }
 
     /// Hands a notification to the application.
     pub(crate) fn notification(&self, n: &JsonRpcNotification) {
         tracing::debug!(method = %n.method, "notification from server");
+        if matches!(
+            n.method.as_str(),
+            mcp_tasks_types::methods::notifications::TASKS
+                | mcp_tasks_types::methods::notifications::SUBSCRIPTIONS_ACKNOWLEDGED
+        ) && self.task_pushes.receiver_count() > 0
+        {
+            let _ = self.task_pushes.send(Arc::new(n.clone()));
+        }
         self.handlers.notify(n);
+    }
+}
+
+/// The response message for a request's outcome.
+fn respond(
+    id: mcp_tasks_types::jsonrpc::RequestId,
+    answer: std::result::Result<serde_json::Value, ErrorObject>,
+) -> JsonRpcMessage {
+    match answer {
+        Ok(value) => match JsonRpcResponse::new(id.clone(), value) {
+            Ok(r) => JsonRpcMessage::Response(r),
+            Err(e) => JsonRpcMessage::Error(JsonRpcErrorResponse::new(
+                Some(id),
+                ErrorObject::internal(e.to_string()),
+            )),
+        },
+        Err(e) => JsonRpcMessage::Error(JsonRpcErrorResponse::new(Some(id), e)),
     }
 }

@@ -195,7 +195,17 @@ impl Transport for StdioTransport {
 
     fn legacy_session_started(&self, _version: &'static str) {}
 
-    fn close(&self) -> BoxFuture<'_, ()> {
+    fn session_id(&self) -> Option<String> {
+        None
+    }
+
+    fn rejoin_session(&self, _id: String) -> Result<()> {
+        Err(Error::Config(
+            "a stdio server cannot be rejoined: it lives and dies with its client".into(),
+        ))
+    }
+
+    fn close(&self, _end_session: bool) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             // §2.4: close stdin, wait, then escalate.
             let _ = self.out.send(Write::Close);

@@ -1,0 +1,381 @@
+//! `mcp-tasks conformance-client URL`: the client under test for the official MCP
+//! conformance suite's client mode.
+//!
+//! The suite starts a mock server for one scenario and runs this command with the server's
+//! URL as the last argument, the scenario in `MCP_CONFORMANCE_SCENARIO`, the protocol
+//! version in `MCP_CONFORMANCE_PROTOCOL_VERSION` (`2025-06-18`/`2025-11-25` = initialize
+//! handshake, `2026-07-28` = stateless) and scenario data in `MCP_CONFORMANCE_CONTEXT`.
+//! The mock server grades what the client does, so this module behaves like an ordinary
+//! application: it lists what the server offers and uses it, through the public client API
+//! only. Every scenario runs the same generic exercise; a scenario only adds data (the
+//! context's tool calls) or a particular use of a tool (the schema echo).
+
+use std::collections::BTreeMap;
+
+use mcp_tasks_client::{Client, ClientBuilder, EraChoice, Error, HandlerError, Handlers};
+use mcp_tasks_types::elicitation::{ElicitRequestParams, ElicitResult};
+use mcp_tasks_types::roots::ListRootsResult;
+use mcp_tasks_types::sampling::CreateMessageResult;
+use mcp_tasks_types::tool::Tool;
+use mcp_tasks_types::{Era, Implementation, ProtocolVersion};
+use serde_json::{Map, Value, json};
+
+/// The tool of `json-schema-2020-12-preservation` that echoes a schema back.
+const SCHEMA_ECHO_TOOL: &str = "json_schema_echo";
+
+/// What the suite told us, from the environment.
+#[derive(Debug, Clone)]
+pub(crate) struct Setup {
+    /// `MCP_CONFORMANCE_SCENARIO` (empty when unset).
+    pub(crate) scenario: String,
+    /// `MCP_CONFORMANCE_PROTOCOL_VERSION` (default `2025-11-25`).
+    pub(crate) version: ProtocolVersion,
+    /// `MCP_CONFORMANCE_CONTEXT`, parsed (`null` when unset).
+    pub(crate) context: Value,
+}
+
+impl Setup {
+    /// Reads the suite's environment variables.
+    pub(crate) fn from_env() -> Result<Setup, Error> {
+        let scenario = std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_default();
+        let version = match std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION") {
+            Ok(v) => ProtocolVersion::parse(&v).ok_or_else(|| {
+                Error::Config(format!(
+                    "MCP_CONFORMANCE_PROTOCOL_VERSION={v:?} is not a protocol version this client speaks"
+                ))
+            })?,
+            Err(_) => ProtocolVersion::LATEST_LEGACY,
+        };
+        let context = match std::env::var("MCP_CONFORMANCE_CONTEXT") {
+            Ok(c) => serde_json::from_str(&c)
+                .map_err(|e| Error::Config(format!("MCP_CONFORMANCE_CONTEXT is not JSON: {e}")))?,
+            Err(_) => Value::Null,
+        };
+        Ok(Setup {
+            scenario,
+            version,
+            context,
+        })
+    }
+
+    /// Tool calls the scenario prescribes (`context.toolCalls`: `[{name, arguments}]`).
+    fn tool_calls(&self) -> Vec<(String, Value)> {
+        self.context
+            .get("toolCalls")
+            .and_then(Value::as_array)
+            .map(|calls| {
+                calls
+                    .iter()
+                    .filter_map(|c| {
+                        let name = c.get("name")?.as_str()?.to_owned();
+                        let args = c.get("arguments").cloned().unwrap_or(json!({}));
+                        Some((name, args))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Runs the scenario against `url`. Returns how many operations failed on the client side
+/// (transport, protocol, handlers; a JSON-RPC error from the server is only logged). The
+/// command exits non-zero when any did, after trying everything else.
+pub(crate) async fn run(url: &str, setup: &Setup) -> Result<usize, Error> {
+    eprintln!(
+        "conformance-client: scenario {:?} at {} against {url}",
+        setup.scenario,
+        setup.version.as_str()
+    );
+    let era = match setup.version.era() {
+        Era::Modern => EraChoice::Modern,
+        Era::Legacy => EraChoice::Legacy,
+    };
+    let client = ClientBuilder::new()
+        .client_info(Implementation::new(
+            "mcp-tasks-conformance-client",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .handlers(handlers())
+        .era(era)
+        .legacy_version(setup.version)
+        .connect_http(url)
+        .await?;
+    let mut failures = 0;
+    let mut fail = |what: &str, e: &Error| {
+        eprintln!("conformance-client: {what} failed: {e}");
+        // A JSON-RPC error is the server's answer (a mock may serve only tools/list): the
+        // client did its part. Anything else is this client failing.
+        if e.rpc().is_none() {
+            failures += 1;
+        }
+    };
+
+    let tools = match client.list_tools().await {
+        Ok(t) => t,
+        Err(e) => {
+            fail("tools/list", &e);
+            Vec::new()
+        }
+    };
+    eprintln!(
+        "conformance-client: {} tool(s): {}",
+        tools.len(),
+        tools
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (name, args) in plan_calls(setup, &tools) {
+        match client.call_tool(&name, args).await {
+            Ok(r) => eprintln!(
+                "conformance-client: {name} -> {}",
+                serde_json::to_string(&r).unwrap_or_default()
+            ),
+            Err(e) => fail(&format!("tools/call {name}"), &e),
+        }
+    }
+
+    let caps = client.server().capabilities.clone();
+    if caps.resources.is_some() {
+        failures += exercise_resources(&client).await;
+    }
+    if caps.prompts.is_some() {
+        failures += exercise_prompts(&client).await;
+    }
+    client.close().await;
+    Ok(failures)
+}
+
+/// Which tools to call with which arguments: the context's calls when the scenario gives
+/// some, else every listed tool once with arguments made up from its schema (the schema
+/// echo tool gets the other tools' schemas, verbatim).
+fn plan_calls(setup: &Setup, tools: &[Tool]) -> Vec<(String, Value)> {
+    let prescribed = setup.tool_calls();
+    if !prescribed.is_empty() {
+        return prescribed;
+    }
+    let mut calls = Vec::new();
+    for tool in tools {
+        if tool.name == SCHEMA_ECHO_TOOL {
+            for other in tools.iter().filter(|t| t.name != SCHEMA_ECHO_TOOL) {
+                calls.push((
+                    tool.name.clone(),
+                    json!({ "schema": Value::Object(other.input_schema.clone()) }),
+                ));
+            }
+        } else {
+            calls.push((tool.name.clone(), sample_arguments(&tool.input_schema)));
+        }
+    }
+    calls
+}
+
+/// Arguments that satisfy a simple object schema: each property's `default`, else a
+/// plain value of its type (`$ref`s are left alone, never fetched).
+pub(crate) fn sample_arguments(schema: &Map<String, Value>) -> Value {
+    let mut args = Map::new();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        for (name, prop) in props {
+            let value = prop.get("default").cloned().or_else(|| sample_value(prop));
+            match value {
+                Some(v) => {
+                    args.insert(name.clone(), v);
+                }
+                None if required.contains(&name.as_str()) => {
+                    args.insert(name.clone(), json!("sample"));
+                }
+                None => {}
+            }
+        }
+    }
+    Value::Object(args)
+}
+
+fn sample_value(prop: &Value) -> Option<Value> {
+    if let Some(first) = prop
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
+        return Some(first.clone());
+    }
+    let ty = match prop.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).next()?,
+        _ => return None,
+    };
+    Some(match ty {
+        "string" => json!("sample"),
+        "integer" => json!(1),
+        "number" => json!(1.5),
+        "boolean" => json!(true),
+        "array" => json!([]),
+        "object" => json!({}),
+        "null" => Value::Null,
+        _ => return None,
+    })
+}
+
+async fn exercise_resources(client: &Client) -> usize {
+    let mut failures = 0;
+    match client.request("resources/list", json!({})).await {
+        Ok(list) => {
+            let uris: Vec<String> = list
+                .get("resources")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|r| r.get("uri")?.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for uri in uris {
+                if let Err(e) = client
+                    .request("resources/read", json!({ "uri": uri }))
+                    .await
+                {
+                    eprintln!("conformance-client: resources/read {uri} failed: {e}");
+                    failures += usize::from(e.rpc().is_none());
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("conformance-client: resources/list failed: {e}");
+            failures += usize::from(e.rpc().is_none());
+        }
+    }
+    failures
+}
+
+async fn exercise_prompts(client: &Client) -> usize {
+    let mut failures = 0;
+    match client.request("prompts/list", json!({})).await {
+        Ok(list) => {
+            let prompts: Vec<(String, Value)> = list
+                .get("prompts")
+                .and_then(Value::as_array)
+                .map(|p| {
+                    p.iter()
+                        .filter_map(|p| {
+                            let name = p.get("name")?.as_str()?.to_owned();
+                            let args: Map<String, Value> = p
+                                .get("arguments")
+                                .and_then(Value::as_array)
+                                .map(|a| {
+                                    a.iter()
+                                        .filter(|a| a.get("required") == Some(&json!(true)))
+                                        .filter_map(|a| {
+                                            let n = a.get("name")?.as_str()?;
+                                            Some((n.to_owned(), json!("sample")))
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            Some((name, Value::Object(args)))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (name, arguments) in prompts {
+                let params = json!({ "name": name, "arguments": arguments });
+                if let Err(e) = client.request("prompts/get", params).await {
+                    eprintln!("conformance-client: prompts/get {name} failed: {e}");
+                    failures += usize::from(e.rpc().is_none());
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("conformance-client: prompts/list failed: {e}");
+            failures += usize::from(e.rpc().is_none());
+        }
+    }
+    failures
+}
+
+/// Handlers of an agreeable user: forms are accepted with each field's default (SEP-1034),
+/// or a plain value of its type; sampling answers a fixed text; roots are empty.
+fn handlers() -> Handlers {
+    Handlers::new()
+        .on_elicitation(|params, _cx| async move { accept_with_defaults(&params) })
+        .on_sampling(|_params, _cx| async move {
+            let r: CreateMessageResult = serde_json::from_value(json!({
+                "role": "assistant",
+                "content": {"type": "text", "text": "conformance sample"},
+                "model": "mcp-tasks-conformance",
+                "stopReason": "endTurn",
+            }))?;
+            Ok(r)
+        })
+        .on_roots(|_cx| async move {
+            let r: ListRootsResult = serde_json::from_value(json!({ "roots": [] }))?;
+            Ok(r)
+        })
+}
+
+/// Accepts a form with every field filled: its `default`, else a plain value of its type.
+pub(crate) fn accept_with_defaults(
+    params: &ElicitRequestParams,
+) -> Result<ElicitResult, HandlerError> {
+    let ElicitRequestParams::Form(form) = params else {
+        return Ok(ElicitResult::decline());
+    };
+    let schema = serde_json::to_value(&form.requested_schema)?;
+    let mut content = BTreeMap::new();
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        for (name, prop) in props {
+            if let Some(v) = prop.get("default").cloned().or_else(|| sample_value(prop)) {
+                content.insert(name.clone(), v);
+            }
+        }
+    }
+    Ok(serde_json::from_value(
+        json!({ "action": "accept", "content": content }),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_arguments_use_defaults_then_types() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "a": {"type": "number"},
+                "b": {"type": "integer", "default": 7},
+                "c": {"type": "string", "enum": ["x", "y"]},
+                "d": {"$ref": "http://example.invalid/never-fetched.json"},
+                "e": {"$ref": "#/$defs/id"}
+            },
+            "required": ["a", "e"]
+        });
+        let args = sample_arguments(schema.as_object().unwrap());
+        assert_eq!(args, json!({"a": 1.5, "b": 7, "c": "x", "e": "sample"}));
+    }
+
+    #[test]
+    fn forms_are_accepted_with_their_defaults() {
+        let params: ElicitRequestParams = serde_json::from_value(json!({
+            "message": "defaults?",
+            "requestedSchema": {"type": "object", "properties": {
+                "name": {"type": "string", "default": "John Doe"},
+                "age": {"type": "integer", "default": 30},
+                "status": {"type": "string", "enum": ["active", "inactive"], "default": "inactive"},
+                "ok": {"type": "boolean"}
+            }}
+        }))
+        .unwrap();
+        let r = serde_json::to_value(accept_with_defaults(&params).unwrap()).unwrap();
+        assert_eq!(
+            r,
+            json!({"action": "accept", "content": {"age": 30, "name": "John Doe", "ok": true, "status": "inactive"}})
+        );
+    }
+}
