@@ -361,6 +361,14 @@ async fn tasks_modern_notifications_over_subscriptions_listen() {
         ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
         "L1"
     );
+    // Right after the ack: the task's current state, with its outstanding input.
+    let now = next(&mut stream).await;
+    assert_eq!(now["method"], "notifications/tasks");
+    assert_eq!(now["params"]["status"], "input_required");
+    assert_eq!(
+        now["params"]["inputRequests"]["q1"]["method"],
+        "elicitation/create"
+    );
     c.request(
         "tasks/update",
         json!({"taskId": id, "inputResponses": {"q1": {"action":"accept","content":{"ok":true}}}}),
@@ -383,6 +391,25 @@ async fn tasks_modern_notifications_over_subscriptions_listen() {
         }
     }
     assert!(seen.contains(&"working".to_string()), "{seen:?}");
+    // A late subscriber to a finished task gets its final state at once.
+    let mut late = common::post_streaming(
+        srv.addr,
+        &headers,
+        &json!({"jsonrpc":"2.0","id":"L2","method":"subscriptions/listen","params":{
+            "notifications":{"taskIds":[id]},"_meta":meta}}),
+    )
+    .await;
+    assert_eq!(
+        next(&mut late).await["method"],
+        "notifications/subscriptions/acknowledged"
+    );
+    let fin = next(&mut late).await;
+    assert_eq!(fin["params"]["status"], "completed");
+    assert_eq!(fin["params"]["result"]["content"][0]["text"], "confirmed");
+    assert_eq!(
+        fin["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        "L2"
+    );
     // Without the extension, asking for taskIds is -32021.
     let plain = Modern::new(srv.addr, false);
     let r = plain

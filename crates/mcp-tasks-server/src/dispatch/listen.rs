@@ -17,7 +17,7 @@ use mcp_tasks_types::subscriptions::{
     SubscriptionFilter, SubscriptionsAcknowledgedNotificationParams,
     SubscriptionsListenRequestParams,
 };
-use mcp_tasks_types::{ClientCapabilities, JsonObject, JsonRpcMessage};
+use mcp_tasks_types::{JsonObject, JsonRpcMessage};
 use serde_json::Value;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::mpsc;
@@ -140,16 +140,18 @@ impl Inner {
     /// `subscriptions/listen`: a stream that opens with the acknowledgement and then carries
     /// the subscribed notifications, each tagged with the listen request's id. It ends when
     /// the client goes away (HTTP: closes the stream; stdio: `notifications/cancelled`).
+    ///
+    /// `events` must have been subscribed before `initial` (the current state of what the
+    /// client asked for, e.g. its tasks) was read, so no change falls between the two.
     pub(crate) fn listen(
         self: Arc<Self>,
         id: RequestId,
         params: SubscriptionsListenRequestParams,
-        _caps: &ClientCapabilities,
+        events: broadcast::Receiver<ServerEvent>,
+        initial: Vec<ServerEvent>,
         cx: &Context,
     ) -> Reply {
         let granted = params.notifications.honoured_by(&supported());
-        // Subscribe before acknowledging, so nothing that happens after the ack is missed.
-        let events = self.events.subscribe();
         let stop = CancellationToken::new();
         let entry = (cx.kind == TransportKind::Stdio).then(|| {
             let key = (cx.session_id.clone().unwrap_or_default(), id.clone());
@@ -160,12 +162,19 @@ impl Inner {
             }
         });
         let ack = SubscriptionsAcknowledgedNotificationParams::new(id.clone(), granted.clone());
-        let queue: VecDeque<_> = serde_json::to_value(ack)
+        let mut queue: VecDeque<_> = serde_json::to_value(ack)
             .ok()
             .and_then(|v| v.as_object().cloned())
             .and_then(|p| notification(notif::SUBSCRIPTIONS_ACKNOWLEDGED, p))
             .into_iter()
             .collect();
+        // Right after the ack: the current state, so a late subscriber is not left waiting
+        // for a change that may never come (e.g. a task that already finished).
+        for ev in &initial {
+            if let Some((method, p)) = deliver(ev, &granted) {
+                queue.extend(tagged(method, p, &id));
+            }
+        }
         let state = ListenState {
             events,
             granted,

@@ -143,13 +143,16 @@ impl Inner {
         // A listen request is a stream of notifications, not a handler run.
         let call = match call {
             ClientRequest::SubscriptionsListen { mut params } => {
-                if let Err(rej) = self
+                // Subscribe before reading the current state, so no change is missed.
+                let events = self.events.subscribe();
+                let initial = match self
                     .task_subscription(&mut params.notifications, &caps)
                     .await
                 {
-                    return reply_error(id, rej);
-                }
-                return self.listen(id, params, &caps, &cx);
+                    Ok(initial) => initial,
+                    Err(rej) => return reply_error(id, rej),
+                };
+                return self.listen(id, params, events, initial, &cx);
             }
             other => other,
         };

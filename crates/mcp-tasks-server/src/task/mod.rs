@@ -79,6 +79,19 @@ pub(crate) fn tool_execution(era: Era, tasks: bool, support: TaskSupport) -> Opt
     }
 }
 
+/// The `notifications/tasks` params of a modern task (a DetailedTask, without `_meta`).
+fn task_notification_params(r: &record::TaskRecord) -> Option<JsonObject> {
+    let params = ext::TaskStatusNotificationParams {
+        meta: None,
+        task: wire::ext_detailed(r),
+        extra: JsonObject::new(),
+    };
+    match serde_json::to_value(params) {
+        Ok(serde_json::Value::Object(o)) => Some(o),
+        _ => None,
+    }
+}
+
 /// Who the caller of a request is, for task ownership.
 pub(crate) fn caller(rcx: &ReqCx) -> record::Owner {
     match &rcx.session {
@@ -116,13 +129,14 @@ impl Inner {
 
     /// Narrows a listen request's `taskIds` to the tasks the caller may see; asking for
     /// task notifications without declaring the extension is -32021 (PROTOCOL.md §5.9).
+    /// Returns the current state of each honoured task, as events for the stream.
     pub(crate) async fn task_subscription(
         &self,
         filter: &mut mcp_tasks_types::subscriptions::SubscriptionFilter,
         caps: &ClientCapabilities,
-    ) -> Result<(), Rejection> {
+    ) -> Result<Vec<crate::ServerEvent>, Rejection> {
         let Some(ids) = filter.task_ids.take() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         if !caps.has_tasks_extension() {
             return Err(Rejection::new(
@@ -136,16 +150,23 @@ impl Inner {
             ));
         }
         let Some(engine) = &self.tasks else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let mut honoured = Vec::new();
+        let mut current = Vec::new();
         for id in ids {
-            if engine.get_for(&id, &record::Owner::Unbound).await.is_ok() {
+            if let Ok(r) = engine.get_for(&id, &record::Owner::Unbound).await {
+                if let Some(params) = task_notification_params(&r) {
+                    current.push(crate::ServerEvent::TaskChanged {
+                        id: id.clone(),
+                        params,
+                    });
+                }
                 honoured.push(id);
             }
         }
         filter.task_ids = Some(honoured);
-        Ok(())
+        Ok(current)
     }
 
     /// `tasks/*` requests.
@@ -281,12 +302,7 @@ impl crate::Server {
                     return;
                 }
                 // Listen streams that subscribed to this task get the DetailedTask.
-                let params = ext::TaskStatusNotificationParams {
-                    meta: None,
-                    task: wire::ext_detailed(r),
-                    extra: JsonObject::new(),
-                };
-                if let Ok(serde_json::Value::Object(params)) = serde_json::to_value(params) {
+                if let Some(params) = task_notification_params(r) {
                     let _ = inner.events.send(crate::ServerEvent::TaskChanged {
                         id: r.id.clone(),
                         params,
