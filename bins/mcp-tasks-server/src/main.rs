@@ -12,7 +12,10 @@ use clap::Parser;
 use std::time::Duration;
 
 use mcp_tasks_server::task::store::{DynTaskStore, memory::MemoryStore, sqlite::SqliteStore};
-use mcp_tasks_server::{TaskConfig, TaskEngine};
+use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
+
+/// How long a sealed MRTR `requestState` stays valid.
+const STATE_TTL: Duration = Duration::from_secs(600);
 use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
@@ -35,6 +38,10 @@ struct Args {
     /// Allow any `Origin` (by default only localhost origins are accepted).
     #[arg(long)]
     allow_any_origin: bool,
+    /// File holding the secret that seals MRTR `requestState` (any length; hashed to 32
+    /// bytes). Instances sharing it accept each other's states. Default: a random secret.
+    #[arg(long, value_name = "PATH")]
+    state_key_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     tasks: TaskArgs,
 }
@@ -102,7 +109,22 @@ fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let store = open_store(&args.store)?;
     let engine = TaskEngine::new(store).with_config(args.tasks.config());
-    let server = fixtures::build(engine).map_err(|e| e.to_string())?;
+    let sealer = match &args.state_key_file {
+        Some(path) => {
+            let secret = std::fs::read(path)
+                .map_err(|e| format!("cannot read --state-key-file {}: {e}", path.display()))?;
+            if secret.len() < 16 {
+                return Err(format!(
+                    "--state-key-file {} holds {} bytes; use at least 16 random bytes",
+                    path.display(),
+                    secret.len()
+                ));
+            }
+            Some(StateSealer::from_secret(&secret, STATE_TTL))
+        }
+        None => None,
+    };
+    let server = fixtures::build(engine, sealer).map_err(|e| e.to_string())?;
     // Resolve tasks a previous process left running, and start purging expired ones.
     server
         .start()

@@ -97,6 +97,13 @@ impl StateSealer {
         StateSealer { key, ttl }
     }
 
+    /// A sealer keyed by SHA-256 of a shared secret of any length (e.g. a key file).
+    pub fn from_secret(secret: &[u8], ttl: Duration) -> Self {
+        use sha2::Digest;
+        let key: [u8; 32] = Sha256::digest(secret).into();
+        StateSealer { key, ttl }
+    }
+
     /// A sealer with a shared key (several instances behind one load balancer).
     pub fn with_key(key: [u8; 32], ttl: Duration) -> Self {
         StateSealer { key, ttl }

@@ -1,0 +1,90 @@
+//! Shared support for the reference server's process-level tests: start the binary on a
+//! free port (killed on drop) and send modern-era requests over raw HTTP.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub struct ServerProcess(pub Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_addr() -> SocketAddr {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}").parse().unwrap()
+}
+
+/// Starts `mcp-tasks-server --http addr` with extra `args`; waits until it listens.
+pub fn spawn(addr: SocketAddr, args: &[&str]) -> ServerProcess {
+    let child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
+        .args(["--http", &addr.to_string()])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mcp-tasks-server");
+    let guard = ServerProcess(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "server did not start listening on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    guard
+}
+
+/// One modern-era request (with the tasks extension and elicitation declared) over a fresh
+/// connection; returns the JSON-RPC response (the last message of an SSE reply).
+pub fn request(addr: SocketAddr, method: &str, mut params: Value) -> Value {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "extensions": {"io.modelcontextprotocol/tasks": {}}}
+    });
+    let name = params
+        .get("name")
+        .or(params.get("taskId"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let body = json!({"jsonrpc":"2.0","id":1,"method":method,"params":params}).to_string();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+         MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: {method}\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        if name.is_empty() {
+            String::new()
+        } else {
+            format!("Mcp-Name: {name}\r\n")
+        },
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body.as_bytes()).unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (_, payload) = raw.split_once("\r\n\r\n").expect("an HTTP response");
+    // JSON body, or the last `data:` line of an SSE body.
+    let json_text = payload
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .rfind(|d| !d.trim().is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| payload.trim().to_owned());
+    serde_json::from_str(&json_text).unwrap_or_else(|e| panic!("bad reply {raw:?}: {e}"))
+}
