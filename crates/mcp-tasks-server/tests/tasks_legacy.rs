@@ -302,3 +302,46 @@ async fn tasks_legacy_status_notifications_on_the_get_stream() {
     assert_eq!(done["params"]["taskId"], id.as_str());
     assert!(done["params"].get("ttl").is_some(), "a v1 Task");
 }
+
+/// §6.8: progress of a v1 task keeps the original `progressToken` for the task's lifetime
+/// (here on the standalone stream, the creating request having ended) and carries the
+/// related-task `_meta`.
+#[tokio::test]
+async fn tasks_legacy_progress_keeps_the_original_token() {
+    let srv = start().await;
+    let c = Legacy::connect(srv.addr, json!({})).await;
+    let mut get = common::get_streaming(
+        srv.addr,
+        &[
+            ("mcp-session-id", c.session.clone()),
+            ("mcp-protocol-version", "2025-11-25".to_string()),
+        ],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let r = c
+        .request(
+            "tools/call",
+            json!({"name":"progress_task","arguments":{},"task":{},"_meta":{"progressToken":"p-1"}}),
+        )
+        .await;
+    let (id, _) = task(r.result());
+    let mut steps = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while steps.len() < 3 {
+            let m = get.recv().await.expect("GET stream open");
+            if m["method"] == "notifications/progress" {
+                assert_eq!(m["params"]["progressToken"], "p-1");
+                assert_eq!(
+                    m["params"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+                    id.as_str()
+                );
+                steps.push(m["params"]["progress"].as_f64().unwrap());
+            }
+        }
+    })
+    .await
+    .expect("three progress notifications");
+    assert_eq!(steps, [1.0, 2.0, 3.0]);
+    assert_eq!(wait_terminal(&c, &id).await["status"], "completed");
+}

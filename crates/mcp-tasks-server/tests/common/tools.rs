@@ -28,7 +28,17 @@ async fn sleep(ctx: &Ctx, secs: f64) -> Result<(), ToolError> {
 }
 
 pub fn register(b: ServerBuilder) -> ServerBuilder {
-    b.tool(ToolRoute::new("sync_only", |_c: Ctx, _a: Empty| async {
+    b.tool(
+        ToolRoute::new("progress_task", |c: Ctx, _a: Empty| async move {
+            for i in 1..=3 {
+                c.progress(f64::from(i), Some(3.0), Some("step"));
+                sleep(&c, 0.05).await?;
+            }
+            Ok(CallToolResult::text("done"))
+        })
+        .task_support(TaskSupport::Optional),
+    )
+    .tool(ToolRoute::new("sync_only", |_c: Ctx, _a: Empty| async {
         Ok(CallToolResult::text("sync"))
     }))
     .tool(
