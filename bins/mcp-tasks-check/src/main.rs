@@ -2,6 +2,7 @@
 //! (SEP-2663), Tasks v1 (2025-11-25), MRTR (SEP-2322), routing headers (SEP-2243), the
 //! stateless core (SEP-2575) and task durability. See README.md for the report formats.
 
+mod client;
 mod model;
 mod net;
 mod peer;
@@ -36,7 +37,39 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Checks a server (Streamable HTTP at --url, or stdio with --stdio-cmd).
-    Server(ServerArgs),
+    Server(Box<ServerArgs>),
+    /// Checks a client: starts a mock tasks server per scenario and runs `--cmd URL` with
+    /// MCP_CONFORMANCE_SCENARIO set (the official suite's client-mode contract).
+    Client(ClientArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ClientArgs {
+    /// Shell command of the client under test; the mock server's URL is appended as its
+    /// last argument (run with `sh -c` in its own process group).
+    #[arg(long, required_unless_present = "list")]
+    cmd: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write the report to this file (same format).
+    #[arg(long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// Run only scenarios or checks matching PATTERN (`*` wildcards; comma-separated).
+    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+    only: Vec<String>,
+    /// Leave out scenarios or checks matching PATTERN.
+    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+    skip: Vec<String>,
+    /// List scenarios and checks and exit.
+    #[arg(long)]
+    list: bool,
+    /// Show the detail of passing checks too (text format).
+    #[arg(long, short)]
+    verbose: bool,
+    /// How long one client run may take before it is killed, in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    client_timeout_secs: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,7 +154,6 @@ struct ServerArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Server(args) = cli.command;
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -133,7 +165,87 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    rt.block_on(run(args))
+    match cli.command {
+        Command::Server(args) => rt.block_on(run(*args)),
+        Command::Client(args) => rt.block_on(run_client(args)),
+    }
+}
+
+fn matches_client(pats: &[String], s: &client::ClientScenario, id: &str) -> bool {
+    pats.iter()
+        .any(|p| glob(p, s.name) || glob(p, client::GROUP) || glob(p, id))
+}
+
+/// Writes the report; the exit status.
+fn emit(rep: &report::Report, format: Format, verbose: bool, output: Option<&std::path::Path>) {
+    let out = match format {
+        Format::Text => rep.text(verbose),
+        Format::Json => rep.json(),
+        Format::Junit => rep.junit(),
+    };
+    print!("{out}");
+    if let Some(path) = output {
+        if let Err(e) = std::fs::write(path, &out) {
+            eprintln!("mcp-tasks-check: cannot write {}: {e}", path.display());
+        }
+    }
+}
+
+async fn run_client(args: ClientArgs) -> ExitCode {
+    let selected = |s: &client::ClientScenario, id: &str| {
+        (args.only.is_empty() || matches_client(&args.only, s, id))
+            && !matches_client(&args.skip, s, id)
+    };
+    if args.list {
+        print!("{}", client::list(selected));
+        return ExitCode::SUCCESS;
+    }
+    let Some(cmd) = args.cmd.clone() else {
+        eprintln!("mcp-tasks-check: client mode needs --cmd");
+        return ExitCode::from(2);
+    };
+    let timeout = Duration::from_secs_f64(args.client_timeout_secs.max(1.0));
+    let bar = (args.format == Format::Text && std::io::stderr().is_terminal())
+        .then(indicatif::ProgressBar::new_spinner);
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for s in client::scenarios() {
+        let declared: Vec<_> = s
+            .checks
+            .iter()
+            .copied()
+            .filter(|c| selected(&s, c.id))
+            .collect();
+        if declared.is_empty() {
+            continue;
+        }
+        if let Some(b) = &bar {
+            b.set_message(format!("running {} with the client", s.name));
+        }
+        let r = client::run_scenario(&s, &cmd, timeout, &declared).await;
+        if let Some(b) = &bar {
+            b.println(report::scenario_line(&r));
+        }
+        results.push(r);
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let rep = report::Report::new(
+        report::TargetDesc {
+            url: None,
+            command: Some(cmd),
+            transport: "http",
+        },
+        results,
+        started.elapsed(),
+    );
+    emit(&rep, args.format, args.verbose, args.output.as_deref());
+    if rep.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Whether `name` matches `pattern` (`*` matches any run of characters).
@@ -211,6 +323,18 @@ pub(crate) async fn restart(env: &Env) -> Result<(), String> {
         (Conn::Http(h), _) => {
             let startup = Duration::from_secs(30);
             t.wait_for_port(&h.authority, startup).await?;
+            // A listening port is not yet a serving server: wait for one HTTP answer.
+            let deadline = Instant::now() + startup;
+            let probe = serde_json::json!({"jsonrpc": "2.0", "id": "restart-probe", "method": "server/discover", "params": {}});
+            loop {
+                match conn.post(&probe, &[], env.timeout).await {
+                    Ok(_) => break,
+                    Err(e) if Instant::now() >= deadline => {
+                        return Err(format!("the restarted server does not answer: {e}"));
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
         }
         (Conn::Stdio(_), Some((i, o))) => {
             *env.conn.write().await = Arc::new(Conn::Stdio(StdioPeer::start(i, o)));
@@ -367,17 +491,7 @@ async fn run(args: ServerArgs) -> ExitCode {
         },
     };
     let rep = report::Report::new(target_desc, results, started.elapsed());
-    let out = match args.format {
-        Format::Text => rep.text(args.verbose),
-        Format::Json => rep.json(),
-        Format::Junit => rep.junit(),
-    };
-    print!("{out}");
-    if let Some(path) = &args.output {
-        if let Err(e) = std::fs::write(path, &out) {
-            eprintln!("mcp-tasks-check: cannot write {}: {e}", path.display());
-        }
-    }
+    emit(&rep, args.format, args.verbose, args.output.as_deref());
     if let Some(t) = &env.target {
         let mut t = t.lock().await;
         if rep.ok() {

@@ -19,6 +19,7 @@ pub(crate) struct Target {
     child: Option<Child>,
     pgid: Option<u32>,
     output: Arc<Mutex<VecDeque<String>>>,
+    env: Vec<(String, String)>,
 }
 
 fn keep(output: &Arc<Mutex<VecDeque<String>>>, line: String) {
@@ -45,12 +46,22 @@ impl Target {
         cmd: &str,
         stdio: bool,
     ) -> Result<(Target, Option<(ChildStdin, ChildStdout)>), String> {
+        Target::spawn_with_env(cmd, stdio, Vec::new())
+    }
+
+    /// [`Target::spawn`] with extra environment variables.
+    pub(crate) fn spawn_with_env(
+        cmd: &str,
+        stdio: bool,
+        env: Vec<(String, String)>,
+    ) -> Result<(Target, Option<(ChildStdin, ChildStdout)>), String> {
         let mut t = Target {
             cmd: cmd.to_owned(),
             stdio,
             child: None,
             pgid: None,
             output: Arc::new(Mutex::new(VecDeque::new())),
+            env,
         };
         let pipes = t.start()?;
         Ok((t, pipes))
@@ -60,6 +71,7 @@ impl Target {
         let mut c = Command::new("sh");
         c.arg("-c")
             .arg(&self.cmd)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .process_group(0)
             .stdin(if self.stdio {
                 Stdio::piped()
@@ -139,6 +151,16 @@ impl Target {
                 ));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits up to `timeout` for the command to exit; `None` when it is still running.
+    pub(crate) async fn wait_exit(&mut self, timeout: Duration) -> Option<String> {
+        let child = self.child.as_mut()?;
+        match tokio::time::timeout(timeout, child.wait()).await {
+            Ok(Ok(st)) => Some(describe_exit(st)),
+            Ok(Err(e)) => Some(format!("unknown ({e})")),
+            Err(_) => None,
         }
     }
 
