@@ -9,10 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Client checks `mcp-tasks conformance-client` cannot pass yet, with why.
-const CLIENT_KNOWN_GAPS: &[(&str, &str)] = &[(
-    "tasks-client-cancels-with-tasks-cancel",
-    "conformance-client never cancels: in scenario tasks-client-cancel it should start long_task as a task and cancel it with tasks/cancel",
-)];
+const CLIENT_KNOWN_GAPS: &[(&str, &str)] = &[];
 
 fn checker() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mcp-tasks-check"))

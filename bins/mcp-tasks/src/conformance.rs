@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use mcp_tasks_client::{Client, ClientBuilder, EraChoice, Error, HandlerError, Handlers};
+use mcp_tasks_client::{Client, ClientBuilder, EraChoice, Error, HandlerError, Handlers, Started};
 use mcp_tasks_types::elicitation::{ElicitRequestParams, ElicitResult};
 use mcp_tasks_types::roots::ListRootsResult;
 use mcp_tasks_types::sampling::CreateMessageResult;
@@ -126,6 +126,31 @@ pub(crate) async fn run(url: &str, setup: &Setup) -> Result<usize, Error> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if setup.scenario == "tasks-client-cancel" {
+        // Start each tool as a task and cancel it: with `tasks/cancel`, never with
+        // `notifications/cancelled` for the creating request (PROTOCOL.md §5.8).
+        for (name, args) in plan_calls(setup, &tools) {
+            match client.start_tool(&name, args).await {
+                Ok(Started::Task(task)) => {
+                    if let Err(e) = client.get_task(&task.task_id).await {
+                        fail(&format!("tasks/get {}", task.task_id), &e);
+                    }
+                    match client.cancel_task(&task.task_id).await {
+                        Ok(()) => eprintln!("conformance-client: cancelled task {}", task.task_id),
+                        Err(e) => fail(&format!("tasks/cancel {}", task.task_id), &e),
+                    }
+                }
+                Ok(_) => {
+                    eprintln!(
+                        "conformance-client: {name} answered synchronously; nothing to cancel"
+                    )
+                }
+                Err(e) => fail(&format!("tools/call {name}"), &e),
+            }
+        }
+        client.close().await;
+        return Ok(failures);
+    }
     for (name, args) in plan_calls(setup, &tools) {
         match client.call_tool(&name, args).await {
             Ok(r) => eprintln!(
