@@ -338,7 +338,8 @@ mod tests {
         let r = p.input_responses.unwrap();
         assert_eq!(r.keys().collect::<Vec<_>>(), ["ok"]);
         let p: crate::tool::CallToolRequestParams =
-            serde_json::from_value(serde_json::json!({"name": "t", "inputResponses": null})).unwrap();
+            serde_json::from_value(serde_json::json!({"name": "t", "inputResponses": null}))
+                .unwrap();
         assert!(p.input_responses.is_none());
     }
     use crate::elicitation::StringSchema;
