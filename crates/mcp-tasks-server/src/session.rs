@@ -151,6 +151,17 @@ impl Session {
             .get_mut("params")
             .map(Value::take)
             .unwrap_or_else(|| json!({}));
+        // 2025-11-25 URL elicitations carry an `elicitationId` (the 2026-07-28 shape has none).
+        if let Some(obj) = params.as_object_mut() {
+            if obj.get("mode").and_then(Value::as_str) == Some("url")
+                && !obj.contains_key("elicitationId")
+            {
+                obj.insert(
+                    "elicitationId".into(),
+                    Value::String(crate::dispatch::random_id()),
+                );
+            }
+        }
         if let (Some(task), Some(obj)) = (related_task, params.as_object_mut()) {
             let meta = obj.entry("_meta").or_insert_with(|| json!({}));
             if let Some(m) = meta.as_object_mut() {

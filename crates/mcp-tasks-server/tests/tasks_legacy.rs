@@ -345,3 +345,49 @@ async fn tasks_legacy_progress_keeps_the_original_token() {
     assert_eq!(steps, [1.0, 2.0, 3.0]);
     assert_eq!(wait_terminal(&c, &id).await["status"], "completed");
 }
+
+/// A URL elicitation sent as a legacy request carries the `elicitationId` 2025-11-25
+/// requires (the 2026-07-28 shape has none).
+#[tokio::test]
+async fn legacy_url_elicitation_carries_an_elicitation_id() {
+    let srv = start().await;
+    let c = Legacy::connect(srv.addr, json!({"elicitation": {"url": {}}})).await;
+    let headers = vec![
+        ("mcp-session-id", c.session.clone()),
+        ("mcp-protocol-version", "2025-11-25".to_string()),
+    ];
+    let mut stream = post_streaming(
+        srv.addr,
+        &headers,
+        &json!({"jsonrpc":"2.0","id":"u-1","method":"tools/call","params":{"name":"url_ask","arguments":{}}}),
+    )
+    .await;
+    let req = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let m = stream.recv().await.expect("stream open");
+            if m["method"] == "elicitation/create" {
+                return m;
+            }
+        }
+    })
+    .await
+    .expect("a URL elicitation");
+    assert_eq!(req["params"]["mode"], "url");
+    assert!(
+        req["params"]["elicitationId"]
+            .as_str()
+            .is_some_and(|s| s.len() >= 16)
+    );
+    c.answer(&req["id"], json!({"action": "accept"})).await;
+    let fin = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let m = stream.recv().await.expect("stream open");
+            if m["id"] == "u-1" {
+                return m;
+            }
+        }
+    })
+    .await
+    .expect("the tool answers");
+    assert_eq!(fin["result"]["content"][0]["text"], "consented: true");
+}

@@ -28,7 +28,19 @@ async fn sleep(ctx: &Ctx, secs: f64) -> Result<(), ToolError> {
 }
 
 pub fn register(b: ServerBuilder) -> ServerBuilder {
-    b.tool(
+    b.tool(ToolRoute::new("url_ask", |c: Ctx, _a: Empty| async move {
+        let a = c
+            .input(
+                "login",
+                InputRequest::elicit_url("Sign in", "https://example.com/login"),
+            )
+            .await?;
+        Ok(CallToolResult::text(format!(
+            "consented: {}",
+            a.as_elicit().is_some()
+        )))
+    }))
+    .tool(
         ToolRoute::new("progress_task", |c: Ctx, _a: Empty| async move {
             for i in 1..=3 {
                 c.progress(f64::from(i), Some(3.0), Some("step"));
