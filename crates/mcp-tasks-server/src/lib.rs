@@ -19,8 +19,70 @@
 //! # let _ = server;
 //! ```
 //!
+//! # Making a tool a task
+//!
+//! Task support is part of the route; the same handler serves both eras. `Ctx::input`
+//! asks the client for input however the era carries it (a server→client request on a
+//! 2025-11-25 session, an MRTR round before the task exists, `input_required` +
+//! `tasks/update` once it does).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mcp_tasks_server::{Ctx, RestartPolicy, Server, TaskEngine, ToolError, ToolRoute};
+//! use mcp_tasks_server::task::store::memory::MemoryStore;
+//! use mcp_tasks_types::tool::{CallToolResult, TaskSupport};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Build { target: String }
+//!
+//! let server = Server::builder("builds", "1.0.0")
+//!     .tool(ToolRoute::new("build", |ctx: Ctx, a: Build| async move {
+//!         ctx.run_as_task().await; // the client gets its CreateTaskResult now
+//!         ctx.status(format!("building {}", a.target)).await;
+//!         tokio::select! {
+//!             () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+//!             () = ctx.cancelled().cancelled() => return Err(ToolError::Cancelled),
+//!         }
+//!         Ok(CallToolResult::text("built"))
+//!     })
+//!     .task_support(TaskSupport::Optional)   // a task for clients that allow it
+//!     .on_restart(RestartPolicy::Rerun))     // idempotent: re-run after a restart
+//!     // `SqliteStore::open(path)` for tasks that survive restarts.
+//!     .tasks(TaskEngine::new(Arc::new(MemoryStore::new())))
+//!     .build()
+//!     .unwrap();
+//! # let _ = server;
+//! ```
+//!
+//! # Serving
+//!
 //! The server does no I/O itself: it implements [`mcp_tasks_transport::McpService`], and
-//! the transport crate serves it over Streamable HTTP or stdio.
+//! the transport crate serves it over Streamable HTTP or stdio. Call [`Server::start`] first:
+//! it resolves tasks a previous process left running and starts the TTL sweeper.
+//!
+//! ```no_run
+//! # async fn serve(server: mcp_tasks_server::Server) -> std::io::Result<()> {
+//! server.start().await.expect("task store");
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! mcp_tasks_transport::serve_http(
+//!     listener,
+//!     std::sync::Arc::new(server),
+//!     mcp_tasks_transport::HttpConfig::default(),
+//!     async { let _ = tokio::signal::ctrl_c().await; },
+//! )
+//! .await
+//! # }
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what |
+//! | --- | --- | --- |
+//! | `sqlite` | yes | the SQLite task store (bundled SQLite) |
+//! | `store-conformance` | no | exposes the `TaskStore` test suite for third-party stores |
+//!
+//! Non-goals: authentication (bind tasks to a principal from your own auth layer), and any
+//! runtime other than tokio.
 //!
 //! # Cancellation
 //!
