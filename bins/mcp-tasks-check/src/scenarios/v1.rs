@@ -382,7 +382,10 @@ async fn run(cx: &mut Cx) -> Result<(), String> {
             json!({"name": t.failing_job, "arguments": {}, "task": {}}),
         )
         .await?;
-    match r.result().and_then(|x| x.get("task")).and_then(task_id) {
+    // Every task this session creates is tracked: the listing check must notice any of
+    // them missing, whichever one a broken server drops.
+    let failing_id = r.result().and_then(|x| x.get("task")).and_then(task_id);
+    match failing_id.clone() {
         Some(fid) => match l.wait_terminal(&fid).await {
             Ok(ft) => {
                 let pr = l.request("tasks/result", json!({"taskId": fid})).await?;
@@ -413,6 +416,7 @@ async fn run(cx: &mut Cx) -> Result<(), String> {
     // Cancel, and cancel again once terminal.
     let r = l.request("tools/call", json!({"name": t.slow_compute, "arguments": {"seconds": 60, "label": "v1-cancel"}, "task": {}})).await?;
     let mut mine = vec![id.clone()];
+    mine.extend(failing_id);
     if let Some(cid) = r.result().and_then(|x| x.get("task")).and_then(task_id) {
         mine.push(cid.clone());
         let c = l.request("tasks/cancel", json!({"taskId": cid})).await?;
