@@ -226,7 +226,7 @@ fn remove_db(path: &std::path::Path) {
 #[derive(Debug, Default)]
 struct Report {
     rows: Vec<Row>,
-    rss: Option<rss::RssReport>,
+    rss: Vec<rss::RssReport>,
 }
 
 impl Report {
@@ -256,7 +256,16 @@ async fn run(args: &Args) -> Result<Report, String> {
     // the allocator and hide part of the growth.
     if on(Part::Rss) {
         eprintln!("measuring memory per finished task ...");
-        report.rss = Some(rss::measure(args.rss_tasks).await?);
+        let memory = std::sync::Arc::new(mcp_tasks_server::task::store::memory::MemoryStore::new());
+        report.rss.push(rss::measure(memory, args.rss_tasks).await?);
+        let dir = std::env::temp_dir().join(format!("mcp-tasks-bench-rss-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let sqlite = mcp_tasks_server::task::store::sqlite::SqliteStore::open(dir.join("rss.db"))
+            .map_err(|e| e.to_string())?;
+        report
+            .rss
+            .push(rss::measure(std::sync::Arc::new(sqlite), args.rss_tasks).await?);
+        let _ = std::fs::remove_dir_all(&dir);
     }
     let http_parts = [
         Part::Bare,
@@ -375,9 +384,13 @@ fn checks(rep: &Report) -> Vec<Check> {
             pass: c >= 5000.0,
         });
     }
-    if let Some(m) = &rep.rss {
+    for m in &rep.rss {
         out.push(Check {
-            name: "memory store RSS per finished task",
+            name: if m.store == "memory" {
+                "memory store RSS per finished task"
+            } else {
+                "sqlite store RSS per finished task"
+            },
             measured: format!("{:.0} B", m.bytes_per_task),
             target: "< 1024 B",
             pass: m.bytes_per_task < 1024.0,
@@ -414,12 +427,14 @@ fn print_table(args: &Args, rep: &Report, checks: &[Check]) {
             r.tput.errors + r.lat.errors,
         );
     }
-    if let Some(m) = &rep.rss {
+    if !rep.rss.is_empty() {
         println!();
+    }
+    for m in &rep.rss {
         println!(
-            "memory store: {} finished tasks: VmRSS {} KiB -> {} KiB = {:.0} bytes/task \
+            "{} store: {} finished tasks: VmRSS {} KiB -> {} KiB = {:.0} bytes/task \
              (TaskRecord inline: {} bytes)",
-            m.tasks, m.before_kib, m.after_kib, m.bytes_per_task, m.record_inline_bytes
+            m.store, m.tasks, m.before_kib, m.after_kib, m.bytes_per_task, m.record_inline_bytes
         );
     }
     if !checks.is_empty() {
@@ -465,13 +480,14 @@ fn to_json(args: &Args, rep: &Report, checks: &[Check]) -> Value {
         "seconds": args.seconds,
         "connections": args.connections,
         "results": rows,
-        "rss": rep.rss.map(|m| json!({
+        "rss": rep.rss.iter().map(|m| json!({
+            "store": m.store,
             "tasks": m.tasks,
             "before_kib": m.before_kib,
             "after_kib": m.after_kib,
             "bytes_per_task": m.bytes_per_task,
             "record_inline_bytes": m.record_inline_bytes,
-        })),
+        })).collect::<Vec<_>>(),
         "checks": checks.iter().map(|c| json!({
             "name": c.name,
             "measured": c.measured,

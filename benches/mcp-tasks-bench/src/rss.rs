@@ -1,11 +1,13 @@
-//! Resident memory of finished tasks in the memory store, inserted straight through the
-//! store API (no HTTP), read from `/proc/self/status`.
+//! Resident memory of finished tasks in each store, inserted straight through the store API
+//! (no HTTP), read from `/proc/self/status`. For SQLite this is what the process keeps (the
+//! read cache and SQLite's page cache), not the size of the file.
 
 use mcp_tasks_server::task::clock::new_task_id;
 use mcp_tasks_server::task::record::{Outcome, Owner, TaskRecord, TaskRequest};
 use mcp_tasks_server::task::state::TaskEvent;
+use std::sync::Arc;
+
 use mcp_tasks_server::task::store::TaskStore;
-use mcp_tasks_server::task::store::memory::MemoryStore;
 use mcp_tasks_types::tool::CallToolResult;
 use mcp_tasks_types::{Era, JsonObject};
 use serde_json::Value;
@@ -13,6 +15,8 @@ use serde_json::Value;
 /// What the memory measurement found.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RssReport {
+    /// The store measured.
+    pub(crate) store: &'static str,
     /// Records inserted.
     pub(crate) tasks: usize,
     /// VmRSS before, in KiB.
@@ -63,10 +67,10 @@ fn finished_record(now_ms: u64) -> Result<TaskRecord, String> {
     Ok(r)
 }
 
-/// Inserts `tasks` finished records into a fresh [`MemoryStore`] and reports the growth of
-/// the resident set.
-pub(crate) async fn measure(tasks: usize) -> Result<RssReport, String> {
-    let store = MemoryStore::new();
+/// Inserts `tasks` finished records into `store` (fresh and empty) and reports the growth of
+/// the resident set. Creations run 256 at a time, so a store that commits in groups is not
+/// measured one fsync-free commit at a time.
+pub(crate) async fn measure(store: Arc<dyn TaskStore>, tasks: usize) -> Result<RssReport, String> {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -77,11 +81,19 @@ pub(crate) async fn measure(tasks: usize) -> Result<RssReport, String> {
     store.create(warm).await.map_err(|e| e.to_string())?;
     store.delete(warm_id).await.map_err(|e| e.to_string())?;
     let before_kib = vm_rss_kib()?;
-    for _ in 0..tasks {
-        store
-            .create(finished_record(now_ms)?)
-            .await
-            .map_err(|e| e.to_string())?;
+    let mut left = tasks;
+    while left > 0 {
+        let n = left.min(256);
+        left -= n;
+        let mut batch = tokio::task::JoinSet::new();
+        for _ in 0..n {
+            let s = store.clone();
+            let r = finished_record(now_ms)?;
+            batch.spawn(async move { s.create(r).await.map(|_| ()).map_err(|e| e.to_string()) });
+        }
+        while let Some(r) = batch.join_next().await {
+            r.map_err(|e| e.to_string())??;
+        }
     }
     let after_kib = vm_rss_kib()?;
     // Keep the store alive until after the reading.
@@ -97,6 +109,7 @@ pub(crate) async fn measure(tasks: usize) -> Result<RssReport, String> {
     let bytes_per_task =
         (after_kib.saturating_sub(before_kib) as f64 * 1024.0) / tasks.max(1) as f64;
     Ok(RssReport {
+        store: store.name(),
         tasks,
         before_kib,
         after_kib,

@@ -860,6 +860,11 @@ impl McpService for Faulty {
                     s.flat_map(move |ev| futures_util::stream::iter(rewrite_event(&f, ev))),
                 ))
             }
+            // Cached replies arrive pre-encoded: decode them so they can be rewritten too.
+            ReplyBody::Encoded(b) => match mcp_tasks_types::JsonRpcMessage::decode(&b) {
+                Ok(m) => ReplyBody::Message(m),
+                Err(_) => ReplyBody::Encoded(b),
+            },
             other => other,
         };
         let Some(req) = req else { return reply };

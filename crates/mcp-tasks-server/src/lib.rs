@@ -314,6 +314,7 @@ impl ServerBuilder {
                 instructions: self.instructions,
                 tools,
                 tool_lists,
+                tools_list_cache: Default::default(),
                 prompts,
                 resources,
                 templates: self.templates,
@@ -353,6 +354,8 @@ pub(crate) struct Inner {
     pub(crate) tools: BTreeMap<String, ToolRoute>,
     /// The encoded `tools/list` entries, in order, for [legacy, modern].
     pub(crate) tool_lists: [Vec<serde_json::Value>; 2],
+    /// The first page of `tools/list`, encoded, for [legacy, modern] (filled on first use).
+    pub(crate) tools_list_cache: [std::sync::OnceLock<Option<bytes::Bytes>>; 2],
     pub(crate) prompts: BTreeMap<String, PromptRoute>,
     pub(crate) resources: BTreeMap<String, ResourceRoute>,
     pub(crate) templates: Vec<ResourceTemplateRoute>,

@@ -71,11 +71,15 @@ pub(crate) fn result(
     info: &ServerInfo,
     value: impl Serialize,
 ) -> Result<JsonObject, ErrorObject> {
-    let mut obj = match serde_json::to_value(value) {
-        Ok(Value::Object(o)) => o,
-        Ok(_) => return Err(ErrorObject::internal("result is not a JSON object")),
-        Err(e) => return Err(ErrorObject::internal(format!("cannot encode result: {e}"))),
-    };
+    match serde_json::to_value(value) {
+        Ok(Value::Object(o)) => Ok(object(era, info, o)),
+        Ok(_) => Err(ErrorObject::internal("result is not a JSON object")),
+        Err(e) => Err(ErrorObject::internal(format!("cannot encode result: {e}"))),
+    }
+}
+
+/// [`result`] for a result that is already a JSON object (no re-encoding).
+pub(crate) fn object(era: Era, info: &ServerInfo, mut obj: JsonObject) -> JsonObject {
     match era {
         Era::Modern => {
             obj.entry("resultType")
@@ -92,7 +96,7 @@ pub(crate) fn result(
             obj.remove("resultType");
         }
     }
-    Ok(obj)
+    obj
 }
 
 /// Renders a successful result, mapping an encoding failure to a rejection of `era`.

@@ -258,6 +258,7 @@ fn render(reply: Reply, disconnected: CancellationToken, config: &HttpConfig) ->
             r
         }
         ReplyBody::Message(m) => json_response(status, &m, &extra),
+        ReplyBody::Encoded(b) => json_bytes(status, b, &extra),
         ReplyBody::Stream(events) => {
             let ticks = tokio_stream_interval(config.keep_alive);
             let frames = SseBody {
@@ -293,7 +294,15 @@ fn json_response(
     m: &JsonRpcMessage,
     extra: &[(http::HeaderName, String)],
 ) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(m.encode())).boxed_unsync());
+    json_bytes(status, Bytes::from(m.encode()), extra)
+}
+
+fn json_bytes(
+    status: StatusCode,
+    body: Bytes,
+    extra: &[(http::HeaderName, String)],
+) -> Response<Body> {
+    let mut r = Response::new(Full::new(body).boxed_unsync());
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,

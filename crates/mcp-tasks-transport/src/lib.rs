@@ -92,6 +92,9 @@ pub enum ReplyBody {
     Empty,
     /// One message (`application/json` on HTTP).
     Message(JsonRpcMessage),
+    /// One message, already encoded as JSON (a cached reply; must be a single JSON-RPC
+    /// message without raw newlines).
+    Encoded(bytes::Bytes),
     /// A stream of messages (`text/event-stream` on HTTP; lines on stdio).
     Stream(EventStream),
 }
@@ -101,6 +104,7 @@ impl std::fmt::Debug for ReplyBody {
         match self {
             ReplyBody::Empty => f.write_str("Empty"),
             ReplyBody::Message(m) => f.debug_tuple("Message").field(m).finish(),
+            ReplyBody::Encoded(b) => f.debug_tuple("Encoded").field(&b.len()).finish(),
             ReplyBody::Stream(_) => f.write_str("Stream(..)"),
         }
     }

@@ -34,11 +34,14 @@ where
 {
     let conn_id = format!("stdio-{}", CONNECTIONS.fetch_add(1, Ordering::Relaxed));
     let closed = CancellationToken::new();
-    let (tx, mut rx) = mpsc::unbounded_channel::<JsonRpcMessage>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
     let writer = tokio::spawn(async move {
         let mut output = output;
         while let Some(m) = rx.recv().await {
-            let mut line = m.encode();
+            let mut line = match m {
+                Out::Message(m) => m.encode(),
+                Out::Encoded(b) => b.to_vec(),
+            };
             line.push(b'\n');
             if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
                 break;
@@ -77,7 +80,9 @@ where
             let e = mcp_tasks_types::ErrorObject::invalid_request(format!(
                 "message exceeds the limit of {max_line_bytes} bytes"
             ));
-            let _ = tx.send(JsonRpcMessage::Error(JsonRpcErrorResponse::new(None, e)));
+            let _ = tx.send(Out::Message(JsonRpcMessage::Error(
+                JsonRpcErrorResponse::new(None, e),
+            )));
             continue;
         };
         if bytes.is_empty() {
@@ -85,9 +90,8 @@ where
         }
         match JsonRpcMessage::decode(bytes) {
             Err(e) => {
-                let _ = tx.send(JsonRpcMessage::Error(JsonRpcErrorResponse::new(
-                    e.id(),
-                    e.to_error(),
+                let _ = tx.send(Out::Message(JsonRpcMessage::Error(
+                    JsonRpcErrorResponse::new(e.id(), e.to_error()),
                 )));
             }
             Ok(m) => {
@@ -108,20 +112,29 @@ where
     Ok(())
 }
 
-fn spawn_pump(body: ReplyBody, tx: mpsc::UnboundedSender<JsonRpcMessage>) {
+/// One line to write.
+enum Out {
+    Message(JsonRpcMessage),
+    Encoded(bytes::Bytes),
+}
+
+fn spawn_pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
     tokio::spawn(pump(body, tx));
 }
 
-async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<JsonRpcMessage>) {
+async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
     match body {
         ReplyBody::Empty => {}
         ReplyBody::Message(m) => {
-            let _ = tx.send(m);
+            let _ = tx.send(Out::Message(m));
+        }
+        ReplyBody::Encoded(b) => {
+            let _ = tx.send(Out::Encoded(b));
         }
         ReplyBody::Stream(mut s) => {
             while let Some(ev) = s.next().await {
                 if let Some(m) = ev.message {
-                    if tx.send(m).is_err() {
+                    if tx.send(Out::Message(m)).is_err() {
                         break;
                     }
                 }

@@ -263,17 +263,23 @@ impl JsonRpcMessage {
             id: id.clone(),
             reason,
         };
-        let has = |k: &str| obj.contains_key(k);
-        let value = Value::Object(obj.clone());
-        let res = if has("method") {
-            if has("id") {
+        let (has_method, has_id, has_result, has_error) = (
+            obj.contains_key("method"),
+            obj.contains_key("id"),
+            obj.contains_key("result"),
+            obj.contains_key("error"),
+        );
+        // The object is moved, not copied, into the typed message.
+        let value = Value::Object(obj);
+        let res = if has_method {
+            if has_id {
                 serde_json::from_value(value).map(JsonRpcMessage::Request)
             } else {
                 serde_json::from_value(value).map(JsonRpcMessage::Notification)
             }
-        } else if has("result") {
+        } else if has_result {
             serde_json::from_value(value).map(JsonRpcMessage::Response)
-        } else if has("error") {
+        } else if has_error {
             serde_json::from_value(value).map(JsonRpcMessage::Error)
         } else {
             return Err(invalid(

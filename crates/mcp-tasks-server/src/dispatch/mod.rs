@@ -140,6 +140,14 @@ impl Inner {
             Ok(c) => c,
             Err(e) => return reply_error(id, Rejection::new(era, e.to_error())),
         };
+        // The first page of `tools/list` never changes: answer it from its encoded form.
+        if let ClientRequest::ListTools { params } = &call {
+            if params.as_ref().is_none_or(|p| p.cursor.is_none()) {
+                if let Some(reply) = self.cached_tools_list(era, &id) {
+                    return reply;
+                }
+            }
+        }
         // A listen request is a stream of notifications, not a handler run.
         let call = match call {
             ClientRequest::SubscriptionsListen { mut params } => {
@@ -252,24 +260,7 @@ impl Inner {
                 render::ok(era, info, EmptyResult::default())
             }
             ClientRequest::ListTools { params } => {
-                let all = &self.tool_lists[usize::from(era == Era::Modern)];
-                let (range, next) =
-                    self.page_range(all.len(), params.and_then(|p| p.cursor).as_deref(), era)?;
-                let mut r = JsonObject::new();
-                r.insert("tools".into(), Value::Array(all[range].to_vec()));
-                if let Some(n) = next {
-                    r.insert("nextCursor".into(), Value::String(n));
-                }
-                let (mut ttl, mut scope) = (None, None);
-                self.cacheable(era, &mut ttl, &mut scope, CacheScope::Public);
-                if let (Some(t), Some(s)) = (ttl, scope) {
-                    r.insert("ttlMs".into(), t.into());
-                    r.insert(
-                        "cacheScope".into(),
-                        serde_json::to_value(s).unwrap_or_default(),
-                    );
-                }
-                render::ok(era, info, r)
+                self.tools_page(era, params.and_then(|p| p.cursor).as_deref())
             }
             ClientRequest::ListPrompts { params } => {
                 let all: Vec<_> = self.prompts.values().map(|p| p.prompt.clone()).collect();
@@ -464,6 +455,50 @@ impl Inner {
             }
             Err(e) => Err(tool_error(era, e)),
         }
+    }
+
+    /// A page of `tools/list`, rendered for `era`.
+    fn tools_page(&self, era: Era, cursor: Option<&str>) -> Result<JsonObject, Rejection> {
+        let all = &self.tool_lists[usize::from(era == Era::Modern)];
+        let (range, next) = self.page_range(all.len(), cursor, era)?;
+        let mut r = JsonObject::new();
+        r.insert("tools".into(), Value::Array(all[range].to_vec()));
+        if let Some(n) = next {
+            r.insert("nextCursor".into(), Value::String(n));
+        }
+        let (mut ttl, mut scope) = (None, None);
+        self.cacheable(era, &mut ttl, &mut scope, CacheScope::Public);
+        if let (Some(t), Some(s)) = (ttl, scope) {
+            r.insert("ttlMs".into(), t.into());
+            r.insert(
+                "cacheScope".into(),
+                serde_json::to_value(s).unwrap_or_default(),
+            );
+        }
+        Ok(render::object(era, &self.info, r))
+    }
+
+    /// The first page of `tools/list` as a complete encoded response to `id`.
+    fn cached_tools_list(&self, era: Era, id: &RequestId) -> Option<Reply> {
+        let cached = self.tools_list_cache[usize::from(era == Era::Modern)].get_or_init(|| {
+            self.tools_page(era, None)
+                .ok()
+                .and_then(|r| serde_json::to_vec(&r).ok())
+                .map(bytes::Bytes::from)
+        });
+        let result = cached.as_ref()?;
+        let id = serde_json::to_vec(id).ok()?;
+        let mut out = Vec::with_capacity(result.len() + id.len() + 32);
+        out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        out.extend_from_slice(&id);
+        out.extend_from_slice(br#","result":"#);
+        out.extend_from_slice(result);
+        out.push(b'}');
+        Some(Reply {
+            status: StatusCode::OK,
+            headers: Vec::new(),
+            body: mcp_tasks_transport::ReplyBody::Encoded(out.into()),
+        })
     }
 
     fn cacheable(
