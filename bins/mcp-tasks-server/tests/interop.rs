@@ -12,13 +12,15 @@
 //! (memory store, port 0 on loopback), killed on drop, and asserts on the JSON line the script
 //! prints: the real texts the SDK decoded, not only its exit status.
 
-use std::io::{BufRead, BufReader, Read};
+mod support;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::ServerGuard;
 
 const TOOL_TEXT: &str = "Hello, Ada!";
 const RESOURCE_TEXT: &str = "This is the content of the static text resource.";
@@ -105,64 +107,6 @@ fn python() -> PathBuf {
         py.display()
     );
     py
-}
-
-/// The server under test; killed when dropped (also when an assertion fails).
-struct ServerGuard {
-    child: Child,
-    url: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl ServerGuard {
-    fn start() -> ServerGuard {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
-            .args(["--http", "127.0.0.1:0", "--store", "memory:"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start mcp-tasks-server");
-        let stderr = child.stderr.take().expect("server stderr");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        // Keep reading stderr for the server's whole life, so its logging never blocks.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let url = rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let _ = tx.send(url);
-                }
-                sink.lock().map(|mut l| l.push(line)).ok();
-            }
-        });
-        let mut guard = ServerGuard {
-            child,
-            url: String::new(),
-            log,
-        };
-        guard.url = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("the server did not start: {}", guard.log_text()));
-        guard
-    }
-
-    fn log_text(&self) -> String {
-        self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
-    }
-}
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Runs one interop script against `server` with a deadline; returns the JSON line it printed.

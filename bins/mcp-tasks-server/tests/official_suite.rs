@@ -10,14 +10,15 @@
 //! suite) are asserted here like the rest: every check of every one of them must pass,
 //! except `tasks-status-notifications`, which the suite itself always skips.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::ServerGuard;
 
 /// Extension scenarios this server does not implement (SEP-2640 skills). They must report
 /// every check as SKIPPED with the "did not declare the extension" reason; when the server
@@ -166,83 +167,6 @@ fn drain<R: std::io::Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHa
         }
         s
     })
-}
-
-/// The server under test; killed when dropped (also when an assertion fails).
-struct ServerGuard {
-    child: Child,
-    url: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl ServerGuard {
-    fn start() -> ServerGuard {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
-            .args(["--http", "127.0.0.1:0", "--store", "memory:"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start mcp-tasks-server");
-        let stderr = child.stderr.take().expect("server stderr");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        // Keep reading stderr for the server's whole life, so its logging never blocks.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let url = rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let _ = tx.send(url);
-                }
-                sink.lock().map(|mut l| l.push(line)).ok();
-            }
-        });
-        let mut guard = ServerGuard {
-            child,
-            url: String::new(),
-            log,
-        };
-        guard.url = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("the server did not start: {}", guard.log_text()));
-        guard.wait_until_accepting();
-        guard
-    }
-
-    fn wait_until_accepting(&self) {
-        let authority = self
-            .url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(&authority).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "{authority} never accepted connections"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn log_text(&self) -> String {
-        self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
-    }
-}
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The checks of one scenario run.

@@ -2,9 +2,10 @@
 //! free port (killed on drop) and send modern-era requests over raw HTTP.
 #![allow(dead_code, unreachable_pub)]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -87,4 +88,85 @@ pub fn request(addr: SocketAddr, method: &str, mut params: Value) -> Value {
         .map(str::to_owned)
         .unwrap_or_else(|| payload.trim().to_owned());
     serde_json::from_str(&json_text).unwrap_or_else(|e| panic!("bad reply {raw:?}: {e}"))
+}
+
+/// The server under test on `127.0.0.1:0`, its port read from its own log line; killed
+/// when dropped (also when an assertion fails). Its stderr is kept for failure messages.
+pub struct ServerGuard {
+    child: Child,
+    /// The server's MCP endpoint URL, as it printed it.
+    pub url: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl ServerGuard {
+    /// Starts the server on a free port (memory store) and waits until it accepts.
+    pub fn start() -> ServerGuard {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
+            .args(["--http", "127.0.0.1:0", "--store", "memory:"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mcp-tasks-server");
+        let stderr = child.stderr.take().expect("server stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        // Keep reading stderr for the server's whole life, so its logging never blocks.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let url = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = tx.send(url);
+                }
+                sink.lock().map(|mut l| l.push(line)).ok();
+            }
+        });
+        let mut guard = ServerGuard {
+            child,
+            url: String::new(),
+            log,
+        };
+        guard.url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("the server did not start: {}", guard.log_text()));
+        guard.wait_until_accepting();
+        guard
+    }
+
+    fn wait_until_accepting(&self) {
+        let authority = self
+            .url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(&authority).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "{authority} never accepted connections"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn log_text(&self) -> String {
+        self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+    }
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
