@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use mcp_tasks_server::{Ctx, RestartPolicy, ServerBuilder, ToolError, ToolRoute};
-use mcp_tasks_types::elicitation::RequestedSchema;
 use mcp_tasks_types::jsonrpc::ErrorObject;
 use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
 use mcp_tasks_types::tool::{CallToolResult, TaskSupport, ToolAnnotations};
 use serde_json::json;
+
+use crate::fixtures::form;
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Greet {
@@ -34,10 +35,6 @@ struct ConfirmDelete {
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Empty {}
-
-fn form(schema: serde_json::Value) -> Result<RequestedSchema, ToolError> {
-    serde_json::from_value(schema).map_err(|e| ToolError::internal(format!("bad form schema: {e}")))
-}
 
 fn accepted_bool(r: &InputResponse, field: &str) -> bool {
     r.as_elicit().is_some_and(|e| {

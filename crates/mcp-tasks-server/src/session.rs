@@ -158,7 +158,7 @@ impl Session {
             {
                 obj.insert(
                     "elicitationId".into(),
-                    Value::String(crate::dispatch::random_id()),
+                    Value::String(crate::task::clock::random_id()),
                 );
             }
         }

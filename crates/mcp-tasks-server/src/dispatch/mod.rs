@@ -593,8 +593,11 @@ impl Inner {
             .filter(|v| v.era() == Era::Legacy)
             .unwrap_or(ProtocolVersion::LATEST_LEGACY);
         let sid = match cx.kind {
-            TransportKind::Http => random_id(),
-            TransportKind::Stdio => cx.session_id.clone().unwrap_or_else(random_id),
+            TransportKind::Http => crate::task::clock::random_id(),
+            TransportKind::Stdio => cx
+                .session_id
+                .clone()
+                .unwrap_or_else(crate::task::clock::random_id),
         };
         let session = Arc::new(Session::new(
             sid.clone(),
@@ -762,11 +765,4 @@ fn legacy_meta(req: &JsonRpcRequest) -> RequestMeta {
         .and_then(|p| p.get("_meta"))
         .and_then(|m| serde_json::from_value(m.clone()).ok())
         .unwrap_or_default()
-}
-
-/// A 128-bit random id, hex-encoded (sessions).
-pub(crate) fn random_id() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("the OS random number generator failed");
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }

@@ -46,9 +46,15 @@ impl Clock for ManualClock {
     }
 }
 
-/// A new task id: 128 bits from the OS CSPRNG, base64url without padding (22 characters,
-/// safe in URLs and in `Mcp-Name` without the base64 sentinel).
+/// A new task id: see [`random_id`].
 pub fn new_task_id() -> String {
+    random_id()
+}
+
+/// 128 bits from the OS CSPRNG, base64url without padding (22 characters, safe in URLs, in
+/// `Mcp-Session-Id` and in `Mcp-Name` without the base64 sentinel). Task, session and
+/// elicitation ids all come from here.
+pub fn random_id() -> String {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("the OS random number generator failed");
     URL_SAFE_NO_PAD.encode(b)
