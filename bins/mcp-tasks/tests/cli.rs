@@ -70,7 +70,8 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if !std::thread::panicking() {
-            self.tap.assert_valid(true, "the mcp-tasks CLI and the reference server");
+            self.tap
+                .assert_valid(true, "the mcp-tasks CLI and the reference server");
         }
     }
 }

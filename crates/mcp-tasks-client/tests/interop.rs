@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{ServerProcess, confirming_handlers, connect, stdio_command, text};
-use mcp_tasks_schema::wire::TapFile;
 use futures_util::StreamExt;
 use mcp_tasks_client::{ClientBuilder, EraChoice, Handlers, Started, ToolEvent};
+use mcp_tasks_schema::wire::TapFile;
 use mcp_tasks_types::Era;
 use mcp_tasks_types::jsonrpc::ErrorCode;
 use mcp_tasks_types::task::TaskStatus;

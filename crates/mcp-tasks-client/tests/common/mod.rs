@@ -94,7 +94,8 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if !std::thread::panicking() {
-            self.tap.assert_valid(true, "our client and the reference server");
+            self.tap
+                .assert_valid(true, "our client and the reference server");
         }
     }
 }
