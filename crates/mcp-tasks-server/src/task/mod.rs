@@ -223,6 +223,10 @@ impl Inner {
             }
             (Era::Legacy, ClientRequest::GetTask { params }) => {
                 let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                if r.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
+                    // The requestor now knows the task needs input: its request may go.
+                    engine.v1_input_seen.lock().insert(r.id.clone());
+                }
                 let res = v1::GetTaskResult {
                     task: wire::v1_task(&r),
                     meta: None,
