@@ -306,7 +306,11 @@ fn ext_tasks_cases(era: &str) {
     let modern = era == "modern";
     let server = ServerGuard::start();
     // The library read the server's task capability of the era.
-    let inventory = if modern { "known-handles" } else { "server-list" };
+    let inventory = if modern {
+        "known-handles"
+    } else {
+        "server-list"
+    };
 
     let got = ext_tasks(&server, era, "sync", &[]);
     assert_eq!(got["generation"]["inventory"], inventory, "{got}");
@@ -335,7 +339,11 @@ fn ext_tasks_cases(era: &str) {
     assert_eq!(asked[0]["taskId"], got["taskId"], "{got}");
     // 2026-07-28: input_required + tasks/update; 2025-11-25: a server request tied to the
     // task by related-task metadata.
-    let delivery = if modern { "task-update" } else { "peer-request" };
+    let delivery = if modern {
+        "task-update"
+    } else {
+        "peer-request"
+    };
     assert_eq!(asked[0]["delivery"], delivery, "{got}");
 
     let got = ext_tasks(&server, era, "failed", &[]);
