@@ -346,7 +346,7 @@ pub(crate) struct Inner {
 type Answer = std::result::Result<JsonObject, mcp_tasks_types::ErrorObject>;
 
 impl Inner {
-    fn next_id(&self) -> i64 {
+    pub(crate) fn next_id(&self) -> i64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
