@@ -5,7 +5,7 @@ mod faults; // test-only fault injection (MCP_TASKS_FAULT), see faults.rs
 mod fixtures;
 mod tasks_fixture;
 
-use std::net::SocketAddr;
+use std::io::IsTerminal as _;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -20,12 +20,21 @@ use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
 /// official conformance suite.
+///
+/// It speaks plain HTTP: to offer https://, run it behind a TLS-terminating reverse proxy
+/// (nginx, Caddy, a cloud load balancer) that forwards to this address.
 #[derive(Debug, Parser)]
 #[command(name = "mcp-tasks-server", version)]
 struct Args {
-    /// Serve Streamable HTTP on this address (endpoint `/mcp`).
-    #[arg(long, value_name = "ADDR", conflicts_with = "stdio")]
-    http: Option<SocketAddr>,
+    /// Serve Streamable HTTP (plain HTTP) on this address, IP:PORT or HOST:PORT; the endpoint
+    /// is `/mcp`.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        conflicts_with = "stdio"
+    )]
+    http: String,
     /// Serve on stdin/stdout instead of HTTP.
     #[arg(long)]
     stdio: bool,
@@ -83,6 +92,8 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal, never in files or pipes (NO_COLOR opts out).
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -144,10 +155,13 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
         return Ok(());
     }
-    let addr = args.http.unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let addr = args.http.as_str();
+    // HOST:PORT is resolved (`localhost:8080` listens on what `localhost` names).
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        format!(
+            "cannot listen on {addr}: {e} (--http takes IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080)"
+        )
+    })?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let config = HttpConfig {
         max_body_bytes: args.max_body_bytes,

@@ -24,7 +24,7 @@ use mcp_tasks_types::jsonrpc::{JsonRpcMessage, JsonRpcNotification, JsonRpcReque
 use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 
-use super::{Answer, Inbound, Route, Transport};
+use super::{Answer, Inbound, Route, Transport, log_wire};
 use crate::error::{Error, Result};
 use crate::handlers::BoxFuture;
 
@@ -174,6 +174,9 @@ impl Shared {
         } else {
             req = req.header(ACCEPT, "text/event-stream");
         }
+        if let Some(b) = &body {
+            log_wire("→", b);
+        }
         for (name, value) in headers {
             let value = HeaderValue::from_str(&value)
                 .map_err(|e| Error::Config(format!("invalid value for header {name}: {e}")))?;
@@ -273,6 +276,7 @@ impl Shared {
                 if ev.data.trim().is_empty() {
                     continue;
                 }
+                log_wire("←", ev.data.as_bytes());
                 let msg = match JsonRpcMessage::decode(ev.data.as_bytes()) {
                     Ok(m) => m,
                     Err(e) => {
@@ -338,6 +342,7 @@ impl Shared {
 
 /// Turns a buffered reply into the answer to `id`.
 fn json_answer(status: StatusCode, bytes: &[u8]) -> Result<Answer> {
+    log_wire(&format!("← {}", status.as_u16()), bytes);
     let text = || {
         let s = String::from_utf8_lossy(bytes);
         s.chars().take(ERROR_BODY_CHARS).collect::<String>()

@@ -22,6 +22,22 @@ use crate::handlers::{BoxFuture, Handlers};
 use crate::hosted::{self, HostedTasks};
 use crate::task::ToolEvent;
 
+/// How much of a message `-v` logs.
+const WIRE_LOG_CHARS: usize = 2000;
+
+/// Logs one message on the wire at debug level (`→` sent, `←` received), clipped.
+pub(crate) fn log_wire(dir: &str, bytes: &[u8]) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_end();
+    match text.char_indices().nth(WIRE_LOG_CHARS) {
+        Some((cut, _)) => tracing::debug!("{dir} {}…", &text[..cut]),
+        None => tracing::debug!("{dir} {text}"),
+    }
+}
+
 /// What the server answered to one request: its result, or its JSON-RPC error.
 pub(crate) type Answer = std::result::Result<JsonObject, ErrorObject>;
 
