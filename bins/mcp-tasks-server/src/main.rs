@@ -11,7 +11,9 @@ use std::sync::Arc;
 use clap::Parser;
 use std::time::Duration;
 
-use mcp_tasks_server::task::store::{DynTaskStore, memory::MemoryStore, sqlite::SqliteStore};
+use mcp_tasks_server::task::store::{
+    DynTaskStore, StoreError, memory::MemoryStore, sqlite::SqliteStore,
+};
 use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
 
 /// How long a sealed MRTR `requestState` stays valid.
@@ -136,6 +138,20 @@ async fn run(args: Args) -> Result<(), String> {
         None => None,
     };
     let server = fixtures::build(engine, sealer).map_err(|e| e.to_string())?;
+    // Bind before recovery: restart recovery rewrites tasks left running, so it runs only
+    // once this process can serve them (the store lock already proved it is the only owner).
+    let listener = match (args.stdio, args.http.as_str()) {
+        (true, _) => None,
+        (false, addr) => {
+            // HOST:PORT is resolved (`localhost:8080` listens on what `localhost` names).
+            let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                format!(
+                    "cannot listen on {addr}: {e} (--http takes IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080)"
+                )
+            })?;
+            Some(l)
+        }
+    };
     // Resolve tasks a previous process left running, and start purging expired ones.
     server
         .start()
@@ -143,7 +159,7 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start the task engine: {e}"))?;
     let server = faults::wrap(server); // test-only fault injection: a pass-through unless MCP_TASKS_FAULT is set
     let server = Arc::new(server);
-    if args.stdio {
+    let Some(listener) = listener else {
         tracing::info!("serving MCP on stdio");
         serve_stdio(
             server,
@@ -154,14 +170,7 @@ async fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
         return Ok(());
-    }
-    let addr = args.http.as_str();
-    // HOST:PORT is resolved (`localhost:8080` listens on what `localhost` names).
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        format!(
-            "cannot listen on {addr}: {e} (--http takes IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080)"
-        )
-    })?;
+    };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let config = HttpConfig {
         max_body_bytes: args.max_body_bytes,
@@ -199,7 +208,11 @@ fn open_store(spec: &str) -> Result<DynTaskStore, String> {
         if path.is_empty() {
             return Err("--store sqlite: needs a path, e.g. sqlite:mcp-tasks.db".into());
         }
-        let store = SqliteStore::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+        let store = SqliteStore::open(path).map_err(|e| match e {
+            // Already names the file and says what to do.
+            StoreError::InUse { .. } => e.to_string(),
+            e => format!("cannot open {path}: {e}"),
+        })?;
         return Ok(Arc::new(store));
     }
     Err(format!(

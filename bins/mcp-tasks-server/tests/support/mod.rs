@@ -102,8 +102,15 @@ pub struct ServerGuard {
 impl ServerGuard {
     /// Starts the server on a free port (memory store) and waits until it accepts.
     pub fn start() -> ServerGuard {
+        Self::start_with(&["--store", "memory:"])
+    }
+
+    /// Starts the server on a port it picks itself (no window for another process to take
+    /// it), with `args`, and waits until it accepts.
+    pub fn start_with(args: &[&str]) -> ServerGuard {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
-            .args(["--http", "127.0.0.1:0", "--store", "memory:"])
+            .args(["--http", "127.0.0.1:0"])
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -140,16 +147,28 @@ impl ServerGuard {
         guard
     }
 
-    fn wait_until_accepting(&self) {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
         let authority = self
             .url
             .trim_start_matches("http://")
             .split('/')
             .next()
-            .unwrap_or_default()
-            .to_owned();
+            .unwrap_or_default();
+        authority
+            .parse()
+            .expect("a socket address in the server's URL")
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn wait_until_accepting(&self) {
+        let authority = self.addr();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(&authority).is_err() {
+        while std::net::TcpStream::connect(authority).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "{authority} never accepted connections"
