@@ -303,9 +303,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
                 if client.era() == Era::Modern {
                     eprintln!(
-                        "(2026-07-28 tools declare no task support: the server decides per call \
-                         whether it becomes a task; `--era legacy` shows each tool's \
-                         execution.taskSupport)"
+                        "(2026-07-28: the server decides per call which calls become tasks; \
+                         `--era legacy` lists each tool's task support)"
                     );
                 }
             }
@@ -381,7 +380,21 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             TaskCmd::Watch { id, conn, json } => {
                 let (client, rejoined) = connect_for_task(&conn, &ui, &id).await?;
-                ui.task_started();
+                // The elapsed time counts from the task's creation, not from this command.
+                // A task that already ended shows no running time.
+                if let Some(t) = client
+                    .get_task(&id)
+                    .await
+                    .ok()
+                    .filter(|t| !t.status.is_terminal())
+                {
+                    if let Ok(created) = humantime::parse_rfc3339_weak(&t.created_at) {
+                        let age = std::time::SystemTime::now()
+                            .duration_since(created)
+                            .unwrap_or_default();
+                        ui.task_started_ago(age);
+                    }
+                }
                 let stream = client.resume_task_stream(&id);
                 let mut end = follow(stream, &ui, &format!("task {id}"), |_| {}).await;
                 end.task_id = Some(id.clone());
@@ -493,6 +506,10 @@ async fn follow(
             },
             _ = &mut interrupt => {
                 ui.clear();
+                if ui.is_prompting() {
+                    // End the unanswered prompt's line.
+                    eprintln!();
+                }
                 return FollowEnd { task_id, outcome: None };
             }
             _ = tick.tick() => ui.redraw(),
@@ -533,7 +550,13 @@ fn interrupted(end: &FollowEnd, conn: &Conn) -> ExitCode {
                 EraArg::Legacy => target.push_str(" --era legacy"),
                 EraArg::Modern => target.push_str(" --era modern"),
             }
-            if let Some(dir) = &conn.state_dir {
+            // --state-dir only when it was given on the command line (not from the env).
+            let from_env = std::env::var_os("MCP_TASKS_STATE_DIR").map(PathBuf::from);
+            if let Some(dir) = conn
+                .state_dir
+                .as_ref()
+                .filter(|d| from_env.as_ref() != Some(d))
+            {
                 target.push_str(&format!(
                     " --state-dir {}",
                     shell_word(&dir.display().to_string())

@@ -109,6 +109,12 @@ impl Ui {
         });
     }
 
+    /// The task being followed was created `age` ago.
+    pub(crate) fn task_started_ago(&self, age: Duration) {
+        let since = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+        self.with(|s| s.task_since = Some(since));
+    }
+
     /// How long the task has been followed, if there is one.
     pub(crate) fn task_elapsed(&self) -> Option<Duration> {
         self.with(|s| s.task_since.map(|t| t.elapsed()))
@@ -207,6 +213,11 @@ impl Ui {
     /// Resumes drawing.
     pub(crate) fn end_prompt(&self) {
         self.with(|s| s.prompting = false);
+    }
+
+    /// Whether a question is being asked right now (its prompt line is unfinished).
+    pub(crate) fn is_prompting(&self) -> bool {
+        self.with(|s| s.prompting)
     }
 
     /// Remembers that a question met a closed stdin.
