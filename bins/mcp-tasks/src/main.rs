@@ -486,7 +486,7 @@ async fn follow(
                             text.push_str(&format!(" after {}", ui::elapsed(t)));
                         }
                     }
-                    ui.status_changed(text);
+                    ui.status_changed(text, status == TaskStatus::InputRequired);
                     last = Some((status, message));
                 }
                 Some(ToolEvent::Progress { progress, total, message }) => {

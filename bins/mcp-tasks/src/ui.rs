@@ -120,12 +120,14 @@ impl Ui {
         self.with(|s| s.task_since.map(|t| t.elapsed()))
     }
 
-    /// A status change: redrawn on a terminal, printed as a line otherwise.
-    pub(crate) fn status_changed(&self, line: String) {
+    /// A status change: redrawn on a terminal, printed as a line otherwise. An
+    /// `input_required` status is not printed off a terminal: the question follows at once,
+    /// and its line would race with the question's.
+    pub(crate) fn status_changed(&self, line: String, input_required: bool) {
         if self.tty {
             self.with(|s| s.progress = None);
             self.set(line);
-        } else if !self.with(|s| s.prompting) {
+        } else if !input_required && !self.with(|s| s.prompting) {
             // Printed between questions, not in the middle of one.
             eprintln!("{line}");
         }
