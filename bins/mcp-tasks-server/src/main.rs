@@ -5,7 +5,7 @@ mod faults; // test-only fault injection (MCP_TASKS_FAULT), see faults.rs
 mod fixtures;
 mod tasks_fixture;
 
-use std::net::SocketAddr;
+use std::io::IsTerminal as _;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -23,12 +23,21 @@ use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
 /// official conformance suite.
+///
+/// It speaks plain HTTP: to offer https://, run it behind a TLS-terminating reverse proxy
+/// (nginx, Caddy, a cloud load balancer) that forwards to this address.
 #[derive(Debug, Parser)]
 #[command(name = "mcp-tasks-server", version)]
 struct Args {
-    /// Serve Streamable HTTP on this address (endpoint `/mcp`).
-    #[arg(long, value_name = "ADDR", conflicts_with = "stdio")]
-    http: Option<SocketAddr>,
+    /// Serve Streamable HTTP (plain HTTP) on this address, IP:PORT or HOST:PORT; the endpoint
+    /// is `/mcp`.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        conflicts_with = "stdio"
+    )]
+    http: String,
     /// Serve on stdin/stdout instead of HTTP.
     #[arg(long)]
     stdio: bool,
@@ -86,6 +95,8 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal, never in files or pipes (NO_COLOR opts out).
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -130,13 +141,15 @@ async fn run(args: Args) -> Result<(), String> {
     let server = fixtures::build(engine, sealer).map_err(|e| e.to_string())?;
     // Bind before recovery: restart recovery rewrites tasks left running, so it runs only
     // once this process can serve them (the store lock already proved it is the only owner).
-    let listener = match (args.stdio, args.http) {
+    let listener = match (args.stdio, args.http.as_str()) {
         (true, _) => None,
         (false, addr) => {
-            let addr = addr.unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
-            let l = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            // HOST:PORT is resolved (`localhost:8080` listens on what `localhost` names).
+            let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                format!(
+                    "cannot listen on {addr}: {e} (--http takes IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080)"
+                )
+            })?;
             Some(l)
         }
     };

@@ -8,6 +8,8 @@
 #![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
 
 pub mod headers;
+#[cfg(feature = "http-client")]
+pub mod http_client;
 pub mod http_server;
 pub mod sse;
 pub mod stdio;

@@ -55,7 +55,9 @@ where
         disconnected: closed.child_token(),
     };
 
-    // The standalone stream: server-initiated messages of this connection.
+    // The standalone stream: server-initiated messages of this connection. It never ends by
+    // itself, so it stops at EOF; otherwise its sender would keep the writer (and the
+    // process) alive until the flush timeout below.
     {
         let reply = service
             .handle(
@@ -65,7 +67,14 @@ where
                 cx(),
             )
             .await;
-        spawn_pump(reply.body, tx.clone());
+        let tx = tx.clone();
+        let stop = closed.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = pump(reply.body, tx) => {}
+                () = stop.cancelled() => {}
+            }
+        });
     }
 
     let mut reader = BufReader::new(input);
@@ -116,10 +125,6 @@ where
 enum Out {
     Message(JsonRpcMessage),
     Encoded(bytes::Bytes),
-}
-
-fn spawn_pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
-    tokio::spawn(pump(body, tx));
 }
 
 async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
@@ -181,6 +186,54 @@ fn trim_line(line: &[u8], max: usize) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Reply;
+
+    /// Answers every request with an empty result; its standalone stream never ends, like a
+    /// server's.
+    struct Echo;
+
+    impl McpService for Echo {
+        async fn handle(&self, inbound: Inbound, _cx: Context) -> Reply {
+            match inbound {
+                Inbound::OpenStream { .. } => {
+                    Reply::stream(Box::pin(futures_util::stream::pending()))
+                }
+                Inbound::Message(JsonRpcMessage::Request(r)) => {
+                    Reply::message(JsonRpcMessage::Response(
+                        mcp_tasks_types::JsonRpcResponse::new(r.id, serde_json::json!({}))
+                            .expect("response"),
+                    ))
+                }
+                _ => Reply::accepted(),
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn eof_ends_the_connection_without_waiting_for_the_flush_timeout() {
+        let (mut client, server) = tokio::io::duplex(4096);
+        let (server_in, server_out) = tokio::io::split(server);
+        let started = tokio::time::Instant::now();
+        let serving = tokio::spawn(serve_stdio(
+            Arc::new(Echo),
+            server_in,
+            server_out,
+            DEFAULT_MAX_LINE_BYTES,
+        ));
+        client
+            .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n")
+            .await
+            .unwrap();
+        let mut reply = String::new();
+        let mut reader = BufReader::new(&mut client);
+        reader.read_line(&mut reply).await.unwrap();
+        assert!(reply.contains("\"id\":1"), "{reply}");
+        // EOF on the server's input: half-close our side.
+        client.shutdown().await.unwrap();
+        serving.await.unwrap().unwrap();
+        // Time is paused: only the 2 s flush timeout could have moved the clock this far.
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
 
     #[tokio::test]
     async fn long_lines_are_cut_and_flagged() {
