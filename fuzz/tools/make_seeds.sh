@@ -7,12 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build -p mcp-tasks-server -p mcp-tasks-check
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$work"' EXIT
+echo "work dir: $work"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up=$(port); rec=$(port)
 target/debug/mcp-tasks-server --http "127.0.0.1:$up" --store memory: >"$work/server.log" 2>&1 &
 python3 fuzz/tools/record_proxy.py "$rec" "$up" "$work/traffic" >"$work/proxy.log" 2>&1 &
-for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$up") 2>/dev/null && break; sleep 0.2; done
+wait_port() { for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.2; done; echo "port $1 never opened" >&2; exit 1; }
+wait_port "$up"; wait_port "$rec"
 url="http://127.0.0.1:$rec/mcp"
 target/debug/mcp-tasks-check server --url "$url" >"$work/check.log" 2>&1 || echo "checker reported failures (see its log); seeds are recorded anyway"
 suite=.cache/conformance/node_modules
