@@ -93,7 +93,7 @@ enum Job {
     Slow { label: String, secs: f64 },
     Confirm { file: String },
     ProtocolError,
-    FailingJob,
+    Failing,
 }
 
 impl Job {
@@ -102,7 +102,7 @@ impl Job {
             Job::Slow { .. } => "slow_compute",
             Job::Confirm { .. } => "confirm_delete",
             Job::ProtocolError => "protocol_error_job",
-            Job::FailingJob => "failing_job",
+            Job::Failing => "failing_job",
         }
     }
 
@@ -110,7 +110,7 @@ impl Job {
         match self {
             Job::Slow { label, secs } => json!({"seconds": secs, "label": label}),
             Job::Confirm { file } => json!({"filename": file}),
-            Job::ProtocolError | Job::FailingJob => json!({}),
+            Job::ProtocolError | Job::Failing => json!({}),
         }
     }
 }
@@ -323,7 +323,7 @@ fn pick_job(rng: &mut StdRng, client: usize, n: u64) -> Job {
             file: format!("c{client}-{n}.txt"),
         },
         80..90 => Job::ProtocolError,
-        _ => Job::FailingJob,
+        _ => Job::Failing,
     }
 }
 
@@ -476,7 +476,7 @@ fn judge(t: &Tracked, rec: &TaskRecord, kills: &[Instant]) -> Result<String, Str
             Some(Outcome::Result(r)) if text_of(r) == Some((format!("Computed {label} in {secs}s"), false))),
         (TaskStatus::Completed, Job::Confirm { file }) => matches!(&rec.outcome,
             Some(Outcome::Result(r)) if text_of(r) == Some((format!("Deleted {file}"), false))),
-        (TaskStatus::Completed, Job::FailingJob) => matches!(&rec.outcome,
+        (TaskStatus::Completed, Job::Failing) => matches!(&rec.outcome,
             Some(Outcome::Result(r)) if text_of(r) == Some(("the job failed: disk quota exceeded (simulated)".into(), true))),
         (TaskStatus::Failed, Job::ProtocolError) => {
             matches!(&rec.outcome, Some(Outcome::Error(e)) if e.message == "the job hit an internal error (simulated)")

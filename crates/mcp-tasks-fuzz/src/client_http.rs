@@ -10,23 +10,19 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use mcp_tasks_client::{Client, EraChoice};
-use parking_lot_free::Slot;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The canned reply, swapped per input.
-mod parking_lot_free {
-    use std::sync::Mutex;
+#[derive(Default)]
+struct Slot(std::sync::Mutex<Vec<u8>>);
 
-    #[derive(Default)]
-    pub(crate) struct Slot(Mutex<Vec<u8>>);
-
-    impl Slot {
-        pub(crate) fn set(&self, v: &[u8]) {
-            *self.0.lock().unwrap_or_else(|e| e.into_inner()) = v.to_vec();
-        }
-        pub(crate) fn get(&self) -> Vec<u8> {
-            self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
-        }
+impl Slot {
+    fn set(&self, v: &[u8]) {
+        // A panicking input poisons nothing worth keeping: the next input replaces it.
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = v.to_vec();
+    }
+    fn get(&self) -> Vec<u8> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

@@ -13,8 +13,11 @@ pub mod server_request;
 pub mod sse;
 pub mod stdio_lines;
 
+/// A target's check: panics when a property breaks.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (the directory names under `fuzz/`) and its check.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("jsonrpc_decode", jsonrpc::check),
     ("header_value", header_value::check),
     ("request_state", request_state::check),

@@ -139,22 +139,19 @@ impl SseDecoder {
             None => (line, ""),
         };
         match field {
-            "id" => {
-                if !value.contains('\0') {
-                    self.cur.id = Some(value.to_owned());
-                    self.has_field = true;
-                }
+            "id" if !value.contains('\0') => {
+                self.cur.id = Some(value.to_owned());
+                self.has_field = true;
             }
             "event" => {
                 self.cur.event = Some(value.to_owned());
                 self.has_field = true;
             }
-            "retry" => {
-                if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-                    if let Ok(ms) = value.parse() {
-                        self.cur.retry_ms = Some(ms);
-                        self.has_field = true;
-                    }
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                // All digits, but possibly beyond u64: then ignored too.
+                if let Ok(ms) = value.parse() {
+                    self.cur.retry_ms = Some(ms);
+                    self.has_field = true;
                 }
             }
             "data" => {
