@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup" >&2; exit 1; }
 
 # ---- interop peers (bins/mcp-tasks-server/tests/interop.rs) -----------------------------------
-# The official TypeScript and Python MCP SDKs, into .cache/interop (see tests/interop/install.sh).
+# The official TypeScript and Python MCP SDKs and the tasks extension's client library
+# (@modelcontextprotocol/ext-tasks), into .cache/interop (see tests/interop/install.sh).
 # Runs before the conformance part below, because that part exits early once the suite is there.
 bash tests/interop/install.sh
 # ---- end of interop peers -------------------------------------------------------------------

@@ -316,6 +316,14 @@ impl Faulty {
                 {
                     res.remove("lastUpdatedAt");
                 }
+                ("inlined-result-no-result-type", "tasks/get")
+                    if req.modern && status_s == "completed" =>
+                {
+                    // The bug of issue 16: the inlined CallToolResult without its resultType.
+                    if let Some(r) = res.get_mut("result").and_then(Value::as_object_mut) {
+                        r.remove("resultType");
+                    }
+                }
                 ("completed-related-task-meta", "tasks/get")
                     if req.modern && status_s == "completed" =>
                 {
@@ -765,6 +773,14 @@ fn rewrite_event(f: &str, ev: SseEvent) -> Vec<SseEvent> {
         ("listen-payload-not-detailed", "notifications/tasks") => {
             if let Some(p) = v.get_mut("params").and_then(Value::as_object_mut) {
                 p.remove("createdAt");
+            }
+        }
+        ("inlined-result-no-result-type", "notifications/tasks") => {
+            if let Some(r) = v
+                .pointer_mut("/params/result")
+                .and_then(Value::as_object_mut)
+            {
+                r.remove("resultType");
             }
         }
         ("listen-no-result", "notifications/tasks") => {

@@ -18,6 +18,7 @@ use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
 
 /// How long a sealed MRTR `requestState` stays valid.
 const STATE_TTL: Duration = Duration::from_secs(600);
+use mcp_tasks_transport::tap::Tap;
 use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
@@ -145,7 +146,7 @@ async fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot start the task engine: {e}"))?;
     let server = faults::wrap(server); // test-only fault injection: a pass-through unless MCP_TASKS_FAULT is set
-    let server = Arc::new(server);
+    let server = Arc::new(wire_tap(server)?); // test-only: a pass-through unless MCP_TASKS_WIRE_TAP is set
     let Some(listener) = listener else {
         tracing::info!("serving MCP on stdio");
         serve_stdio(
@@ -184,6 +185,21 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     eprintln!("mcp-tasks-server: stopped");
     Ok(())
+}
+
+/// With `MCP_TASKS_WIRE_TAP=<file>`, appends every JSON-RPC message the server receives and
+/// sends (SSE events included) to `<file>`, one JSON line each, for the tests that validate
+/// them against the schemas (`mcp-tasks-schema`). Without it, a pass-through.
+fn wire_tap<S>(inner: S) -> Result<Tap<S>, String> {
+    match std::env::var_os("MCP_TASKS_WIRE_TAP").filter(|p| !p.is_empty()) {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            tracing::info!("wire tap: recording every message to {}", path.display());
+            Tap::to_file(inner, &path)
+                .map_err(|e| format!("cannot open MCP_TASKS_WIRE_TAP {}: {e}", path.display()))
+        }
+        None => Ok(Tap::new(inner, None)),
+    }
 }
 
 /// Opens the task store named by `--store`.

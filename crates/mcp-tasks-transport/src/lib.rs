@@ -11,6 +11,7 @@ pub mod headers;
 pub mod http_server;
 pub mod sse;
 pub mod stdio;
+pub mod tap;
 
 use std::future::Future;
 use std::pin::Pin;

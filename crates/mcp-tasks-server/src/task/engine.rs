@@ -41,6 +41,14 @@ pub struct TaskConfig {
     pub recheck_interval: Duration,
     /// Page size of v1 `tasks/list`.
     pub list_page_size: usize,
+    /// Tasks v1: how long a task's request for input (elicitation, sampling, roots) waits
+    /// for the requestor to see `input_required` (a `tasks/get` answering it) before it goes
+    /// on the session's standalone stream anyway. An open `tasks/result` stream gets it at
+    /// once. A requestor learns of a task from the `tools/call` reply, which travels on
+    /// another connection: a request sent before it could see `input_required` may arrive
+    /// before it knows the task, and a client that matches requests to tasks (the
+    /// `@modelcontextprotocol/ext-tasks` library) then declines it.
+    pub v1_input_grace: Duration,
 }
 
 impl Default for TaskConfig {
@@ -54,6 +62,7 @@ impl Default for TaskConfig {
             purge_interval: Duration::from_secs(30),
             recheck_interval: Duration::from_millis(500),
             list_page_size: 50,
+            v1_input_grace: Duration::from_secs(2),
         }
     }
 }
@@ -69,6 +78,9 @@ pub struct TaskEngine {
     running: Mutex<HashMap<String, CancellationToken>>,
     /// Open v1 `tasks/result` streams, which carry the task's input requests.
     pub(crate) v1_streams: Mutex<HashMap<String, Outbox>>,
+    /// v1 tasks whose requestor has seen `input_required` (see
+    /// [`TaskConfig::v1_input_grace`]).
+    pub(crate) v1_input_seen: Mutex<std::collections::HashSet<String>>,
     hook: OnceLock<ChangeHook>,
 }
 
@@ -102,6 +114,7 @@ impl TaskEngine {
             changes,
             running: Mutex::new(HashMap::new()),
             v1_streams: Mutex::new(HashMap::new()),
+            v1_input_seen: Mutex::new(std::collections::HashSet::new()),
             hook: OnceLock::new(),
         }
     }
@@ -228,6 +241,7 @@ impl TaskEngine {
                 () = cancel.cancelled() => None,
             };
             engine.running.lock().remove(&id);
+            engine.v1_input_seen.lock().remove(&id);
             let now = engine.now();
             let (event, outcome, message) = match outcome {
                 None | Some(Err(ToolError::Cancelled)) => (TaskEvent::Cancelled, None, None),

@@ -80,10 +80,13 @@ pub(crate) fn tool_execution(era: Era, tasks: bool, support: TaskSupport) -> Opt
 }
 
 /// The `notifications/tasks` params of a modern task (a DetailedTask, without `_meta`).
-fn task_notification_params(r: &record::TaskRecord) -> Option<JsonObject> {
+fn task_notification_params(
+    r: &record::TaskRecord,
+    info: &render::ServerInfo,
+) -> Option<JsonObject> {
     let params = ext::TaskStatusNotificationParams {
         meta: None,
-        task: wire::ext_detailed(r),
+        task: wire::ext_detailed(r, info),
         extra: JsonObject::new(),
     };
     match serde_json::to_value(params) {
@@ -156,7 +159,7 @@ impl Inner {
         let mut current = Vec::new();
         for id in ids {
             if let Ok(r) = engine.get_for(&id, &record::Owner::Unbound).await {
-                if let Some(params) = task_notification_params(&r) {
+                if let Some(params) = task_notification_params(&r, &self.info) {
                     current.push(crate::ServerEvent::TaskChanged {
                         id: id.clone(),
                         params,
@@ -199,7 +202,7 @@ impl Inner {
                 let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
                 let res = ext::GetTaskResult {
                     result_type: Default::default(),
-                    task: wire::ext_detailed(&r),
+                    task: wire::ext_detailed(&r, &self.info),
                     meta: None,
                     extra: JsonObject::new(),
                 };
@@ -220,6 +223,10 @@ impl Inner {
             }
             (Era::Legacy, ClientRequest::GetTask { params }) => {
                 let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                if r.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
+                    // The requestor now knows the task needs input: its request may go.
+                    engine.v1_input_seen.lock().insert(r.id.clone());
+                }
                 let res = v1::GetTaskResult {
                     task: wire::v1_task(&r),
                     meta: None,
@@ -302,7 +309,7 @@ impl crate::Server {
                     return;
                 }
                 // Listen streams that subscribed to this task get the DetailedTask.
-                if let Some(params) = task_notification_params(r) {
+                if let Some(params) = task_notification_params(r, &inner.info) {
                     let _ = inner.events.send(crate::ServerEvent::TaskChanged {
                         id: r.id.clone(),
                         params,
