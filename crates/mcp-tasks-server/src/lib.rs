@@ -94,6 +94,9 @@
 
 mod ctx;
 mod dispatch;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod mrtr;
 mod registry;
 mod render;

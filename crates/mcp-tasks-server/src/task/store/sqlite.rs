@@ -536,6 +536,43 @@ mod tests {
         }
     }
 
+    /// The model test of `store::model`: 1,000 random sequences, each on a fresh database
+    /// (on tmpfs when there is one), alternately with and without the read cache so that
+    /// both read paths are compared.
+    #[test]
+    fn sqlite_store_matches_the_model() {
+        let shm = std::path::Path::new("/dev/shm");
+        let base = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!("mcp-tasks-sqlite-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let n = std::sync::atomic::AtomicUsize::new(0);
+        crate::task::store::model::check_against_model(
+            "sqlite",
+            1_000,
+            "proptest-regressions/sqlite-store-model.txt",
+            || {
+                let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i > 0 {
+                    for ext in ["db", "db-wal", "db-shm", "db.lock"] {
+                        let _ = std::fs::remove_file(dir.join(format!("m{}.{ext}", i - 1)));
+                    }
+                }
+                let path = dir.join(format!("m{i}.db"));
+                let cache = if i % 2 == 0 { DEFAULT_CACHE_ENTRIES } else { 0 };
+                Box::pin(async move {
+                    // Each case owns its file; the previous one's store is already dropped.
+                    Arc::new(SqliteStore::open_with_cache(&path, cache).unwrap())
+                        as crate::task::store::DynTaskStore
+                })
+            },
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn concurrent_creations_are_each_committed() {
         let (dir, path) = temp_db("group");
