@@ -12,13 +12,15 @@ use clap::Parser;
 use std::time::Duration;
 
 use mcp_tasks_server::task::store::{
-    DynTaskStore, StoreError, memory::MemoryStore, sqlite::SqliteStore,
+    DynTaskStore, StoreError,
+    memory::MemoryStore,
+    sqlite::{SqliteOptions, SqliteStore, SyncMode},
 };
 use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
 
 /// How long a sealed MRTR `requestState` stays valid.
 const STATE_TTL: Duration = Duration::from_secs(600);
-use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
+use mcp_tasks_transport::{HttpConfig, StdioConfig, serve_http, serve_stdio_with};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
 /// official conformance suite.
@@ -34,18 +36,69 @@ struct Args {
     /// Task store: `memory:` or `sqlite:PATH`.
     #[arg(long, default_value = "sqlite:mcp-tasks.db")]
     store: String,
-    /// Largest accepted HTTP request body, in bytes.
-    #[arg(long, default_value_t = 4 * 1024 * 1024)]
-    max_body_bytes: usize,
+    /// Durability of SQLite commits: `normal` survives a crash of the process (kill -9),
+    /// `full` also survives power loss and OS crashes (an fsync per commit; slower).
+    #[arg(long, value_name = "normal|full", default_value = "normal")]
+    sync: SyncMode,
     /// Allow any `Origin` (by default only localhost origins are accepted).
     #[arg(long)]
     allow_any_origin: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// File holding the secret that seals MRTR `requestState` (any length; hashed to 32
     /// bytes). Instances sharing it accept each other's states. Default: a random secret.
     #[arg(long, value_name = "PATH")]
     state_key_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     tasks: TaskArgs,
+}
+
+/// Limits on what clients may hold or send (every limit is explicit and configurable).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Largest accepted request body (HTTP) or line (stdio), in bytes.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// How much of an over-limit HTTP body is read and discarded so the client sees the 413.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    max_drain_bytes: usize,
+    /// Seconds a client has to send a request's headers (also the idle limit of a kept-alive
+    /// connection).
+    #[arg(long, default_value_t = 30.0)]
+    header_timeout_secs: f64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 30.0)]
+    body_timeout_secs: f64,
+    /// Most header fields in a request.
+    #[arg(long, default_value_t = 100)]
+    max_headers: usize,
+    /// Largest request head (request line and headers), in bytes.
+    #[arg(long, default_value_t = 32 * 1024)]
+    max_header_bytes: usize,
+    /// Deepest nesting of JSON objects and arrays in a message.
+    #[arg(long, default_value_t = mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH)]
+    max_json_depth: usize,
+    /// Most open HTTP connections (at the limit new clients wait to be accepted).
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Most open HTTP connections from one IP address (0: no limit, e.g. behind a proxy).
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_ip: usize,
+    /// Most open subscription streams (`subscriptions/listen`, legacy GET streams).
+    #[arg(long, default_value_t = 512)]
+    max_subscriptions: usize,
+    /// Most open subscription streams of one legacy session.
+    #[arg(long, default_value_t = 8)]
+    max_subscriptions_per_session: usize,
+    /// At SIGTERM/Ctrl-C, seconds in-flight requests and running tasks get to finish before
+    /// each task still running gets its restart policy.
+    #[arg(long, default_value_t = 10.0)]
+    shutdown_grace_secs: f64,
+}
+
+/// A duration flag in seconds (negative or not a number: zero).
+fn secs(v: f64) -> Duration {
+    Duration::try_from_secs_f64(v).unwrap_or_default()
 }
 
 /// Task engine limits (every limit is explicit and configurable).
@@ -109,7 +162,7 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let store = open_store(&args.store)?;
+    let store = open_store(&args.store, args.sync)?;
     let engine = TaskEngine::new(store).with_config(args.tasks.config());
     let sealer = match &args.state_key_file {
         Some(path) => {
@@ -146,21 +199,44 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start the task engine: {e}"))?;
     let server = faults::wrap(server); // test-only fault injection: a pass-through unless MCP_TASKS_FAULT is set
     let server = Arc::new(server);
+    let limits = &args.limits;
+    let grace = secs(limits.shutdown_grace_secs);
     let Some(listener) = listener else {
         tracing::info!("serving MCP on stdio");
-        serve_stdio(
-            server,
+        let config = StdioConfig {
+            max_line_bytes: limits.max_body_bytes,
+            max_json_depth: limits.max_json_depth,
+        };
+        let serve = serve_stdio_with(
+            server.clone(),
             tokio::io::stdin(),
             tokio::io::stdout(),
-            mcp_tasks_transport::stdio::DEFAULT_MAX_LINE_BYTES,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+            config,
+        );
+        tokio::select! {
+            r = serve => r.map_err(|e| e.to_string())?,
+            () = shutdown_signal() => {
+                // stdin is still open: the client did not ask us to stop, a signal did.
+                mcp_tasks_transport::McpService::shutdown(&*server, tokio::time::Instant::now() + grace).await;
+            }
+        }
         return Ok(());
     };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let config = HttpConfig {
-        max_body_bytes: args.max_body_bytes,
+        max_body_bytes: limits.max_body_bytes,
+        max_drain_bytes: limits.max_drain_bytes,
+        header_read_timeout: secs(limits.header_timeout_secs),
+        body_read_timeout: secs(limits.body_timeout_secs),
+        max_headers: limits.max_headers,
+        max_header_bytes: limits.max_header_bytes,
+        max_json_depth: limits.max_json_depth,
+        max_connections: limits.max_connections,
+        max_connections_per_ip: (limits.max_connections_per_ip > 0)
+            .then_some(limits.max_connections_per_ip),
+        max_subscriptions: limits.max_subscriptions,
+        max_subscriptions_per_session: limits.max_subscriptions_per_session,
+        shutdown_grace: grace,
         allowed_origin_hosts: if args.allow_any_origin {
             None
         } else {
@@ -187,7 +263,7 @@ async fn run(args: Args) -> Result<(), String> {
 }
 
 /// Opens the task store named by `--store`.
-fn open_store(spec: &str) -> Result<DynTaskStore, String> {
+fn open_store(spec: &str, sync: SyncMode) -> Result<DynTaskStore, String> {
     if spec == "memory:" || spec == "memory" {
         return Ok(Arc::new(MemoryStore::new()));
     }
@@ -195,11 +271,13 @@ fn open_store(spec: &str) -> Result<DynTaskStore, String> {
         if path.is_empty() {
             return Err("--store sqlite: needs a path, e.g. sqlite:mcp-tasks.db".into());
         }
-        let store = SqliteStore::open(path).map_err(|e| match e {
-            // Already names the file and says what to do.
-            StoreError::InUse { .. } => e.to_string(),
-            e => format!("cannot open {path}: {e}"),
-        })?;
+        let store = SqliteStore::open_with(path, SqliteOptions::default().sync(sync)).map_err(
+            |e| match e {
+                // Already names the file and says what to do.
+                StoreError::InUse { .. } => e.to_string(),
+                e => format!("cannot open {path}: {e}"),
+            },
+        )?;
         return Ok(Arc::new(store));
     }
     Err(format!(

@@ -20,7 +20,28 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 
 static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
 
-/// Serves `service` over a pair of byte streams until `input` reaches EOF.
+/// Limits of the stdio transport. Every limit is explicit.
+#[derive(Debug, Clone)]
+pub struct StdioConfig {
+    /// Largest accepted line in bytes (default [`DEFAULT_MAX_LINE_BYTES`]).
+    pub max_line_bytes: usize,
+    /// Deepest JSON nesting accepted (default
+    /// [`DEFAULT_MAX_JSON_DEPTH`](mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH)); deeper
+    /// messages get -32600.
+    pub max_json_depth: usize,
+}
+
+impl Default for StdioConfig {
+    fn default() -> Self {
+        StdioConfig {
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            max_json_depth: mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH,
+        }
+    }
+}
+
+/// Serves `service` over a pair of byte streams until `input` reaches EOF, with the default
+/// JSON depth limit.
 pub async fn serve_stdio<S, R, W>(
     service: Arc<S>,
     input: R,
@@ -32,6 +53,29 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    let config = StdioConfig {
+        max_line_bytes,
+        ..StdioConfig::default()
+    };
+    serve_stdio_with(service, input, output, config).await
+}
+
+/// Serves `service` over a pair of byte streams until `input` reaches EOF.
+pub async fn serve_stdio_with<S, R, W>(
+    service: Arc<S>,
+    input: R,
+    output: W,
+    config: StdioConfig,
+) -> std::io::Result<()>
+where
+    S: McpService,
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let StdioConfig {
+        max_line_bytes,
+        max_json_depth,
+    } = config;
     let conn_id = format!("stdio-{}", CONNECTIONS.fetch_add(1, Ordering::Relaxed));
     let closed = CancellationToken::new();
     let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
@@ -88,7 +132,7 @@ where
         if bytes.is_empty() {
             continue;
         }
-        match JsonRpcMessage::decode(bytes) {
+        match JsonRpcMessage::decode_limited(bytes, max_json_depth) {
             Err(e) => {
                 let _ = tx.send(Out::Message(JsonRpcMessage::Error(
                     JsonRpcErrorResponse::new(e.id(), e.to_error()),
@@ -131,7 +175,7 @@ async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
         ReplyBody::Encoded(b) => {
             let _ = tx.send(Out::Encoded(b));
         }
-        ReplyBody::Stream(mut s) => {
+        ReplyBody::Stream(mut s) | ReplyBody::Subscription(mut s) => {
             while let Some(ev) = s.next().await {
                 if let Some(m) = ev.message {
                     if tx.send(Out::Message(m)).is_err() {

@@ -70,6 +70,9 @@ pub struct TaskEngine {
     /// Open v1 `tasks/result` streams, which carry the task's input requests.
     pub(crate) v1_streams: Mutex<HashMap<String, Outbox>>,
     hook: OnceLock<ChangeHook>,
+    /// Fired at the end of a graceful shutdown: handlers stop without recording an outcome
+    /// (the shutdown applies each task's restart policy instead) and no task is created.
+    halt: CancellationToken,
 }
 
 impl std::fmt::Debug for TaskEngine {
@@ -103,6 +106,7 @@ impl TaskEngine {
             running: Mutex::new(HashMap::new()),
             v1_streams: Mutex::new(HashMap::new()),
             hook: OnceLock::new(),
+            halt: CancellationToken::new(),
         }
     }
 
@@ -152,6 +156,11 @@ impl TaskEngine {
 
     /// Stores a new task durably (after the owner limit check).
     pub(crate) async fn create(&self, record: TaskRecord) -> Result<(), ErrorObject> {
+        if self.halt.is_cancelled() {
+            return Err(ErrorObject::internal(
+                "The server is shutting down; the task was not created",
+            ));
+        }
         let live = self
             .store
             .count_live(record.owner.clone(), self.config.max_live_per_owner)
@@ -163,10 +172,10 @@ impl TaskEngine {
                 self.config.max_live_per_owner
             )));
         }
-        self.store
-            .create(record.clone())
-            .await
-            .map_err(store_error)?;
+        self.store.create(record.clone()).await.map_err(|e| {
+            tracing::error!(error = %e, "task store failure: a task could not be created");
+            ErrorObject::internal(format!("Task store failure: {e}; the task was not created"))
+        })?;
         self.publish(&record);
         Ok(())
     }
@@ -226,8 +235,9 @@ impl TaskEngine {
             let outcome = tokio::select! {
                 r = fut => Some(r),
                 () = cancel.cancelled() => None,
+                // Shutdown: the task stays in `running` for `halt_running` to settle.
+                () = engine.halt.cancelled() => return,
             };
-            engine.running.lock().remove(&id);
             let now = engine.now();
             let (event, outcome, message) = match outcome {
                 None | Some(Err(ToolError::Cancelled)) => (TaskEvent::Cancelled, None, None),
@@ -268,7 +278,29 @@ impl TaskEngine {
             if let Err(e) = res {
                 tracing::warn!(task = %id, error = %e.message, "could not record the task outcome");
             }
+            // Only now: until the outcome is stored, a shutdown still counts it as running.
+            engine.running.lock().remove(&id);
         });
+    }
+
+    /// Waits until no task handler runs in this process, or until `deadline`.
+    pub(crate) async fn wait_idle(&self, deadline: tokio::time::Instant) {
+        let mut changes = self.subscribe();
+        while !self.running.lock().is_empty() {
+            tokio::select! {
+                _ = changes.recv() => {}
+                // Outcome writes publish before the entry leaves `running`: look again soon.
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                () = tokio::time::sleep_until(deadline) => return,
+            }
+        }
+    }
+
+    /// Stops every task handler of this process (without recording an outcome) and refuses
+    /// new tasks from now on; returns the ids of the tasks that were running.
+    pub(crate) fn halt_running(&self) -> Vec<String> {
+        self.halt.cancel();
+        self.running.lock().drain().map(|(id, _)| id).collect()
     }
 
     /// Cancels a task: records `cancelled` (unless already terminal) and stops its handler
