@@ -162,6 +162,7 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
+    let stop = shutdown_signal();
     let store = open_store(&args.store, args.sync)?;
     let engine = TaskEngine::new(store).with_config(args.tasks.config());
     let sealer = match &args.state_key_file {
@@ -215,7 +216,7 @@ async fn run(args: Args) -> Result<(), String> {
         );
         tokio::select! {
             r = serve => r.map_err(|e| e.to_string())?,
-            () = shutdown_signal() => {
+            () = stop => {
                 // stdin is still open: the client did not ask us to stop, a signal did.
                 mcp_tasks_transport::McpService::shutdown(&*server, tokio::time::Instant::now() + grace).await;
             }
@@ -255,7 +256,7 @@ async fn run(args: Args) -> Result<(), String> {
         "mcp-tasks-server: listening on http://{local}/mcp (store {})",
         args.store
     );
-    serve_http(listener, server, config, shutdown_signal())
+    serve_http(listener, server, config, stop)
         .await
         .map_err(|e| e.to_string())?;
     eprintln!("mcp-tasks-server: stopped");
@@ -285,23 +286,34 @@ fn open_store(spec: &str, sync: SyncMode) -> Result<DynTaskStore, String> {
     ))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at SIGTERM or Ctrl-C (SIGINT). The handlers are installed when this is called,
+/// not when first polled: a signal that arrives right after start-up is not lost (nor does
+/// it kill the process the default way).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    tracing::warn!("cannot install signal handlers; stop with SIGKILL");
+                    std::future::pending::<()>().await
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

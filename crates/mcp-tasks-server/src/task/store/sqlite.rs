@@ -258,7 +258,12 @@ fn lock_owner(path: &Path) -> Result<std::fs::File, StoreError> {
         .create(true)
         .truncate(false)
         .open(&lock)
-        .map_err(backend)?;
+        .map_err(|e| {
+            backend(std::io::Error::other(format!(
+                "cannot open the lock file {}: {e}",
+                lock.display()
+            )))
+        })?;
     // fs4 rather than `File::try_lock`, which needs Rust 1.89 (our MSRV is 1.85).
     match fs4::FileExt::try_lock(&file) {
         Ok(()) => {}
