@@ -526,13 +526,10 @@ fn writer_loop(
             let tx = conn.transaction().map_err(backend)?;
             let mut outcomes = Vec::with_capacity(batch.len());
             for (w, _) in &batch {
-                let o = apply(&tx, w);
-                if let Err(e) = &o {
-                    if fails_batch(e) {
-                        return Err(backend(std::io::Error::other(e.to_string())));
-                    }
+                match apply(&tx, w) {
+                    Err(e) if fails_batch(&e) => return Err(e),
+                    o => outcomes.push(o),
                 }
-                outcomes.push(o);
             }
             tx.commit().map_err(backend)?;
             Ok(outcomes)
@@ -560,7 +557,11 @@ fn writer_loop(
             }
             Err(e) => {
                 tracing::error!(error = %e, writes = batch.len(), "sqlite store: a write transaction failed");
-                let msg = e.to_string();
+                // One error per caller (StoreError is not Clone); keep the cause's text.
+                let msg = match &e {
+                    StoreError::Backend { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
                 for (_, reply) in batch {
                     let _ = reply.send(Err(backend(std::io::Error::other(msg.clone()))));
                 }
@@ -719,6 +720,21 @@ mod tests {
             assert!(again.get("l-0".into()).await.unwrap().is_some());
             let _ = std::fs::remove_dir_all(&dir);
         }
+    }
+
+    #[test]
+    fn sync_modes_set_sqlite_synchronous() {
+        let (dir, path) = temp_db("sync");
+        for (mode, want) in [(SyncMode::Normal, 1), (SyncMode::Full, 2)] {
+            let conn = connect(&path, mode).unwrap();
+            let got: i64 = conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(got, want, "{mode:?}");
+        }
+        assert_eq!("FULL".parse::<SyncMode>(), Ok(SyncMode::Full));
+        assert!("fast".parse::<SyncMode>().is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]
