@@ -17,7 +17,7 @@ use clap::{Parser, ValueEnum};
 use load::{Latency, Prepared, Target, Throughput};
 use mcp_tasks_server::task::store::TaskStore;
 use mcp_tasks_server::task::store::memory::MemoryStore;
-use mcp_tasks_server::task::store::sqlite::SqliteStore;
+use mcp_tasks_server::task::store::sqlite::{SqliteOptions, SqliteStore, SyncMode};
 use serde_json::{Value, json};
 
 /// Load benchmark of the MCP tasks server SDK against a bare hyper baseline.
@@ -37,6 +37,10 @@ struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Directory of the SQLite databases (default: the system temp dir). Put it on the disk
+    /// you mean to measure: on a tmpfs, `sqlite-full` costs nothing.
+    #[arg(long, value_name = "DIR")]
+    db_dir: Option<std::path::PathBuf>,
     /// Finished tasks inserted by the memory measurement.
     #[arg(long, default_value_t = 100_000)]
     rss_tasks: usize,
@@ -55,6 +59,8 @@ enum Part {
     Memory,
     /// Tasks on the SQLite store (creations and `tasks/get`).
     Sqlite,
+    /// Tasks on the SQLite store with `--sync full` (power-loss durable commits).
+    SqliteFull,
     /// Resident memory per finished task in the memory store.
     Rss,
 }
@@ -210,12 +216,15 @@ async fn task_rows(
     Ok(vec![created, got])
 }
 
-fn temp_db() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("mcp-tasks-bench-{}.db", std::process::id()))
+fn temp_db(args: &Args) -> std::path::PathBuf {
+    args.db_dir
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("mcp-tasks-bench-{}.db", std::process::id()))
 }
 
 fn remove_db(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", ".lock"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let _ = std::fs::remove_file(p);
@@ -242,6 +251,8 @@ const MEM_CREATE: &str = "memory: task creation";
 const MEM_GET: &str = "memory: tasks/get";
 const SQL_CREATE: &str = "sqlite: task creation";
 const SQL_GET: &str = "sqlite: tasks/get";
+const SQL_FULL_CREATE: &str = "sqlite full: creation";
+const SQL_FULL_GET: &str = "sqlite full: tasks/get";
 
 async fn run(args: &Args) -> Result<Report, String> {
     let on = |p: Part| args.only.is_empty() || args.only.contains(&p);
@@ -273,6 +284,7 @@ async fn run(args: &Args) -> Result<Report, String> {
         Part::List,
         Part::Memory,
         Part::Sqlite,
+        Part::SqliteFull,
     ];
     if http_parts.iter().any(|p| on(*p)) {
         let bare = servers::bare().await?;
@@ -309,11 +321,22 @@ async fn run(args: &Args) -> Result<Report, String> {
             .rows
             .extend(task_rows((MEM_CREATE, MEM_GET), store, plan).await?);
     }
-    if on(Part::Sqlite) {
-        let path = temp_db();
+    for (part, sync, labels) in [
+        (Part::Sqlite, SyncMode::Normal, (SQL_CREATE, SQL_GET)),
+        (
+            Part::SqliteFull,
+            SyncMode::Full,
+            (SQL_FULL_CREATE, SQL_FULL_GET),
+        ),
+    ] {
+        if !on(part) {
+            continue;
+        }
+        let path = temp_db(args);
         remove_db(&path);
-        let store = SqliteStore::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let rows = task_rows((SQL_CREATE, SQL_GET), Arc::new(store), plan).await;
+        let store = SqliteStore::open_with(&path, SqliteOptions::default().sync(sync))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let rows = task_rows(labels, Arc::new(store), plan).await;
         remove_db(&path);
         report.rows.extend(rows?);
     }

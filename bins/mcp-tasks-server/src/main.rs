@@ -152,7 +152,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(args)) {
+    let result = rt.block_on(run(args));
+    // Do not wait for a blocked read of stdin (stdio mode stopped by a signal).
+    rt.shutdown_timeout(Duration::from_secs(1));
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mcp-tasks-server: {e}");
@@ -207,20 +210,17 @@ async fn run(args: Args) -> Result<(), String> {
         let config = StdioConfig {
             max_line_bytes: limits.max_body_bytes,
             max_json_depth: limits.max_json_depth,
+            shutdown_grace: grace,
         };
-        let serve = serve_stdio_with(
-            server.clone(),
+        serve_stdio_with(
+            server,
             tokio::io::stdin(),
             tokio::io::stdout(),
             config,
-        );
-        tokio::select! {
-            r = serve => r.map_err(|e| e.to_string())?,
-            () = stop => {
-                // stdin is still open: the client did not ask us to stop, a signal did.
-                mcp_tasks_transport::McpService::shutdown(&*server, tokio::time::Instant::now() + grace).await;
-            }
-        }
+            stop,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         return Ok(());
     };
     let local = listener.local_addr().map_err(|e| e.to_string())?;

@@ -212,3 +212,62 @@ fn sigterm_with_nothing_running_exits_at_once() {
         "no grace period is waited for when nothing runs"
     );
 }
+
+#[test]
+fn sigterm_on_stdio_ends_listen_streams_with_their_result() {
+    use std::io::BufRead;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
+        .args([
+            "--stdio",
+            "--store",
+            "memory:",
+            "--shutdown-grace-secs",
+            "1",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed on drop, also when an assertion fails.
+    let mut child = support::ServerProcess(child);
+    let mut stdin = child.0.stdin.take().unwrap();
+    let mut lines = std::io::BufReader::new(child.0.stdout.take().unwrap()).lines();
+    // One message per line: no raw newlines.
+    let meta = META.replace('\n', " ");
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":"L9","method":"subscriptions/listen","params":{{"notifications":{{"toolsListChanged":true}},"_meta":{meta}}}}}"#
+    )
+    .unwrap();
+    let ack: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(
+        ack["method"], "notifications/subscriptions/acknowledged",
+        "{ack}"
+    );
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    // stdin stays open: the signal, not EOF, stops the server.
+    let last: Value = serde_json::from_str(&lines.next().expect("a final line").unwrap()).unwrap();
+    assert_eq!(last["id"], "L9", "{last}");
+    assert_eq!(last["result"]["resultType"], "complete", "{last}");
+    assert_eq!(
+        last["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        "L9"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    drop(stdin);
+}

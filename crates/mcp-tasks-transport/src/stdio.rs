@@ -29,6 +29,9 @@ pub struct StdioConfig {
     /// [`DEFAULT_MAX_JSON_DEPTH`](mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH)); deeper
     /// messages get -32600.
     pub max_json_depth: usize,
+    /// At shutdown, how long in-flight requests get to finish (default 10 s); see
+    /// [`McpService::shutdown`].
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Default for StdioConfig {
@@ -36,6 +39,7 @@ impl Default for StdioConfig {
         StdioConfig {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             max_json_depth: mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH,
+            shutdown_grace: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -57,15 +61,19 @@ where
         max_line_bytes,
         ..StdioConfig::default()
     };
-    serve_stdio_with(service, input, output, config).await
+    serve_stdio_with(service, input, output, config, std::future::pending()).await
 }
 
-/// Serves `service` over a pair of byte streams until `input` reaches EOF.
+/// Serves `service` over a pair of byte streams until `input` reaches EOF, or until
+/// `shutdown` resolves: then it stops reading, lets the service wind down
+/// ([`McpService::shutdown`], e.g. listen streams end with their result) while replies are
+/// still written, and returns.
 pub async fn serve_stdio_with<S, R, W>(
     service: Arc<S>,
     input: R,
     output: W,
     config: StdioConfig,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()>
 where
     S: McpService,
@@ -75,6 +83,7 @@ where
     let StdioConfig {
         max_line_bytes,
         max_json_depth,
+        shutdown_grace,
     } = config;
     let conn_id = format!("stdio-{}", CONNECTIONS.fetch_add(1, Ordering::Relaxed));
     let closed = CancellationToken::new();
@@ -114,9 +123,17 @@ where
 
     let mut reader = BufReader::new(input);
     let mut line = Vec::new();
+    tokio::pin!(shutdown);
+    let mut stopping = false;
     loop {
         line.clear();
-        let n = read_line_limited(&mut reader, &mut line, max_line_bytes).await?;
+        let n = tokio::select! {
+            n = read_line_limited(&mut reader, &mut line, max_line_bytes) => n?,
+            () = &mut shutdown => {
+                stopping = true;
+                break;
+            }
+        };
         if n == 0 {
             break;
         }
@@ -148,6 +165,11 @@ where
                 });
             }
         }
+    }
+    if stopping {
+        // The writer still runs: what the service sends while winding down goes out.
+        let deadline = tokio::time::Instant::now() + shutdown_grace;
+        service.shutdown(deadline).await;
     }
     closed.cancel();
     drop(tx);
