@@ -5,6 +5,7 @@
 //! See `README.md` beside this crate for what is measured and the targets.
 #![warn(missing_docs)]
 
+mod durability;
 mod load;
 mod rss;
 mod servers;
@@ -61,6 +62,9 @@ enum Part {
     Sqlite,
     /// Tasks on the SQLite store with `--sync full` (power-loss durable commits).
     SqliteFull,
+    /// SQLite creations/s on the store itself (no HTTP), `--sync normal` vs `full`, with one
+    /// writer and with `--connections` writers.
+    Durability,
     /// Resident memory per finished task in the memory store.
     Rss,
 }
@@ -236,6 +240,7 @@ fn remove_db(path: &std::path::Path) {
 struct Report {
     rows: Vec<Row>,
     rss: Vec<rss::RssReport>,
+    durability: Vec<durability::DurabilityRow>,
 }
 
 impl Report {
@@ -277,6 +282,11 @@ async fn run(args: &Args) -> Result<Report, String> {
             .rss
             .push(rss::measure(std::sync::Arc::new(sqlite), args.rss_tasks).await?);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+    if on(Part::Durability) {
+        eprintln!("measuring SQLite creations per sync mode ...");
+        let dir = args.db_dir.clone().unwrap_or_else(std::env::temp_dir);
+        report.durability = durability::measure(&dir, plan.connections, plan.measure).await?;
     }
     let http_parts = [
         Part::Bare,
@@ -431,12 +441,14 @@ fn print_table(args: &Args, rep: &Report, checks: &[Check]) {
     println!(
         "(\"vs bare\": req/s as a share of the baseline's; latency as baseline/sdk, so higher is better)"
     );
-    println!();
-    println!(
-        "{:<24} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}",
-        "scenario", "req/s", "vs bare", "p50 µs", "vs bare", "p99 µs", "vs bare", "errors"
-    );
-    println!("{}", "-".repeat(90));
+    if !rep.rows.is_empty() {
+        println!();
+        println!(
+            "{:<24} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}",
+            "scenario", "req/s", "vs bare", "p50 µs", "vs bare", "p99 µs", "vs bare", "errors"
+        );
+        println!("{}", "-".repeat(90));
+    }
     for r in &rep.rows {
         println!(
             "{:<24} {:>10.0} {:>8} {:>9.1} {:>8} {:>9.1} {:>8} {:>7}",
@@ -459,6 +471,21 @@ fn print_table(args: &Args, rep: &Report, checks: &[Check]) {
              (TaskRecord inline: {} bytes)",
             m.store, m.tasks, m.before_kib, m.after_kib, m.bytes_per_task, m.record_inline_bytes
         );
+    }
+    if !rep.durability.is_empty() {
+        println!();
+        println!(
+            "{:<30} {:>8} {:>14}",
+            "sqlite store (no HTTP)", "writers", "creations/s"
+        );
+        for d in &rep.durability {
+            println!(
+                "{:<30} {:>8} {:>14.0}",
+                format!("--sync {}", d.mode),
+                d.writers,
+                d.per_sec
+            );
+        }
     }
     if !checks.is_empty() {
         println!();
@@ -510,6 +537,11 @@ fn to_json(args: &Args, rep: &Report, checks: &[Check]) -> Value {
             "after_kib": m.after_kib,
             "bytes_per_task": m.bytes_per_task,
             "record_inline_bytes": m.record_inline_bytes,
+        })).collect::<Vec<_>>(),
+        "durability": rep.durability.iter().map(|d| json!({
+            "sync": d.mode,
+            "writers": d.writers,
+            "creations_per_sec": d.per_sec,
         })).collect::<Vec<_>>(),
         "checks": checks.iter().map(|c| json!({
             "name": c.name,
