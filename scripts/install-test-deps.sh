@@ -6,6 +6,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup" >&2; exit 1; }
 
+# ---- system tools -------------------------------------------------------------------------
+# python3 (interop peers; Python's http.client in tests/hostile_clients.rs) and util-linux's
+# unshare/setpriv (a real full disk and read-only file system in tests/storage_faults.rs, which
+# skip, saying why, where the kernel refuses a private mount namespace). Debian packages.
+need=()
+command -v python3 >/dev/null || need+=(python3 python3-venv)
+{ command -v unshare >/dev/null && command -v setpriv >/dev/null; } || need+=(util-linux)
+if ((${#need[@]})); then
+  if command -v apt-get >/dev/null; then
+    sudo=(); [[ $(id -u) == 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${need[@]}"
+  else
+    echo "missing ${need[*]}: install them with your package manager" >&2
+  fi
+fi
+# ---- end of system tools --------------------------------------------------------------------
+
 # ---- interop peers (bins/mcp-tasks-server/tests/interop.rs) -----------------------------------
 # The official TypeScript and Python MCP SDKs and the tasks extension's client library
 # (@modelcontextprotocol/ext-tasks), into .cache/interop (see tests/interop/install.sh).

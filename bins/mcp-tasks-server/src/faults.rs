@@ -817,6 +817,10 @@ fn rewrite_event(f: &str, ev: SseEvent) -> Vec<SseEvent> {
 }
 
 impl McpService for Faulty {
+    async fn shutdown(&self, deadline: tokio::time::Instant) {
+        self.inner.shutdown(deadline).await;
+    }
+
     async fn handle(&self, inbound: Inbound, mut cx: Context) -> Reply {
         let Some(fault) = self.fault.clone() else {
             return self.inner.handle(inbound, cx).await;
@@ -873,6 +877,12 @@ impl McpService for Faulty {
             ReplyBody::Stream(s) => {
                 let f = fault.clone();
                 ReplyBody::Stream(Box::pin(
+                    s.flat_map(move |ev| futures_util::stream::iter(rewrite_event(&f, ev))),
+                ))
+            }
+            ReplyBody::Subscription(s) => {
+                let f = fault.clone();
+                ReplyBody::Subscription(Box::pin(
                     s.flat_map(move |ev| futures_util::stream::iter(rewrite_event(&f, ev))),
                 ))
             }

@@ -12,14 +12,16 @@ use clap::Parser;
 use std::time::Duration;
 
 use mcp_tasks_server::task::store::{
-    DynTaskStore, StoreError, memory::MemoryStore, sqlite::SqliteStore,
+    DynTaskStore, StoreError,
+    memory::MemoryStore,
+    sqlite::{SqliteOptions, SqliteStore, SyncMode},
 };
 use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
 
 /// How long a sealed MRTR `requestState` stays valid.
 const STATE_TTL: Duration = Duration::from_secs(600);
 use mcp_tasks_transport::tap::Tap;
-use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
+use mcp_tasks_transport::{HttpConfig, StdioConfig, serve_http, serve_stdio_with};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
 /// official conformance suite.
@@ -44,18 +46,69 @@ struct Args {
     /// Task store: `memory:` or `sqlite:PATH`.
     #[arg(long, default_value = "sqlite:mcp-tasks.db")]
     store: String,
-    /// Largest accepted HTTP request body, in bytes.
-    #[arg(long, default_value_t = 4 * 1024 * 1024)]
-    max_body_bytes: usize,
+    /// Durability of SQLite commits: `normal` survives a crash of the process (kill -9),
+    /// `full` also survives power loss and OS crashes (an fsync per commit; slower).
+    #[arg(long, value_name = "normal|full", default_value = "normal")]
+    sync: SyncMode,
     /// Allow any `Origin` (by default only localhost origins are accepted).
     #[arg(long)]
     allow_any_origin: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// File holding the secret that seals MRTR `requestState` (any length; hashed to 32
     /// bytes). Instances sharing it accept each other's states. Default: a random secret.
     #[arg(long, value_name = "PATH")]
     state_key_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     tasks: TaskArgs,
+}
+
+/// Limits on what clients may hold or send (every limit is explicit and configurable).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Largest accepted request body (HTTP) or line (stdio), in bytes.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// How much of an over-limit HTTP body is read and discarded so the client sees the 413.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    max_drain_bytes: usize,
+    /// Seconds a client has to send a request's headers (also the idle limit of a kept-alive
+    /// connection).
+    #[arg(long, default_value_t = 30.0)]
+    header_timeout_secs: f64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 30.0)]
+    body_timeout_secs: f64,
+    /// Most header fields in a request.
+    #[arg(long, default_value_t = 100)]
+    max_headers: usize,
+    /// Largest request head (request line and headers), in bytes.
+    #[arg(long, default_value_t = 32 * 1024)]
+    max_header_bytes: usize,
+    /// Deepest nesting of JSON objects and arrays in a message.
+    #[arg(long, default_value_t = mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH)]
+    max_json_depth: usize,
+    /// Most open HTTP connections (at the limit new clients wait to be accepted).
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Most open HTTP connections from one IP address (0: no limit, e.g. behind a proxy).
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_ip: usize,
+    /// Most open subscription streams (`subscriptions/listen`, legacy GET streams).
+    #[arg(long, default_value_t = 512)]
+    max_subscriptions: usize,
+    /// Most open subscription streams of one legacy session.
+    #[arg(long, default_value_t = 8)]
+    max_subscriptions_per_session: usize,
+    /// At SIGTERM/Ctrl-C, seconds in-flight requests and running tasks get to finish before
+    /// each task still running gets its restart policy.
+    #[arg(long, default_value_t = 10.0)]
+    shutdown_grace_secs: f64,
+}
+
+/// A duration flag in seconds (negative or not a number: zero).
+fn secs(v: f64) -> Duration {
+    Duration::try_from_secs_f64(v).unwrap_or_default()
 }
 
 /// Task engine limits (every limit is explicit and configurable).
@@ -111,7 +164,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(args)) {
+    let result = rt.block_on(run(args));
+    // Do not wait for a blocked read of stdin (stdio mode stopped by a signal).
+    rt.shutdown_timeout(Duration::from_secs(1));
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mcp-tasks-server: {e}");
@@ -121,7 +177,8 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let store = open_store(&args.store)?;
+    let stop = shutdown_signal();
+    let store = open_store(&args.store, args.sync)?;
     let engine = TaskEngine::new(store).with_config(args.tasks.config());
     let sealer = match &args.state_key_file {
         Some(path) => {
@@ -160,13 +217,21 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start the task engine: {e}"))?;
     let server = faults::wrap(server); // test-only fault injection: a pass-through unless MCP_TASKS_FAULT is set
     let server = Arc::new(wire_tap(server)?); // test-only: a pass-through unless MCP_TASKS_WIRE_TAP is set
+    let limits = &args.limits;
+    let grace = secs(limits.shutdown_grace_secs);
     let Some(listener) = listener else {
         tracing::info!("serving MCP on stdio");
-        serve_stdio(
+        let config = StdioConfig {
+            max_line_bytes: limits.max_body_bytes,
+            max_json_depth: limits.max_json_depth,
+            shutdown_grace: grace,
+        };
+        serve_stdio_with(
             server,
             tokio::io::stdin(),
             tokio::io::stdout(),
-            mcp_tasks_transport::stdio::DEFAULT_MAX_LINE_BYTES,
+            config,
+            stop,
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -174,7 +239,19 @@ async fn run(args: Args) -> Result<(), String> {
     };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let config = HttpConfig {
-        max_body_bytes: args.max_body_bytes,
+        max_body_bytes: limits.max_body_bytes,
+        max_drain_bytes: limits.max_drain_bytes,
+        header_read_timeout: secs(limits.header_timeout_secs),
+        body_read_timeout: secs(limits.body_timeout_secs),
+        max_headers: limits.max_headers,
+        max_header_bytes: limits.max_header_bytes,
+        max_json_depth: limits.max_json_depth,
+        max_connections: limits.max_connections,
+        max_connections_per_ip: (limits.max_connections_per_ip > 0)
+            .then_some(limits.max_connections_per_ip),
+        max_subscriptions: limits.max_subscriptions,
+        max_subscriptions_per_session: limits.max_subscriptions_per_session,
+        shutdown_grace: grace,
         allowed_origin_hosts: if args.allow_any_origin {
             None
         } else {
@@ -193,7 +270,7 @@ async fn run(args: Args) -> Result<(), String> {
         "mcp-tasks-server: listening on http://{local}/mcp (store {})",
         args.store
     );
-    serve_http(listener, server, config, shutdown_signal())
+    serve_http(listener, server, config, stop)
         .await
         .map_err(|e| e.to_string())?;
     eprintln!("mcp-tasks-server: stopped");
@@ -216,7 +293,7 @@ fn wire_tap<S>(inner: S) -> Result<Tap<S>, String> {
 }
 
 /// Opens the task store named by `--store`.
-fn open_store(spec: &str) -> Result<DynTaskStore, String> {
+fn open_store(spec: &str, sync: SyncMode) -> Result<DynTaskStore, String> {
     if spec == "memory:" || spec == "memory" {
         return Ok(Arc::new(MemoryStore::new()));
     }
@@ -224,11 +301,13 @@ fn open_store(spec: &str) -> Result<DynTaskStore, String> {
         if path.is_empty() {
             return Err("--store sqlite: needs a path, e.g. sqlite:mcp-tasks.db".into());
         }
-        let store = SqliteStore::open(path).map_err(|e| match e {
-            // Already names the file and says what to do.
-            StoreError::InUse { .. } => e.to_string(),
-            e => format!("cannot open {path}: {e}"),
-        })?;
+        let store = SqliteStore::open_with(path, SqliteOptions::default().sync(sync)).map_err(
+            |e| match e {
+                // Already names the file and says what to do.
+                StoreError::InUse { .. } => e.to_string(),
+                e => format!("cannot open {path}: {e}"),
+            },
+        )?;
         return Ok(Arc::new(store));
     }
     Err(format!(
@@ -236,23 +315,34 @@ fn open_store(spec: &str) -> Result<DynTaskStore, String> {
     ))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at SIGTERM or Ctrl-C (SIGINT). The handlers are installed when this is called,
+/// not when first polled: a signal that arrives right after start-up is not lost (nor does
+/// it kill the process the default way).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    tracing::warn!("cannot install signal handlers; stop with SIGKILL");
+                    std::future::pending::<()>().await
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -328,6 +328,7 @@ impl ServerBuilder {
                 connections: Mutex::new(Default::default()),
                 events,
                 inflight: Mutex::new(Default::default()),
+                closing: Default::default(),
                 tasks: self.tasks.map(Arc::new),
             }),
         };
@@ -377,6 +378,8 @@ pub(crate) struct Inner {
     /// In-flight modern stdio requests, for `notifications/cancelled`.
     pub(crate) inflight:
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,
+    /// Fired when shutdown starts: long-lived streams end.
+    pub(crate) closing: tokio_util::sync::CancellationToken,
 }
 
 /// An MCP server. Cheap to clone.

@@ -20,7 +20,32 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 
 static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
 
-/// Serves `service` over a pair of byte streams until `input` reaches EOF.
+/// Limits of the stdio transport. Every limit is explicit.
+#[derive(Debug, Clone)]
+pub struct StdioConfig {
+    /// Largest accepted line in bytes (default [`DEFAULT_MAX_LINE_BYTES`]).
+    pub max_line_bytes: usize,
+    /// Deepest JSON nesting accepted (default
+    /// [`DEFAULT_MAX_JSON_DEPTH`](mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH)); deeper
+    /// messages get -32600.
+    pub max_json_depth: usize,
+    /// At shutdown, how long in-flight requests get to finish (default 10 s); see
+    /// [`McpService::shutdown`].
+    pub shutdown_grace: std::time::Duration,
+}
+
+impl Default for StdioConfig {
+    fn default() -> Self {
+        StdioConfig {
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            max_json_depth: mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH,
+            shutdown_grace: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves `service` over a pair of byte streams until `input` reaches EOF, with the default
+/// JSON depth limit.
 pub async fn serve_stdio<S, R, W>(
     service: Arc<S>,
     input: R,
@@ -32,6 +57,34 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    let config = StdioConfig {
+        max_line_bytes,
+        ..StdioConfig::default()
+    };
+    serve_stdio_with(service, input, output, config, std::future::pending()).await
+}
+
+/// Serves `service` over a pair of byte streams until `input` reaches EOF, or until
+/// `shutdown` resolves: then it stops reading, lets the service wind down
+/// ([`McpService::shutdown`], e.g. listen streams end with their result) while replies are
+/// still written, and returns.
+pub async fn serve_stdio_with<S, R, W>(
+    service: Arc<S>,
+    input: R,
+    output: W,
+    config: StdioConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()>
+where
+    S: McpService,
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let StdioConfig {
+        max_line_bytes,
+        max_json_depth,
+        shutdown_grace,
+    } = config;
     let conn_id = format!("stdio-{}", CONNECTIONS.fetch_add(1, Ordering::Relaxed));
     let closed = CancellationToken::new();
     let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
@@ -79,9 +132,17 @@ where
 
     let mut reader = BufReader::new(input);
     let mut line = Vec::new();
+    tokio::pin!(shutdown);
+    let mut stopping = false;
     loop {
         line.clear();
-        let n = read_line_limited(&mut reader, &mut line, max_line_bytes).await?;
+        let n = tokio::select! {
+            n = read_line_limited(&mut reader, &mut line, max_line_bytes) => n?,
+            () = &mut shutdown => {
+                stopping = true;
+                break;
+            }
+        };
         if n == 0 {
             break;
         }
@@ -97,7 +158,7 @@ where
         if bytes.is_empty() {
             continue;
         }
-        match JsonRpcMessage::decode(bytes) {
+        match JsonRpcMessage::decode_limited(bytes, max_json_depth) {
             Err(e) => {
                 let _ = tx.send(Out::Message(JsonRpcMessage::Error(
                     JsonRpcErrorResponse::new(e.id(), e.to_error()),
@@ -113,6 +174,11 @@ where
                 });
             }
         }
+    }
+    if stopping {
+        // The writer still runs: what the service sends while winding down goes out.
+        let deadline = tokio::time::Instant::now() + shutdown_grace;
+        service.shutdown(deadline).await;
     }
     closed.cancel();
     drop(tx);
@@ -136,7 +202,7 @@ async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
         ReplyBody::Encoded(b) => {
             let _ = tx.send(Out::Encoded(b));
         }
-        ReplyBody::Stream(mut s) => {
+        ReplyBody::Stream(mut s) | ReplyBody::Subscription(mut s) => {
             while let Some(ev) = s.next().await {
                 if let Some(m) = ev.message {
                     if tx.send(Out::Message(m)).is_err() {

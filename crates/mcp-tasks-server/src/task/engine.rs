@@ -69,6 +69,20 @@ impl Default for TaskConfig {
 
 type ChangeHook = Arc<dyn Fn(&TaskRecord) + Send + Sync>;
 
+/// First and longest wait between attempts to store a finished task's outcome.
+const OUTCOME_RETRY_FIRST: Duration = Duration::from_millis(100);
+const OUTCOME_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Why a read-modify-write failed.
+enum ModifyError {
+    NotFound,
+    /// The change function refused.
+    Rejected(ErrorObject),
+    Store(StoreError),
+    /// Lost the compare-and-swap too many times in a row.
+    Contended,
+}
+
 /// Runs tasks on a [`TaskStore`](super::store::TaskStore).
 pub struct TaskEngine {
     pub(crate) store: DynTaskStore,
@@ -82,6 +96,9 @@ pub struct TaskEngine {
     /// [`TaskConfig::v1_input_grace`]).
     pub(crate) v1_input_seen: Mutex<std::collections::HashSet<String>>,
     hook: OnceLock<ChangeHook>,
+    /// Fired at the end of a graceful shutdown: handlers stop without recording an outcome
+    /// (the shutdown applies each task's restart policy instead) and no task is created.
+    halt: CancellationToken,
 }
 
 impl std::fmt::Debug for TaskEngine {
@@ -116,6 +133,7 @@ impl TaskEngine {
             v1_streams: Mutex::new(HashMap::new()),
             v1_input_seen: Mutex::new(std::collections::HashSet::new()),
             hook: OnceLock::new(),
+            halt: CancellationToken::new(),
         }
     }
 
@@ -165,6 +183,11 @@ impl TaskEngine {
 
     /// Stores a new task durably (after the owner limit check).
     pub(crate) async fn create(&self, record: TaskRecord) -> Result<(), ErrorObject> {
+        if self.halt.is_cancelled() {
+            return Err(ErrorObject::internal(
+                "The server is shutting down; the task was not created",
+            ));
+        }
         let live = self
             .store
             .count_live(record.owner.clone(), self.config.max_live_per_owner)
@@ -176,10 +199,10 @@ impl TaskEngine {
                 self.config.max_live_per_owner
             )));
         }
-        self.store
-            .create(record.clone())
-            .await
-            .map_err(store_error)?;
+        self.store.create(record.clone()).await.map_err(|e| {
+            tracing::error!(error = %e, "task store failure: a task could not be created");
+            ErrorObject::internal(format!("Task store failure: {e}; the task was not created"))
+        })?;
         self.publish(&record);
         Ok(())
     }
@@ -202,15 +225,33 @@ impl TaskEngine {
 
     /// Read-modify-write with compare-and-swap, retried on conflicts. `f` returns whether it
     /// changed anything; unchanged records are not written.
-    pub(crate) async fn modify<F>(&self, id: &str, mut f: F) -> Result<TaskRecord, ErrorObject>
+    pub(crate) async fn modify<F>(&self, id: &str, f: F) -> Result<TaskRecord, ErrorObject>
+    where
+        F: FnMut(&mut TaskRecord) -> Result<bool, ErrorObject>,
+    {
+        self.try_modify(id, f).await.map_err(|e| match e {
+            ModifyError::NotFound => not_found(id),
+            ModifyError::Rejected(e) => e,
+            ModifyError::Store(e) => store_error(e),
+            ModifyError::Contended => ErrorObject::internal("task is changing too fast to update"),
+        })
+    }
+
+    /// [`modify`](Self::modify), telling apart why it failed.
+    async fn try_modify<F>(&self, id: &str, mut f: F) -> Result<TaskRecord, ModifyError>
     where
         F: FnMut(&mut TaskRecord) -> Result<bool, ErrorObject>,
     {
         for _ in 0..64 {
-            let Some((mut r, v)) = self.store.get(id.to_owned()).await.map_err(store_error)? else {
-                return Err(not_found(id));
+            let Some((mut r, v)) = self
+                .store
+                .get(id.to_owned())
+                .await
+                .map_err(ModifyError::Store)?
+            else {
+                return Err(ModifyError::NotFound);
             };
-            if !f(&mut r)? {
+            if !f(&mut r).map_err(ModifyError::Rejected)? {
                 return Ok(r);
             }
             match self.store.update(r.clone(), v).await {
@@ -219,11 +260,11 @@ impl TaskEngine {
                     return Ok(r);
                 }
                 Err(StoreError::Conflict) => continue,
-                Err(StoreError::NotFound) => return Err(not_found(id)),
-                Err(e) => return Err(store_error(e)),
+                Err(StoreError::NotFound) => return Err(ModifyError::NotFound),
+                Err(e) => return Err(ModifyError::Store(e)),
             }
         }
-        Err(ErrorObject::internal("task is changing too fast to update"))
+        Err(ModifyError::Contended)
     }
 
     /// Runs a task's handler in the background and records its outcome.
@@ -239,8 +280,9 @@ impl TaskEngine {
             let outcome = tokio::select! {
                 r = fut => Some(r),
                 () = cancel.cancelled() => None,
+                // Shutdown: the task stays in `running` for `halt_running` to settle.
+                () = engine.halt.cancelled() => return,
             };
-            engine.running.lock().remove(&id);
             engine.v1_input_seen.lock().remove(&id);
             let now = engine.now();
             let (event, outcome, message) = match outcome {
@@ -265,24 +307,64 @@ impl TaskEngine {
                     )
                 }
             };
-            let res = engine
-                .modify(&id, |r| {
-                    if r.is_terminal() {
-                        // Cancelled meanwhile: terminal states never change.
-                        return Ok(false);
+            // A store that fails (disk full, I/O error) gets the outcome again until it takes
+            // it: giving up would leave the task `working` with no handler.
+            let mut backoff = OUTCOME_RETRY_FIRST;
+            loop {
+                let res = engine
+                    .try_modify(&id, |r| {
+                        if r.is_terminal() {
+                            // Cancelled meanwhile: terminal states never change.
+                            return Ok(false);
+                        }
+                        r.apply(event, now)
+                            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                        r.outcome = outcome.clone();
+                        // A progress message ("waiting for ...") would be stale once terminal.
+                        r.status_message = message.clone();
+                        Ok(true)
+                    })
+                    .await;
+                let e = match res {
+                    Ok(_) | Err(ModifyError::NotFound) => break,
+                    Err(ModifyError::Rejected(e)) => {
+                        tracing::warn!(task = %id, error = %e.message, "could not record the task outcome");
+                        break;
                     }
-                    r.apply(event, now)
-                        .map_err(|e| ErrorObject::internal(e.to_string()))?;
-                    r.outcome = outcome.clone();
-                    // A progress message ("waiting for ...") would be stale once terminal.
-                    r.status_message = message.clone();
-                    Ok(true)
-                })
-                .await;
-            if let Err(e) = res {
-                tracing::warn!(task = %id, error = %e.message, "could not record the task outcome");
+                    Err(ModifyError::Store(e)) => e.to_string(),
+                    Err(ModifyError::Contended) => "the task is changing too fast".into(),
+                };
+                tracing::warn!(task = %id, error = %e, retry_in = ?backoff, "could not record the task outcome yet");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    // Shutdown settles it (or the next start does).
+                    () = engine.halt.cancelled() => return,
+                }
+                backoff = (backoff * 2).min(OUTCOME_RETRY_MAX);
             }
+            // Only now: until the outcome is stored, a shutdown still counts it as running.
+            engine.running.lock().remove(&id);
         });
+    }
+
+    /// Waits until no task handler runs in this process, or until `deadline`.
+    pub(crate) async fn wait_idle(&self, deadline: tokio::time::Instant) {
+        let mut changes = self.subscribe();
+        while !self.running.lock().is_empty() {
+            tokio::select! {
+                _ = changes.recv() => {}
+                // Outcome writes publish before the entry leaves `running`: look again soon.
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                () = tokio::time::sleep_until(deadline) => return,
+            }
+        }
+    }
+
+    /// Stops every task handler of this process (without recording an outcome) and refuses
+    /// new tasks from now on; returns the ids of the tasks that were running.
+    pub(crate) fn halt_running(&self) -> Vec<String> {
+        self.halt.cancel();
+        self.running.lock().drain().map(|(id, _)| id).collect()
     }
 
     /// Cancels a task: records `cancelled` (unless already terminal) and stops its handler

@@ -371,7 +371,77 @@ impl crate::Server {
     }
 }
 
+impl crate::Server {
+    /// Graceful shutdown (call once the transport stopped accepting; the HTTP transport
+    /// does through [`McpService::shutdown`](mcp_tasks_transport::McpService::shutdown)):
+    /// `subscriptions/listen` streams end with their result (PROTOCOL.md §8) and legacy
+    /// standalone streams close, at once; running tasks get until `deadline` to finish;
+    /// then each task still running gets its tool's [`RestartPolicy`](crate::RestartPolicy)
+    /// applied now rather than at the next start: a task that re-runs stays `working`
+    /// (the next start runs it again), any other fails with a message saying the server
+    /// shut down. No task is created after that.
+    pub async fn shutdown(&self, deadline: tokio::time::Instant) {
+        self.inner.closing.cancel();
+        let Some(engine) = self.inner.tasks.clone() else {
+            return;
+        };
+        engine.wait_idle(deadline).await;
+        let ids = engine.halt_running();
+        if !ids.is_empty() {
+            tracing::info!(tasks = ids.len(), "shutdown: applying restart policies");
+        }
+        for id in ids {
+            if let Err(e) = self.inner.settle_interrupted(&engine, &id).await {
+                // The next start resolves it (recovery runs over every live task).
+                tracing::warn!(task = %id, error = %e.message, "shutdown: could not settle the task");
+            }
+        }
+    }
+}
+
 impl Inner {
+    /// The restart rule, the same at shutdown and at the next start: re-run idempotent
+    /// tools of the modern era (a legacy task's session does not survive), fail the rest.
+    fn reruns(&self, r: &record::TaskRecord) -> bool {
+        r.era == Era::Modern
+            && self
+                .tools
+                .get(&r.request.name)
+                .is_some_and(|t| t.restart == crate::RestartPolicy::Rerun)
+    }
+
+    /// Applies the restart policy to a task whose handler a shutdown stopped.
+    async fn settle_interrupted(
+        &self,
+        engine: &engine::TaskEngine,
+        id: &str,
+    ) -> Result<(), ErrorObject> {
+        let now = engine.now();
+        engine
+            .modify(id, |rec| {
+                if rec.is_terminal() {
+                    return Ok(false);
+                }
+                if self.reruns(rec) {
+                    rec.status_message = Some(
+                        "Interrupted by a server shutdown; it runs again when the server starts"
+                            .into(),
+                    );
+                } else {
+                    let msg =
+                        "The server shut down while this task was running; it did not complete";
+                    rec.apply(state::TaskEvent::Failed, now)
+                        .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    rec.status_message = Some(msg.into());
+                    rec.outcome = Some(Outcome::Error(ErrorObject::internal(msg)));
+                }
+                rec.updated_at_ms = now;
+                Ok(true)
+            })
+            .await
+            .map(|_| ())
+    }
+
     /// Tasks left non-terminal by a previous process: re-run idempotent tools (modern era
     /// only: a legacy task's session is gone), fail the rest with a clear message.
     async fn recover_tasks(
@@ -398,11 +468,7 @@ impl Inner {
                     continue;
                 }
                 let route = self.tools.get(&r.request.name).cloned();
-                let rerun = r.era == Era::Modern
-                    && route
-                        .as_ref()
-                        .is_some_and(|t| t.restart == crate::RestartPolicy::Rerun);
-                if let (true, Some(route)) = (rerun, route) {
+                if let (true, Some(route)) = (self.reruns(&r), route) {
                     let now = engine.now();
                     let r = recover_one(engine, &r.id, |rec| {
                         rec.input_requests.clear();
