@@ -77,7 +77,8 @@ enum Cmd {
 enum TaskCmd {
     /// Show a task's status (`tasks/get`).
     Get {
-        /// The task id.
+        /// The task id (ids may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         id: String,
         #[command(flatten)]
         conn: Conn,
@@ -87,14 +88,16 @@ enum TaskCmd {
     },
     /// Ask the server to cancel a task (`tasks/cancel`).
     Cancel {
-        /// The task id.
+        /// The task id (ids may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         id: String,
         #[command(flatten)]
         conn: Conn,
     },
     /// Follow a task to its end and print the result (answering its questions).
     Watch {
-        /// The task id.
+        /// The task id (ids may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         id: String,
         #[command(flatten)]
         conn: Conn,
@@ -794,6 +797,22 @@ fn split_command(s: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::split_command;
+    use super::{Cli, Cmd, TaskCmd};
+    use clap::Parser as _;
+
+    #[test]
+    fn task_ids_may_start_with_a_dash() {
+        // Task ids are base64url: `-` is a valid first character.
+        let cli = Cli::try_parse_from(["mcp-tasks", "task", "cancel", "-tXYZ", "--url", "u"])
+            .expect("parses");
+        let Cmd::Task {
+            action: TaskCmd::Cancel { id, conn },
+        } = cli.cmd
+        else {
+            panic!("not task cancel");
+        };
+        assert_eq!((id.as_str(), conn.url.as_deref()), ("-tXYZ", Some("u")));
+    }
 
     #[test]
     fn commands_split_like_a_shell() {
