@@ -11,7 +11,9 @@ use std::sync::Arc;
 use clap::Parser;
 use std::time::Duration;
 
-use mcp_tasks_server::task::store::{DynTaskStore, memory::MemoryStore, sqlite::SqliteStore};
+use mcp_tasks_server::task::store::{
+    DynTaskStore, memory::MemoryStore, postgres::PgStore, sqlite::SqliteStore,
+};
 use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
 
 /// How long a sealed MRTR `requestState` stays valid.
@@ -29,8 +31,9 @@ struct Args {
     /// Serve on stdin/stdout instead of HTTP.
     #[arg(long)]
     stdio: bool,
-    /// Task store: `memory:` or `sqlite:PATH`.
-    #[arg(long, default_value = "sqlite:mcp-tasks.db")]
+    /// Task store: `memory:`, `sqlite:PATH` (one server per file) or
+    /// `postgres://USER@HOST:PORT/DB` (any number of instances on one database).
+    #[arg(long, env = "MCP_TASKS_STORE", default_value = "sqlite:mcp-tasks.db")]
     store: String,
     /// Largest accepted HTTP request body, in bytes.
     #[arg(long, default_value_t = 4 * 1024 * 1024)]
@@ -107,7 +110,7 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let store = open_store(&args.store)?;
+    let store = open_store(&args.store).await?;
     let engine = TaskEngine::new(store).with_config(args.tasks.config());
     let sealer = match &args.state_key_file {
         Some(path) => {
@@ -167,7 +170,7 @@ async fn run(args: Args) -> Result<(), String> {
     };
     eprintln!(
         "mcp-tasks-server: listening on http://{local}/mcp (store {})",
-        args.store
+        redacted(&args.store)
     );
     serve_http(listener, server, config, shutdown_signal())
         .await
@@ -176,8 +179,22 @@ async fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
+/// `spec` without a password (`postgres://user:secret@host` logs as `postgres://user:***@host`).
+fn redacted(spec: &str) -> String {
+    let Some((scheme, rest)) = spec.split_once("://") else {
+        return spec.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => spec.to_owned(),
+    }
+}
+
 /// Opens the task store named by `--store`.
-fn open_store(spec: &str) -> Result<DynTaskStore, String> {
+async fn open_store(spec: &str) -> Result<DynTaskStore, String> {
     if spec == "memory:" || spec == "memory" {
         return Ok(Arc::new(MemoryStore::new()));
     }
@@ -188,8 +205,14 @@ fn open_store(spec: &str) -> Result<DynTaskStore, String> {
         let store = SqliteStore::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
         return Ok(Arc::new(store));
     }
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        let store = PgStore::connect(spec)
+            .await
+            .map_err(|e| format!("cannot open the PostgreSQL store: {e}"))?;
+        return Ok(Arc::new(store));
+    }
     Err(format!(
-        "unknown store {spec:?}: use memory: or sqlite:PATH"
+        "unknown store {spec:?}: use memory:, sqlite:PATH or postgres://USER@HOST:PORT/DB"
     ))
 }
 

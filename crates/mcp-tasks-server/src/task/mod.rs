@@ -371,6 +371,10 @@ impl Inner {
         self: Arc<Self>,
         engine: &Arc<engine::TaskEngine>,
     ) -> Result<(), store::StoreError> {
+        if engine.store.is_shared() {
+            // Other live instances run the live tasks of a shared store: never fail them here.
+            return Ok(());
+        }
         let mut after = None;
         loop {
             let page = engine

@@ -95,6 +95,10 @@ impl TaskStore for MemoryStore {
         "memory"
     }
 
+    fn is_shared(&self) -> bool {
+        false
+    }
+
     fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>> {
         let r = (|| {
             let new = slot(&record, 1)?;

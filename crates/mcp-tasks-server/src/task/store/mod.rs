@@ -12,6 +12,8 @@
 //!   in-process state.
 
 pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -66,6 +68,10 @@ pub struct ListQuery {
 pub trait TaskStore: Send + Sync + 'static {
     /// A short name for errors and logs.
     fn name(&self) -> &'static str;
+    /// Whether other live server instances may use the store at the same time (PostgreSQL).
+    /// `false` means this process is the store's only user (memory; SQLite, whose file is
+    /// one server's), so a live task not running here belongs to a process that is gone.
+    fn is_shared(&self) -> bool;
     /// Stores a new record (durably).
     fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>>;
     /// Reads a record and its version.

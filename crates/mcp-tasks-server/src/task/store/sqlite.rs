@@ -338,6 +338,10 @@ impl TaskStore for SqliteStore {
         "sqlite"
     }
 
+    fn is_shared(&self) -> bool {
+        false
+    }
+
     fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>> {
         let data = match serde_json::to_string(&record) {
             Ok(d) => d,
