@@ -11,6 +11,8 @@ use std::sync::Arc;
 use clap::Parser;
 use std::time::Duration;
 
+use mcp_tasks_server::task::notify::TaskNotifier;
+use mcp_tasks_server::task::notify::postgres::{PgNotifier, PgNotifierConfig};
 use mcp_tasks_server::task::store::{
     DynTaskStore, memory::MemoryStore, postgres::PgStore, sqlite::SqliteStore,
 };
@@ -110,8 +112,11 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let store = open_store(&args.store).await?;
-    let engine = TaskEngine::new(store).with_config(args.tasks.config());
+    let (store, notifier) = open_store(&args.store).await?;
+    let mut engine = TaskEngine::new(store).with_config(args.tasks.config());
+    if let Some(n) = notifier {
+        engine = engine.with_notifier(n);
+    }
     let sealer = match &args.state_key_file {
         Some(path) => {
             let secret = std::fs::read(path)
@@ -193,23 +198,25 @@ fn redacted(spec: &str) -> String {
     }
 }
 
-/// Opens the task store named by `--store`.
-async fn open_store(spec: &str) -> Result<DynTaskStore, String> {
+/// Opens the task store named by `--store`, with the notifier that carries changes to the
+/// other instances when the store is shared.
+async fn open_store(spec: &str) -> Result<(DynTaskStore, Option<Arc<dyn TaskNotifier>>), String> {
     if spec == "memory:" || spec == "memory" {
-        return Ok(Arc::new(MemoryStore::new()));
+        return Ok((Arc::new(MemoryStore::new()), None));
     }
     if let Some(path) = spec.strip_prefix("sqlite:") {
         if path.is_empty() {
             return Err("--store sqlite: needs a path, e.g. sqlite:mcp-tasks.db".into());
         }
         let store = SqliteStore::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
-        return Ok(Arc::new(store));
+        return Ok((Arc::new(store), None));
     }
     if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
         let store = PgStore::connect(spec)
             .await
             .map_err(|e| format!("cannot open the PostgreSQL store: {e}"))?;
-        return Ok(Arc::new(store));
+        let notifier = PgNotifier::start(&store, PgNotifierConfig::default());
+        return Ok((Arc::new(store), Some(notifier)));
     }
     Err(format!(
         "unknown store {spec:?}: use memory:, sqlite:PATH or postgres://USER@HOST:PORT/DB"

@@ -102,9 +102,15 @@ pub struct ServerGuard {
 impl ServerGuard {
     /// Starts the server on a free port (memory store) and waits until it accepts.
     pub fn start() -> ServerGuard {
+        Self::start_with(&["--store", "memory:"], "warn")
+    }
+
+    /// Starts the server on a free port with `args` and `RUST_LOG=log`.
+    pub fn start_with(args: &[&str], log: &str) -> ServerGuard {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
-            .args(["--http", "127.0.0.1:0", "--store", "memory:"])
-            .env("RUST_LOG", "warn")
+            .args(["--http", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", log)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -158,6 +164,43 @@ impl ServerGuard {
         }
     }
 
+    /// The `host:port` the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .expect("a socket address in the server's URL")
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process with SIGKILL (no shutdown code runs) and reaps it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and waits (at most 10 s) for the process to exit.
+    pub fn terminate(&mut self) -> bool {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     /// Everything the server wrote to stderr so far.
     pub fn log_text(&self) -> String {
         self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
@@ -168,5 +211,53 @@ impl Drop for ServerGuard {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// An open `subscriptions/listen` stream (modern era) read line by line.
+pub struct ListenStream {
+    reader: BufReader<TcpStream>,
+}
+
+impl ListenStream {
+    /// Opens a listen stream for `task_ids` on `addr`.
+    pub fn open(addr: SocketAddr, task_ids: &[&str]) -> ListenStream {
+        let body = json!({"jsonrpc":"2.0","id":"L1","method":"subscriptions/listen","params":{
+            "notifications": {"taskIds": task_ids},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}
+            }}})
+        .to_string();
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let head = format!(
+            "POST /mcp HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+             MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body.as_bytes()).unwrap();
+        ListenStream {
+            reader: BufReader::new(s),
+        }
+    }
+
+    /// The next JSON-RPC message on the stream (panics after the read timeout).
+    pub fn next(&mut self) -> Value {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = self
+                .reader
+                .read_line(&mut line)
+                .expect("read the listen stream");
+            assert!(n > 0, "the listen stream ended");
+            if let Some(d) = line.trim_end().strip_prefix("data: ") {
+                if let Ok(v) = serde_json::from_str::<Value>(d) {
+                    return v;
+                }
+            }
+        }
     }
 }

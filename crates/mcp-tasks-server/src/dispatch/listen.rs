@@ -134,6 +134,8 @@ struct ListenState {
     queue: VecDeque<JsonRpcMessage>,
     stop: CancellationToken,
     _entry: Option<InflightEntry>,
+    /// The subscribed tasks are followed across instances while the stream is open.
+    _watch: Option<crate::task::engine::WatchGuard>,
 }
 
 impl Inner {
@@ -175,6 +177,10 @@ impl Inner {
                 queue.extend(tagged(method, p, &id));
             }
         }
+        let watch = match (&self.tasks, granted.task_ids.as_deref()) {
+            (Some(engine), Some(ids)) if !ids.is_empty() => Some(engine.watch(ids.to_vec())),
+            _ => None,
+        };
         let state = ListenState {
             events,
             granted,
@@ -182,6 +188,7 @@ impl Inner {
             queue,
             stop,
             _entry: entry,
+            _watch: watch,
         };
         Reply::stream(Box::pin(stream::unfold(state, |mut st| async move {
             loop {

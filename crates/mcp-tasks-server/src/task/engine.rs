@@ -15,6 +15,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::clock::{Clock, SystemClock};
+use super::notify::{LocalNotifier, NotifierEvent, TaskNotifier};
 use super::record::{Outcome, Owner, TaskRecord};
 use super::state::TaskEvent;
 use super::store::{DynTaskStore, ListQuery, StoreError};
@@ -70,6 +71,34 @@ pub struct TaskEngine {
     /// Open v1 `tasks/result` streams, which carry the task's input requests.
     pub(crate) v1_streams: Mutex<HashMap<String, Outbox>>,
     hook: OnceLock<ChangeHook>,
+    /// Carries changes to the other instances sharing the store.
+    notifier: Arc<dyn TaskNotifier>,
+    /// Tasks something in this process waits on or subscribed to (by count), besides the
+    /// ones running here: a change made elsewhere is re-read and published only for these.
+    watched: Mutex<HashMap<String, usize>>,
+}
+
+/// Keeps tasks watched for changes made by other instances; unwatches them when dropped.
+pub(crate) struct WatchGuard {
+    engine: std::sync::Weak<TaskEngine>,
+    ids: Vec<String>,
+}
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        let Some(engine) = self.engine.upgrade() else {
+            return;
+        };
+        let mut w = engine.watched.lock();
+        for id in &self.ids {
+            if let Some(n) = w.get_mut(id) {
+                *n -= 1;
+                if *n == 0 {
+                    w.remove(id);
+                }
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for TaskEngine {
@@ -103,6 +132,90 @@ impl TaskEngine {
             running: Mutex::new(HashMap::new()),
             v1_streams: Mutex::new(HashMap::new()),
             hook: OnceLock::new(),
+            notifier: Arc::new(LocalNotifier::default()),
+            watched: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Sets the notifier that carries changes to other instances sharing the store (e.g.
+    /// [`PgNotifier`](super::notify::postgres::PgNotifier) with a PostgreSQL store).
+    pub fn with_notifier(mut self, n: Arc<dyn TaskNotifier>) -> Self {
+        self.notifier = n;
+        self
+    }
+
+    /// Watches `ids` for changes made by other instances while the guard lives.
+    pub(crate) fn watch(self: &Arc<Self>, ids: Vec<String>) -> WatchGuard {
+        {
+            let mut w = self.watched.lock();
+            for id in &ids {
+                *w.entry(id.clone()).or_default() += 1;
+            }
+        }
+        WatchGuard {
+            engine: Arc::downgrade(self),
+            ids,
+        }
+    }
+
+    fn interested(&self, id: &str) -> bool {
+        self.running.lock().contains_key(id) || self.watched.lock().contains_key(id)
+    }
+
+    /// Applies what the notifier reports: re-reads each changed task something here cares
+    /// about and publishes it locally; a task that became terminal elsewhere (cancelled on
+    /// another instance) stops its handler here.
+    pub(crate) fn follow_notifier(self: &Arc<Self>) {
+        let mut rx = self.notifier.subscribe();
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let ev = rx.recv().await;
+                let Some(engine) = weak.upgrade() else {
+                    return;
+                };
+                let ids: Vec<String> = match ev {
+                    Ok(NotifierEvent::Changed(id)) => {
+                        if !engine.interested(&id) {
+                            continue;
+                        }
+                        vec![id]
+                    }
+                    Ok(NotifierEvent::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let mut ids: Vec<String> = engine.running.lock().keys().cloned().collect();
+                        ids.extend(engine.watched.lock().keys().cloned());
+                        ids.sort_unstable();
+                        ids.dedup();
+                        ids
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                for id in ids {
+                    let engine = engine.clone();
+                    tokio::spawn(async move { engine.refresh(&id).await });
+                }
+            }
+        });
+    }
+
+    /// Re-reads `id` after another instance changed it and publishes it here.
+    async fn refresh(&self, id: &str) {
+        match self.store.get(id.to_owned()).await {
+            Ok(Some((r, _))) => {
+                if r.is_terminal() {
+                    if let Some(t) = self.running.lock().remove(id) {
+                        t.cancel();
+                    }
+                }
+                self.publish_local(&r);
+            }
+            Ok(None) => {
+                if let Some(t) = self.running.lock().remove(id) {
+                    t.cancel();
+                }
+                let _ = self.changes.send(id.to_owned());
+            }
+            Err(e) => tracing::warn!(task = %id, error = %e, "re-reading a changed task failed"),
         }
     }
 
@@ -127,7 +240,13 @@ impl TaskEngine {
         self.changes.subscribe()
     }
 
+    /// After a committed update: here, and to the other instances.
     fn publish(&self, r: &TaskRecord) {
+        self.publish_local(r);
+        self.notifier.publish(&r.id);
+    }
+
+    fn publish_local(&self, r: &TaskRecord) {
         let _ = self.changes.send(r.id.clone());
         if let Some(h) = self.hook.get() {
             h(r);
@@ -167,7 +286,8 @@ impl TaskEngine {
             .create(record.clone())
             .await
             .map_err(store_error)?;
-        self.publish(&record);
+        // Local only: no other instance can be watching an id it has never seen.
+        self.publish_local(&record);
         Ok(())
     }
 
@@ -228,6 +348,9 @@ impl TaskEngine {
                 () = cancel.cancelled() => None,
             };
             engine.running.lock().remove(&id);
+            if outcome.is_none() {
+                tracing::info!(task = %id, "task handler stopped: the task was cancelled");
+            }
             let now = engine.now();
             let (event, outcome, message) = match outcome {
                 None | Some(Err(ToolError::Cancelled)) => (TaskEvent::Cancelled, None, None),
@@ -412,12 +535,14 @@ impl TaskEngine {
 
     /// Waits until the task is terminal (v1 `tasks/result`).
     pub(crate) async fn wait_terminal(
-        &self,
+        self: &Arc<Self>,
         id: &str,
         caller: &Owner,
         cancel: &CancellationToken,
     ) -> Result<TaskRecord, ErrorObject> {
         let mut changes = self.subscribe();
+        // The task may run on another instance: follow its changes from there too.
+        let _watch = self.watch(vec![id.to_owned()]);
         loop {
             let r = self.get_for(id, caller).await?;
             if r.is_terminal() {

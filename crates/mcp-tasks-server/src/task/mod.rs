@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod engine;
 pub(crate) mod handle;
+pub mod notify;
 pub mod record;
 pub mod state;
 pub mod store;
@@ -337,6 +338,7 @@ impl crate::Server {
         let Some(engine) = self.inner.tasks.clone() else {
             return Ok(());
         };
+        engine.follow_notifier();
         self.inner.clone().recover_tasks(&engine).await?;
         let weak = Arc::downgrade(&engine);
         let every = engine.config.purge_interval;
