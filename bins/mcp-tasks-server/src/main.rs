@@ -14,7 +14,7 @@ use std::time::Duration;
 use mcp_tasks_server::task::notify::TaskNotifier;
 use mcp_tasks_server::task::notify::postgres::{PgNotifier, PgNotifierConfig};
 use mcp_tasks_server::task::store::{
-    DynTaskStore, memory::MemoryStore, postgres::PgStore, sqlite::SqliteStore,
+    DynTaskStore, StoreError, memory::MemoryStore, postgres::PgStore, sqlite::SqliteStore,
 };
 use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
 
@@ -133,6 +133,18 @@ async fn run(args: Args) -> Result<(), String> {
         None => None,
     };
     let server = fixtures::build(engine, sealer).map_err(|e| e.to_string())?;
+    // Bind before recovery: restart recovery rewrites tasks left running, so it runs only
+    // once this process can serve them (the store lock already proved it is the only owner).
+    let listener = match (args.stdio, args.http) {
+        (true, _) => None,
+        (false, addr) => {
+            let addr = addr.unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            Some(l)
+        }
+    };
     // Resolve tasks a previous process left running, and start purging expired ones.
     server
         .start()
@@ -140,7 +152,7 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start the task engine: {e}"))?;
     let server = faults::wrap(server); // test-only fault injection: a pass-through unless MCP_TASKS_FAULT is set
     let server = Arc::new(server);
-    if args.stdio {
+    let Some(listener) = listener else {
         tracing::info!("serving MCP on stdio");
         serve_stdio(
             server,
@@ -151,11 +163,7 @@ async fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
         return Ok(());
-    }
-    let addr = args.http.unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let config = HttpConfig {
         max_body_bytes: args.max_body_bytes,
@@ -208,7 +216,11 @@ async fn open_store(spec: &str) -> Result<(DynTaskStore, Option<Arc<dyn TaskNoti
         if path.is_empty() {
             return Err("--store sqlite: needs a path, e.g. sqlite:mcp-tasks.db".into());
         }
-        let store = SqliteStore::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
+        let store = SqliteStore::open(path).map_err(|e| match e {
+            // Already names the file and says what to do.
+            StoreError::InUse { .. } => e.to_string(),
+            e => format!("cannot open {path}: {e}"),
+        })?;
         return Ok((Arc::new(store), None));
     }
     if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {

@@ -95,3 +95,68 @@ fn tasks_survive_kill_9_on_the_sqlite_store() {
     wait_status(addr, &long, "cancelled");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 13's data-integrity bug: a second server started on the SQLite file of a running
+/// one (on another port, on stdio, or on the same port) used to run restart recovery over
+/// the first server's running tasks. Each start must now be refused, naming the file and
+/// the process that holds it, and the first server's tasks must finish normally.
+#[test]
+fn a_second_server_on_the_same_sqlite_file_is_refused() {
+    let dir = std::env::temp_dir().join(format!("mcp-tasks-double-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("tasks.db");
+    let _ = std::fs::remove_file(&db);
+    let store = format!("sqlite:{}", db.display());
+    let first = support::ServerGuard::start_with(&["--store", &store]);
+    let (addr, pid) = (first.addr(), first.pid());
+    let running = create(
+        addr,
+        "slow_compute",
+        json!({"seconds": 3, "label": "first"}),
+    );
+    let waiting = create(addr, "confirm_delete", json!({"filename": "a.txt"}));
+    wait_status(addr, &waiting, "input_required");
+
+    let other = "127.0.0.1:0".to_string();
+    let same = addr.to_string();
+    let starts: [(&str, Vec<&str>); 3] = [
+        ("another port", vec!["--http", &other]),
+        ("stdio", vec!["--stdio"]),
+        ("the same port", vec!["--http", &same]),
+    ];
+    for (what, args) in starts {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
+            .args(&args)
+            .args(["--store", &store])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run a second mcp-tasks-server");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "second server on {what} started");
+        assert!(
+            stderr.contains(&format!(
+                "{} is in use by another process (pid {pid})",
+                db.display()
+            )),
+            "second server on {what}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("Address already in use"),
+            "on {what}, the store must be refused before the port: {stderr}"
+        );
+        // The first server's view is untouched: nothing was recovered behind its back.
+        assert_eq!(get(addr, &running)["status"], "working", "after {what}");
+        assert_eq!(
+            get(addr, &waiting)["status"],
+            "input_required",
+            "after {what}"
+        );
+    }
+    let t = wait_status(addr, &running, "completed");
+    assert_eq!(t["result"]["content"][0]["text"], "Computed first in 3s");
+    let ack = request(addr, "tasks/cancel", json!({"taskId": waiting}));
+    assert_eq!(ack["result"]["resultType"], "complete");
+    wait_status(addr, &waiting, "cancelled");
+    drop(first);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -102,11 +102,17 @@ pub struct ServerGuard {
 impl ServerGuard {
     /// Starts the server on a free port (memory store) and waits until it accepts.
     pub fn start() -> ServerGuard {
-        Self::start_with(&["--store", "memory:"], "warn")
+        Self::start_with(&["--store", "memory:"])
     }
 
-    /// Starts the server on a free port with `args` and `RUST_LOG=log`.
-    pub fn start_with(args: &[&str], log: &str) -> ServerGuard {
+    /// Starts the server on a port it picks itself (no window for another process to take
+    /// it), with `args`, and waits until it accepts.
+    pub fn start_with(args: &[&str]) -> ServerGuard {
+        Self::start_logging(args, "warn")
+    }
+
+    /// [`start_with`](Self::start_with) with `RUST_LOG=log`.
+    pub fn start_logging(args: &[&str], log: &str) -> ServerGuard {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
             .args(["--http", "127.0.0.1:0"])
             .args(args)
@@ -146,38 +152,34 @@ impl ServerGuard {
         guard
     }
 
-    fn wait_until_accepting(&self) {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
         let authority = self
             .url
             .trim_start_matches("http://")
             .split('/')
             .next()
-            .unwrap_or_default()
-            .to_owned();
+            .unwrap_or_default();
+        authority
+            .parse()
+            .expect("a socket address in the server's URL")
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn wait_until_accepting(&self) {
+        let authority = self.addr();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(&authority).is_err() {
+        while std::net::TcpStream::connect(authority).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "{authority} never accepted connections"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-
-    /// The `host:port` the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .parse()
-            .expect("a socket address in the server's URL")
-    }
-
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 
     /// Kills the process with SIGKILL (no shutdown code runs) and reaps it.

@@ -348,12 +348,12 @@ impl TaskEngine {
                 () = cancel.cancelled() => None,
             };
             engine.running.lock().remove(&id);
-            if outcome.is_none() {
-                tracing::info!(task = %id, "task handler stopped: the task was cancelled");
-            }
             let now = engine.now();
             let (event, outcome, message) = match outcome {
-                None | Some(Err(ToolError::Cancelled)) => (TaskEvent::Cancelled, None, None),
+                None | Some(Err(ToolError::Cancelled)) => {
+                    tracing::info!(task = %id, "task handler stopped: the task was cancelled");
+                    (TaskEvent::Cancelled, None, None)
+                }
                 Some(Ok(result)) => {
                     let obj = match serde_json::to_value(&result) {
                         Ok(serde_json::Value::Object(o)) => o,

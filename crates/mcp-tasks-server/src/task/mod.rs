@@ -402,20 +402,22 @@ impl Inner {
                         .as_ref()
                         .is_some_and(|t| t.restart == crate::RestartPolicy::Rerun);
                 if let (true, Some(route)) = (rerun, route) {
-                    tracing::info!(task = %r.id, tool = %r.request.name, "re-running task after restart");
                     let now = engine.now();
-                    let _ = engine
-                        .modify(&r.id, |rec| {
-                            rec.input_requests.clear();
-                            rec.status_message = Some("Restarted after a server restart".into());
-                            rec.updated_at_ms = now;
-                            if rec.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
-                                rec.apply(state::TaskEvent::InputsAnswered, now)
-                                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
-                            }
-                            Ok(true)
-                        })
-                        .await;
+                    let r = recover_one(engine, &r.id, |rec| {
+                        rec.input_requests.clear();
+                        rec.status_message = Some("Restarted after a server restart".into());
+                        rec.updated_at_ms = now;
+                        if rec.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
+                            rec.apply(state::TaskEvent::InputsAnswered, now)
+                                .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                        }
+                        Ok(true)
+                    })
+                    .await?;
+                    let Some(r) = r.filter(|r| !r.is_terminal()) else {
+                        continue;
+                    };
+                    tracing::info!(task = %r.id, tool = %r.request.name, "re-running task after restart");
                     let cancel = tokio_util::sync::CancellationToken::new();
                     let handle = Arc::new(handle::TaskHandle {
                         engine: engine.clone(),
@@ -439,21 +441,47 @@ impl Inner {
                     let now = engine.now();
                     let msg =
                         "The server restarted while this task was running; it did not complete";
-                    let _ = engine
-                        .modify(&r.id, |rec| {
-                            if rec.is_terminal() {
-                                return Ok(false);
-                            }
-                            rec.apply(state::TaskEvent::Failed, now)
-                                .map_err(|e| ErrorObject::internal(e.to_string()))?;
-                            rec.status_message = Some(msg.into());
-                            rec.outcome = Some(Outcome::Error(ErrorObject::internal(msg)));
-                            Ok(true)
-                        })
-                        .await;
+                    recover_one(engine, &r.id, |rec| {
+                        rec.apply(state::TaskEvent::Failed, now)
+                            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                        rec.status_message = Some(msg.into());
+                        rec.outcome = Some(Outcome::Error(ErrorObject::internal(msg)));
+                        Ok(true)
+                    })
+                    .await?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Applies one recovery change to a task left running by a previous process, unless it is
+/// terminal by now. A failure is an error of `start`, never a silently skipped task: a task
+/// that recovery could not resolve would stay `working` with no handler for good.
+async fn recover_one<F>(
+    engine: &engine::TaskEngine,
+    id: &str,
+    mut change: F,
+) -> Result<Option<record::TaskRecord>, store::StoreError>
+where
+    F: FnMut(&mut record::TaskRecord) -> Result<bool, ErrorObject>,
+{
+    match engine
+        .modify(id, |rec| {
+            if rec.is_terminal() {
+                return Ok(false);
+            }
+            change(rec)
+        })
+        .await
+    {
+        Ok(r) => Ok(Some(r)),
+        // Purged meanwhile: nothing is left to be stuck.
+        Err(e) if e.code == engine::not_found(id).code => Ok(None),
+        Err(e) => Err(store::StoreError::Backend {
+            store: engine.store.name(),
+            source: format!("recovering task {id}: {}", e.message).into(),
+        }),
     }
 }

@@ -40,6 +40,21 @@ pub enum StoreError {
     /// The record changed since it was read.
     #[error("task was changed concurrently")]
     Conflict,
+    /// The store is owned by another process (an embedded store has exactly one owner).
+    #[error(
+        "{path} is in use by another process{}: an embedded task store has exactly one owning \
+         server (lock file {lock}); stop that server or use another file (several instances \
+         share tasks through a database server store)",
+        holder.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    InUse {
+        /// The store's file.
+        path: String,
+        /// The process holding it, when it could be read.
+        holder: Option<u32>,
+        /// The lock file.
+        lock: String,
+    },
     /// The backend failed.
     #[error("{store} store error: {source}")]
     Backend {

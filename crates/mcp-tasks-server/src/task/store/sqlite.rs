@@ -5,8 +5,11 @@
 //! commit: every caller still waits for the commit that contains its write). Reads use a
 //! small pool of read connections, behind a write-through cache of recent records, so a
 //! `tasks/get` of a live task rarely touches the database. The cache assumes this process
-//! is the only writer of the file (one server per SQLite file; a shared population across
-//! instances belongs on a database server).
+//! is the only writer of the file, and [`SqliteStore::open`] enforces it: the store holds an
+//! exclusive lock on `PATH.lock` for its whole life, so a second server started on the same
+//! file (by accident, on another port or on stdio) refuses to start instead of running
+//! restart recovery over the first server's running tasks. A shared population across
+//! instances belongs on a database server.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -97,6 +100,8 @@ pub struct SqliteStore {
     readers: Arc<Mutex<Vec<Connection>>>,
     path: PathBuf,
     cache: Arc<Mutex<Cache>>,
+    /// The exclusive ownership lock; released when the last clone is dropped.
+    _owner: Arc<std::fs::File>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -120,8 +125,51 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// The lock file that marks the owner of the database at `path`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the exclusive, process-lifetime lock on `PATH.lock` and writes this process's id
+/// into it, so that a refused second owner can say who holds the store.
+fn lock_owner(path: &Path) -> Result<std::fs::File, StoreError> {
+    use std::io::{Read, Seek, Write};
+    let lock = lock_path(path);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .map_err(backend)?;
+    // fs4 rather than `File::try_lock`, which needs Rust 1.89 (our MSRV is 1.85).
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => {}
+        Err(fs4::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            return Err(StoreError::InUse {
+                path: path.display().to_string(),
+                holder: holder.trim().parse().ok(),
+                lock: lock.display().to_string(),
+            });
+        }
+        Err(fs4::TryLockError::Error(e)) => return Err(backend(e)),
+    }
+    file.set_len(0).map_err(backend)?;
+    file.rewind().map_err(backend)?;
+    write!(file, "{}", std::process::id()).map_err(backend)?;
+    file.flush().map_err(backend)?;
+    Ok(file)
+}
+
 impl SqliteStore {
-    /// Opens (or creates) the database at `path`.
+    /// Opens (or creates) the database at `path`, as its only owner.
+    ///
+    /// Fails with [`StoreError::InUse`] while another store (in this or another process)
+    /// owns the file.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         Self::open_with_cache(path, DEFAULT_CACHE_ENTRIES)
     }
@@ -132,6 +180,8 @@ impl SqliteStore {
         cache_entries: usize,
     ) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        // Own the file before touching it: nothing below may run beside another owner.
+        let owner = lock_owner(&path)?;
         let conn = connect(&path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS tasks (
@@ -167,6 +217,7 @@ impl SqliteStore {
             readers: Arc::new(Mutex::new(readers)),
             path,
             cache,
+            _owner: Arc::new(owner),
         })
     }
 
