@@ -69,18 +69,38 @@ struct TaskArgs {
     /// Most outstanding input requests one task may have.
     #[arg(long, default_value_t = 16)]
     max_input_keys: usize,
+    /// Execution lease of a running task, in milliseconds (shared stores): a task whose
+    /// server died is taken over by another instance this long after its last heartbeat.
+    #[arg(long, default_value_t = 15_000)]
+    lease_ms: u64,
+    /// How often an instance renews the leases of the tasks it runs, in milliseconds (must
+    /// be below --lease-ms).
+    #[arg(long, default_value_t = 5_000)]
+    heartbeat_ms: u64,
+    /// How often an instance looks for tasks with expired leases, in milliseconds.
+    #[arg(long, default_value_t = 5_000)]
+    takeover_interval_ms: u64,
 }
 
 impl TaskArgs {
-    fn config(&self) -> TaskConfig {
-        TaskConfig {
+    fn config(&self) -> Result<TaskConfig, String> {
+        if self.heartbeat_ms == 0 || self.heartbeat_ms >= self.lease_ms {
+            return Err(format!(
+                "--heartbeat-ms ({}) must be above 0 and below --lease-ms ({})",
+                self.heartbeat_ms, self.lease_ms
+            ));
+        }
+        Ok(TaskConfig {
             default_ttl: (self.task_ttl_secs > 0).then(|| Duration::from_secs(self.task_ttl_secs)),
             max_ttl: Duration::from_secs(self.max_task_ttl_secs.max(1)),
             poll_interval: Duration::from_millis(self.poll_interval_ms.max(1)),
             max_live_per_owner: self.max_tasks_per_owner,
             max_input_keys: self.max_input_keys,
+            lease: Duration::from_millis(self.lease_ms),
+            heartbeat: Duration::from_millis(self.heartbeat_ms),
+            takeover_interval: Duration::from_millis(self.takeover_interval_ms.max(1)),
             ..TaskConfig::default()
-        }
+        })
     }
 }
 
@@ -113,7 +133,7 @@ fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let (store, notifier) = open_store(&args.store).await?;
-    let mut engine = TaskEngine::new(store).with_config(args.tasks.config());
+    let mut engine = TaskEngine::new(store).with_config(args.tasks.config()?);
     if let Some(n) = notifier {
         engine = engine.with_notifier(n);
     }
@@ -150,6 +170,7 @@ async fn run(args: Args) -> Result<(), String> {
         .start()
         .await
         .map_err(|e| format!("cannot start the task engine: {e}"))?;
+    let engine = server.task_engine().cloned();
     let server = faults::wrap(server); // test-only fault injection: a pass-through unless MCP_TASKS_FAULT is set
     let server = Arc::new(server);
     let Some(listener) = listener else {
@@ -185,7 +206,15 @@ async fn run(args: Args) -> Result<(), String> {
         "mcp-tasks-server: listening on http://{local}/mcp (store {})",
         redacted(&args.store)
     );
-    serve_http(listener, server, config, shutdown_signal())
+    // On SIGTERM/ctrl-c: release this instance's execution leases first, so the other
+    // instances take its running tasks over at once instead of after the lease expires.
+    let shutdown = async move {
+        shutdown_signal().await;
+        if let Some(engine) = engine {
+            engine.release_leases().await;
+        }
+    };
+    serve_http(listener, server, config, shutdown)
         .await
         .map_err(|e| e.to_string())?;
     eprintln!("mcp-tasks-server: stopped");

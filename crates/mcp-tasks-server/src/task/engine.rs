@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::clock::{Clock, SystemClock};
 use super::notify::{LocalNotifier, NotifierEvent, TaskNotifier};
-use super::record::{Outcome, Owner, TaskRecord};
+use super::record::{Lease, Outcome, Owner, TaskRecord};
 use super::state::TaskEvent;
 use super::store::{DynTaskStore, ListQuery, StoreError};
 use crate::ToolError;
@@ -42,6 +42,15 @@ pub struct TaskConfig {
     pub recheck_interval: Duration,
     /// Page size of v1 `tasks/list`.
     pub list_page_size: usize,
+    /// How long an execution lease lasts without a heartbeat: with a shared store, a task
+    /// whose server died is taken over this long after its last heartbeat (plus at most one
+    /// `takeover_interval`).
+    pub lease: Duration,
+    /// How often this instance renews the leases of the tasks it runs (shared stores). Must
+    /// be well below `lease`.
+    pub heartbeat: Duration,
+    /// How often this instance looks for tasks with expired leases (shared stores).
+    pub takeover_interval: Duration,
 }
 
 impl Default for TaskConfig {
@@ -55,6 +64,9 @@ impl Default for TaskConfig {
             purge_interval: Duration::from_secs(30),
             recheck_interval: Duration::from_millis(500),
             list_page_size: 50,
+            lease: Duration::from_secs(15),
+            heartbeat: Duration::from_secs(5),
+            takeover_interval: Duration::from_secs(5),
         }
     }
 }
@@ -76,6 +88,24 @@ pub struct TaskEngine {
     /// Tasks something in this process waits on or subscribed to (by count), besides the
     /// ones running here: a change made elsewhere is re-read and published only for these.
     watched: Mutex<HashMap<String, usize>>,
+    /// This instance's name in execution leases.
+    instance: String,
+    /// Set by [`release_leases`](Self::release_leases): no more renewals or takeovers.
+    stopping: std::sync::atomic::AtomicBool,
+}
+
+/// How the engine treats execution leases, decided once from the store
+/// ([`TaskStore::is_shared`](super::store::TaskStore::is_shared)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeasePolicy {
+    /// At start, tasks whose lease expired before this are taken over: every live task for a
+    /// store only this process uses (whoever held them is gone), only expired ones for a
+    /// shared store (the others run on live instances).
+    pub startup_cutoff_ms: u64,
+    /// Lease renewal period (shared stores only).
+    pub heartbeat: Option<Duration>,
+    /// Period of the takeover sweep (shared stores only).
+    pub sweep: Option<Duration>,
 }
 
 /// Keeps tasks watched for changes made by other instances; unwatches them when dropped.
@@ -134,6 +164,147 @@ impl TaskEngine {
             hook: OnceLock::new(),
             notifier: Arc::new(LocalNotifier::default()),
             watched: Mutex::new(HashMap::new()),
+            instance: super::clock::random_id(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// This instance's name in execution leases (random per process).
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The lease policy for this engine's store (the one place that decides it).
+    pub fn lease_policy(&self) -> LeasePolicy {
+        if self.store.is_shared() {
+            LeasePolicy {
+                startup_cutoff_ms: self.now(),
+                heartbeat: Some(self.config.heartbeat),
+                sweep: Some(self.config.takeover_interval),
+            }
+        } else {
+            LeasePolicy {
+                startup_cutoff_ms: u64::MAX,
+                heartbeat: None,
+                sweep: None,
+            }
+        }
+    }
+
+    fn my_lease(&self) -> Lease {
+        Lease {
+            holder: self.instance.clone(),
+            until_ms: self
+                .now()
+                .saturating_add(self.config.lease.as_millis() as u64),
+        }
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Takes task `id` over if its lease is absent or expired before `cutoff_ms` (and it is
+    /// live and not running here): applies `change` and claims the lease for this instance
+    /// in one compare-and-swap. `None` when there was nothing to take (finished, deleted, or
+    /// another instance holds or just won it).
+    pub(crate) async fn claim<F>(
+        &self,
+        id: &str,
+        cutoff_ms: u64,
+        mut change: F,
+    ) -> Result<Option<TaskRecord>, StoreError>
+    where
+        F: FnMut(&mut TaskRecord) -> Result<(), ErrorObject>,
+    {
+        for _ in 0..64 {
+            let Some((mut r, v)) = self.store.get(id.to_owned()).await? else {
+                return Ok(None);
+            };
+            let held = r
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.until_ms >= cutoff_ms && l.holder != self.instance);
+            if r.is_terminal() || held || self.is_running_here(id) {
+                return Ok(None);
+            }
+            change(&mut r).map_err(|e| StoreError::Backend {
+                store: self.store.name(),
+                source: format!("taking over task {id}: {}", e.message).into(),
+            })?;
+            r.lease = Some(self.my_lease());
+            match self.store.claim(r.clone(), v, cutoff_ms).await {
+                Ok(_) => {
+                    self.publish(&r);
+                    return Ok(Some(r));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(e) => {
+                    return Err(StoreError::Backend {
+                        store: self.store.name(),
+                        source: format!("taking over task {id}: {e}").into(),
+                    });
+                }
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    /// Renews the leases of the tasks running here every `every`; a handler whose lease was
+    /// lost (another instance took the task over, or it ended elsewhere) is stopped here.
+    pub(crate) fn start_heartbeat(self: &Arc<Self>, every: Duration) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(engine) = weak.upgrade() else {
+                    return;
+                };
+                if engine.is_stopping() {
+                    return;
+                }
+                let ids: Vec<String> = engine.running.lock().keys().cloned().collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                let until = engine.my_lease().until_ms;
+                match engine
+                    .store
+                    .renew_leases(engine.instance.clone(), ids.clone(), until)
+                    .await
+                {
+                    Ok(kept) => {
+                        let kept: std::collections::HashSet<String> = kept.into_iter().collect();
+                        for id in ids.iter().filter(|id| !kept.contains(*id)) {
+                            let token = engine.running.lock().remove(id);
+                            if let Some(t) = token {
+                                tracing::warn!(task = %id, "lease lost (taken over or ended elsewhere): stopping its handler here");
+                                t.cancel();
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "renewing execution leases failed"),
+                }
+            }
+        });
+    }
+
+    /// Releases the leases of every task running here (graceful shutdown) and stops
+    /// renewing and taking over: other instances may take these tasks at once.
+    pub async fn release_leases(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let ids: Vec<String> = self.running.lock().keys().cloned().collect();
+        if ids.is_empty() {
+            return;
+        }
+        match self.store.renew_leases(self.instance.clone(), ids, 0).await {
+            // Other instances find them at their next sweep.
+            Ok(released) => tracing::info!(tasks = released.len(), "execution leases released"),
+            Err(e) => tracing::warn!(error = %e, "releasing execution leases failed"),
         }
     }
 
@@ -271,6 +442,8 @@ impl TaskEngine {
 
     /// Stores a new task durably (after the owner limit check).
     pub(crate) async fn create(&self, record: TaskRecord) -> Result<(), ErrorObject> {
+        // The creating instance runs the handler: it holds the lease from the start.
+        let record = record.with_lease(Some(self.my_lease()));
         let live = self
             .store
             .count_live(record.owner.clone(), self.config.max_live_per_owner)
@@ -378,6 +551,13 @@ impl TaskEngine {
                 .modify(&id, |r| {
                     if r.is_terminal() {
                         // Cancelled meanwhile: terminal states never change.
+                        return Ok(false);
+                    }
+                    if r.lease
+                        .as_ref()
+                        .is_some_and(|l| l.holder != engine.instance)
+                    {
+                        // Another instance took the task over: its run owns the outcome.
                         return Ok(false);
                     }
                     r.apply(event, now)

@@ -27,14 +27,15 @@ use futures_util::future::{BoxFuture, FutureExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::NoTls;
 
-use super::{ListQuery, StoreError, TaskStore, Version};
+use super::{Lease, ListQuery, StoreError, TaskStore, Version};
 use crate::task::record::{Owner, TaskRecord};
 
 /// Every schema change, in order. A database records the highest version it has; a binary
 /// refuses a database newer than it knows. Never edit a released entry: append one.
-pub const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "CREATE TABLE mcp_tasks (
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE mcp_tasks (
          id TEXT PRIMARY KEY,
          owner TEXT NOT NULL,
          live BOOLEAN NOT NULL,
@@ -45,7 +46,16 @@ pub const MIGRATIONS: &[(i32, &str)] = &[(
      CREATE INDEX mcp_tasks_owner ON mcp_tasks (owner, id);
      CREATE INDEX mcp_tasks_live_owner ON mcp_tasks (owner) WHERE live;
      CREATE INDEX mcp_tasks_expiry ON mcp_tasks (expires_at) WHERE expires_at IS NOT NULL;",
-)];
+    ),
+    (
+        2,
+        // Execution leases beside the record ('' / 0: none), and the takeover sweep's index.
+        "ALTER TABLE mcp_tasks
+             ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '',
+             ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;
+         CREATE INDEX mcp_tasks_unleased ON mcp_tasks (lease_until) WHERE live;",
+    ),
+];
 
 /// Advisory lock key serialising migrations ("mcptasks" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d63_7074_6173_6b73;
@@ -242,6 +252,8 @@ async fn insert_batch(pool: &Pool, batch: &[Creation]) -> Result<Vec<bool>, Stor
     let mut live = Vec::with_capacity(batch.len());
     let mut exp = Vec::with_capacity(batch.len());
     let mut data = Vec::with_capacity(batch.len());
+    let mut holders = Vec::with_capacity(batch.len());
+    let mut untils = Vec::with_capacity(batch.len());
     let mut first = std::collections::HashSet::with_capacity(batch.len());
     // A duplicate id inside one batch: only its first creation is sent.
     let sent: Vec<bool> = batch.iter().map(|c| first.insert(&c.record.id)).collect();
@@ -251,20 +263,27 @@ async fn insert_batch(pool: &Pool, batch: &[Creation]) -> Result<Vec<bool>, Stor
         live.push(!c.record.is_terminal());
         exp.push(expires(&c.record));
         data.push(c.data.as_str());
+        let (h, u) = lease_columns(c.record.lease.as_ref());
+        holders.push(h);
+        untils.push(u);
     }
     let client = pool.get().await.map_err(backend)?;
     let stmt = client
         .prepare_cached(
-            "INSERT INTO mcp_tasks (id, owner, live, expires_at, version, record)
-             SELECT i, o, l, e, 1, r
-             FROM unnest($1::text[], $2::text[], $3::bool[], $4::int8[], $5::text[]) AS t(i, o, l, e, r)
+            "INSERT INTO mcp_tasks (id, owner, live, expires_at, version, record, lease_holder, lease_until)
+             SELECT i, o, l, e, 1, r, h, u
+             FROM unnest($1::text[], $2::text[], $3::bool[], $4::int8[], $5::text[], $6::text[], $7::int8[])
+                  AS t(i, o, l, e, r, h, u)
              ON CONFLICT (id) DO NOTHING
              RETURNING id",
         )
         .await
         .map_err(backend)?;
     let rows = client
-        .query(&stmt, &[&ids, &owners, &live, &exp, &data])
+        .query(
+            &stmt,
+            &[&ids, &owners, &live, &exp, &data, &holders, &untils],
+        )
         .await
         .map_err(backend)?;
     let inserted: std::collections::HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
@@ -277,6 +296,26 @@ async fn insert_batch(pool: &Pool, batch: &[Creation]) -> Result<Vec<bool>, Stor
 
 fn decode(data: &str) -> Result<TaskRecord, StoreError> {
     serde_json::from_str(data).map_err(backend)
+}
+
+/// The lease columns of `lease` ('' / 0: none).
+fn lease_columns(lease: Option<&Lease>) -> (&str, i64) {
+    match lease {
+        Some(l) => (l.holder.as_str(), ms(l.until_ms)),
+        None => ("", 0),
+    }
+}
+
+/// A record from `record, lease_holder, lease_until` starting at column `at`.
+fn decode_row(row: &tokio_postgres::Row, at: usize) -> Result<TaskRecord, StoreError> {
+    let mut r = decode(row.get(at))?;
+    let holder: String = row.get(at + 1);
+    let until: i64 = row.get(at + 2);
+    r.lease = (!holder.is_empty()).then(|| Lease {
+        holder,
+        until_ms: until.max(0) as u64,
+    });
+    Ok(r)
 }
 
 impl TaskStore for PgStore {
@@ -309,15 +348,16 @@ impl TaskStore for PgStore {
         async move {
             let c = self.client().await?;
             let stmt = c
-                .prepare_cached("SELECT record, version FROM mcp_tasks WHERE id = $1")
+                .prepare_cached(
+                    "SELECT version, record, lease_holder, lease_until FROM mcp_tasks WHERE id = $1",
+                )
                 .await
                 .map_err(backend)?;
             let Some(row) = c.query_opt(&stmt, &[&id]).await.map_err(backend)? else {
                 return Ok(None);
             };
-            let data: &str = row.get(0);
-            let v: i64 = row.get(1);
-            Ok(Some((decode(data)?, v as Version)))
+            let v: i64 = row.get(0);
+            Ok(Some((decode_row(&row, 1)?, v as Version)))
         }
         .boxed()
     }
@@ -380,7 +420,8 @@ impl TaskStore for PgStore {
         async move {
             // One statement per filter combination, so each plan can use its index (a
             // generic `($1 IS NULL OR owner = $1)` plan cannot).
-            let mut sql = String::from("SELECT record FROM mcp_tasks WHERE TRUE");
+            let mut sql =
+                String::from("SELECT record, lease_holder, lease_until FROM mcp_tasks WHERE TRUE");
             let owner = q.owner.as_ref().map(Owner::key);
             let limit = q.limit.min(i64::MAX as usize) as i64;
             let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
@@ -400,7 +441,7 @@ impl TaskStore for PgStore {
             let c = self.client().await?;
             let stmt = c.prepare_cached(&sql).await.map_err(backend)?;
             let rows = c.query(&stmt, &params).await.map_err(backend)?;
-            rows.iter().map(|r| decode(r.get(0))).collect()
+            rows.iter().map(|r| decode_row(r, 0)).collect()
         }
         .boxed()
     }
@@ -449,6 +490,119 @@ impl TaskStore for PgStore {
                     return Ok(total);
                 }
             }
+        }
+        .boxed()
+    }
+
+    fn claim(
+        &self,
+        record: TaskRecord,
+        expected: Version,
+        expired_before_ms: u64,
+    ) -> BoxFuture<'_, Result<Version, StoreError>> {
+        async move {
+            let data = serde_json::to_string(&record).map_err(backend)?;
+            let (holder, until) = lease_columns(record.lease.as_ref());
+            let c = self.client().await?;
+            // The version and the lease are checked by the same statement that writes.
+            let stmt = c
+                .prepare_cached(
+                    "WITH u AS (
+                         UPDATE mcp_tasks SET live = $2, expires_at = $3, version = version + 1,
+                                record = $4, lease_holder = $6, lease_until = $7
+                         WHERE id = $1 AND version = $5
+                           AND (lease_holder = '' OR lease_until < $8 OR lease_holder = $6)
+                         RETURNING version
+                     )
+                     SELECT (SELECT version FROM u), EXISTS (SELECT 1 FROM mcp_tasks WHERE id = $1)",
+                )
+                .await
+                .map_err(backend)?;
+            let row = c
+                .query_one(
+                    &stmt,
+                    &[
+                        &record.id,
+                        &!record.is_terminal(),
+                        &expires(&record),
+                        &data,
+                        &(expected as i64),
+                        &holder,
+                        &until,
+                        &ms(expired_before_ms),
+                    ],
+                )
+                .await
+                .map_err(backend)?;
+            match (row.get::<_, Option<i64>>(0), row.get::<_, bool>(1)) {
+                (Some(v), _) => Ok(v as Version),
+                (None, true) => Err(StoreError::Conflict),
+                (None, false) => Err(StoreError::NotFound),
+            }
+        }
+        .boxed()
+    }
+
+    fn renew_leases(
+        &self,
+        holder: String,
+        ids: Vec<String>,
+        until_ms: u64,
+    ) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        async move {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let c = self.client().await?;
+            // One statement for every task of this instance: a heartbeat costs one round
+            // trip whatever the number of running tasks, and never changes a version.
+            let stmt = c
+                .prepare_cached(
+                    "UPDATE mcp_tasks SET lease_until = $3
+                     WHERE id = ANY($2) AND lease_holder = $1 AND live
+                     RETURNING id",
+                )
+                .await
+                .map_err(backend)?;
+            let rows = c
+                .query(&stmt, &[&holder, &ids, &ms(until_ms)])
+                .await
+                .map_err(backend)?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        }
+        .boxed()
+    }
+
+    fn list_unleased(
+        &self,
+        expired_before_ms: u64,
+        after_id: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<(TaskRecord, Version)>, StoreError>> {
+        async move {
+            let c = self.client().await?;
+            let stmt = c
+                .prepare_cached(
+                    "SELECT version, record, lease_holder, lease_until FROM mcp_tasks
+                     WHERE live AND lease_until < $1 AND ($2::text IS NULL OR id > $2)
+                     ORDER BY id LIMIT $3",
+                )
+                .await
+                .map_err(backend)?;
+            let rows = c
+                .query(
+                    &stmt,
+                    &[
+                        &ms(expired_before_ms),
+                        &after_id,
+                        &(limit.min(i64::MAX as usize) as i64),
+                    ],
+                )
+                .await
+                .map_err(backend)?;
+            rows.iter()
+                .map(|r| Ok((decode_row(r, 1)?, r.get::<_, i64>(0) as Version)))
+                .collect()
         }
         .boxed()
     }
