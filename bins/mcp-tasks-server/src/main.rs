@@ -47,6 +47,11 @@ struct Args {
     /// bytes). Instances sharing it accept each other's states. Default: a random secret.
     #[arg(long, value_name = "PATH")]
     state_key_file: Option<std::path::PathBuf>,
+    /// Prefix of legacy session ids (`NAME.random`): one per instance behind a load
+    /// balancer, which routes a legacy session's requests to the instance that holds it
+    /// (letters, digits, `_` and `-`; see deploy/nginx.conf).
+    #[arg(long, value_name = "NAME", value_parser = session_prefix)]
+    session_prefix: Option<String>,
     #[command(flatten)]
     tasks: TaskArgs,
 }
@@ -152,7 +157,15 @@ async fn run(args: Args) -> Result<(), String> {
         }
         None => None,
     };
-    let server = fixtures::build(engine, sealer).map_err(|e| e.to_string())?;
+    let server = fixtures::build(
+        engine,
+        sealer,
+        mcp_tasks_server::ServerConfig {
+            session_id_prefix: args.session_prefix.clone(),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
     // Bind before recovery: restart recovery rewrites tasks left running, so it runs only
     // once this process can serve them (the store lock already proved it is the only owner).
     let listener = match (args.stdio, args.http) {
@@ -219,6 +232,15 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     eprintln!("mcp-tasks-server: stopped");
     Ok(())
+}
+
+fn session_prefix(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    ok.then(|| s.to_owned())
+        .ok_or_else(|| "1 to 32 letters, digits, '_' or '-'".to_owned())
 }
 
 /// `spec` without a password (`postgres://user:secret@host` logs as `postgres://user:***@host`).

@@ -459,6 +459,7 @@ impl TaskEngine {
             .create(record.clone())
             .await
             .map_err(store_error)?;
+        tracing::debug!(task = %record.id, "task created");
         // Local only: no other instance can be watching an id it has never seen.
         self.publish_local(&record);
         Ok(())
