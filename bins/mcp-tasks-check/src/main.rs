@@ -111,6 +111,18 @@ struct ServerArgs {
     /// and started again; use a persistent store).
     #[arg(long)]
     durability: bool,
+    /// Run the multi-instance scenario against these endpoints of instances sharing one task
+    /// store (2 or more; comma-separated). Tasks are created on the first.
+    #[arg(long, value_name = "URL,URL,...", value_delimiter = ',')]
+    instances: Vec<String>,
+    /// Shell command that kills the first of --instances (e.g. `kill -9 PID`), for the
+    /// takeover check of the multi-instance scenario.
+    #[arg(long, value_name = "CMD")]
+    kill_cmd: Option<String>,
+    /// How long the tasks of the killed instance may take to be taken over, in seconds
+    /// (set it above the implementation's lease).
+    #[arg(long, default_value_t = 60.0)]
+    takeover_timeout_secs: f64,
     /// Show the detail of passing checks too (text format).
     #[arg(long, short)]
     verbose: bool,
@@ -404,13 +416,17 @@ async fn run(args: ServerArgs) -> ExitCode {
         Conn::Http(target)
     };
     let can_restart = spawned.is_some();
-    let env = Arc::new(Env::new(
+    let mut env = Env::new(
         conn,
         tools(&args),
         timeout,
         secs(args.task_timeout_secs),
         spawned,
-    ));
+    );
+    env.instances = args.instances.clone();
+    env.kill_cmd = args.kill_cmd.clone();
+    env.takeover_timeout = secs(args.takeover_timeout_secs);
+    let env = Arc::new(env);
     let http = env.is_http().await;
 
     let selected: Vec<&Scenario> = all.iter().filter(|s| sel.scenario(s)).collect();
@@ -441,6 +457,9 @@ async fn run(args: ServerArgs) -> ExitCode {
             Needs::Restart if !can_restart => {
                 Some("needs a server the checker starts (--cmd or --stdio-cmd)")
             }
+            Needs::Instances if args.instances.len() < 2 => {
+                Some("opt-in: pass --instances URL,URL,... (two or more instances on one store)")
+            }
             _ => None,
         };
         let (error, checks) = match not_run {
@@ -450,7 +469,10 @@ async fn run(args: ServerArgs) -> ExitCode {
                     env: env.clone(),
                     rec: Recorder::default(),
                 };
-                let scenario_budget = env.timeout * 6 + env.task_timeout * 4;
+                let mut scenario_budget = env.timeout * 6 + env.task_timeout * 4;
+                if s.needs == Needs::Instances {
+                    scenario_budget += env.takeover_timeout * 2;
+                }
                 let out = tokio::time::timeout(scenario_budget, (s.run)(&mut cx)).await;
                 let error = match out {
                     Ok(Ok(())) => None,

@@ -505,3 +505,57 @@ fn balancer_kill_9_mid_work_every_task_is_taken_over_or_kept() {
         }
     }
 }
+
+/// The checker's opt-in multi-instance scenario (`--instances`, `--kill-cmd`) passes on the
+/// reference server's three instances, and its takeover check really kills one.
+#[test]
+fn balancer_checker_instances_scenario_passes_and_kills_the_first() {
+    let Some(cluster) = Cluster::start("lbcheck") else {
+        return;
+    };
+    let urls: Vec<String> = cluster
+        .instances
+        .iter()
+        .map(|i| format!("http://{}/mcp", i.addr))
+        .collect();
+    let victim = cluster.instances[0].child.id();
+    let check = Command::new(checker())
+        .args([
+            "server",
+            "--url",
+            &cluster.nginx.url(),
+            "--only",
+            "instances",
+        ])
+        .args(["--instances", &urls.join(",")])
+        .args(["--kill-cmd", &format!("kill -9 {victim}")])
+        .args(["--takeover-timeout-secs", "15", "--verbose"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("mcp-tasks-check");
+    let report = String::from_utf8_lossy(&check.stdout);
+    println!("{report}");
+    assert!(
+        check.status.success() && report.contains("RESULT: PASS"),
+        "mcp-tasks-check --instances:\n{report}\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    for id in [
+        "instances-task-visible-on-every-instance",
+        "instances-answer-reaches-the-handler-elsewhere",
+        "instances-cancel-from-another-instance",
+        "instances-listen-sees-changes-made-elsewhere",
+        "instances-takeover-after-kill",
+    ] {
+        let line = report
+            .lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("{id} not reported:\n{report}"));
+        assert!(
+            line.contains("PASS") || line.contains("ok") || line.contains('✓'),
+            "{line}"
+        );
+    }
+    // The first instance really was killed by --kill-cmd.
+    assert!(TcpStream::connect(cluster.instances[0].addr).is_err());
+}
