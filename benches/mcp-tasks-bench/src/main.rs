@@ -5,6 +5,7 @@
 //! See `README.md` beside this crate for what is measured and the targets.
 #![warn(missing_docs)]
 
+mod durability;
 mod load;
 mod rss;
 mod servers;
@@ -17,7 +18,7 @@ use clap::{Parser, ValueEnum};
 use load::{Latency, Prepared, Target, Throughput};
 use mcp_tasks_server::task::store::TaskStore;
 use mcp_tasks_server::task::store::memory::MemoryStore;
-use mcp_tasks_server::task::store::sqlite::SqliteStore;
+use mcp_tasks_server::task::store::sqlite::{SqliteOptions, SqliteStore, SyncMode};
 use serde_json::{Value, json};
 
 /// Load benchmark of the MCP tasks server SDK against a bare hyper baseline.
@@ -37,6 +38,10 @@ struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Directory of the SQLite databases (default: the system temp dir). Put it on the disk
+    /// you mean to measure: on a tmpfs, `sqlite-full` costs nothing.
+    #[arg(long, value_name = "DIR")]
+    db_dir: Option<std::path::PathBuf>,
     /// Finished tasks inserted by the memory measurement.
     #[arg(long, default_value_t = 100_000)]
     rss_tasks: usize,
@@ -55,6 +60,11 @@ enum Part {
     Memory,
     /// Tasks on the SQLite store (creations and `tasks/get`).
     Sqlite,
+    /// Tasks on the SQLite store with `--sync full` (power-loss durable commits).
+    SqliteFull,
+    /// SQLite creations/s on the store itself (no HTTP), `--sync normal` vs `full`, with one
+    /// writer and with `--connections` writers.
+    Durability,
     /// Resident memory per finished task in the memory store.
     Rss,
     /// Tasks on the PostgreSQL store with 1, 2 and 3 instances on one database
@@ -214,12 +224,15 @@ async fn task_rows(
     Ok(vec![created, got])
 }
 
-fn temp_db() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("mcp-tasks-bench-{}.db", std::process::id()))
+fn temp_db(args: &Args) -> std::path::PathBuf {
+    args.db_dir
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("mcp-tasks-bench-{}.db", std::process::id()))
 }
 
 fn remove_db(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", ".lock"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let _ = std::fs::remove_file(p);
@@ -231,6 +244,7 @@ fn remove_db(path: &std::path::Path) {
 struct Report {
     rows: Vec<Row>,
     rss: Vec<rss::RssReport>,
+    durability: Vec<durability::DurabilityRow>,
 }
 
 impl Report {
@@ -307,6 +321,8 @@ async fn pg_rows(url: &str, n: usize, plan: Plan) -> Result<Vec<Row>, String> {
     let got = spread(get_name, gets).await?;
     Ok(vec![created, got])
 }
+const SQL_FULL_CREATE: &str = "sqlite full: creation";
+const SQL_FULL_GET: &str = "sqlite full: tasks/get";
 
 async fn run(args: &Args) -> Result<Report, String> {
     let on = |p: Part| args.only.is_empty() || args.only.contains(&p);
@@ -332,6 +348,11 @@ async fn run(args: &Args) -> Result<Report, String> {
             .push(rss::measure(std::sync::Arc::new(sqlite), args.rss_tasks).await?);
         let _ = std::fs::remove_dir_all(&dir);
     }
+    if on(Part::Durability) {
+        eprintln!("measuring SQLite creations per sync mode ...");
+        let dir = args.db_dir.clone().unwrap_or_else(std::env::temp_dir);
+        report.durability = durability::measure(&dir, plan.connections, plan.measure).await?;
+    }
     let http_parts = [
         Part::Bare,
         Part::Call,
@@ -339,6 +360,7 @@ async fn run(args: &Args) -> Result<Report, String> {
         Part::Memory,
         Part::Sqlite,
         Part::Postgres,
+        Part::SqliteFull,
     ];
     if http_parts.iter().any(|p| on(*p)) {
         let bare = servers::bare().await?;
@@ -375,11 +397,22 @@ async fn run(args: &Args) -> Result<Report, String> {
             .rows
             .extend(task_rows((MEM_CREATE, MEM_GET), store, plan).await?);
     }
-    if on(Part::Sqlite) {
-        let path = temp_db();
+    for (part, sync, labels) in [
+        (Part::Sqlite, SyncMode::Normal, (SQL_CREATE, SQL_GET)),
+        (
+            Part::SqliteFull,
+            SyncMode::Full,
+            (SQL_FULL_CREATE, SQL_FULL_GET),
+        ),
+    ] {
+        if !on(part) {
+            continue;
+        }
+        let path = temp_db(args);
         remove_db(&path);
-        let store = SqliteStore::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let rows = task_rows((SQL_CREATE, SQL_GET), Arc::new(store), plan).await;
+        let store = SqliteStore::open_with(&path, SqliteOptions::default().sync(sync))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let rows = task_rows(labels, Arc::new(store), plan).await;
         remove_db(&path);
         report.rows.extend(rows?);
     }
@@ -502,12 +535,14 @@ fn print_table(args: &Args, rep: &Report, checks: &[Check]) {
     println!(
         "(\"vs bare\": req/s as a share of the baseline's; latency as baseline/sdk, so higher is better)"
     );
-    println!();
-    println!(
-        "{:<24} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}",
-        "scenario", "req/s", "vs bare", "p50 µs", "vs bare", "p99 µs", "vs bare", "errors"
-    );
-    println!("{}", "-".repeat(90));
+    if !rep.rows.is_empty() {
+        println!();
+        println!(
+            "{:<24} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}",
+            "scenario", "req/s", "vs bare", "p50 µs", "vs bare", "p99 µs", "vs bare", "errors"
+        );
+        println!("{}", "-".repeat(90));
+    }
     for r in &rep.rows {
         println!(
             "{:<24} {:>10.0} {:>8} {:>9.1} {:>8} {:>9.1} {:>8} {:>7}",
@@ -530,6 +565,21 @@ fn print_table(args: &Args, rep: &Report, checks: &[Check]) {
              (TaskRecord inline: {} bytes)",
             m.store, m.tasks, m.before_kib, m.after_kib, m.bytes_per_task, m.record_inline_bytes
         );
+    }
+    if !rep.durability.is_empty() {
+        println!();
+        println!(
+            "{:<30} {:>8} {:>14}",
+            "sqlite store (no HTTP)", "writers", "creations/s"
+        );
+        for d in &rep.durability {
+            println!(
+                "{:<30} {:>8} {:>14.0}",
+                format!("--sync {}", d.mode),
+                d.writers,
+                d.per_sec
+            );
+        }
     }
     if !checks.is_empty() {
         println!();
@@ -581,6 +631,11 @@ fn to_json(args: &Args, rep: &Report, checks: &[Check]) -> Value {
             "after_kib": m.after_kib,
             "bytes_per_task": m.bytes_per_task,
             "record_inline_bytes": m.record_inline_bytes,
+        })).collect::<Vec<_>>(),
+        "durability": rep.durability.iter().map(|d| json!({
+            "sync": d.mode,
+            "writers": d.writers,
+            "creations_per_sec": d.per_sec,
         })).collect::<Vec<_>>(),
         "checks": checks.iter().map(|c| json!({
             "name": c.name,

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::model::{Recorder, ScenarioResult};
+use crate::model::{Recorder, ScenarioResult, ScenarioStatus};
 use crate::net::{Conn, HttpTarget, StdioPeer};
 use crate::peer::{Env, Tools};
 use crate::scenarios::{Cx, Needs, Scenario};
@@ -91,6 +91,10 @@ struct ServerArgs {
     /// Shell command of a stdio server (newline-delimited JSON-RPC on stdin/stdout).
     #[arg(long)]
     stdio_cmd: Option<String>,
+    /// PEM file of a certificate authority to trust for an https:// --url, besides the
+    /// system's roots (repeatable). HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Vec<std::path::PathBuf>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -388,7 +392,7 @@ async fn run(args: ServerArgs) -> ExitCode {
         }
     } else {
         let url = args.url.clone().unwrap_or_default();
-        let target = match HttpTarget::parse(&url) {
+        let target = match HttpTarget::parse(&url, &args.ca_cert) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("mcp-tasks-check: {e}");
@@ -413,6 +417,15 @@ async fn run(args: ServerArgs) -> ExitCode {
             }
             spawned = Some(t);
         }
+        // A server that cannot be reached makes every check fail for the same reason: say it
+        // once and stop (exit 2: the run itself failed, not the server's conformance).
+        if let Err(e) = target.reachable(timeout).await {
+            eprintln!("mcp-tasks-check: cannot reach {url}: {e}");
+            if let Some(t) = spawned.as_mut() {
+                t.stop().await;
+            }
+            return ExitCode::from(2);
+        }
         Conn::Http(target)
     };
     let can_restart = spawned.is_some();
@@ -422,7 +435,8 @@ async fn run(args: ServerArgs) -> ExitCode {
         timeout,
         secs(args.task_timeout_secs),
         spawned,
-    );
+    )
+    .with_stdio_cmd(args.stdio_cmd.clone());
     env.instances = args.instances.clone();
     env.kill_cmd = args.kill_cmd.clone();
     env.takeover_timeout = secs(args.takeover_timeout_secs);
@@ -452,44 +466,55 @@ async fn run(args: ServerArgs) -> ExitCode {
             .filter(|c| sel.check(s, c.id))
             .collect();
         let not_run = match s.needs {
-            Needs::Http if !http => Some("needs a Streamable HTTP server (--url)"),
-            Needs::Restart if !args.durability => Some("opt-in: pass --durability"),
-            Needs::Restart if !can_restart => {
-                Some("needs a server the checker starts (--cmd or --stdio-cmd)")
+            Needs::Http if !http => Some((
+                ScenarioStatus::NotApplicable,
+                "needs a Streamable HTTP server (--url)",
+            )),
+            Needs::Restart if !args.durability => {
+                Some((ScenarioStatus::NotRequested, "opt-in: pass --durability"))
             }
-            Needs::Instances if args.instances.len() < 2 => {
-                Some("opt-in: pass --instances URL,URL,... (two or more instances on one store)")
-            }
+            Needs::Restart if !can_restart => Some((
+                ScenarioStatus::NotApplicable,
+                "needs a server the checker starts (--cmd or --stdio-cmd)",
+            )),
+            Needs::Instances if args.instances.len() < 2 => Some((
+                ScenarioStatus::NotRequested,
+                "opt-in: pass --instances URL,URL,... (two or more instances on one store)",
+            )),
             _ => None,
         };
-        let (error, checks) = match not_run {
-            Some(reason) => (None, Recorder::default().into_results(&declared, reason)),
-            None => {
-                let mut cx = Cx {
-                    env: env.clone(),
-                    rec: Recorder::default(),
-                };
-                let mut scenario_budget = env.timeout * 6 + env.task_timeout * 4;
-                if s.needs == Needs::Instances {
-                    scenario_budget += env.takeover_timeout * 2;
-                }
-                let out = tokio::time::timeout(scenario_budget, (s.run)(&mut cx)).await;
-                let error = match out {
-                    Ok(Ok(())) => None,
-                    Ok(Err(e)) => Some(e),
-                    Err(_) => Some(format!(
-                        "the scenario did not finish within {scenario_budget:?}"
-                    )),
-                };
-                let reason = match &error {
-                    Some(e) => format!("not reached: the scenario stopped ({e})"),
-                    None => "not reached".to_owned(),
-                };
-                let mut checks = cx.rec.into_results(&declared, &reason);
-                checks.retain(|c| declared.iter().any(|d| d.id == c.id));
-                (error, checks)
+        if let Some((status, reason)) = not_run {
+            let checks = Recorder::default().into_results(&declared, reason);
+            let r = ScenarioResult::not_run(s.name, s.group, s.description, status, reason, checks);
+            if let Some(b) = &bar {
+                b.println(report::scenario_line(&r));
+                b.inc(1);
             }
+            results.push(r);
+            continue;
+        }
+        let mut cx = Cx {
+            env: env.clone(),
+            rec: Recorder::default(),
         };
+        let mut scenario_budget = env.timeout * 6 + env.task_timeout * 4;
+        if s.needs == Needs::Instances {
+            scenario_budget += env.takeover_timeout * 2;
+        }
+        let out = tokio::time::timeout(scenario_budget, (s.run)(&mut cx)).await;
+        let error = match out {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e),
+            Err(_) => Some(format!(
+                "the scenario did not finish within {scenario_budget:?}"
+            )),
+        };
+        let reason = match &error {
+            Some(e) => format!("not reached: the scenario stopped ({e})"),
+            None => "not reached".to_owned(),
+        };
+        let mut checks = cx.rec.into_results(&declared, &reason);
+        checks.retain(|c| declared.iter().any(|d| d.id == c.id));
         let r = ScenarioResult::finish(s.name, s.group, s.description, error, t0.elapsed(), checks);
         if let Some(b) = &bar {
             b.println(report::scenario_line(&r));

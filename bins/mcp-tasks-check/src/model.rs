@@ -101,6 +101,11 @@ pub(crate) enum ScenarioStatus {
     Warning,
     /// No check ran at all (all skipped): never reported as a pass.
     NoChecks,
+    /// An opt-in scenario that was not asked for (`--durability`).
+    NotRequested,
+    /// The scenario needs what this target lacks (HTTP on a stdio server, a server the
+    /// checker started).
+    NotApplicable,
 }
 
 /// One scenario's results.
@@ -113,6 +118,9 @@ pub(crate) struct ScenarioResult {
     pub(crate) status: ScenarioStatus,
     /// Why the scenario stopped early (transport failure, timeout), if it did.
     pub(crate) error: Option<String>,
+    /// Why a scenario did not run (`not-requested`, `not-applicable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) note: Option<String>,
     pub(crate) duration_ms: u64,
     pub(crate) checks: Vec<CheckResult>,
 }
@@ -142,9 +150,39 @@ impl ScenarioResult {
             description,
             status,
             error,
+            note: None,
             duration_ms: duration.as_millis() as u64,
             checks,
         }
+    }
+
+    /// A scenario that was not run, with every check skipped for `reason`.
+    pub(crate) fn not_run(
+        name: &'static str,
+        group: &'static str,
+        description: &'static str,
+        status: ScenarioStatus,
+        reason: &str,
+        checks: Vec<CheckResult>,
+    ) -> ScenarioResult {
+        ScenarioResult {
+            name,
+            group,
+            description,
+            status,
+            error: None,
+            note: Some(reason.to_owned()),
+            duration_ms: 0,
+            checks,
+        }
+    }
+
+    /// Whether the scenario was left out on purpose (not requested, not applicable).
+    pub(crate) fn not_run_on_purpose(&self) -> bool {
+        matches!(
+            self.status,
+            ScenarioStatus::NotRequested | ScenarioStatus::NotApplicable
+        )
     }
 }
 

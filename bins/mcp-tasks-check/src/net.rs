@@ -10,51 +10,40 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
+use mcp_tasks_transport::http_client::{Connector, Endpoint, TlsOptions};
 use mcp_tasks_transport::sse::SseDecoder;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-/// Where an HTTP server lives.
+/// Where an HTTP server lives, and how to reach it (TLS roots, proxy).
 #[derive(Debug, Clone)]
 pub(crate) struct HttpTarget {
-    /// `host:port` to connect to.
+    /// `host:port` of the server itself (what a started server listens on).
     pub(crate) authority: String,
-    /// Request path, e.g. `/mcp`.
-    pub(crate) path: String,
+    endpoint: Endpoint,
+    connector: Connector,
 }
 
 impl HttpTarget {
-    pub(crate) fn parse(url: &str) -> Result<HttpTarget, String> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|e| format!("invalid URL {url:?}: {e}"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some(s) => {
-                return Err(format!(
-                    "unsupported URL scheme {s:?}: only http:// is supported"
-                ));
-            }
-            None => {
-                return Err(format!(
-                    "URL {url:?} has no scheme (use http://HOST:PORT/path)"
-                ));
-            }
-        }
-        let host = uri
-            .host()
-            .ok_or_else(|| format!("URL {url:?} has no host"))?;
-        let port = uri.port_u16().unwrap_or(80);
-        let path = uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "/".into());
+    /// Parses `http://` or `https://` URLs; `ca_files` are trusted besides the system's roots.
+    pub(crate) fn parse(url: &str, ca_files: &[std::path::PathBuf]) -> Result<HttpTarget, String> {
+        let endpoint = Endpoint::parse(url).map_err(|e| e.to_string())?;
+        let tls = TlsOptions {
+            ca_files: ca_files.to_vec(),
+            ..TlsOptions::default()
+        };
+        let connector = Connector::new(&endpoint, &tls, None).map_err(|e| e.to_string())?;
         Ok(HttpTarget {
-            authority: format!("{host}:{port}"),
-            path,
+            authority: endpoint.authority(),
+            endpoint,
+            connector,
         })
+    }
+
+    /// Opens one connection (TCP, proxy, TLS) and fails with a readable reason.
+    pub(crate) async fn reachable(&self, timeout: Duration) -> Result<(), String> {
+        connect(self, timeout, false).await.map(|_| ())
     }
 }
 
@@ -274,37 +263,48 @@ fn header_map(headers: &[(String, String)]) -> Result<http::HeaderMap, String> {
     Ok(map)
 }
 
-async fn connect(
-    t: &HttpTarget,
-    timeout: Duration,
-    title_case: bool,
-) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, String> {
-    let stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(&t.authority))
+/// A connection ready for one request.
+struct Connected {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    /// The request target (the path, or the absolute URL through a forwarding proxy).
+    target: String,
+    proxy_auth: Option<http::HeaderValue>,
+}
+
+async fn connect(t: &HttpTarget, timeout: Duration, title_case: bool) -> Result<Connected, String> {
+    let conn = tokio::time::timeout(timeout, t.connector.connect(&t.endpoint))
         .await
         .map_err(|_| format!("connecting to {} timed out after {timeout:?}", t.authority))?
-        .map_err(|e| format!("cannot connect to {}: {e}", t.authority))?;
+        .map_err(|e| e.to_string())?;
+    let target = conn.request_target(&t.endpoint, &t.endpoint.path);
+    let proxy_auth = conn.proxy_authorization().cloned();
     let mut builder = hyper::client::conn::http1::Builder::new();
     builder.title_case_headers(title_case);
-    let (sender, conn) = tokio::time::timeout(timeout, builder.handshake(TokioIo::new(stream)))
+    let (sender, conn) = tokio::time::timeout(timeout, builder.handshake(TokioIo::new(conn.io)))
         .await
         .map_err(|_| "HTTP handshake timed out".to_string())?
         .map_err(|e| format!("HTTP handshake failed: {e}"))?;
     tokio::spawn(async move {
         let _ = conn.await;
     });
-    Ok(sender)
+    Ok(Connected {
+        sender,
+        target,
+        proxy_auth,
+    })
 }
 
 fn build_request(
     t: &HttpTarget,
+    c: &Connected,
     method: &str,
     headers: &[(String, String)],
     body: Option<String>,
 ) -> Result<hyper::Request<Full<Bytes>>, String> {
     let mut req = hyper::Request::builder()
         .method(method)
-        .uri(&t.path)
-        .header("host", &t.authority)
+        .uri(&c.target)
+        .header("host", &t.endpoint.host_header)
         .header(
             "accept",
             if body.is_some() {
@@ -313,6 +313,9 @@ fn build_request(
                 "text/event-stream"
             },
         );
+    if let Some(auth) = &c.proxy_auth {
+        req = req.header("proxy-authorization", auth);
+    }
     if body.is_some() {
         req = req.header("content-type", "application/json");
     }
@@ -357,9 +360,9 @@ async fn http_request(
     title_case: bool,
 ) -> Result<Reply, String> {
     let deadline = Instant::now() + timeout;
-    let mut sender = connect(t, timeout, title_case).await?;
-    let req = build_request(t, method, headers, body)?;
-    let resp = tokio::time::timeout(timeout, sender.send_request(req))
+    let mut c = connect(t, timeout, title_case).await?;
+    let req = build_request(t, &c, method, headers, body)?;
+    let resp = tokio::time::timeout(timeout, c.sender.send_request(req))
         .await
         .map_err(|_| format!("no HTTP response within {timeout:?}"))?
         .map_err(|e| format!("HTTP request failed: {e}"))?;
@@ -439,10 +442,10 @@ async fn http_stream(
     headers: &[(String, String)],
     timeout: Duration,
 ) -> Result<Stream, String> {
-    let mut sender = connect(t, timeout, false).await?;
+    let mut c = connect(t, timeout, false).await?;
     let method = if body.is_some() { "POST" } else { "GET" };
-    let req = build_request(t, method, headers, body.map(Value::to_string))?;
-    let resp = tokio::time::timeout(timeout, sender.send_request(req))
+    let req = build_request(t, &c, method, headers, body.map(Value::to_string))?;
+    let resp = tokio::time::timeout(timeout, c.sender.send_request(req))
         .await
         .map_err(|_| format!("no HTTP response within {timeout:?}"))?
         .map_err(|e| format!("HTTP request failed: {e}"))?;

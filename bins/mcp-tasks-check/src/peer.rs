@@ -10,7 +10,7 @@ use mcp_tasks_types::meta::keys;
 use serde_json::{Value, json};
 use tokio::sync::RwLock;
 
-use crate::net::{Conn, Reply, Stream, short};
+use crate::net::{Conn, Reply, StdioPeer, Stream, short};
 use crate::target::Target;
 
 /// Fixture tool names (TASKS_CHECKS.md §2), configurable by flags.
@@ -45,6 +45,8 @@ pub(crate) struct Env {
     pub(crate) kill_cmd: Option<String>,
     /// How long a killed instance's tasks may take to be taken over.
     pub(crate) takeover_timeout: Duration,
+    /// The stdio server's command: each 2025-11-25 session gets a process of its own.
+    pub(crate) stdio_cmd: Option<String>,
     next_id: AtomicI64,
 }
 
@@ -67,8 +69,15 @@ impl Env {
             instances: Vec::new(),
             kill_cmd: None,
             takeover_timeout: Duration::from_secs(60),
+            stdio_cmd: None,
             next_id: AtomicI64::new(1),
         }
+    }
+
+    /// On stdio, runs 2025-11-25 sessions in their own process of `cmd`.
+    pub(crate) fn with_stdio_cmd(mut self, cmd: Option<String>) -> Env {
+        self.stdio_cmd = cmd;
+        self
     }
 
     pub(crate) fn next_id(&self) -> i64 {
@@ -281,11 +290,25 @@ pub(crate) struct Legacy {
     pub(crate) session: Option<String>,
     /// The `InitializeResult`.
     pub(crate) init: Value,
+    /// On stdio, the session's own server process: `initialize` puts a stdio process under
+    /// 2025-11-25 rules for its whole life (PROTOCOL.md §1.5), so it must not be the process
+    /// the stateless checks run against.
+    own: Option<(Arc<Conn>, Target)>,
 }
 
 impl Legacy {
     pub(crate) async fn connect(env: &Arc<Env>, caps: Value) -> Result<Legacy, String> {
-        let conn = env.conn().await;
+        let own = match (&env.stdio_cmd, env.is_http().await) {
+            (Some(cmd), false) => match Target::spawn(cmd, true)? {
+                (t, Some((i, o))) => Some((Arc::new(Conn::Stdio(StdioPeer::start(i, o))), t)),
+                (_, None) => return Err("the stdio server has no pipes".into()),
+            },
+            _ => None,
+        };
+        let conn = match &own {
+            Some((c, _)) => c.clone(),
+            None => env.conn().await,
+        };
         let body = json!({"jsonrpc":"2.0","id": env.next_id(),"method":"initialize","params":{
             "protocolVersion": env.legacy_version, "capabilities": caps,
             "clientInfo": {"name": "mcp-tasks-check", "version": env!("CARGO_PKG_VERSION")}}});
@@ -298,9 +321,18 @@ impl Legacy {
             env: env.clone(),
             session,
             init,
+            own,
         };
         l.notify("notifications/initialized", json!({})).await?;
         Ok(l)
+    }
+
+    /// The connection of this session.
+    async fn conn(&self) -> Arc<Conn> {
+        match &self.own {
+            Some((c, _)) => c.clone(),
+            None => self.env.conn().await,
+        }
     }
 
     fn headers(&self) -> Vec<(String, String)> {
@@ -326,19 +358,19 @@ impl Legacy {
     ) -> Result<Reply, String> {
         let body =
             json!({"jsonrpc":"2.0","id": self.env.next_id(),"method": method,"params": params});
-        let conn = self.env.conn().await;
+        let conn = self.conn().await;
         conn.post(&body, &self.headers(), timeout).await
     }
 
     pub(crate) async fn notify(&self, method: &str, params: Value) -> Result<Reply, String> {
         let body = json!({"jsonrpc":"2.0","method": method,"params": params});
-        let conn = self.env.conn().await;
+        let conn = self.conn().await;
         conn.post(&body, &self.headers(), self.env.timeout).await
     }
 
     /// The standalone GET stream of the session (HTTP only).
     pub(crate) async fn open_stream(&self) -> Result<Stream, String> {
-        let conn = self.env.conn().await;
+        let conn = self.conn().await;
         conn.open(None, &self.headers(), self.env.timeout).await
     }
 

@@ -21,6 +21,11 @@ pub(crate) struct TargetDesc {
 pub(crate) struct Summary {
     scenarios: usize,
     scenarios_without_checks: usize,
+    /// Opt-in scenarios not asked for.
+    scenarios_not_requested: usize,
+    /// Scenarios this target cannot run (HTTP-only on stdio, restarts of a server the
+    /// checker did not start).
+    scenarios_not_applicable: usize,
     scenario_errors: usize,
     checks: usize,
     pass: usize,
@@ -55,8 +60,11 @@ impl Report {
             ..Summary::default()
         };
         for sc in &scenarios {
-            if sc.status == ScenarioStatus::NoChecks {
-                s.scenarios_without_checks += 1;
+            match sc.status {
+                ScenarioStatus::NoChecks => s.scenarios_without_checks += 1,
+                ScenarioStatus::NotRequested => s.scenarios_not_requested += 1,
+                ScenarioStatus::NotApplicable => s.scenarios_not_applicable += 1,
+                _ => {}
             }
             if sc.error.is_some() {
                 s.scenario_errors += 1;
@@ -115,6 +123,10 @@ impl Report {
                 let _ = writeln!(o, "== {group} ==");
             }
             let _ = writeln!(o, "{}", scenario_line(sc));
+            if sc.not_run_on_purpose() {
+                // One reason for the whole scenario, not one skip line per check.
+                continue;
+            }
             if let Some(e) = &sc.error {
                 let _ = writeln!(o, "    ERROR: {e}");
             }
@@ -144,6 +156,30 @@ impl Report {
             "\n{} checks in {} scenarios: {} passed, {} failed, {} warnings, {} info, {} skipped",
             s.checks, s.scenarios, s.pass, s.fail, s.warning, s.info, s.skipped
         );
+        if s.scenarios_not_requested + s.scenarios_not_applicable > 0 {
+            let names = |st: ScenarioStatus| {
+                self.scenarios
+                    .iter()
+                    .filter(|sc| sc.status == st)
+                    .map(|sc| sc.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut parts = Vec::new();
+            if s.scenarios_not_requested > 0 {
+                parts.push(format!(
+                    "not requested: {}",
+                    names(ScenarioStatus::NotRequested)
+                ));
+            }
+            if s.scenarios_not_applicable > 0 {
+                parts.push(format!(
+                    "not applicable to this target: {}",
+                    names(ScenarioStatus::NotApplicable)
+                ));
+            }
+            let _ = writeln!(o, "not run ({})", parts.join("; "));
+        }
         if s.scenarios_without_checks > 0 {
             let _ = writeln!(
                 o,
@@ -282,6 +318,18 @@ pub(crate) fn scenario_line(sc: &ScenarioResult) -> String {
         ScenarioStatus::Fail => "FAIL",
         ScenarioStatus::Warning => "WARN",
         ScenarioStatus::NoChecks => "NO CHECKS RAN",
+        ScenarioStatus::NotRequested | ScenarioStatus::NotApplicable => {
+            let what = if sc.status == ScenarioStatus::NotRequested {
+                "not requested"
+            } else {
+                "not applicable"
+            };
+            return format!(
+                "  {:<30} {what}: {}",
+                sc.name,
+                sc.note.as_deref().unwrap_or_default()
+            );
+        }
     };
     format!(
         "  {:<30} {:<13} {} pass, {} fail, {} warn, {} info, {} skipped  ({:.1}s)",

@@ -367,6 +367,9 @@ faults! {
         "sep-2663-server-rejects-mismatched-mcp-name-on-tasks-get",
         "tasks-headers-reject-mismatched-method",
     ];
+    fault_inlined_result_no_result_type: "inlined-result-no-result-type", Memory, [
+        "tasks-inlined-result-validates-as-method-result",
+    ];
     fault_input_key_rebound: "input-key-rebound", Memory, [
         "sep-2663-input-request-key-unique-per-task",
     ];

@@ -316,6 +316,14 @@ impl Faulty {
                 {
                     res.remove("lastUpdatedAt");
                 }
+                ("inlined-result-no-result-type", "tasks/get")
+                    if req.modern && status_s == "completed" =>
+                {
+                    // The bug of issue 16: the inlined CallToolResult without its resultType.
+                    if let Some(r) = res.get_mut("result").and_then(Value::as_object_mut) {
+                        r.remove("resultType");
+                    }
+                }
                 ("completed-related-task-meta", "tasks/get")
                     if req.modern && status_s == "completed" =>
                 {
@@ -767,6 +775,14 @@ fn rewrite_event(f: &str, ev: SseEvent) -> Vec<SseEvent> {
                 p.remove("createdAt");
             }
         }
+        ("inlined-result-no-result-type", "notifications/tasks") => {
+            if let Some(r) = v
+                .pointer_mut("/params/result")
+                .and_then(Value::as_object_mut)
+            {
+                r.remove("resultType");
+            }
+        }
         ("listen-no-result", "notifications/tasks") => {
             if let Some(p) = v.get_mut("params").and_then(Value::as_object_mut) {
                 p.remove("result");
@@ -801,6 +817,10 @@ fn rewrite_event(f: &str, ev: SseEvent) -> Vec<SseEvent> {
 }
 
 impl McpService for Faulty {
+    async fn shutdown(&self, deadline: tokio::time::Instant) {
+        self.inner.shutdown(deadline).await;
+    }
+
     async fn handle(&self, inbound: Inbound, mut cx: Context) -> Reply {
         let Some(fault) = self.fault.clone() else {
             return self.inner.handle(inbound, cx).await;
@@ -857,6 +877,12 @@ impl McpService for Faulty {
             ReplyBody::Stream(s) => {
                 let f = fault.clone();
                 ReplyBody::Stream(Box::pin(
+                    s.flat_map(move |ev| futures_util::stream::iter(rewrite_event(&f, ev))),
+                ))
+            }
+            ReplyBody::Subscription(s) => {
+                let f = fault.clone();
+                ReplyBody::Subscription(Box::pin(
                     s.flat_map(move |ev| futures_util::stream::iter(rewrite_event(&f, ev))),
                 ))
             }

@@ -5,7 +5,7 @@ mod faults; // test-only fault injection (MCP_TASKS_FAULT), see faults.rs
 mod fixtures;
 mod tasks_fixture;
 
-use std::net::SocketAddr;
+use std::io::IsTerminal as _;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -14,22 +14,35 @@ use std::time::Duration;
 use mcp_tasks_server::task::notify::TaskNotifier;
 use mcp_tasks_server::task::notify::postgres::{PgNotifier, PgNotifierConfig};
 use mcp_tasks_server::task::store::{
-    DynTaskStore, StoreError, memory::MemoryStore, postgres::PgStore, sqlite::SqliteStore,
+    DynTaskStore, StoreError,
+    memory::MemoryStore,
+    postgres::PgStore,
+    sqlite::{SqliteOptions, SqliteStore, SyncMode},
 };
 use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
 
 /// How long a sealed MRTR `requestState` stays valid.
 const STATE_TTL: Duration = Duration::from_secs(600);
-use mcp_tasks_transport::{HttpConfig, serve_http, serve_stdio};
+use mcp_tasks_transport::tap::Tap;
+use mcp_tasks_transport::{HttpConfig, StdioConfig, serve_http, serve_stdio_with};
 
 /// The reference MCP server: both protocol eras, tasks, and the fixture tools of the
 /// official conformance suite.
+///
+/// It speaks plain HTTP: to offer https://, run it behind a TLS-terminating reverse proxy
+/// (nginx, Caddy, a cloud load balancer) that forwards to this address.
 #[derive(Debug, Parser)]
 #[command(name = "mcp-tasks-server", version)]
 struct Args {
-    /// Serve Streamable HTTP on this address (endpoint `/mcp`).
-    #[arg(long, value_name = "ADDR", conflicts_with = "stdio")]
-    http: Option<SocketAddr>,
+    /// Serve Streamable HTTP (plain HTTP) on this address, IP:PORT or HOST:PORT; the endpoint
+    /// is `/mcp`.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        conflicts_with = "stdio"
+    )]
+    http: String,
     /// Serve on stdin/stdout instead of HTTP.
     #[arg(long)]
     stdio: bool,
@@ -37,12 +50,15 @@ struct Args {
     /// `postgres://USER@HOST:PORT/DB` (any number of instances on one database).
     #[arg(long, env = "MCP_TASKS_STORE", default_value = "sqlite:mcp-tasks.db")]
     store: String,
-    /// Largest accepted HTTP request body, in bytes.
-    #[arg(long, default_value_t = 4 * 1024 * 1024)]
-    max_body_bytes: usize,
+    /// Durability of SQLite commits: `normal` survives a crash of the process (kill -9),
+    /// `full` also survives power loss and OS crashes (an fsync per commit; slower).
+    #[arg(long, value_name = "normal|full", default_value = "normal")]
+    sync: SyncMode,
     /// Allow any `Origin` (by default only localhost origins are accepted).
     #[arg(long)]
     allow_any_origin: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// File holding the secret that seals MRTR `requestState` (any length; hashed to 32
     /// bytes). Instances sharing it accept each other's states. Default: a random secret.
     #[arg(long, value_name = "PATH")]
@@ -54,6 +70,54 @@ struct Args {
     session_prefix: Option<String>,
     #[command(flatten)]
     tasks: TaskArgs,
+}
+
+/// Limits on what clients may hold or send (every limit is explicit and configurable).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Largest accepted request body (HTTP) or line (stdio), in bytes.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// How much of an over-limit HTTP body is read and discarded so the client sees the 413.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    max_drain_bytes: usize,
+    /// Seconds a client has to send a request's headers (also the idle limit of a kept-alive
+    /// connection).
+    #[arg(long, default_value_t = 30.0)]
+    header_timeout_secs: f64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 30.0)]
+    body_timeout_secs: f64,
+    /// Most header fields in a request.
+    #[arg(long, default_value_t = 100)]
+    max_headers: usize,
+    /// Largest request head (request line and headers), in bytes.
+    #[arg(long, default_value_t = 32 * 1024)]
+    max_header_bytes: usize,
+    /// Deepest nesting of JSON objects and arrays in a message.
+    #[arg(long, default_value_t = mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH)]
+    max_json_depth: usize,
+    /// Most open HTTP connections (at the limit new clients wait to be accepted).
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Most open HTTP connections from one IP address (0: no limit, e.g. behind a proxy).
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_ip: usize,
+    /// Most open subscription streams (`subscriptions/listen`, legacy GET streams).
+    #[arg(long, default_value_t = 512)]
+    max_subscriptions: usize,
+    /// Most open subscription streams of one legacy session.
+    #[arg(long, default_value_t = 8)]
+    max_subscriptions_per_session: usize,
+    /// At SIGTERM/Ctrl-C, seconds in-flight requests and running tasks get to finish before
+    /// each task still running gets its restart policy.
+    #[arg(long, default_value_t = 10.0)]
+    shutdown_grace_secs: f64,
+}
+
+/// A duration flag in seconds (negative or not a number: zero).
+fn secs(v: f64) -> Duration {
+    Duration::try_from_secs_f64(v).unwrap_or_default()
 }
 
 /// Task engine limits (every limit is explicit and configurable).
@@ -113,6 +177,8 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal, never in files or pipes (NO_COLOR opts out).
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -127,7 +193,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(args)) {
+    let result = rt.block_on(run(args));
+    // Do not wait for a blocked read of stdin (stdio mode stopped by a signal).
+    rt.shutdown_timeout(Duration::from_secs(1));
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mcp-tasks-server: {e}");
@@ -137,7 +206,8 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let (store, notifier) = open_store(&args.store).await?;
+    let stop = shutdown_signal();
+    let (store, notifier) = open_store(&args.store, args.sync).await?;
     let mut engine = TaskEngine::new(store).with_config(args.tasks.config()?);
     if let Some(n) = notifier {
         engine = engine.with_notifier(n);
@@ -168,13 +238,15 @@ async fn run(args: Args) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     // Bind before recovery: restart recovery rewrites tasks left running, so it runs only
     // once this process can serve them (the store lock already proved it is the only owner).
-    let listener = match (args.stdio, args.http) {
+    let listener = match (args.stdio, args.http.as_str()) {
         (true, _) => None,
         (false, addr) => {
-            let addr = addr.unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
-            let l = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            // HOST:PORT is resolved (`localhost:8080` listens on what `localhost` names).
+            let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                format!(
+                    "cannot listen on {addr}: {e} (--http takes IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080)"
+                )
+            })?;
             Some(l)
         }
     };
@@ -183,16 +255,23 @@ async fn run(args: Args) -> Result<(), String> {
         .start()
         .await
         .map_err(|e| format!("cannot start the task engine: {e}"))?;
-    let engine = server.task_engine().cloned();
     let server = faults::wrap(server); // test-only fault injection: a pass-through unless MCP_TASKS_FAULT is set
-    let server = Arc::new(server);
+    let server = Arc::new(wire_tap(server)?); // test-only: a pass-through unless MCP_TASKS_WIRE_TAP is set
+    let limits = &args.limits;
+    let grace = secs(limits.shutdown_grace_secs);
     let Some(listener) = listener else {
         tracing::info!("serving MCP on stdio");
-        serve_stdio(
+        let config = StdioConfig {
+            max_line_bytes: limits.max_body_bytes,
+            max_json_depth: limits.max_json_depth,
+            shutdown_grace: grace,
+        };
+        serve_stdio_with(
             server,
             tokio::io::stdin(),
             tokio::io::stdout(),
-            mcp_tasks_transport::stdio::DEFAULT_MAX_LINE_BYTES,
+            config,
+            stop,
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -200,7 +279,19 @@ async fn run(args: Args) -> Result<(), String> {
     };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let config = HttpConfig {
-        max_body_bytes: args.max_body_bytes,
+        max_body_bytes: limits.max_body_bytes,
+        max_drain_bytes: limits.max_drain_bytes,
+        header_read_timeout: secs(limits.header_timeout_secs),
+        body_read_timeout: secs(limits.body_timeout_secs),
+        max_headers: limits.max_headers,
+        max_header_bytes: limits.max_header_bytes,
+        max_json_depth: limits.max_json_depth,
+        max_connections: limits.max_connections,
+        max_connections_per_ip: (limits.max_connections_per_ip > 0)
+            .then_some(limits.max_connections_per_ip),
+        max_subscriptions: limits.max_subscriptions,
+        max_subscriptions_per_session: limits.max_subscriptions_per_session,
+        shutdown_grace: grace,
         allowed_origin_hosts: if args.allow_any_origin {
             None
         } else {
@@ -219,19 +310,61 @@ async fn run(args: Args) -> Result<(), String> {
         "mcp-tasks-server: listening on http://{local}/mcp (store {})",
         redacted(&args.store)
     );
-    // On SIGTERM/ctrl-c: release this instance's execution leases first, so the other
-    // instances take its running tasks over at once instead of after the lease expires.
-    let shutdown = async move {
-        shutdown_signal().await;
-        if let Some(engine) = engine {
-            engine.release_leases().await;
-        }
-    };
-    serve_http(listener, server, config, shutdown)
+    serve_http(listener, server, config, stop)
         .await
         .map_err(|e| e.to_string())?;
     eprintln!("mcp-tasks-server: stopped");
     Ok(())
+}
+
+/// With `MCP_TASKS_WIRE_TAP=<file>`, appends every JSON-RPC message the server receives and
+/// sends (SSE events included) to `<file>`, one JSON line each, for the tests that validate
+/// them against the schemas (`mcp-tasks-schema`). Without it, a pass-through.
+fn wire_tap<S>(inner: S) -> Result<Tap<S>, String> {
+    match std::env::var_os("MCP_TASKS_WIRE_TAP").filter(|p| !p.is_empty()) {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            tracing::info!("wire tap: recording every message to {}", path.display());
+            Tap::to_file(inner, &path)
+                .map_err(|e| format!("cannot open MCP_TASKS_WIRE_TAP {}: {e}", path.display()))
+        }
+        None => Ok(Tap::new(inner, None)),
+    }
+}
+
+/// Opens the task store named by `--store`.
+/// Opens the task store named by `--store`, with the notifier that carries changes to the
+/// other instances when the store is shared.
+async fn open_store(
+    spec: &str,
+    sync: SyncMode,
+) -> Result<(DynTaskStore, Option<Arc<dyn TaskNotifier>>), String> {
+    if spec == "memory:" || spec == "memory" {
+        return Ok((Arc::new(MemoryStore::new()), None));
+    }
+    if let Some(path) = spec.strip_prefix("sqlite:") {
+        if path.is_empty() {
+            return Err("--store sqlite: needs a path, e.g. sqlite:mcp-tasks.db".into());
+        }
+        let store = SqliteStore::open_with(path, SqliteOptions::default().sync(sync)).map_err(
+            |e| match e {
+                // Already names the file and says what to do.
+                StoreError::InUse { .. } => e.to_string(),
+                e => format!("cannot open {path}: {e}"),
+            },
+        )?;
+        return Ok((Arc::new(store), None));
+    }
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        let store = PgStore::connect(spec)
+            .await
+            .map_err(|e| format!("cannot open the PostgreSQL store: {e}"))?;
+        let notifier = PgNotifier::start(&store, PgNotifierConfig::default());
+        return Ok((Arc::new(store), Some(notifier)));
+    }
+    Err(format!(
+        "unknown store {spec:?}: use memory:, sqlite:PATH or postgres://USER@HOST:PORT/DB"
+    ))
 }
 
 fn session_prefix(s: &str) -> Result<String, String> {
@@ -257,52 +390,34 @@ fn redacted(spec: &str) -> String {
     }
 }
 
-/// Opens the task store named by `--store`, with the notifier that carries changes to the
-/// other instances when the store is shared.
-async fn open_store(spec: &str) -> Result<(DynTaskStore, Option<Arc<dyn TaskNotifier>>), String> {
-    if spec == "memory:" || spec == "memory" {
-        return Ok((Arc::new(MemoryStore::new()), None));
-    }
-    if let Some(path) = spec.strip_prefix("sqlite:") {
-        if path.is_empty() {
-            return Err("--store sqlite: needs a path, e.g. sqlite:mcp-tasks.db".into());
-        }
-        let store = SqliteStore::open(path).map_err(|e| match e {
-            // Already names the file and says what to do.
-            StoreError::InUse { .. } => e.to_string(),
-            e => format!("cannot open {path}: {e}"),
-        })?;
-        return Ok((Arc::new(store), None));
-    }
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        let store = PgStore::connect(spec)
-            .await
-            .map_err(|e| format!("cannot open the PostgreSQL store: {e}"))?;
-        let notifier = PgNotifier::start(&store, PgNotifierConfig::default());
-        return Ok((Arc::new(store), Some(notifier)));
-    }
-    Err(format!(
-        "unknown store {spec:?}: use memory:, sqlite:PATH or postgres://USER@HOST:PORT/DB"
-    ))
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at SIGTERM or Ctrl-C (SIGINT). The handlers are installed when this is called,
+/// not when first polled: a signal that arrives right after start-up is not lost (nor does
+/// it kill the process the default way).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    tracing::warn!("cannot install signal handlers; stop with SIGKILL");
+                    std::future::pending::<()>().await
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -6,6 +6,12 @@
 //!   (`client.experimental.tasks.callToolStream`, with an elicitation answered mid-task).
 //! - Python: PyPI `mcp` 2.x, whose client speaks both eras: the initialize handshake
 //!   (2025-11-25), a pinned 2026-07-28, and `auto` (`server/discover`, then the modern era).
+//! - The tasks extension's own client library, npm `@modelcontextprotocol/ext-tasks` on
+//!   `@modelcontextprotocol/client` 2.x, in both eras (`tests/interop/ext_tasks.mjs`): a
+//!   synchronous tool, a task to completion, a task that asks for input answered through the
+//!   library's input handling, a cancelled task, a failed task, and a task resumed from a
+//!   serialized task reference in a second process. The library validates what it reads
+//!   against the schemas (issue 16: it rejected results inlined without `resultType`).
 //!
 //! `scripts/install-test-deps.sh` installs both SDKs into `.cache/interop`. A missing SDK fails
 //! the test with that instruction; it never passes silently. Each test starts its own server
@@ -82,6 +88,20 @@ fn require_ts_sdk() {
         "the official TypeScript MCP SDK is not installed ({} missing): {INSTALL_HINT}",
         pkg.display()
     );
+}
+
+/// Fails (never skips) when the tasks extension's client library is not installed.
+fn require_ext_tasks() {
+    for pkg in ["ext-tasks", "client"] {
+        let p = workspace_root().join(format!(
+            ".cache/interop/ext-tasks/node_modules/@modelcontextprotocol/{pkg}/package.json"
+        ));
+        assert!(
+            p.exists(),
+            "@modelcontextprotocol/{pkg} is not installed ({} missing): {INSTALL_HINT}",
+            p.display()
+        );
+    }
 }
 
 /// The interop venv's Python; fails (never skips) when it or the SDK is missing.
@@ -268,4 +288,113 @@ fn interop_python_sdk_auto_discovers_modern_era() {
     let got = run_script(&server, &py, "py_client.py", &["--mode", "auto"]);
     assert_basics(&got, "2026-07-28");
     assert_eq!(got["server"]["name"], "mcp-tasks-server", "{got}");
+}
+
+/// One case of `ext_tasks.mjs` (`@modelcontextprotocol/ext-tasks`) in `era`.
+fn ext_tasks(server: &ServerGuard, era: &str, case: &str, extra: &[&str]) -> Value {
+    let mut args = vec![era, case];
+    args.extend_from_slice(extra);
+    let got = run_script(server, &node(), "ext_tasks.mjs", &args);
+    assert_eq!(got["libraryVersion"], "0.2.2", "{got}");
+    got
+}
+
+/// Every case of the ext-tasks interop in `era`; `modern` is 2026-07-28 (the extension),
+/// `legacy` 2025-11-25 (Tasks v1).
+fn ext_tasks_cases(era: &str) {
+    require_ext_tasks();
+    let modern = era == "modern";
+    let server = ServerGuard::start();
+    // The library read the server's task capability of the era.
+    let inventory = if modern {
+        "known-handles"
+    } else {
+        "server-list"
+    };
+
+    let got = ext_tasks(&server, era, "sync", &[]);
+    assert_eq!(got["generation"]["inventory"], inventory, "{got}");
+    assert_eq!(got["kind"], "immediate", "{got}");
+    assert_eq!(got["status"], "completed", "{got}");
+    assert_eq!(got["text"], TOOL_TEXT, "{got}");
+
+    let got = ext_tasks(&server, era, "task", &[]);
+    assert_eq!(got["kind"], "task", "{got}");
+    assert_eq!(got["status"], "completed", "{got}");
+    assert_eq!(got["text"], "Computed job in 1s", "{got}");
+    if modern {
+        // The result the library validated as a 2026-07-28 CallToolResult.
+        assert_eq!(got["resultType"], "complete", "{got}");
+    }
+
+    let got = ext_tasks(&server, era, "input", &[]);
+    assert_eq!(got["kind"], "task", "{got}");
+    assert_eq!(got["status"], "completed", "{got}");
+    assert_eq!(got["text"], "Deleted ext.txt", "{got}");
+    let asked = got["asked"].as_array().expect("asked");
+    assert_eq!(asked.len(), 1, "one question, answered once: {got}");
+    assert_eq!(asked[0]["kind"], "elicitation", "{got}");
+    assert_eq!(asked[0]["message"], "Delete ext.txt?", "{got}");
+    assert_eq!(asked[0]["scope"], "task", "{got}");
+    assert_eq!(asked[0]["taskId"], got["taskId"], "{got}");
+    // 2026-07-28: input_required + tasks/update; 2025-11-25: a server request tied to the
+    // task by related-task metadata.
+    let delivery = if modern {
+        "task-update"
+    } else {
+        "peer-request"
+    };
+    assert_eq!(asked[0]["delivery"], delivery, "{got}");
+
+    let got = ext_tasks(&server, era, "failed", &[]);
+    assert_eq!(got["kind"], "task", "{got}");
+    assert_eq!(got["status"], "failed", "{got}");
+    assert_eq!(got["errorName"], "TaskFailedError", "{got}");
+    assert!(
+        got["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("internal error")),
+        "{got}"
+    );
+    if modern {
+        // The extension inlines the JSON-RPC error; v1's library reads the status message.
+        assert_eq!(got["errorCode"], -32603, "{got}");
+    }
+
+    let got = ext_tasks(&server, era, "cancel", &[]);
+    assert_eq!(got["kind"], "task", "{got}");
+    assert_eq!(got["status"], "cancelled", "{got}");
+    assert_eq!(got["serverStatus"], "cancelled", "{got}");
+
+    // Created and handed off in one process, resumed from its serialized reference in a
+    // second one.
+    let started = ext_tasks(&server, era, "start", &[]);
+    assert_eq!(started["kind"], "task", "{started}");
+    let reference = &started["reference"];
+    assert_eq!(
+        reference["generation"],
+        if modern { "v2" } else { "v1" },
+        "{started}"
+    );
+    let mut handoff = serde_json::json!({"reference": reference});
+    if !modern {
+        // v1 tasks belong to the session that created them: the second process rejoins it.
+        assert!(started["rejoin"]["session"].is_string(), "{started}");
+        handoff["rejoin"] = started["rejoin"].clone();
+    }
+    let got = ext_tasks(&server, era, "resume", &[&handoff.to_string()]);
+    assert_eq!(got["kind"], "task", "{got}");
+    assert_eq!(got["taskId"], reference["taskId"], "{got}");
+    assert_eq!(got["status"], "completed", "{got}");
+    assert_eq!(got["text"], "Computed job in 2s", "{got}");
+}
+
+#[test]
+fn interop_ext_tasks_library_2026_07_28() {
+    ext_tasks_cases("modern");
+}
+
+#[test]
+fn interop_ext_tasks_library_2025_11_25() {
+    ext_tasks_cases("legacy");
 }

@@ -6,25 +6,34 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
+use mcp_tasks_schema::wire::{TAP_ENV, TapFile};
 use serde_json::{Value, json};
 
 struct StdioServer {
     child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<Value>,
+    /// Every line the server writes is validated against the schemas when the test ends.
+    tap: TapFile,
 }
 
 impl Drop for StdioServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let r = self.tap.assert_valid(false, "mcp-tasks-server --stdio");
+            eprintln!("wire tap: {} messages validated: {:#?}", r.checked, r.seen);
+        }
     }
 }
 
 impl StdioServer {
     fn start() -> Self {
+        let tap = TapFile::new("stdio");
         let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
             .args(["--stdio", "--store", "memory:"])
+            .env(TAP_ENV, tap.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -47,6 +56,7 @@ impl StdioServer {
             child,
             stdin: Some(stdin),
             lines,
+            tap,
         }
     }
 

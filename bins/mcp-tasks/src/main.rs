@@ -8,15 +8,18 @@ mod prompt;
 mod state;
 mod ui;
 
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use futures_util::StreamExt;
 use mcp_tasks_client::{
-    Client, ClientBuilder, EraChoice, Error, LegacySession, ToolCallStream, ToolEvent,
+    Client, ClientBuilder, EraChoice, Error, LegacySession, TaskInfo, ToolCallStream, ToolEvent,
 };
 use mcp_tasks_types::Era;
+use mcp_tasks_types::task::TaskStatus;
 use mcp_tasks_types::tool::{CallToolResult, TaskSupport};
 use serde_json::{Value, json};
 
@@ -78,6 +81,9 @@ enum TaskCmd {
         id: String,
         #[command(flatten)]
         conn: Conn,
+        /// Print the raw task as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Ask the server to cancel a task (`tasks/cancel`).
     Cancel {
@@ -101,7 +107,7 @@ enum TaskCmd {
 /// How to reach the server.
 #[derive(Debug, Clone, Args)]
 struct Conn {
-    /// Streamable HTTP endpoint, e.g. http://127.0.0.1:8080/mcp.
+    /// Streamable HTTP endpoint, e.g. http://127.0.0.1:8080/mcp or https://host/mcp.
     #[arg(
         long,
         env = "MCP_TASKS_URL",
@@ -112,11 +118,15 @@ struct Conn {
     /// Server command to spawn and talk to over stdio, e.g. "mcp-tasks-server --stdio".
     #[arg(long)]
     cmd: Option<String>,
+    /// PEM file of a certificate authority to trust for https:// besides the system's
+    /// roots (a private CA; repeatable). HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Vec<PathBuf>,
     /// Protocol era: probe the server (auto), or force 2025-11-25 (legacy) or 2026-07-28
     /// (modern).
     #[arg(long, value_enum, default_value_t = EraArg::Auto)]
     era: EraArg,
-    /// Log protocol details to stderr.
+    /// Log every request and response (and the server's notifications) to stderr.
     #[arg(long, short)]
     verbose: bool,
     /// Where the sessions of started 2025-11-25 tasks are remembered, so that `task
@@ -146,6 +156,10 @@ fn main() -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Escape codes only for a person at a terminal (NO_COLOR opts out there too).
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .without_time()
+        .with_target(false)
         .with_env_filter(if verbose {
             "mcp_tasks_client=debug,mcp_tasks=debug"
         } else {
@@ -162,11 +176,33 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli)) {
+    let code = match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("mcp-tasks: {e}");
             ExitCode::FAILURE
+        }
+    };
+    // A question may still be waiting on stdin (Ctrl-C during a prompt): do not wait for it.
+    rt.shutdown_background();
+    code
+}
+
+/// Set once stdout is a closed pipe (`mcp-tasks tools | head`): nothing more is printed and
+/// the command ends normally, like a Unix filter.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Prints one line on stdout; a closed pipe is not an error.
+fn out(text: &str) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let written = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+    if let Err(e) = written {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("mcp-tasks: cannot write to stdout: {e}");
         }
     }
 }
@@ -223,6 +259,9 @@ async fn connect_rejoining(
     if let Some(session) = rejoin {
         builder = builder.rejoin_legacy_session(session);
     }
+    for ca in &conn.ca_cert {
+        builder = builder.ca_cert_file(ca);
+    }
     if let Some(cmd) = &conn.cmd {
         let argv = split_command(cmd).map_err(Error::Config)?;
         let Some((program, args)) = argv.split_first() else {
@@ -253,15 +292,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Cmd::Tools { conn, json } => {
             let client = connect(&conn, &ui).await?;
-            let tools = client.list_tools().await?;
+            let tools = client.list_tools().await;
+            client.close().await;
+            let tools = tools?;
             if json {
-                println!("{}", pretty(&tools));
+                out(&pretty(&tools));
             } else {
                 for t in &tools {
-                    println!("{}", describe_tool(t, client.era()));
+                    out(&describe_tool(t, client.era()));
+                }
+                if client.era() == Era::Modern {
+                    eprintln!(
+                        "(2026-07-28: the server decides per call which calls become tasks; \
+                         `--era legacy` lists each tool's task support)"
+                    );
                 }
             }
-            client.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Call {
@@ -279,7 +325,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             let stream = client.call_tool_stream(&tool, args);
             let state_dir = state::dir(conn.state_dir.as_deref());
             let mut saved: Option<String> = None;
-            let outcome = follow(stream, &ui, &format!("calling {tool}"), |task_id| {
+            let end = follow(stream, &ui, &format!("calling {tool}"), |task_id| {
                 // A v1 task lives in this session: remember it for `task watch` elsewhere.
                 let (Some(url), Some(dir), Some(session)) =
                     (&conn.url, &state_dir, client.legacy_session())
@@ -299,41 +345,29 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             })
             .await;
+            if end.task_left_running() {
+                // The task outlives this process: keep its session and saved state, and say
+                // how to pick it up.
+                client.detach().await;
+                return Ok(interrupted(&end, &conn));
+            }
             if let (Some(dir), Some(id)) = (&state_dir, &saved) {
                 state::remove(dir, id);
             }
             client.close().await;
-            Ok(report(outcome, json))
+            Ok(report(end, json, &ui))
         }
         Cmd::Task { action } => match action {
-            TaskCmd::Get { id, conn } => {
+            TaskCmd::Get { id, conn, json } => {
                 let (client, rejoined) = connect_for_task(&conn, &ui, &id).await?;
                 let t = client.get_task(&id).await;
                 leave(&client, rejoined.is_some()).await;
                 let t = t?;
-                let mut v = json!({
-                    "taskId": t.task_id,
-                    "status": t.status.as_str(),
-                    "createdAt": t.created_at,
-                    "lastUpdatedAt": t.last_updated_at,
-                    "ttlMs": t.ttl_ms,
-                });
-                if let Some(m) = t.status_message {
-                    v["statusMessage"] = json!(m);
+                if json {
+                    out(&pretty(&task_json(&t)));
+                } else {
+                    out(&describe_task(&t));
                 }
-                if let Some(p) = t.poll_interval_ms {
-                    v["pollIntervalMs"] = json!(p);
-                }
-                if let Some(r) = t.input_requests {
-                    v["inputRequests"] = serde_json::to_value(r).unwrap_or(Value::Null);
-                }
-                if let Some(r) = t.result {
-                    v["result"] = Value::Object(r);
-                }
-                if let Some(e) = t.error {
-                    v["error"] = serde_json::to_value(e).unwrap_or(Value::Null);
-                }
-                println!("{}", pretty(&v));
                 Ok(ExitCode::SUCCESS)
             }
             TaskCmd::Cancel { id, conn } => {
@@ -346,10 +380,29 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             TaskCmd::Watch { id, conn, json } => {
                 let (client, rejoined) = connect_for_task(&conn, &ui, &id).await?;
+                // The elapsed time counts from the task's creation, not from this command.
+                // A task that already ended shows no running time.
+                if let Some(t) = client
+                    .get_task(&id)
+                    .await
+                    .ok()
+                    .filter(|t| !t.status.is_terminal())
+                {
+                    if let Ok(created) = humantime::parse_rfc3339_weak(&t.created_at) {
+                        let age = std::time::SystemTime::now()
+                            .duration_since(created)
+                            .unwrap_or_default();
+                        ui.task_started_ago(age);
+                    }
+                }
                 let stream = client.resume_task_stream(&id);
-                let outcome = follow(stream, &ui, &format!("task {id}"), |_| {}).await;
-                let lost = matches!(&outcome, Err(e) if e.is_transport());
-                if rejoined.is_some() && !lost {
+                let mut end = follow(stream, &ui, &format!("task {id}"), |_| {}).await;
+                end.task_id = Some(id.clone());
+                if end.task_left_running() {
+                    client.detach().await;
+                    return Ok(interrupted(&end, &conn));
+                }
+                if rejoined.is_some() {
                     // The outcome has been read: the task's session is done with.
                     if let Some(dir) = state::dir(conn.state_dir.as_deref()) {
                         state::remove(&dir, &id);
@@ -358,7 +411,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 } else {
                     client.detach().await;
                 }
-                Ok(report(outcome, json))
+                Ok(report(end, json, &ui))
             }
         },
     }
@@ -374,53 +427,169 @@ async fn leave(client: &Client, rejoined: bool) {
     }
 }
 
-/// Follows a call's events with a status line until it finishes; `on_created` sees the id
-/// of a task the server creates.
+/// How following a call ended.
+struct FollowEnd {
+    /// The task the call became, if it did.
+    task_id: Option<String>,
+    /// `None`: interrupted (Ctrl-C) before the outcome.
+    outcome: Option<Result<CallToolResult, Error>>,
+}
+
+impl FollowEnd {
+    /// Whether a task keeps running on the server although this process stops following
+    /// it: Ctrl-C, a lost connection, or a question that could not be asked.
+    fn task_left_running(&self) -> bool {
+        self.task_id.is_some()
+            && match &self.outcome {
+                None => true,
+                Some(Err(e)) => e.is_transport() || matches!(e, Error::Handler(_)),
+                Some(Ok(_)) => false,
+            }
+    }
+}
+
+/// Follows a call's events with a status line until it finishes or Ctrl-C; `on_created`
+/// sees the id of a task the server creates.
 async fn follow(
     mut stream: ToolCallStream,
     ui: &Ui,
     start: &str,
     mut on_created: impl FnMut(&str),
-) -> Result<CallToolResult, Error> {
+) -> FollowEnd {
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(120));
+    let mut task_id: Option<String> = None;
+    // The last status and message shown, so a message left over from an earlier status is
+    // not repeated next to a new one.
+    let mut last: Option<(TaskStatus, Option<String>)> = None;
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
     ui.set(start.to_owned());
     loop {
         tokio::select! {
             ev = stream.next() => match ev {
-                Some(ToolEvent::TaskCreated { task_id }) => {
-                    on_created(&task_id);
-                    ui.note(&format!("task {task_id} created"));
-                    ui.set(format!("task {task_id}: working"));
+                Some(ToolEvent::TaskCreated { task_id: id }) => {
+                    on_created(&id);
+                    ui.task_started();
+                    ui.note(&format!("task {id} created"));
+                    ui.set(format!("task {id}: working"));
+                    task_id = Some(id);
                 }
-                Some(ToolEvent::Status { task_id, status, message }) => {
-                    let text = match message {
-                        Some(m) => format!("task {task_id}: {status} — {m}"),
-                        None => format!("task {task_id}: {status}"),
+                Some(ToolEvent::Status { task_id: id, status, message }) => {
+                    task_id.get_or_insert_with(|| id.clone());
+                    let stale = last.as_ref().is_some_and(|(s, m)| *s != status && *m == message);
+                    let mut text = match (&message, stale) {
+                        (Some(m), false) => format!("task {id}: {status} — {m}"),
+                        _ => format!("task {id}: {status}"),
                     };
-                    ui.status_changed(text);
+                    if status.is_terminal() {
+                        if let Some(t) = ui.task_elapsed() {
+                            text.push_str(&format!(" after {}", ui::elapsed(t)));
+                        }
+                    }
+                    ui.status_changed(text, status == TaskStatus::InputRequired);
+                    last = Some((status, message));
+                }
+                Some(ToolEvent::Progress { progress, total, message }) => {
+                    ui.progress(progress, total, message);
                 }
                 Some(ToolEvent::InputRequired { .. }) => {}
                 Some(ToolEvent::Finished(r)) => {
                     ui.clear();
-                    return r;
+                    return FollowEnd { task_id, outcome: Some(r) };
                 }
                 Some(_) => {}
                 None => {
                     ui.clear();
-                    return Err(Error::Protocol("the call ended without a result".into()));
+                    let e = Error::Protocol("the call ended without a result".into());
+                    return FollowEnd { task_id, outcome: Some(Err(e)) };
                 }
             },
+            _ = &mut interrupt => {
+                ui.clear();
+                if ui.is_prompting() {
+                    // End the unanswered prompt's line.
+                    eprintln!();
+                }
+                return FollowEnd { task_id, outcome: None };
+            }
             _ = tick.tick() => ui.redraw(),
         }
     }
 }
 
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// What to tell the user when a task keeps running without us; the exit code.
+fn interrupted(end: &FollowEnd, conn: &Conn) -> ExitCode {
+    let Some(id) = &end.task_id else {
+        return ExitCode::from(130);
+    };
+    match &end.outcome {
+        None => eprintln!("mcp-tasks: interrupted"),
+        Some(Err(e)) if e.is_transport() => {
+            eprintln!("mcp-tasks: lost the connection to the server: {e}");
+        }
+        Some(Err(e)) => eprintln!("mcp-tasks: {e}"),
+        Some(Ok(_)) => {}
+    }
+    match &conn.url {
+        Some(url) => {
+            let mut target = format!("--url {}", shell_word(url));
+            match conn.era {
+                EraArg::Auto => {}
+                EraArg::Legacy => target.push_str(" --era legacy"),
+                EraArg::Modern => target.push_str(" --era modern"),
+            }
+            // --state-dir only when it was given on the command line (not from the env).
+            let from_env = std::env::var_os("MCP_TASKS_STATE_DIR").map(PathBuf::from);
+            if let Some(dir) = conn
+                .state_dir
+                .as_ref()
+                .filter(|d| from_env.as_ref() != Some(d))
+            {
+                target.push_str(&format!(
+                    " --state-dir {}",
+                    shell_word(&dir.display().to_string())
+                ));
+            }
+            for ca in &conn.ca_cert {
+                target.push_str(&format!(
+                    " --ca-cert {}",
+                    shell_word(&ca.display().to_string())
+                ));
+            }
+            let id = shell_word(id);
+            eprintln!("task {id} may still be running on the server.");
+            eprintln!("  follow it:  mcp-tasks task watch {id} {target}");
+            eprintln!("  cancel it:  mcp-tasks task cancel {id} {target}");
+        }
+        None => eprintln!(
+            "task {id} ran in the stdio server this command started, which stops with it."
+        ),
+    }
+    if end.outcome.is_none() {
+        ExitCode::from(130)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 /// Prints the outcome; the exit code is non-zero for errors and `isError` results.
-fn report(outcome: Result<CallToolResult, Error>, json: bool) -> ExitCode {
-    match outcome {
-        Ok(r) => {
+fn report(end: FollowEnd, json: bool, ui: &Ui) -> ExitCode {
+    match end.outcome {
+        Some(Ok(r)) => {
             if json {
-                println!("{}", pretty(&r));
+                out(&pretty(&r));
             } else {
                 print_result(&r);
             }
@@ -431,9 +600,16 @@ fn report(outcome: Result<CallToolResult, Error>, json: bool) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(e) => {
+        Some(Err(e)) => {
             eprintln!("mcp-tasks: {e}");
+            if ui.stdin_was_closed() && !matches!(e, Error::Handler(_)) {
+                eprintln!("mcp-tasks: {}", prompt::StdinClosed);
+            }
             ExitCode::FAILURE
+        }
+        None => {
+            eprintln!("mcp-tasks: interrupted");
+            ExitCode::from(130)
         }
     }
 }
@@ -442,16 +618,92 @@ fn print_result(r: &CallToolResult) {
     let mut printed = false;
     for block in &r.content {
         match block.as_text() {
-            Some(t) => println!("{t}"),
-            None => println!("{}", pretty(block)),
+            Some(t) => out(t),
+            None => out(&pretty(block)),
         }
         printed = true;
     }
     if !printed {
         if let Some(s) = &r.structured_content {
-            println!("{}", pretty(s));
+            out(&pretty(s));
         }
     }
+}
+
+/// The task as JSON (`task get --json`).
+fn task_json(t: &TaskInfo) -> Value {
+    let mut v = json!({
+        "taskId": t.task_id,
+        "status": t.status.as_str(),
+        "createdAt": t.created_at,
+        "lastUpdatedAt": t.last_updated_at,
+        "ttlMs": t.ttl_ms,
+    });
+    if let Some(m) = &t.status_message {
+        v["statusMessage"] = json!(m);
+    }
+    if let Some(p) = t.poll_interval_ms {
+        v["pollIntervalMs"] = json!(p);
+    }
+    if let Some(r) = &t.input_requests {
+        v["inputRequests"] = serde_json::to_value(r).unwrap_or(Value::Null);
+    }
+    if let Some(r) = &t.result {
+        v["result"] = Value::Object(r.clone());
+    }
+    if let Some(e) = &t.error {
+        v["error"] = serde_json::to_value(e).unwrap_or(Value::Null);
+    }
+    v
+}
+
+/// The task for a person (`task get`).
+fn describe_task(t: &TaskInfo) -> String {
+    let mut lines = vec![match &t.status_message {
+        Some(m) => format!("task {}: {} — {m}", t.task_id, t.status),
+        None => format!("task {}: {}", t.task_id, t.status),
+    }];
+    lines.push(format!("  created      {}", t.created_at));
+    lines.push(format!("  updated      {}", t.last_updated_at));
+    lines.push(format!(
+        "  ttl          {}",
+        t.ttl_ms
+            .map(|ms| ui::elapsed(std::time::Duration::from_millis(ms)))
+            .unwrap_or_else(|| "unlimited".into())
+    ));
+    if let Some(p) = t.poll_interval_ms {
+        lines.push(format!("  poll every   {p} ms"));
+    }
+    if let Some(r) = &t.input_requests {
+        let keys: Vec<&str> = r.keys().map(String::as_str).collect();
+        lines.push(format!(
+            "  waiting for  {} (answer with `mcp-tasks task watch {}`)",
+            keys.join(", "),
+            t.task_id
+        ));
+    }
+    if let Some(r) = &t.result {
+        match serde_json::from_value::<CallToolResult>(Value::Object(r.clone())) {
+            Ok(r) => {
+                let texts: Vec<String> = r
+                    .content
+                    .iter()
+                    .map(|b| b.as_text().map(str::to_owned).unwrap_or_else(|| pretty(b)))
+                    .collect();
+                let label = if r.is_error == Some(true) {
+                    "tool error  "
+                } else {
+                    "result      "
+                };
+                lines.push(format!("  {label} {}", texts.join("\n               ")));
+            }
+            Err(_) => lines.push(format!("  result       {}", pretty(r))),
+        }
+    }
+    if let Some(e) = &t.error {
+        lines.push(format!("  error        {} {}", e.code, e.message));
+    }
+    lines.join("\n")
 }
 
 fn describe_tool(t: &mcp_tasks_types::tool::Tool, era: Era) -> String {

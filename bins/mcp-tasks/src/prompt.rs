@@ -1,5 +1,6 @@
 //! Elicitation on the terminal: the server's question is printed on stderr and each form
-//! field is read from stdin (one line per field). `!decline` and `!cancel` refuse.
+//! field is read from stdin (one line per field). `!decline` and `!cancel` refuse; a closed
+//! stdin is an error ([`StdinClosed`]), never an answer.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -24,13 +25,31 @@ pub(crate) fn terminal_handlers(ui: Ui) -> Handlers {
                 ui.begin_prompt();
                 let r = ask(params, cx).await;
                 ui.end_prompt();
+                if matches!(&r, Err(e) if e.is::<StdinClosed>()) {
+                    ui.mark_stdin_closed();
+                }
                 r
             }
         })
 }
 
-/// Reads one line from stdin after printing `prompt`; `None` at end of input.
-async fn read_line(prompt: String) -> Result<Option<String>, HandlerError> {
+/// A question needs an answer and stdin has none left: an error, never a silent "no".
+#[derive(Debug)]
+pub(crate) struct StdinClosed;
+
+impl std::fmt::Display for StdinClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the server asked a question but stdin is closed: run on a terminal, or pipe the \
+             answers in (one line per field)",
+        )
+    }
+}
+
+impl std::error::Error for StdinClosed {}
+
+/// Reads one line from stdin after printing `prompt`; [`StdinClosed`] at end of input.
+async fn read_line(prompt: String) -> Result<String, HandlerError> {
     let line = tokio::task::spawn_blocking(move || {
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "{prompt}");
@@ -50,7 +69,7 @@ async fn read_line(prompt: String) -> Result<Option<String>, HandlerError> {
         }
     })
     .await??;
-    Ok(line)
+    line.ok_or_else(|| Box::new(StdinClosed) as HandlerError)
 }
 
 async fn ask(params: ElicitRequestParams, cx: InputContext) -> Result<ElicitResult, HandlerError> {
@@ -64,14 +83,13 @@ async fn ask(params: ElicitRequestParams, cx: InputContext) -> Result<ElicitResu
         ElicitRequestParams::Url(u) => {
             eprintln!("  Open this URL to continue: {}", u.url);
             let answer = read_line("  Done / consent? [y/N] ".into()).await?;
-            Ok(match answer.as_deref().map(str::trim) {
-                Some("y" | "Y" | "yes") => ElicitResult::accept_url(),
-                Some(_) => ElicitResult::decline(),
-                None => ElicitResult::cancel(),
+            Ok(match answer.trim() {
+                "y" | "Y" | "yes" => ElicitResult::accept_url(),
+                _ => ElicitResult::decline(),
             })
         }
         ElicitRequestParams::Form(form) => {
-            eprintln!("  (type !decline or !cancel to refuse)");
+            eprintln!("  (* marks a required field; type !decline or !cancel to refuse)");
             let schema = form.requested_schema;
             let required = schema.required.clone().unwrap_or_default();
             let mut content = BTreeMap::new();
@@ -186,9 +204,7 @@ async fn ask_field(name: &str, field: &Value, required: bool) -> Result<Field, H
         .map(|d| format!(" [default {d}]"))
         .unwrap_or_default();
     loop {
-        let Some(line) = read_line(format!("  {label}{mark} {hint}{dflt}: ")).await? else {
-            return Ok(Field::Cancel);
-        };
+        let line = read_line(format!("  {label}{mark} {hint}{dflt}: ")).await?;
         let line = line.trim();
         match line {
             "!decline" => return Ok(Field::Decline),

@@ -1,11 +1,17 @@
 //! The `mcp-tasks` CLI against the reference server binary, as a person would run it
 //! (stdin piped, so no live status line).
+//!
+//! The server records its wire (`MCP_TASKS_WIRE_TAP`); at the end of each test every
+//! message the CLI sent and the server answered must validate against the official JSON
+//! Schemas, by method.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
+
+use mcp_tasks_schema::wire::{TAP_ENV, TapFile};
 
 /// `target/debug/mcp-tasks-server`, built once (an existing binary is used if the build
 /// fails while someone edits the server).
@@ -31,13 +37,16 @@ fn server_bin() -> PathBuf {
 struct Server {
     child: Child,
     url: String,
+    tap: TapFile,
 }
 
 impl Server {
     fn start() -> Server {
+        let tap = TapFile::new("cli");
         let mut child = Command::new(server_bin())
             .args(["--http", "127.0.0.1:0", "--store", "memory:"])
             .env("RUST_LOG", "warn")
+            .env(TAP_ENV, tap.path())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -52,7 +61,7 @@ impl Server {
             }
         });
         let url = rx.recv_timeout(Duration::from_secs(30)).expect("address");
-        Server { child, url }
+        Server { child, url, tap }
     }
 }
 
@@ -60,11 +69,25 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !std::thread::panicking() {
+            self.tap
+                .assert_valid(true, "the mcp-tasks CLI and the reference server");
+        }
     }
 }
 
 fn cli(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks"))
+    cli_with(args, stdin, None)
+}
+
+/// Runs the CLI; a server it starts itself (`--cmd`) records its wire to `tap`.
+fn cli_with(args: &[&str], stdin: &str, tap: Option<&TapFile>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mcp-tasks"));
+    match tap {
+        Some(t) => cmd.env(TAP_ENV, t.path()),
+        None => cmd.env_remove(TAP_ENV),
+    };
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -137,7 +160,19 @@ fn client_cli_errors_exit_non_zero() {
 #[test]
 fn client_cli_stdio_call() {
     let cmd = format!("{} --stdio --store memory:", server_bin().display());
-    let o = cli(&["call", "--cmd", &cmd, "greet", r#"{"name":"stdio"}"#], "");
+    let tap = TapFile::new("cli-stdio");
+    let o = cli_with(
+        &["call", "--cmd", &cmd, "greet", r#"{"name":"stdio"}"#],
+        "",
+        Some(&tap),
+    );
     assert!(o.status.success(), "{o:?}");
     assert_eq!(stdout(&o).trim(), "Hello, stdio!");
+    let r = tap.assert_valid(true, "the mcp-tasks CLI over stdio");
+    assert!(
+        r.methods()
+            .contains("2026-07-28 client→server tools/call request"),
+        "{:?}",
+        r.seen
+    );
 }

@@ -458,9 +458,13 @@ fn ts_server_cli_resume_after_the_client_process_is_killed() {
     );
 
     // A second process sees the task in that session...
-    let o = cli(&state, &["task", "get", &id, "--url", &srv.url], "");
+    let o = cli(
+        &state,
+        &["task", "get", &id, "--url", &srv.url, "--json"],
+        "",
+    );
     assert!(o.status.success(), "{o:?}\n{}", srv.log_text());
-    let got: Value = serde_json::from_slice(&o.stdout).expect("task get prints JSON");
+    let got: Value = serde_json::from_slice(&o.stdout).expect("task get --json prints JSON");
     assert_eq!(got["taskId"], json!(id));
     assert_eq!(got["status"], json!("working"));
     assert_eq!(got["pollIntervalMs"], json!(200));

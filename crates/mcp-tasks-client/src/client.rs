@@ -21,9 +21,10 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::handlers::Handlers;
 use crate::mirror::{self, Mirrored};
-use crate::transport::http::HttpTransport;
+use crate::transport::http::{HttpTransport, NetOptions};
 use crate::transport::stdio::StdioTransport;
 use crate::transport::{Inbound, Route, Transport};
+use mcp_tasks_transport::http_client::ProxyConfig;
 
 /// Which protocol era to use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,6 +84,7 @@ pub struct ClientBuilder {
     rejoin: Option<LegacySession>,
     host_tasks: bool,
     task_notifications: bool,
+    net: NetOptions,
 }
 
 impl Default for ClientBuilder {
@@ -98,6 +100,7 @@ impl Default for ClientBuilder {
             rejoin: None,
             host_tasks: true,
             task_notifications: false,
+            net: NetOptions::default(),
         }
     }
 }
@@ -185,10 +188,50 @@ impl ClientBuilder {
         self
     }
 
-    /// Connects to a Streamable HTTP endpoint (`http://host:port/mcp`) and settles the era.
+    /// Also trusts the certificate authorities in this PEM file for `https://` endpoints
+    /// (a private CA); the system's roots stay trusted. Read at connect time.
+    pub fn ca_cert_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.net.tls.ca_files.push(path.into());
+        self
+    }
+
+    /// Also trusts the certificate authorities in this PEM text.
+    pub fn ca_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.net.tls.ca_pems.push(pem.into());
+        self
+    }
+
+    /// Whether the operating system's root certificates are trusted (default `true`).
+    pub fn system_roots(mut self, trust: bool) -> Self {
+        self.net.tls.system_roots = trust;
+        self
+    }
+
+    /// Sends HTTP through this proxy (`http://[user:pass@]host:port`; `https://` endpoints
+    /// through an HTTP CONNECT tunnel), except for destinations in `no_proxy`
+    /// (comma-separated hosts, domains, IPs or CIDRs, as in `NO_PROXY`). By default the
+    /// proxy comes from `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY`.
+    pub fn proxy(mut self, proxy: &str, no_proxy: &str) -> Self {
+        self.net.proxy = Some(ProxyConfig::Url {
+            proxy: proxy.to_owned(),
+            no_proxy: no_proxy.to_owned(),
+        });
+        self
+    }
+
+    /// Never uses a proxy, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.net.proxy = Some(ProxyConfig::None);
+        self
+    }
+
+    /// Connects to a Streamable HTTP endpoint (`http://` or `https://host:port/mcp`) and
+    /// settles the era. TLS uses rustls with the system's roots plus
+    /// [`ClientBuilder::ca_cert_file`]; proxies come from the environment unless
+    /// [`ClientBuilder::proxy`] / [`ClientBuilder::no_proxy`] say otherwise.
     pub async fn connect_http(self, url: &str) -> Result<Client> {
         let inbound = Inbound::new(self.handlers.clone(), self.host_tasks);
-        let transport = HttpTransport::new(url, Arc::clone(&inbound))?;
+        let transport = HttpTransport::new(url, &self.net, Arc::clone(&inbound))?;
         self.finish(Box::new(transport), inbound, true).await
     }
 
@@ -303,7 +346,7 @@ pub(crate) struct Inner {
 type Answer = std::result::Result<JsonObject, mcp_tasks_types::ErrorObject>;
 
 impl Inner {
-    fn next_id(&self) -> i64 {
+    pub(crate) fn next_id(&self) -> i64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 

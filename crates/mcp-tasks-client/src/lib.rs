@@ -46,9 +46,16 @@
 //!   `elicitation/create` / `sampling/createMessage` from a 2025-11-25 server as tasks in
 //!   its own store and serves the server's `tasks/*` requests for them.
 //!
+//! # HTTPS and proxies
+//!
+//! `https://` endpoints use rustls with the operating system's root certificates; add a
+//! private CA with [`ClientBuilder::ca_cert_file`]. `HTTPS_PROXY` / `HTTP_PROXY` /
+//! `ALL_PROXY` / `NO_PROXY` are honoured (curl's rules; `https://` goes through an HTTP
+//! CONNECT tunnel), or set with [`ClientBuilder::proxy`] / [`ClientBuilder::no_proxy`].
+//!
 //! # Not supported yet
 //!
-//! TLS, and re-initializing an expired legacy session.
+//! Re-initializing an expired legacy session.
 #![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
 
 mod client;

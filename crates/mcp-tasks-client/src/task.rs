@@ -22,7 +22,7 @@ use mcp_tasks_types::mrtr::{InputRequests, InputRequiredResult, InputResponses};
 use mcp_tasks_types::task::v1::{self, TaskMetadata};
 use mcp_tasks_types::task::{TaskIdParams, TaskStatus, ext};
 use mcp_tasks_types::tool::{CallToolRequestParams, CallToolResult, TaskSupport};
-use mcp_tasks_types::{Era, methods};
+use mcp_tasks_types::{Era, RequestMeta, methods};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -165,6 +165,18 @@ pub enum ToolEvent {
         /// The keys of the requests not answered yet (empty for a v1 task, whose requests
         /// arrive separately).
         keys: Vec<String>,
+    },
+    /// `notifications/progress` for this call: the client sends a `progressToken` with
+    /// every streamed call ([`Client::call_tool_stream`]). A 2026-07-28 server reports
+    /// progress only until the call becomes a task (PROTOCOL.md §5.9); a Tasks v1 task keeps
+    /// the token for its whole life (§6.8).
+    Progress {
+        /// Work done so far (increases with each notification).
+        progress: f64,
+        /// The total, when the server knows it.
+        total: Option<f64>,
+        /// A human-readable note.
+        message: Option<String>,
     },
     /// The call ended; always the last event.
     Finished(Result<CallToolResult>),
@@ -483,15 +495,38 @@ impl Client {
     }
 
     async fn call(&self, name: &str, args: JsonObject, ev: &Events) -> Result<CallToolResult> {
-        match self.start(name, args, ev).await? {
+        // Progress is asked for only when someone watches the events.
+        let progress = ev.0.as_ref().map(|tx| {
+            let token = format!("mcp-tasks-progress-{}", self.inner.next_id());
+            let guard = self.inner.inbound.watch_progress(token.clone(), tx.clone());
+            (token, guard)
+        });
+        let token = progress.as_ref().map(|(t, _)| t.clone());
+        match self.start_with(name, args, token, ev).await? {
             Started::Complete(r) => Ok(r),
             Started::Task(t) => self.wait(&t.task_id, t.poll_interval, ev).await,
         }
     }
 
     async fn start(&self, name: &str, args: JsonObject, ev: &Events) -> Result<Started> {
+        self.start_with(name, args, None, ev).await
+    }
+
+    async fn start_with(
+        &self,
+        name: &str,
+        args: JsonObject,
+        progress_token: Option<String>,
+        ev: &Events,
+    ) -> Result<Started> {
         let inner = &self.inner;
         let mut base = CallToolRequestParams::new(name).with_arguments(args.clone());
+        if let Some(token) = progress_token {
+            base.meta = Some(RequestMeta {
+                progress_token: Some(token.into()),
+                ..RequestMeta::default()
+            });
+        }
         if inner.era == Era::Legacy && inner.v1_task_support(name).await != TaskSupport::Forbidden {
             base.task = Some(TaskMetadata::default());
         }

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{ServerProcess, confirming_handlers, connect, server_bin, text};
+use common::{ServerProcess, confirming_handlers, connect, stdio_command, text};
 use futures_util::StreamExt;
 use mcp_tasks_client::{ClientBuilder, EraChoice, Handlers, Started, ToolEvent};
+use mcp_tasks_schema::wire::TapFile;
 use mcp_tasks_types::Era;
 use mcp_tasks_types::jsonrpc::ErrorCode;
 use mcp_tasks_types::task::TaskStatus;
@@ -237,19 +238,13 @@ async fn client_legacy_v1_failing_job_is_a_tool_error() {
     assert_eq!(e.code(), Some(ErrorCode::INTERNAL_ERROR), "{e}");
 }
 
-fn stdio_command() -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(server_bin());
-    cmd.args(["--stdio", "--store", "memory:"])
-        .env("RUST_LOG", "warn");
-    cmd
-}
-
 #[tokio::test]
 async fn client_stdio_modern_task_with_elicitation() {
     let asked = Arc::new(AtomicUsize::new(0));
+    let tap = TapFile::new("client-stdio");
     let c = ClientBuilder::new()
         .handlers(confirming_handlers(asked.clone()))
-        .spawn_stdio(stdio_command())
+        .spawn_stdio(stdio_command(&tap))
         .await
         .unwrap();
     assert_eq!(c.era(), Era::Modern);
@@ -263,15 +258,25 @@ async fn client_stdio_modern_task_with_elicitation() {
     assert_eq!(text(&r), "Deleted c.txt");
     assert_eq!(asked.load(Ordering::SeqCst), 1);
     c.close().await;
+    let r = tap.assert_valid(true, "our client over stdio (2026-07-28)");
+    // Both directions were validated: our requests and answers, the server's replies.
+    for m in [
+        "2026-07-28 client→server tools/call request",
+        "2026-07-28 client→server tasks/update request",
+        "2026-07-28 server→client tasks/get result",
+    ] {
+        assert!(r.methods().contains(m), "{m} not validated: {:?}", r.seen);
+    }
 }
 
 #[tokio::test]
 async fn client_stdio_legacy_v1_task_with_elicitation() {
     let asked = Arc::new(AtomicUsize::new(0));
+    let tap = TapFile::new("client-stdio");
     let c = ClientBuilder::new()
         .era(EraChoice::Legacy)
         .handlers(confirming_handlers(asked.clone()))
-        .spawn_stdio(stdio_command())
+        .spawn_stdio(stdio_command(&tap))
         .await
         .unwrap();
     assert_eq!(c.era(), Era::Legacy);
@@ -281,4 +286,13 @@ async fn client_stdio_legacy_v1_task_with_elicitation() {
     assert_eq!(text(&r), "Deleted d.txt");
     assert_eq!(asked.load(Ordering::SeqCst), 1);
     c.close().await;
+    let r = tap.assert_valid(true, "our client over stdio (2025-11-25)");
+    for m in [
+        "2025-11-25 client→server initialize request",
+        "2025-11-25 client→server tools/call request",
+        "2025-11-25 client→server elicitation/create result",
+        "2025-11-25 server→client elicitation/create request",
+    ] {
+        assert!(r.methods().contains(m), "{m} not validated: {:?}", r.seen);
+    }
 }

@@ -94,6 +94,9 @@
 
 mod ctx;
 mod dispatch;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod mrtr;
 mod registry;
 mod render;
@@ -330,6 +333,7 @@ impl ServerBuilder {
                 connections: Mutex::new(Default::default()),
                 events,
                 inflight: Mutex::new(Default::default()),
+                closing: Default::default(),
                 tasks: self.tasks.map(Arc::new),
             }),
         };
@@ -379,6 +383,8 @@ pub(crate) struct Inner {
     /// In-flight modern stdio requests, for `notifications/cancelled`.
     pub(crate) inflight:
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,
+    /// Fired when shutdown starts: long-lived streams end.
+    pub(crate) closing: tokio_util::sync::CancellationToken,
 }
 
 /// An MCP server. Cheap to clone.

@@ -30,6 +30,12 @@ pub(crate) struct Round {
 }
 
 impl Round {
+    /// How many answers are known.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn answer_count(&self) -> usize {
+        self.answers.len()
+    }
+
     /// Returns every answer, or records the missing requests and says input is required.
     pub(crate) fn take(
         &mut self,
@@ -109,7 +115,7 @@ impl StateSealer {
         StateSealer { key, ttl }
     }
 
-    fn mac(&self) -> HmacSha256 {
+    pub(crate) fn mac(&self) -> HmacSha256 {
         // HMAC accepts keys of any length.
         <HmacSha256 as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length")
     }

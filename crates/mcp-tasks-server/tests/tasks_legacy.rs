@@ -267,6 +267,81 @@ async fn tasks_legacy_elicitation_during_a_task() {
     assert_eq!(fin["result"]["content"][0]["text"], "confirmed");
 }
 
+/// §6.6: without a `tasks/result` stream, a task's input request goes on the standalone
+/// (GET) stream once the requestor has seen `input_required` — never before it could know
+/// the task (a client that matches requests to the tasks it knows, like the ext-tasks
+/// library, would decline it). The grace period is long here, so only the poll releases it.
+#[tokio::test]
+async fn tasks_legacy_input_on_the_get_stream_after_input_required_is_seen() {
+    let cfg = TaskConfig {
+        v1_input_grace: Duration::from_secs(60),
+        ..TaskConfig::default()
+    };
+    let server = tools::register(Server::builder("t", "1"))
+        .tasks(TaskEngine::new(Arc::new(MemoryStore::new())).with_config(cfg))
+        .build()
+        .unwrap();
+    let srv = TestServer::start(server).await;
+    let c = Legacy::connect(srv.addr, json!({"elicitation": {}})).await;
+    let mut get = common::get_streaming(
+        srv.addr,
+        &[
+            ("mcp-session-id", c.session.clone()),
+            ("mcp-protocol-version", "2025-11-25".to_string()),
+        ],
+    )
+    .await;
+    let r = c
+        .request("tools/call", json!({"name":"ask","arguments":{},"task":{}}))
+        .await;
+    let (id, _) = task(r.result());
+    // Not before the requestor polled …
+    assert!(
+        next_request(&mut get, Duration::from_millis(500))
+            .await
+            .is_none(),
+        "the input request went out before input_required was seen"
+    );
+    // … and right after a tasks/get showed input_required.
+    let mut seen = false;
+    for _ in 0..100 {
+        let t = c.request("tasks/get", json!({"taskId": id})).await;
+        if t.result()["status"] == "input_required" {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(seen, "the task never asked for input");
+    let req = next_request(&mut get, Duration::from_secs(5))
+        .await
+        .expect("the input request after input_required was seen");
+    assert_eq!(
+        req["params"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+        id.as_str()
+    );
+    c.answer(&req["id"], json!({"action":"accept","content":{"ok":true}}))
+        .await;
+    assert_eq!(wait_terminal(&c, &id).await["status"], "completed");
+}
+
+/// The next `elicitation/create` on `stream` within `wait`.
+async fn next_request(
+    stream: &mut tokio::sync::mpsc::UnboundedReceiver<Value>,
+    wait: Duration,
+) -> Option<Value> {
+    tokio::time::timeout(wait, async {
+        loop {
+            let m = stream.recv().await.expect("stream open");
+            if m["method"] == "elicitation/create" {
+                return m;
+            }
+        }
+    })
+    .await
+    .ok()
+}
+
 /// §6.5: `notifications/tasks/status` reaches the session's standalone (GET) stream on
 /// status changes, carrying a v1 `Task`.
 #[tokio::test]

@@ -73,6 +73,8 @@ async fn tasks_modern_lifecycle_on_every_store() {
         assert_eq!(first.result()["taskId"], id.as_str());
         let done = c.wait_status(&id, &["completed"]).await;
         assert_eq!(done["result"]["content"][0]["text"], "slept 0.3", "{name}");
+        // The inlined result is the method's own 2026-07-28 result, resultType included.
+        assert_eq!(done["result"]["resultType"], "complete", "{name}: {done}");
         assert!(done.get("requestState").is_none());
     }
 }
@@ -387,6 +389,7 @@ async fn tasks_modern_notifications_over_subscriptions_listen() {
         seen.push(status.clone());
         if status == "completed" {
             assert_eq!(n["params"]["result"]["content"][0]["text"], "confirmed");
+            assert_eq!(n["params"]["result"]["resultType"], "complete", "{n}");
             break;
         }
     }

@@ -5,27 +5,49 @@
 //! -32700/-32600), `TCP_NODELAY`, plain JSON replies when nothing streams, SSE with
 //! keep-alive comments otherwise, and the disconnect signal when a response stream is
 //! dropped. Everything about protocol eras is the service's business.
+//!
+//! # Hostile and broken clients
+//! Every resource a peer can hold is bounded by a field of [`HttpConfig`]:
+//! - a slow or idle peer: hyper's header read timeout (which also ends idle kept-alive
+//!   connections) and a deadline for the body (408);
+//! - many connections: a total cap (at the cap the server stops accepting; new clients wait
+//!   in the listen backlog) and a per-address cap (503 with a JSON-RPC error, then close);
+//! - many long-lived streams: caps on open subscription streams per session and in total
+//!   (429 / 503 with a JSON-RPC error). Request-scoped SSE replies each hold one HTTP/1
+//!   connection, so the connection caps bound them;
+//! - big or odd requests: hyper's limits on header count and size (431), the body limit
+//!   (413, sent after draining a bounded amount so a client that sends its whole body
+//!   before reading still sees it), and a JSON nesting limit (400, -32600).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskCx, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::UnsyncBoxBody};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use mcp_tasks_types::{ErrorObject, JsonRpcErrorResponse, JsonRpcMessage};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use mcp_tasks_types::{ErrorObject, JsonRpcErrorResponse, JsonRpcMessage, RequestId};
+use parking_lot::Mutex;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::{Context, Inbound, McpService, Reply, ReplyBody, TransportKind, headers, sse};
+
+/// After the shutdown deadline, how long connections still get to deliver what settling
+/// the service produced (e.g. a `tasks/result` answered by a task failed at shutdown).
+const FINAL_FLUSH: Duration = Duration::from_secs(1);
+/// Longest a connection refused for its address is kept to read its request and answer.
+const REFUSAL_READ_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Limits and policies of the HTTP transport. Every limit is explicit.
 #[derive(Debug, Clone)]
@@ -34,6 +56,41 @@ pub struct HttpConfig {
     pub path: String,
     /// Largest accepted request body in bytes (default 4 MiB); larger bodies get 413.
     pub max_body_bytes: usize,
+    /// How much of an over-limit body is read and discarded before the 413 is sent (default
+    /// 64 MiB). A client that sends its whole body before it reads (Python's `http.client`,
+    /// many others) only sees the 413 if the server reads what it sends: closing early
+    /// resets the connection under it. A body declared larger than `max_body_bytes` plus
+    /// this gets the 413 at once, and the connection is closed.
+    pub max_drain_bytes: usize,
+    /// Time a client has to send a request's headers; also the longest a kept-alive
+    /// connection may sit idle between requests (default 30 s). hyper closes the connection.
+    pub header_read_timeout: Duration,
+    /// Time a client has to send a request's whole body once its headers arrived (default
+    /// 30 s); a slower body gets 408 with a JSON-RPC error, and the connection is closed.
+    pub body_read_timeout: Duration,
+    /// Most header fields in a request (default 100); more get 431.
+    pub max_headers: usize,
+    /// Largest request head (request line and header fields) in bytes (default 32 KiB);
+    /// larger heads get 431.
+    pub max_header_bytes: usize,
+    /// Deepest nesting of JSON objects and arrays in a request (default
+    /// [`DEFAULT_MAX_JSON_DEPTH`](mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH)); deeper
+    /// requests get 400 with -32600. serde_json refuses anything past 128 levels anyway.
+    pub max_json_depth: usize,
+    /// Most open connections (default 1024). At the cap the server stops accepting until
+    /// one closes; new clients wait in the kernel's listen backlog.
+    pub max_connections: usize,
+    /// Most open connections from one IP address (default 256): beyond it a connection gets
+    /// 503 with a JSON-RPC error and is closed, so one peer cannot take every slot of
+    /// `max_connections`. `None` turns it off (behind a reverse proxy every client shares
+    /// the proxy's address).
+    pub max_connections_per_ip: Option<usize>,
+    /// Most open subscription streams ([`ReplyBody::Subscription`]) in total (default 512);
+    /// beyond it the request gets 503 with a JSON-RPC error.
+    pub max_subscriptions: usize,
+    /// Most open subscription streams of one legacy session (`Mcp-Session-Id`; default 8);
+    /// beyond it the request gets 429 with a JSON-RPC error.
+    pub max_subscriptions_per_session: usize,
     /// Hosts allowed in an `Origin` header (default: `localhost`, `127.0.0.1`, `[::1]`).
     /// A request without `Origin` (not from a browser) is allowed. `None` allows any origin.
     pub allowed_origin_hosts: Option<Vec<String>>,
@@ -44,6 +101,10 @@ pub struct HttpConfig {
     pub allowed_hosts: Option<Vec<String>>,
     /// Interval of SSE keep-alive comments on open streams (default 15 s).
     pub keep_alive: Duration,
+    /// At shutdown, how long in-flight requests get to finish (default 10 s). The service
+    /// settles what still runs at this deadline ([`McpService::shutdown`]); connections get
+    /// one more second to deliver the outcome, then the server returns.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for HttpConfig {
@@ -51,6 +112,16 @@ impl Default for HttpConfig {
         HttpConfig {
             path: "/mcp".into(),
             max_body_bytes: 4 * 1024 * 1024,
+            max_drain_bytes: 64 * 1024 * 1024,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
+            max_headers: 100,
+            max_header_bytes: 32 * 1024,
+            max_json_depth: mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH,
+            max_connections: 1024,
+            max_connections_per_ip: Some(256),
+            max_subscriptions: 512,
+            max_subscriptions_per_session: 8,
             allowed_origin_hosts: Some(vec![
                 "localhost".into(),
                 "127.0.0.1".into(),
@@ -58,24 +129,148 @@ impl Default for HttpConfig {
             ]),
             allowed_hosts: Some(vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()]),
             keep_alive: Duration::from_secs(15),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
 
 type Body = UnsyncBoxBody<Bytes, Infallible>;
 
-/// Serves `service` on `listener` until `shutdown` resolves, then stops accepting and waits
-/// (at most `drain`) for open connections to finish.
+/// Open connections per peer address.
+#[derive(Default)]
+struct PerIp(Mutex<HashMap<IpAddr, usize>>);
+
+/// One counted connection of an address; uncounted when dropped.
+struct IpSlot {
+    table: Arc<PerIp>,
+    ip: IpAddr,
+}
+
+impl PerIp {
+    fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<IpSlot> {
+        let mut t = self.0.lock();
+        let n = t.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot {
+            table: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut t = self.table.0.lock();
+        if let Some(n) = t.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                t.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Open subscription streams, in total and per session.
+#[derive(Default)]
+struct Subscriptions(Mutex<(usize, HashMap<String, usize>)>);
+
+/// One open subscription stream; uncounted when its response body is dropped.
+struct SubscriptionSlot {
+    table: Arc<Subscriptions>,
+    session: Option<String>,
+}
+
+impl Subscriptions {
+    /// Counts a new stream, or says which limit it would break.
+    fn open(
+        self: &Arc<Self>,
+        session: Option<&str>,
+        config: &HttpConfig,
+    ) -> Result<SubscriptionSlot, (StatusCode, String)> {
+        let mut t = self.0.lock();
+        if t.0 >= config.max_subscriptions {
+            return Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the server has the most open subscription streams it allows ({}); retry later",
+                    config.max_subscriptions
+                ),
+            ));
+        }
+        if let Some(s) = session {
+            let n = t.1.entry(s.to_owned()).or_insert(0);
+            if *n >= config.max_subscriptions_per_session {
+                return Err((
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "this session has the most open subscription streams allowed ({}); close one first",
+                        config.max_subscriptions_per_session
+                    ),
+                ));
+            }
+            *n += 1;
+        }
+        t.0 += 1;
+        Ok(SubscriptionSlot {
+            table: self.clone(),
+            session: session.map(str::to_owned),
+        })
+    }
+}
+
+impl Drop for SubscriptionSlot {
+    fn drop(&mut self) {
+        let mut t = self.table.0.lock();
+        t.0 = t.0.saturating_sub(1);
+        if let Some(s) = &self.session {
+            if let Some(n) = t.1.get_mut(s) {
+                *n -= 1;
+                if *n == 0 {
+                    t.1.remove(s);
+                }
+            }
+        }
+    }
+}
+
+/// What every connection shares.
+struct Shared<S> {
+    service: Arc<S>,
+    config: HttpConfig,
+    subscriptions: Arc<Subscriptions>,
+}
+
+/// Serves `service` on `listener` until `shutdown` resolves. Then it stops accepting, asks
+/// the service to wind down ([`McpService::shutdown`]) and waits for open connections, at
+/// most [`HttpConfig::shutdown_grace`] plus a second.
 pub async fn serve_http<S: McpService>(
     listener: TcpListener,
     service: Arc<S>,
     config: HttpConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let config = Arc::new(config);
+    let shared = Arc::new(Shared {
+        service: service.clone(),
+        config,
+        subscriptions: Arc::default(),
+    });
+    let config = &shared.config;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let per_ip = Arc::new(PerIp::default());
     tokio::pin!(shutdown);
     loop {
+        // At the cap, stop accepting (backpressure) rather than accept and drop.
+        let permit = tokio::select! {
+            p = connections.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
@@ -90,44 +285,148 @@ pub async fn serve_http<S: McpService>(
         };
         // Replies are small; Nagle's algorithm would add up to 40 ms per reply.
         let _ = stream.set_nodelay(true);
-        let service = service.clone();
-        let config = config.clone();
+        let slot = match config.max_connections_per_ip {
+            Some(max) => match per_ip.take(peer.ip(), max) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::debug!(peer = %peer, "too many connections from this address");
+                    let conn = refuse_connection(stream, max);
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                        drop(permit);
+                    });
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let conn_shared = shared.clone();
         let svc = service_fn(move |req| {
-            let service = service.clone();
-            let config = config.clone();
-            async move { Ok::<_, Infallible>(handle(req, &*service, &config, peer).await) }
+            let shared = conn_shared.clone();
+            async move { Ok::<_, Infallible>(handle(req, &shared, peer).await) }
         });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), svc);
-        let conn = graceful.watch(conn);
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .max_headers(config.max_headers)
+            .max_header_size(config.max_header_bytes)
+            // hyper needs a read buffer of at least 8 KiB, and room for the whole head.
+            .max_buf_size(config.max_header_bytes.max(8192) + 8192)
+            .keep_alive(true);
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), svc));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
+            drop((permit, slot));
         });
     }
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(Duration::from_secs(5)) => {
-            tracing::info!("some connections were still open after 5 s; closing");
-        }
+    // Stop accepting: from here new connection attempts are refused by the kernel.
+    drop(listener);
+    let deadline = tokio::time::Instant::now() + config.shutdown_grace;
+    let settle = service.shutdown(deadline);
+    let drain = graceful.shutdown();
+    let both = async { tokio::join!(settle, drain) };
+    if tokio::time::timeout_at(deadline + FINAL_FLUSH, both)
+        .await
+        .is_err()
+    {
+        tracing::info!(
+            grace = ?config.shutdown_grace,
+            "connections still open after the shutdown grace period; closing them"
+        );
     }
     Ok(())
 }
 
+/// Serves one connection that is over its address's limit: whatever it asks gets 503 with
+/// a JSON-RPC error, read within a short deadline, and the connection is closed.
+fn refuse_connection(
+    stream: tokio::net::TcpStream,
+    max: usize,
+) -> impl Future<Output = Result<(), hyper::Error>> + Send {
+    let svc = service_fn(move |_req: Request<Incoming>| async move {
+        let mut r = error_reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            ErrorObject::invalid_request(format!(
+                "too many connections from this address (limit {max}); close one and retry"
+            )),
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        Ok::<_, Infallible>(r)
+    });
+    hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(REFUSAL_READ_TIMEOUT)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(stream), svc)
+}
+
+/// How reading a request body ended.
+enum BodyRead {
+    Complete(Bytes),
+    /// Over `max_body_bytes` (read to its end, unless it passed the drain limit too).
+    TooLarge,
+    TimedOut,
+    Failed,
+}
+
+/// Reads a body of at most `max_body_bytes` within `body_read_timeout`. Past the limit it
+/// keeps reading and discarding, up to `max_drain_bytes` more, so the client gets to read
+/// the 413 (see [`HttpConfig::max_drain_bytes`]).
+async fn read_body(body: &mut Incoming, config: &HttpConfig) -> BodyRead {
+    let deadline = tokio::time::Instant::now() + config.body_read_timeout;
+    let mut buf = BytesMut::new();
+    let mut seen = 0usize;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) if seen > config.max_body_bytes => return BodyRead::TooLarge,
+            Err(_) => return BodyRead::TimedOut,
+            Ok(None) => break,
+            Ok(Some(Err(_))) if seen > config.max_body_bytes => return BodyRead::TooLarge,
+            Ok(Some(Err(_))) => return BodyRead::Failed,
+            Ok(Some(Ok(f))) => f,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > config.max_body_bytes {
+            if !buf.is_empty() {
+                buf = BytesMut::new();
+            }
+            if seen - config.max_body_bytes > config.max_drain_bytes {
+                return BodyRead::TooLarge;
+            }
+            continue;
+        }
+        buf.extend_from_slice(&data);
+    }
+    if seen > config.max_body_bytes {
+        BodyRead::TooLarge
+    } else {
+        BodyRead::Complete(buf.freeze())
+    }
+}
+
 async fn handle<S: McpService>(
     req: Request<Incoming>,
-    service: &S,
-    config: &HttpConfig,
+    shared: &Shared<S>,
     _peer: SocketAddr,
 ) -> Response<Body> {
+    let config = &shared.config;
     if req.uri().path() != config.path {
         return plain(StatusCode::NOT_FOUND, "not found");
     }
     if !host_allowed(req.headers().get(header::HOST), config) {
         return error_reply(
             StatusCode::FORBIDDEN,
+            None,
             ErrorObject::invalid_request("Forbidden: Host not allowed"),
         );
     }
@@ -135,6 +434,7 @@ async fn handle<S: McpService>(
         if !origin_allowed(origin, config) {
             return error_reply(
                 StatusCode::FORBIDDEN,
+                None,
                 ErrorObject::invalid_request("Forbidden: Origin not allowed"),
             );
         }
@@ -156,30 +456,51 @@ async fn handle<S: McpService>(
             return r;
         }
     };
-    let (parts, body) = req.into_parts();
+    let (parts, mut body) = req.into_parts();
+    let mut request_id = None;
     let inbound = match inbound {
         Some(i) => i,
         None => {
-            let too_big = parts
+            let declared = parts
                 .headers
                 .get(header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<usize>().ok())
-                .is_some_and(|n| n > config.max_body_bytes);
-            if too_big {
-                return payload_too_large(config);
+                .and_then(|v| v.parse::<usize>().ok());
+            if let Some(n) = declared.filter(|n| *n > config.max_body_bytes) {
+                // A client waiting for `100 Continue` has not sent the body: answer now. So
+                // does a body too large to drain.
+                let waits = parts
+                    .headers
+                    .get(header::EXPECT)
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+                if waits || n - config.max_body_bytes > config.max_drain_bytes {
+                    return payload_too_large(config);
+                }
             }
-            let bytes = match Limited::new(body, config.max_body_bytes).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => {
-                    if e.is::<http_body_util::LengthLimitError>() {
-                        return payload_too_large(config);
-                    }
+            let bytes = match read_body(&mut body, config).await {
+                BodyRead::Complete(b) => b,
+                BodyRead::TooLarge => return payload_too_large(config),
+                BodyRead::TimedOut => {
+                    return closing(error_reply(
+                        StatusCode::REQUEST_TIMEOUT,
+                        None,
+                        ErrorObject::invalid_request(format!(
+                            "the request body did not arrive within {} s",
+                            config.body_read_timeout.as_secs_f64()
+                        )),
+                    ));
+                }
+                BodyRead::Failed => {
                     return plain(StatusCode::BAD_REQUEST, "could not read the request body");
                 }
             };
-            match JsonRpcMessage::decode(&bytes) {
-                Ok(m) => Inbound::Message(m),
+            match JsonRpcMessage::decode_limited(&bytes, config.max_json_depth) {
+                Ok(m) => {
+                    if let JsonRpcMessage::Request(r) = &m {
+                        request_id = Some(r.id.clone());
+                    }
+                    Inbound::Message(m)
+                }
                 Err(e) => {
                     let body = JsonRpcErrorResponse::new(e.id(), e.to_error());
                     return json_response(
@@ -192,18 +513,37 @@ async fn handle<S: McpService>(
         }
     };
     let disconnected = CancellationToken::new();
+    let session_id = parts
+        .headers
+        .get(headers::MCP_SESSION_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let cx = Context {
         kind: TransportKind::Http,
-        session_id: parts
-            .headers
-            .get(headers::MCP_SESSION_ID)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        session_id: session_id.clone(),
         headers: parts.headers,
         disconnected: disconnected.clone(),
     };
-    let reply = service.handle(inbound, cx).await;
-    render(reply, disconnected, config)
+    let reply = shared.service.handle(inbound, cx).await;
+    let slot = match &reply.body {
+        ReplyBody::Subscription(_) => {
+            match shared.subscriptions.open(session_id.as_deref(), config) {
+                Ok(slot) => Some(slot),
+                Err((status, message)) => {
+                    // Dropping the stream unsubscribes; nothing was sent on it yet.
+                    drop(reply);
+                    disconnected.cancel();
+                    let mut r =
+                        error_reply(status, request_id, ErrorObject::invalid_request(message));
+                    r.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                    return r;
+                }
+            }
+        }
+        _ => None,
+    };
+    render(reply, disconnected, slot, config)
 }
 
 /// Whether the `Host` header names an allowed host (any port). HTTP/1.1 requires `Host`; a
@@ -244,7 +584,12 @@ fn origin_allowed(origin: &HeaderValue, config: &HttpConfig) -> bool {
     allowed.iter().any(|h| h.eq_ignore_ascii_case(host))
 }
 
-fn render(reply: Reply, disconnected: CancellationToken, config: &HttpConfig) -> Response<Body> {
+fn render(
+    reply: Reply,
+    disconnected: CancellationToken,
+    slot: Option<SubscriptionSlot>,
+    config: &HttpConfig,
+) -> Response<Body> {
     let Reply {
         status,
         headers: extra,
@@ -259,12 +604,13 @@ fn render(reply: Reply, disconnected: CancellationToken, config: &HttpConfig) ->
         }
         ReplyBody::Message(m) => json_response(status, &m, &extra),
         ReplyBody::Encoded(b) => json_bytes(status, b, &extra),
-        ReplyBody::Stream(events) => {
+        ReplyBody::Stream(events) | ReplyBody::Subscription(events) => {
             let ticks = tokio_stream_interval(config.keep_alive);
             let frames = SseBody {
                 events,
                 ticks,
                 guard: Some(disconnected.drop_guard()),
+                _slot: slot,
             };
             let mut r = Response::new(BodyExt::boxed_unsync(StreamBody::new(frames)));
             *r.status_mut() = status;
@@ -312,22 +658,31 @@ fn json_bytes(
     r
 }
 
-fn error_reply(status: StatusCode, e: ErrorObject) -> Response<Body> {
+fn error_reply(status: StatusCode, id: Option<RequestId>, e: ErrorObject) -> Response<Body> {
     json_response(
         status,
-        &JsonRpcMessage::Error(JsonRpcErrorResponse::new(None, e)),
+        &JsonRpcMessage::Error(JsonRpcErrorResponse::new(id, e)),
         &[],
     )
 }
 
+/// Marks a response as the last one of its connection (the rest of the request, if any,
+/// is not read).
+fn closing(mut r: Response<Body>) -> Response<Body> {
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
 fn payload_too_large(config: &HttpConfig) -> Response<Body> {
-    error_reply(
+    closing(error_reply(
         StatusCode::PAYLOAD_TOO_LARGE,
+        None,
         ErrorObject::invalid_request(format!(
             "request body exceeds the limit of {} bytes",
             config.max_body_bytes
         )),
-    )
+    ))
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
@@ -350,6 +705,8 @@ struct SseBody {
     events: crate::EventStream,
     ticks: tokio::time::Interval,
     guard: Option<DropGuard>,
+    /// The subscription slot this stream holds, if it is one.
+    _slot: Option<SubscriptionSlot>,
 }
 
 impl Stream for SseBody {

@@ -8,9 +8,12 @@
 #![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
 
 pub mod headers;
+#[cfg(feature = "http-client")]
+pub mod http_client;
 pub mod http_server;
 pub mod sse;
 pub mod stdio;
+pub mod tap;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,7 +23,7 @@ use mcp_tasks_types::JsonRpcMessage;
 use tokio_util::sync::CancellationToken;
 
 pub use http_server::{HttpConfig, serve_http};
-pub use stdio::serve_stdio;
+pub use stdio::{StdioConfig, serve_stdio, serve_stdio_with};
 
 /// What arrived from the peer.
 #[derive(Debug)]
@@ -95,8 +98,15 @@ pub enum ReplyBody {
     /// One message, already encoded as JSON (a cached reply; must be a single JSON-RPC
     /// message without raw newlines).
     Encoded(bytes::Bytes),
-    /// A stream of messages (`text/event-stream` on HTTP; lines on stdio).
+    /// A stream of messages that ends with the request's response (`text/event-stream`
+    /// on HTTP; lines on stdio).
     Stream(EventStream),
+    /// A long-lived stream of notifications: a `subscriptions/listen` stream or a legacy
+    /// session's standalone stream. Delivered like [`ReplyBody::Stream`]; the HTTP transport
+    /// also caps how many are open per session and in total
+    /// ([`HttpConfig::max_subscriptions`]), since each one holds a connection for as long
+    /// as the client likes. The service ends them at [`McpService::shutdown`].
+    Subscription(EventStream),
 }
 
 impl std::fmt::Debug for ReplyBody {
@@ -106,6 +116,7 @@ impl std::fmt::Debug for ReplyBody {
             ReplyBody::Message(m) => f.debug_tuple("Message").field(m).finish(),
             ReplyBody::Encoded(b) => f.debug_tuple("Encoded").field(&b.len()).finish(),
             ReplyBody::Stream(_) => f.write_str("Stream(..)"),
+            ReplyBody::Subscription(_) => f.write_str("Subscription(..)"),
         }
     }
 }
@@ -146,6 +157,14 @@ impl Reply {
             body: ReplyBody::Stream(stream),
         }
     }
+    /// 200 with a long-lived notification stream (see [`ReplyBody::Subscription`]).
+    pub fn subscription(stream: EventStream) -> Self {
+        Reply {
+            status: http::StatusCode::OK,
+            headers: Vec::new(),
+            body: ReplyBody::Subscription(stream),
+        }
+    }
     /// A status with no body.
     pub fn status(status: http::StatusCode) -> Self {
         Reply {
@@ -172,4 +191,15 @@ impl Reply {
 pub trait McpService: Send + Sync + 'static {
     /// Handles one inbound message and chooses the reply.
     fn handle(&self, inbound: Inbound, cx: Context) -> impl Future<Output = Reply> + Send;
+
+    /// The transport stopped accepting and is draining (graceful shutdown). The service
+    /// ends its long-lived streams now (so their connections can close), lets in-flight
+    /// work finish until `deadline`, then settles whatever still runs. The transport waits
+    /// for the returned future (and for open connections) until shortly after `deadline`.
+    ///
+    /// The default does nothing.
+    fn shutdown(&self, deadline: tokio::time::Instant) -> impl Future<Output = ()> + Send {
+        let _ = deadline;
+        async {}
+    }
 }

@@ -34,23 +34,39 @@ pub fn keep_alive() -> Bytes {
 /// One decoded SSE event (raw `data`, not yet parsed as JSON).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawEvent {
-    /// `id:` field.
+    /// `id:` field of this event (an `id` containing NUL is ignored, as the spec says).
     pub id: Option<String>,
     /// `event:` field.
     pub event: Option<String>,
     /// `data:` lines joined with `\n`.
     pub data: String,
-    /// `retry:` field.
+    /// `retry:` field (only when it is all ASCII digits).
     pub retry_ms: Option<u64>,
 }
 
 /// Incremental SSE decoder: feed bytes, take complete events.
+///
+/// Follows the WHATWG event-stream interpretation: lines end with CRLF, LF or a lone CR
+/// (also when the CR and LF of one CRLF arrive in different chunks), a leading BOM is
+/// dropped, `data` lines join with LF, `retry` is honoured only when all digits, and an
+/// `id` containing NUL is ignored. Unlike a browser's `EventSource` it also reports blocks
+/// that carry only `id`/`retry` (with empty `data`), because a resuming client needs them.
+/// The chunking of the input never changes the events (fuzzed: `fuzz/`, target
+/// `sse_decoder`).
 #[derive(Debug, Default)]
 pub struct SseDecoder {
     buf: Vec<u8>,
     cur: RawEvent,
     has_field: bool,
+    /// Whether a data line was seen in the current block.
+    has_data: bool,
+    /// The previous chunk ended in CR: a leading LF of the next one ends nothing.
+    after_cr: bool,
+    /// The stream start is behind us (no BOM may follow).
+    started: bool,
 }
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl SseDecoder {
     /// A new decoder.
@@ -60,44 +76,95 @@ impl SseDecoder {
 
     /// Feeds bytes and returns every event completed by them.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<RawEvent> {
-        self.buf.extend_from_slice(chunk);
-        let mut events = Vec::new();
-        while let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
-            let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            let line = String::from_utf8_lossy(&line).into_owned();
-            if line.is_empty() {
-                if self.has_field {
-                    events.push(std::mem::take(&mut self.cur));
-                    self.has_field = false;
-                }
-                continue;
-            }
-            if line.starts_with(':') {
-                continue;
-            }
-            let (field, value) = match line.split_once(':') {
-                Some((f, v)) => (f.to_owned(), v.strip_prefix(' ').unwrap_or(v).to_owned()),
-                None => (line.clone(), String::new()),
-            };
-            self.has_field = true;
-            match field.as_str() {
-                "id" => self.cur.id = Some(value),
-                "event" => self.cur.event = Some(value),
-                "retry" => self.cur.retry_ms = value.parse().ok(),
-                "data" => {
-                    if !self.cur.data.is_empty() {
-                        self.cur.data.push('\n');
-                    }
-                    self.cur.data.push_str(&value);
-                }
-                _ => {}
+        let mut chunk = chunk;
+        if self.after_cr && !chunk.is_empty() {
+            self.after_cr = false;
+            if chunk[0] == b'\n' {
+                chunk = &chunk[1..];
             }
         }
+        self.buf.extend_from_slice(chunk);
+        if !self.started {
+            // Wait until the first bytes can tell a BOM from data.
+            let n = self.buf.len().min(BOM.len());
+            if self.buf[..n] != BOM[..n] {
+                self.started = true;
+            } else if n == BOM.len() {
+                self.buf.drain(..BOM.len());
+                self.started = true;
+            } else {
+                return Vec::new();
+            }
+        }
+        let mut events = Vec::new();
+        let mut start = 0;
+        while let Some(off) = self.buf[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+        {
+            let end = start + off;
+            let mut next = end + 1;
+            if self.buf[end] == b'\r' {
+                match self.buf.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    // The LF of this CRLF may come with the next chunk.
+                    None => self.after_cr = true,
+                }
+            }
+            let line = String::from_utf8_lossy(&self.buf[start..end]).into_owned();
+            start = next;
+            if let Some(ev) = self.line(&line) {
+                events.push(ev);
+            }
+        }
+        self.buf.drain(..start);
         events
+    }
+
+    fn line(&mut self, line: &str) -> Option<RawEvent> {
+        if line.is_empty() {
+            if !self.has_field {
+                return None;
+            }
+            self.has_field = false;
+            self.has_data = false;
+            return Some(std::mem::take(&mut self.cur));
+        }
+        if line.starts_with(':') {
+            return None;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (line, ""),
+        };
+        match field {
+            "id" if !value.contains('\0') => {
+                self.cur.id = Some(value.to_owned());
+                self.has_field = true;
+            }
+            "event" => {
+                self.cur.event = Some(value.to_owned());
+                self.has_field = true;
+            }
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                // All digits, but possibly beyond u64: then ignored too.
+                if let Ok(ms) = value.parse() {
+                    self.cur.retry_ms = Some(ms);
+                    self.has_field = true;
+                }
+            }
+            "data" => {
+                if self.has_data {
+                    self.cur.data.push('\n');
+                }
+                self.cur.data.push_str(value);
+                self.has_data = true;
+                self.has_field = true;
+            }
+            _ => {}
+        }
+        None
     }
 }
 
@@ -124,5 +191,53 @@ mod tests {
         assert_eq!(got[0].id.as_deref(), Some("s1-3"));
         assert_eq!(got[0].retry_ms, Some(500));
         assert_eq!(got[0].data, r#"{"jsonrpc":"2.0","method":"x"}"#);
+    }
+
+    fn all(chunks: &[&[u8]]) -> Vec<RawEvent> {
+        let mut d = SseDecoder::new();
+        chunks.iter().flat_map(|c| d.feed(c)).collect()
+    }
+
+    #[test]
+    fn every_line_ending_and_a_split_crlf() {
+        let data = |s: &str| RawEvent {
+            data: s.into(),
+            ..Default::default()
+        };
+        for chunks in [
+            &[&b"data: a\r\rdata: b\r\n\r\ndata: c\n\n"[..]][..],
+            &[
+                b"data: a\r",
+                b"\r",
+                b"data: b\r",
+                b"\n\r",
+                b"\ndata: c\n",
+                b"\n",
+            ],
+        ] {
+            assert_eq!(all(chunks), [data("a"), data("b"), data("c")]);
+        }
+    }
+
+    #[test]
+    fn bom_data_joins_retry_and_id_rules() {
+        let got = all(&[
+            b"\xEF\xBB",
+            b"\xBFdata\ndata: x\nretry: 5x\nid: a\0b\n\nretry: 70\nid: 7\n\n",
+        ]);
+        assert_eq!(
+            got,
+            [
+                RawEvent {
+                    data: "\nx".into(),
+                    ..Default::default()
+                },
+                RawEvent {
+                    id: Some("7".into()),
+                    retry_ms: Some(70),
+                    ..Default::default()
+                }
+            ]
+        );
     }
 }

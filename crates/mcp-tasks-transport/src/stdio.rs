@@ -20,7 +20,32 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 
 static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
 
-/// Serves `service` over a pair of byte streams until `input` reaches EOF.
+/// Limits of the stdio transport. Every limit is explicit.
+#[derive(Debug, Clone)]
+pub struct StdioConfig {
+    /// Largest accepted line in bytes (default [`DEFAULT_MAX_LINE_BYTES`]).
+    pub max_line_bytes: usize,
+    /// Deepest JSON nesting accepted (default
+    /// [`DEFAULT_MAX_JSON_DEPTH`](mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH)); deeper
+    /// messages get -32600.
+    pub max_json_depth: usize,
+    /// At shutdown, how long in-flight requests get to finish (default 10 s); see
+    /// [`McpService::shutdown`].
+    pub shutdown_grace: std::time::Duration,
+}
+
+impl Default for StdioConfig {
+    fn default() -> Self {
+        StdioConfig {
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            max_json_depth: mcp_tasks_types::jsonrpc::DEFAULT_MAX_JSON_DEPTH,
+            shutdown_grace: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves `service` over a pair of byte streams until `input` reaches EOF, with the default
+/// JSON depth limit.
 pub async fn serve_stdio<S, R, W>(
     service: Arc<S>,
     input: R,
@@ -32,6 +57,34 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    let config = StdioConfig {
+        max_line_bytes,
+        ..StdioConfig::default()
+    };
+    serve_stdio_with(service, input, output, config, std::future::pending()).await
+}
+
+/// Serves `service` over a pair of byte streams until `input` reaches EOF, or until
+/// `shutdown` resolves: then it stops reading, lets the service wind down
+/// ([`McpService::shutdown`], e.g. listen streams end with their result) while replies are
+/// still written, and returns.
+pub async fn serve_stdio_with<S, R, W>(
+    service: Arc<S>,
+    input: R,
+    output: W,
+    config: StdioConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()>
+where
+    S: McpService,
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let StdioConfig {
+        max_line_bytes,
+        max_json_depth,
+        shutdown_grace,
+    } = config;
     let conn_id = format!("stdio-{}", CONNECTIONS.fetch_add(1, Ordering::Relaxed));
     let closed = CancellationToken::new();
     let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
@@ -55,7 +108,9 @@ where
         disconnected: closed.child_token(),
     };
 
-    // The standalone stream: server-initiated messages of this connection.
+    // The standalone stream: server-initiated messages of this connection. It never ends by
+    // itself, so it stops at EOF; otherwise its sender would keep the writer (and the
+    // process) alive until the flush timeout below.
     {
         let reply = service
             .handle(
@@ -65,14 +120,29 @@ where
                 cx(),
             )
             .await;
-        spawn_pump(reply.body, tx.clone());
+        let tx = tx.clone();
+        let stop = closed.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = pump(reply.body, tx) => {}
+                () = stop.cancelled() => {}
+            }
+        });
     }
 
     let mut reader = BufReader::new(input);
     let mut line = Vec::new();
+    tokio::pin!(shutdown);
+    let mut stopping = false;
     loop {
         line.clear();
-        let n = read_line_limited(&mut reader, &mut line, max_line_bytes).await?;
+        let n = tokio::select! {
+            n = read_line_limited(&mut reader, &mut line, max_line_bytes) => n?,
+            () = &mut shutdown => {
+                stopping = true;
+                break;
+            }
+        };
         if n == 0 {
             break;
         }
@@ -88,7 +158,7 @@ where
         if bytes.is_empty() {
             continue;
         }
-        match JsonRpcMessage::decode(bytes) {
+        match JsonRpcMessage::decode_limited(bytes, max_json_depth) {
             Err(e) => {
                 let _ = tx.send(Out::Message(JsonRpcMessage::Error(
                     JsonRpcErrorResponse::new(e.id(), e.to_error()),
@@ -105,6 +175,11 @@ where
             }
         }
     }
+    if stopping {
+        // The writer still runs: what the service sends while winding down goes out.
+        let deadline = tokio::time::Instant::now() + shutdown_grace;
+        service.shutdown(deadline).await;
+    }
     closed.cancel();
     drop(tx);
     // Give in-flight replies a moment to flush; the writer ends when every sender is gone.
@@ -118,10 +193,6 @@ enum Out {
     Encoded(bytes::Bytes),
 }
 
-fn spawn_pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
-    tokio::spawn(pump(body, tx));
-}
-
 async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
     match body {
         ReplyBody::Empty => {}
@@ -131,7 +202,7 @@ async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
         ReplyBody::Encoded(b) => {
             let _ = tx.send(Out::Encoded(b));
         }
-        ReplyBody::Stream(mut s) => {
+        ReplyBody::Stream(mut s) | ReplyBody::Subscription(mut s) => {
             while let Some(ev) = s.next().await {
                 if let Some(m) = ev.message {
                     if tx.send(Out::Message(m)).is_err() {
@@ -181,6 +252,54 @@ fn trim_line(line: &[u8], max: usize) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Reply;
+
+    /// Answers every request with an empty result; its standalone stream never ends, like a
+    /// server's.
+    struct Echo;
+
+    impl McpService for Echo {
+        async fn handle(&self, inbound: Inbound, _cx: Context) -> Reply {
+            match inbound {
+                Inbound::OpenStream { .. } => {
+                    Reply::stream(Box::pin(futures_util::stream::pending()))
+                }
+                Inbound::Message(JsonRpcMessage::Request(r)) => {
+                    Reply::message(JsonRpcMessage::Response(
+                        mcp_tasks_types::JsonRpcResponse::new(r.id, serde_json::json!({}))
+                            .expect("response"),
+                    ))
+                }
+                _ => Reply::accepted(),
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn eof_ends_the_connection_without_waiting_for_the_flush_timeout() {
+        let (mut client, server) = tokio::io::duplex(4096);
+        let (server_in, server_out) = tokio::io::split(server);
+        let started = tokio::time::Instant::now();
+        let serving = tokio::spawn(serve_stdio(
+            Arc::new(Echo),
+            server_in,
+            server_out,
+            DEFAULT_MAX_LINE_BYTES,
+        ));
+        client
+            .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n")
+            .await
+            .unwrap();
+        let mut reply = String::new();
+        let mut reader = BufReader::new(&mut client);
+        reader.read_line(&mut reply).await.unwrap();
+        assert!(reply.contains("\"id\":1"), "{reply}");
+        // EOF on the server's input: half-close our side.
+        client.shutdown().await.unwrap();
+        serving.await.unwrap().unwrap();
+        // Time is paused: only the 2 s flush timeout could have moved the clock this far.
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
 
     #[tokio::test]
     async fn long_lines_are_cut_and_flagged() {

@@ -213,6 +213,50 @@ pub enum DecodeError {
         /// What was wrong.
         reason: String,
     },
+    /// Nested deeper than the receiver accepts (`-32600`); see
+    /// [`JsonRpcMessage::decode_limited`].
+    #[error("invalid request: JSON nesting depth exceeds the limit of {limit}")]
+    TooDeep {
+        /// The limit in force.
+        limit: usize,
+    },
+}
+
+/// Default limit on JSON nesting (objects and arrays) of an inbound message. MCP messages
+/// nest a few levels plus whatever a tool's arguments hold; 64 leaves room for deep JSON
+/// Schemas while keeping hostile input far from serde_json's own recursion limit (128, past
+/// which it reports a parse error).
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 64;
+
+/// Whether `bytes`, read as JSON, nests objects and arrays deeper than `max`. A linear scan
+/// that skips strings; it does not validate (the parser does that afterwards).
+pub fn exceeds_depth(bytes: &[u8], max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 impl DecodeError {
@@ -220,7 +264,7 @@ impl DecodeError {
     pub fn to_error(&self) -> ErrorObject {
         match self {
             DecodeError::Parse(_) => ErrorObject::new(ErrorCode::PARSE_ERROR, self.to_string()),
-            DecodeError::Batch | DecodeError::Invalid { .. } => {
+            DecodeError::Batch | DecodeError::Invalid { .. } | DecodeError::TooDeep { .. } => {
                 ErrorObject::new(ErrorCode::INVALID_REQUEST, self.to_string())
             }
         }
@@ -241,6 +285,15 @@ impl JsonRpcMessage {
         let value: Value =
             serde_json::from_slice(bytes).map_err(|e| DecodeError::Parse(e.to_string()))?;
         Self::from_value(value)
+    }
+
+    /// Decodes one message that nests at most `max_depth` levels of objects and arrays;
+    /// deeper input is refused with [`DecodeError::TooDeep`] before it is parsed.
+    pub fn decode_limited(bytes: &[u8], max_depth: usize) -> Result<JsonRpcMessage, DecodeError> {
+        if exceeds_depth(bytes, max_depth) {
+            return Err(DecodeError::TooDeep { limit: max_depth });
+        }
+        Self::decode(bytes)
     }
 
     /// Classifies an already-parsed JSON value.
@@ -516,5 +569,27 @@ mod tests {
         );
         let d: UnsupportedProtocolVersionData = e.data_as().unwrap();
         assert_eq!(d.requested, "1999-01-01");
+    }
+
+    #[test]
+    fn nesting_depth_is_limited_before_parsing() {
+        let nested = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        let msg = |inner: &str| {
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"m","params":{{"a":{inner}}}}}"#)
+        };
+        // Envelope (1) + params (2) + the array levels.
+        assert!(JsonRpcMessage::decode_limited(msg(&nested(8)).as_bytes(), 10).is_ok());
+        let e = JsonRpcMessage::decode_limited(msg(&nested(9)).as_bytes(), 10).unwrap_err();
+        assert_eq!(e, DecodeError::TooDeep { limit: 10 });
+        assert_eq!(e.to_error().code, ErrorCode::INVALID_REQUEST);
+        // Brackets inside strings (also after escaped quotes) do not count.
+        let s = msg(&format!(r#""\\\"{}""#, "[".repeat(100)));
+        assert!(JsonRpcMessage::decode_limited(s.as_bytes(), 3).is_ok());
+        // Far beyond serde_json's own limit: refused as too deep, not as a parse error.
+        let deep = msg(&nested(100_000));
+        assert!(matches!(
+            JsonRpcMessage::decode_limited(deep.as_bytes(), DEFAULT_MAX_JSON_DEPTH),
+            Err(DecodeError::TooDeep { .. })
+        ));
     }
 }

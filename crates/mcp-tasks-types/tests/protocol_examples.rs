@@ -60,8 +60,13 @@ fn round_trip<T: Serialize + DeserializeOwned>(what: &str, value: &Value) -> T {
 #[test]
 fn protocol_md_examples_decode_and_round_trip() {
     let path = protocol_path();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {} ({e}). The official MCP spec is expected in ../shared/spec beside \
+             this repository; set MCP_SPEC_DIR=/path/to/spec to use another folder",
+            path.display()
+        )
+    });
     let blocks = json_blocks(&text);
     assert_eq!(
         blocks.len(),

@@ -34,8 +34,8 @@ fn all_cases() -> Cases {
 
 #[test]
 fn draft_schema_is_identical_to_2026_07_28() {
-    let a = std::fs::read(harness::schema_path("2026-07-28.schema.json")).unwrap();
-    let b = std::fs::read(harness::schema_path("draft.schema.json")).unwrap();
+    let a = harness::read_spec_file(&harness::schema_path("2026-07-28.schema.json"));
+    let b = harness::read_spec_file(&harness::schema_path("draft.schema.json"));
     assert!(
         a == b,
         "draft.schema.json differs from 2026-07-28.schema.json"

@@ -5,6 +5,7 @@ mod headers;
 mod instances;
 mod listen;
 mod mrtr;
+mod schema;
 mod stateless;
 mod tasks;
 mod v1;
@@ -52,6 +53,7 @@ pub(crate) struct Scenario {
 pub(crate) fn all() -> Vec<Scenario> {
     let mut v = Vec::new();
     v.extend(tasks::scenarios());
+    v.extend(schema::scenarios());
     v.extend(listen::scenarios());
     v.extend(v1::scenarios());
     v.extend(mrtr::scenarios());

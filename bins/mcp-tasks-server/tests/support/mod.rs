@@ -1,5 +1,10 @@
 //! Shared support for the reference server's process-level tests: start the binary on a
 //! free port (killed on drop) and send modern-era requests over raw HTTP.
+//!
+//! Every server started here records its wire (`MCP_TASKS_WIRE_TAP`); when the guard drops
+//! at the end of a passing test, every message the server sent (SSE events included) must
+//! validate against the official JSON Schema of its revision and the tasks extension, by
+//! method, or the test fails with the path and the schema rule.
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -8,14 +13,18 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use mcp_tasks_schema::wire::{Report, TAP_ENV, TapFile};
 use serde_json::{Value, json};
 
-pub struct ServerProcess(pub Child);
+pub struct ServerProcess(pub Child, pub TapFile);
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if !std::thread::panicking() {
+            self.1.assert_valid(false, "mcp-tasks-server");
+        }
     }
 }
 
@@ -30,14 +39,16 @@ pub fn free_addr() -> SocketAddr {
 
 /// Starts `mcp-tasks-server --http addr` with extra `args`; waits until it listens.
 pub fn spawn(addr: SocketAddr, args: &[&str]) -> ServerProcess {
+    let tap = TapFile::new("server");
     let child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
         .args(["--http", &addr.to_string()])
         .args(args)
+        .env(TAP_ENV, tap.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start mcp-tasks-server");
-    let guard = ServerProcess(child);
+    let guard = ServerProcess(child, tap);
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(addr).is_err() {
         assert!(
@@ -97,6 +108,7 @@ pub struct ServerGuard {
     /// The server's MCP endpoint URL, as it printed it.
     pub url: String,
     log: Arc<Mutex<Vec<String>>>,
+    tap: TapFile,
 }
 
 impl ServerGuard {
@@ -113,10 +125,12 @@ impl ServerGuard {
 
     /// [`start_with`](Self::start_with) with `RUST_LOG=log`.
     pub fn start_logging(args: &[&str], log: &str) -> ServerGuard {
+        let tap = TapFile::new("server");
         let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
             .args(["--http", "127.0.0.1:0"])
             .args(args)
             .env("RUST_LOG", log)
+            .env(TAP_ENV, tap.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -144,6 +158,7 @@ impl ServerGuard {
             child,
             url: String::new(),
             log,
+            tap,
         };
         guard.url = rx
             .recv_timeout(Duration::from_secs(30))
@@ -188,24 +203,39 @@ impl ServerGuard {
         let _ = self.child.wait();
     }
 
-    /// Sends SIGTERM and waits (at most 10 s) for the process to exit.
-    pub fn terminate(&mut self) -> bool {
-        let _ = Command::new("kill")
+    /// Sends SIGTERM (a graceful shutdown).
+    pub fn terminate(&self) {
+        let ok = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return true;
+            .status()
+            .expect("run kill")
+            .success();
+        assert!(ok, "kill -TERM {} failed", self.child.id());
+    }
+
+    /// Waits (at most `within`) for the process to exit; `None` if it is still running.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        false
     }
 
     /// Everything the server wrote to stderr so far.
     pub fn log_text(&self) -> String {
         self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+    }
+
+    /// Validates every message the server sent so far; panics on a violation.
+    #[track_caller]
+    pub fn wire_report(&self) -> Report {
+        self.tap.assert_valid(false, "mcp-tasks-server")
     }
 }
 
@@ -213,6 +243,13 @@ impl Drop for ServerGuard {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let r = self.tap.assert_valid(false, "mcp-tasks-server");
+            eprintln!(
+                "wire tap: {} messages validated against the official schemas",
+                r.checked
+            );
+        }
     }
 }
 

@@ -18,12 +18,13 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use mcp_tasks_transport::headers as h;
 use mcp_tasks_transport::headers::encode_header_value;
+use mcp_tasks_transport::http_client::{Connector, Endpoint, ProxyConfig, TlsOptions};
 use mcp_tasks_transport::sse::SseDecoder;
 use mcp_tasks_types::jsonrpc::{JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, RequestId};
 use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 
-use super::{Answer, Inbound, Route, Transport};
+use super::{Answer, Inbound, Route, Transport, log_wire};
 use crate::error::{Error, Result};
 use crate::handlers::BoxFuture;
 
@@ -34,15 +35,23 @@ const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 /// How much of an unexpected body is kept for the error message.
 const ERROR_BODY_CHARS: usize = 300;
 
+/// How HTTP connections are made: TLS roots and proxies.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NetOptions {
+    pub(crate) tls: TlsOptions,
+    /// `None`: from the environment.
+    pub(crate) proxy: Option<ProxyConfig>,
+}
+
 /// The parts of the transport spawned tasks need too.
 #[derive(Debug)]
 struct Shared {
-    /// `host:port` to connect to.
-    addr: String,
+    /// The endpoint URL, parsed.
+    endpoint: Endpoint,
+    /// TLS and proxy settings.
+    connector: Connector,
     /// `Host` header.
     host: HeaderValue,
-    /// Path and query of the endpoint.
-    path: String,
     inbound: Arc<Inbound>,
     session: Mutex<Option<String>>,
     legacy_version: Mutex<Option<&'static str>>,
@@ -70,38 +79,18 @@ pub(crate) struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// Parses `url` (`http://host[:port]/path`); connects lazily.
-    pub(crate) fn new(url: &str, inbound: Arc<Inbound>) -> Result<Self> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|e| Error::Config(format!("invalid URL {url:?}: {e}")))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some(other) => {
-                return Err(Error::Config(format!(
-                    "unsupported URL scheme {other:?} (only http:// is supported)"
-                )));
-            }
-            None => return Err(Error::Config(format!("URL {url:?} has no scheme"))),
-        }
-        let authority = uri
-            .authority()
-            .ok_or_else(|| Error::Config(format!("URL {url:?} has no host")))?;
-        let port = authority.port_u16().unwrap_or(80);
-        // `connect` tries every address the name resolves to (IPv4 and IPv6 `localhost`).
-        let addr = format!("{}:{port}", authority.host());
-        let host = HeaderValue::from_str(authority.as_str())
+    /// Parses `url` (`http://` or `https://host[:port]/path`); connects lazily.
+    pub(crate) fn new(url: &str, net: &NetOptions, inbound: Arc<Inbound>) -> Result<Self> {
+        let endpoint = Endpoint::parse(url).map_err(|e| Error::Config(e.to_string()))?;
+        let connector = Connector::new(&endpoint, &net.tls, net.proxy.as_ref())
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let host = HeaderValue::from_str(&endpoint.host_header)
             .map_err(|e| Error::Config(format!("invalid host in {url:?}: {e}")))?;
-        let path = uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "/".to_owned());
         Ok(HttpTransport {
             shared: Arc::new(Shared {
-                addr,
+                endpoint,
+                connector,
                 host,
-                path,
                 inbound,
                 session: Mutex::new(None),
                 legacy_version: Mutex::new(None),
@@ -154,10 +143,16 @@ impl Shared {
         headers: Vec<(HeaderName, String)>,
         body: Option<Vec<u8>>,
     ) -> Result<hyper::Response<Incoming>> {
-        let stream = tokio::net::TcpStream::connect(&self.addr)
-            .await
-            .map_err(|e| Error::Transport(format!("cannot connect to {}: {e}", self.addr)))?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        let conn = self.connector.connect(&self.endpoint).await.map_err(|e| {
+            if e.is_config() {
+                Error::Config(e.to_string())
+            } else {
+                Error::Transport(e.to_string())
+            }
+        })?;
+        let target = conn.request_target(&self.endpoint, &self.endpoint.path);
+        let proxy_auth = conn.proxy_authorization().cloned();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(conn.io))
             .await
             .map_err(Error::transport)?;
         tokio::spawn(async move {
@@ -167,14 +162,20 @@ impl Shared {
         });
         let mut req = Request::builder()
             .method(method)
-            .uri(self.path.as_str())
+            .uri(target)
             .header(HOST, self.host.clone());
+        if let Some(auth) = proxy_auth {
+            req = req.header(http::header::PROXY_AUTHORIZATION, auth);
+        }
         if body.is_some() {
             req = req
                 .header(CONTENT_TYPE, "application/json")
                 .header(ACCEPT, "application/json, text/event-stream");
         } else {
             req = req.header(ACCEPT, "text/event-stream");
+        }
+        if let Some(b) = &body {
+            log_wire("→", b);
         }
         for (name, value) in headers {
             let value = HeaderValue::from_str(&value)
@@ -275,6 +276,7 @@ impl Shared {
                 if ev.data.trim().is_empty() {
                     continue;
                 }
+                log_wire("←", ev.data.as_bytes());
                 let msg = match JsonRpcMessage::decode(ev.data.as_bytes()) {
                     Ok(m) => m,
                     Err(e) => {
@@ -340,6 +342,7 @@ impl Shared {
 
 /// Turns a buffered reply into the answer to `id`.
 fn json_answer(status: StatusCode, bytes: &[u8]) -> Result<Answer> {
+    log_wire(&format!("← {}", status.as_u16()), bytes);
     let text = || {
         let s = String::from_utf8_lossy(bytes);
         s.chars().take(ERROR_BODY_CHARS).collect::<String>()

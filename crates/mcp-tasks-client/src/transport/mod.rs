@@ -6,7 +6,10 @@
 pub(crate) mod http;
 pub(crate) mod stdio;
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use tokio::sync::mpsc;
 
 use mcp_tasks_types::jsonrpc::{
     ErrorObject, JsonObject, JsonRpcErrorResponse, JsonRpcMessage, JsonRpcNotification,
@@ -17,6 +20,23 @@ use mcp_tasks_types::task::v1::RelatedTaskMetadata;
 use crate::error::Result;
 use crate::handlers::{BoxFuture, Handlers};
 use crate::hosted::{self, HostedTasks};
+use crate::task::ToolEvent;
+
+/// How much of a message `-v` logs.
+const WIRE_LOG_CHARS: usize = 2000;
+
+/// Logs one message on the wire at debug level (`→` sent, `←` received), clipped.
+pub(crate) fn log_wire(dir: &str, bytes: &[u8]) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_end();
+    match text.char_indices().nth(WIRE_LOG_CHARS) {
+        Some((cut, _)) => tracing::debug!("{dir} {}…", &text[..cut]),
+        None => tracing::debug!("{dir} {text}"),
+    }
+}
 
 /// What the server answered to one request: its result, or its JSON-RPC error.
 pub(crate) type Answer = std::result::Result<JsonObject, ErrorObject>;
@@ -63,6 +83,20 @@ pub(crate) struct Inbound {
     /// `notifications/tasks` and `notifications/subscriptions/acknowledged`, for the
     /// waiters that listen instead of polling.
     task_pushes: tokio::sync::broadcast::Sender<Arc<JsonRpcNotification>>,
+    /// The calls waiting for `notifications/progress`, by the `progressToken` they sent.
+    progress: Arc<parking_lot::Mutex<HashMap<String, mpsc::UnboundedSender<ToolEvent>>>>,
+}
+
+/// Unregisters a progress token when the call that sent it ends.
+pub(crate) struct ProgressGuard {
+    token: String,
+    map: Arc<parking_lot::Mutex<HashMap<String, mpsc::UnboundedSender<ToolEvent>>>>,
+}
+
+impl Drop for ProgressGuard {
+    fn drop(&mut self) {
+        self.map.lock().remove(&self.token);
+    }
 }
 
 /// How many pushes a slow waiter may fall behind before it misses some (and polls).
@@ -74,7 +108,47 @@ impl Inbound {
             handlers,
             hosted: host_tasks.then(HostedTasks::new),
             task_pushes: tokio::sync::broadcast::channel(PUSH_BACKLOG).0,
+            progress: Arc::default(),
         })
+    }
+
+    /// Routes `notifications/progress` carrying `token` to `events` until the guard drops.
+    pub(crate) fn watch_progress(
+        &self,
+        token: String,
+        events: mpsc::UnboundedSender<ToolEvent>,
+    ) -> ProgressGuard {
+        self.progress.lock().insert(token.clone(), events);
+        ProgressGuard {
+            token,
+            map: Arc::clone(&self.progress),
+        }
+    }
+
+    /// Hands a progress notification to the call that asked for it.
+    fn route_progress(&self, n: &JsonRpcNotification) {
+        let Some(p) = n.params.as_ref() else {
+            return;
+        };
+        let token = match p.get("progressToken") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => return,
+        };
+        let Some(progress) = p.get("progress").and_then(serde_json::Value::as_f64) else {
+            return;
+        };
+        let sink = self.progress.lock().get(&token).cloned();
+        if let Some(sink) = sink {
+            let _ = sink.send(ToolEvent::Progress {
+                progress,
+                total: p.get("total").and_then(serde_json::Value::as_f64),
+                message: p
+                    .get("message")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned),
+            });
+        }
     }
 
     /// Subscribes to task notifications and listen acknowledgements.
@@ -131,6 +205,9 @@ impl Inbound {
     /// Hands a notification to the application.
     pub(crate) fn notification(&self, n: &JsonRpcNotification) {
         tracing::debug!(method = %n.method, "notification from server");
+        if n.method == mcp_tasks_types::methods::notifications::PROGRESS {
+            self.route_progress(n);
+        }
         if matches!(
             n.method.as_str(),
             mcp_tasks_types::methods::notifications::TASKS

@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Answer, Inbound, Route, Transport};
+use super::{Answer, Inbound, Route, Transport, log_wire};
 use crate::error::{Error, Result};
 use crate::handlers::BoxFuture;
 
@@ -56,6 +56,7 @@ impl StdioTransport {
         tokio::spawn(async move {
             while let Some(w) = rx.recv().await {
                 let Write::Line(mut line) = w else { break };
+                log_wire("→", &line);
                 line.push(b'\n');
                 if stdin.write_all(&line).await.is_err() || stdin.flush().await.is_err() {
                     break;
@@ -78,6 +79,7 @@ impl StdioTransport {
                 if line.trim().is_empty() {
                     continue;
                 }
+                log_wire("←", line.as_bytes());
                 let msg = match JsonRpcMessage::decode(line.as_bytes()) {
                     Ok(m) => m,
                     Err(e) => {

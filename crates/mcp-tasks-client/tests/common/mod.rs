@@ -1,5 +1,9 @@
 //! Test support: the reference server binary, spawned per test on a random loopback port
 //! (or on stdio) and killed when the guard drops.
+//!
+//! The server records its wire (`MCP_TASKS_WIRE_TAP`): when a test ends (passing so far),
+//! every message our client sent and every message the server sent must validate against
+//! the official JSON Schema of its revision and the tasks extension, by method.
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader};
@@ -9,6 +13,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use mcp_tasks_client::{Client, ClientBuilder, EraChoice, Handlers};
+use mcp_tasks_schema::wire::{TAP_ENV, TapFile};
 use mcp_tasks_types::elicitation::{ElicitRequestParams, ElicitResult};
 
 /// The reference server binary: `$MCP_TASKS_SERVER_BIN`, or `target/debug/mcp-tasks-server`
@@ -45,6 +50,7 @@ pub fn server_bin() -> PathBuf {
 pub struct ServerProcess {
     child: Child,
     pub url: String,
+    tap: TapFile,
 }
 
 impl ServerProcess {
@@ -53,9 +59,11 @@ impl ServerProcess {
     }
 
     pub fn start_with_store(store: &str) -> ServerProcess {
+        let tap = TapFile::new("client");
         let mut child = Command::new(server_bin())
             .args(["--http", "127.0.0.1:0", "--store", store])
             .env("RUST_LOG", "warn")
+            .env(TAP_ENV, tap.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -77,7 +85,7 @@ impl ServerProcess {
         let url = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("the server prints its address");
-        ServerProcess { child, url }
+        ServerProcess { child, url, tap }
     }
 }
 
@@ -85,7 +93,20 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if !std::thread::panicking() {
+            self.tap
+                .assert_valid(true, "our client and the reference server");
+        }
     }
+}
+
+/// `mcp-tasks-server --stdio` recording its wire to `tap`.
+pub fn stdio_command(tap: &TapFile) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(server_bin());
+    cmd.args(["--stdio", "--store", "memory:"])
+        .env("RUST_LOG", "warn")
+        .env(TAP_ENV, tap.path());
+    cmd
 }
 
 /// An elicitation handler that accepts `{confirm: true}` (or `{answer: "<message>"}` for

@@ -83,11 +83,15 @@ impl Inner {
                 .check_modern(req, cx)
                 .map(|m| Route::Modern(Box::new(m)));
         }
+        // Neither era's request: under 2026-07-28 rules a request missing the required
+        // `_meta` is -32602 (§1.4), and on stdio (no version header) nothing else tells a
+        // modern client's malformed request apart; the message names the legacy way too.
         Err(Rejection::with_status(
-            ErrorObject::invalid_request(
-                "Bad Request: send `initialize` first (2025-11-25), or per-request `_meta` with \
-                 io.modelcontextprotocol/protocolVersion (2026-07-28)",
-            ),
+            ErrorObject::invalid_params(format!(
+                "Missing required _meta field {} (2026-07-28); a 2025-11-25 client sends \
+                 `initialize` first",
+                keys::PROTOCOL_VERSION
+            )),
             StatusCode::BAD_REQUEST,
         ))
     }

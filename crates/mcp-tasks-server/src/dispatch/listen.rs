@@ -15,7 +15,7 @@ use mcp_tasks_types::lifecycle::NotificationMeta;
 use mcp_tasks_types::methods::notifications as notif;
 use mcp_tasks_types::subscriptions::{
     SubscriptionFilter, SubscriptionsAcknowledgedNotificationParams,
-    SubscriptionsListenRequestParams,
+    SubscriptionsListenRequestParams, SubscriptionsListenResult,
 };
 use mcp_tasks_types::{JsonObject, JsonRpcMessage};
 use serde_json::Value;
@@ -133,6 +133,11 @@ struct ListenState {
     id: RequestId,
     queue: VecDeque<JsonRpcMessage>,
     stop: CancellationToken,
+    /// The server is shutting down: the stream ends with `last`.
+    closing: CancellationToken,
+    /// The graceful end of the subscription (its `SubscriptionsListenResult`), sent when the
+    /// server tears the stream down (PROTOCOL.md §8, item 5).
+    last: Option<JsonRpcMessage>,
     _entry: Option<InflightEntry>,
     /// The subscribed tasks are followed across instances while the stream is open.
     _watch: Option<crate::task::engine::WatchGuard>,
@@ -141,7 +146,8 @@ struct ListenState {
 impl Inner {
     /// `subscriptions/listen`: a stream that opens with the acknowledgement and then carries
     /// the subscribed notifications, each tagged with the listen request's id. It ends when
-    /// the client goes away (HTTP: closes the stream; stdio: `notifications/cancelled`).
+    /// the client goes away (HTTP: closes the stream; stdio: `notifications/cancelled`), or
+    /// with the listen request's result when the server shuts down.
     ///
     /// `events` must have been subscribed before `initial` (the current state of what the
     /// client asked for, e.g. its tasks) was read, so no change falls between the two.
@@ -181,23 +187,38 @@ impl Inner {
             (Some(engine), Some(ids)) if !ids.is_empty() => Some(engine.watch(ids.to_vec())),
             _ => None,
         };
+        let last = crate::render::ok(
+            mcp_tasks_types::Era::Modern,
+            &self.info,
+            SubscriptionsListenResult::new(id.clone()),
+        )
+        .ok()
+        .map(|r| crate::render::response(id.clone(), r));
         let state = ListenState {
             events,
             granted,
             id,
             queue,
             stop,
+            closing: self.closing.clone(),
+            last,
             _entry: entry,
             _watch: watch,
         };
-        Reply::stream(Box::pin(stream::unfold(state, |mut st| async move {
+        Reply::subscription(Box::pin(stream::unfold(state, |mut st| async move {
             loop {
                 if let Some(m) = st.queue.pop_front() {
                     return Some((SseEvent::message(m), st));
                 }
                 let ev = tokio::select! {
-                    r = st.events.recv() => r,
+                    biased;
                     () = st.stop.cancelled() => return None,
+                    () = st.closing.cancelled() => {
+                        // Queued notifications went out first; then the graceful end, once.
+                        let last = st.last.take()?;
+                        return Some((SseEvent::message(last), st));
+                    }
+                    r = st.events.recv() => r,
                 };
                 let evs = match ev {
                     Ok(e) => vec![e],

@@ -67,6 +67,10 @@ impl McpService for Server {
             Inbound::CloseSession => inner.close_session(&cx),
         }
     }
+
+    async fn shutdown(&self, deadline: tokio::time::Instant) {
+        Server::shutdown(self, deadline).await;
+    }
 }
 
 /// What every handler needs to know about the request it serves.
@@ -704,7 +708,7 @@ impl Inner {
             if let Some(id) = &cx.session_id {
                 self.connections.lock().insert(id.clone(), tx);
             }
-            return Reply::stream(Box::pin(tokio_stream_from(rx).map(SseEvent::message)));
+            return Reply::subscription(Box::pin(tokio_stream_from(rx).map(SseEvent::message)));
         }
         let Some(session) = cx
             .session_id
@@ -726,7 +730,13 @@ impl Inner {
         let (tx, rx) = mpsc::unbounded_channel();
         session.attach_standalone(tx.clone());
         listen::forward_to_session(self.events.subscribe(), Arc::downgrade(&session), tx);
-        Reply::stream(Box::pin(tokio_stream_from(rx).map(SseEvent::message)))
+        // Ends at shutdown (there is no final message for it: the client may reconnect).
+        let closing = self.closing.clone().cancelled_owned();
+        Reply::subscription(Box::pin(
+            tokio_stream_from(rx)
+                .map(SseEvent::message)
+                .take_until(closing),
+        ))
     }
 
     fn close_session(&self, cx: &Context) -> Reply {

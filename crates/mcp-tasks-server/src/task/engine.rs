@@ -51,6 +51,14 @@ pub struct TaskConfig {
     pub heartbeat: Duration,
     /// How often this instance looks for tasks with expired leases (shared stores).
     pub takeover_interval: Duration,
+    /// Tasks v1: how long a task's request for input (elicitation, sampling, roots) waits
+    /// for the requestor to see `input_required` (a `tasks/get` answering it) before it goes
+    /// on the session's standalone stream anyway. An open `tasks/result` stream gets it at
+    /// once. A requestor learns of a task from the `tools/call` reply, which travels on
+    /// another connection: a request sent before it could see `input_required` may arrive
+    /// before it knows the task, and a client that matches requests to tasks (the
+    /// `@modelcontextprotocol/ext-tasks` library) then declines it.
+    pub v1_input_grace: Duration,
 }
 
 impl Default for TaskConfig {
@@ -67,11 +75,26 @@ impl Default for TaskConfig {
             lease: Duration::from_secs(15),
             heartbeat: Duration::from_secs(5),
             takeover_interval: Duration::from_secs(5),
+            v1_input_grace: Duration::from_secs(2),
         }
     }
 }
 
 type ChangeHook = Arc<dyn Fn(&TaskRecord) + Send + Sync>;
+
+/// First and longest wait between attempts to store a finished task's outcome.
+const OUTCOME_RETRY_FIRST: Duration = Duration::from_millis(100);
+const OUTCOME_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Why a read-modify-write failed.
+enum ModifyError {
+    NotFound,
+    /// The change function refused.
+    Rejected(ErrorObject),
+    Store(StoreError),
+    /// Lost the compare-and-swap too many times in a row.
+    Contended,
+}
 
 /// Runs tasks on a [`TaskStore`](super::store::TaskStore).
 pub struct TaskEngine {
@@ -82,7 +105,13 @@ pub struct TaskEngine {
     running: Mutex<HashMap<String, CancellationToken>>,
     /// Open v1 `tasks/result` streams, which carry the task's input requests.
     pub(crate) v1_streams: Mutex<HashMap<String, Outbox>>,
+    /// v1 tasks whose requestor has seen `input_required` (see
+    /// [`TaskConfig::v1_input_grace`]).
+    pub(crate) v1_input_seen: Mutex<std::collections::HashSet<String>>,
     hook: OnceLock<ChangeHook>,
+    /// Fired at the end of a graceful shutdown: handlers stop without recording an outcome
+    /// (the shutdown applies each task's restart policy instead) and no task is created.
+    halt: CancellationToken,
     /// Carries changes to the other instances sharing the store.
     notifier: Arc<dyn TaskNotifier>,
     /// Tasks something in this process waits on or subscribed to (by count), besides the
@@ -161,11 +190,13 @@ impl TaskEngine {
             changes,
             running: Mutex::new(HashMap::new()),
             v1_streams: Mutex::new(HashMap::new()),
+            v1_input_seen: Mutex::new(std::collections::HashSet::new()),
             hook: OnceLock::new(),
             notifier: Arc::new(LocalNotifier::default()),
             watched: Mutex::new(HashMap::new()),
             instance: super::clock::random_id(),
             stopping: std::sync::atomic::AtomicBool::new(false),
+            halt: CancellationToken::new(),
         }
     }
 
@@ -292,12 +323,11 @@ impl TaskEngine {
         });
     }
 
-    /// Releases the leases of every task running here (graceful shutdown) and stops
-    /// renewing and taking over: other instances may take these tasks at once.
-    pub async fn release_leases(&self) {
+    /// Releases this instance's leases of `ids` (the tasks a graceful shutdown stopped) and
+    /// stops renewing and taking over: other instances may take these tasks at once.
+    pub(crate) async fn release_leases(&self, ids: Vec<String>) {
         self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        let ids: Vec<String> = self.running.lock().keys().cloned().collect();
         if ids.is_empty() {
             return;
         }
@@ -442,6 +472,11 @@ impl TaskEngine {
 
     /// Stores a new task durably (after the owner limit check).
     pub(crate) async fn create(&self, record: TaskRecord) -> Result<(), ErrorObject> {
+        if self.halt.is_cancelled() {
+            return Err(ErrorObject::internal(
+                "The server is shutting down; the task was not created",
+            ));
+        }
         // The creating instance runs the handler: it holds the lease from the start.
         let record = record.with_lease(Some(self.my_lease()));
         let live = self
@@ -455,10 +490,10 @@ impl TaskEngine {
                 self.config.max_live_per_owner
             )));
         }
-        self.store
-            .create(record.clone())
-            .await
-            .map_err(store_error)?;
+        self.store.create(record.clone()).await.map_err(|e| {
+            tracing::error!(error = %e, "task store failure: a task could not be created");
+            ErrorObject::internal(format!("Task store failure: {e}; the task was not created"))
+        })?;
         tracing::debug!(task = %record.id, "task created");
         // Local only: no other instance can be watching an id it has never seen.
         self.publish_local(&record);
@@ -483,15 +518,33 @@ impl TaskEngine {
 
     /// Read-modify-write with compare-and-swap, retried on conflicts. `f` returns whether it
     /// changed anything; unchanged records are not written.
-    pub(crate) async fn modify<F>(&self, id: &str, mut f: F) -> Result<TaskRecord, ErrorObject>
+    pub(crate) async fn modify<F>(&self, id: &str, f: F) -> Result<TaskRecord, ErrorObject>
+    where
+        F: FnMut(&mut TaskRecord) -> Result<bool, ErrorObject>,
+    {
+        self.try_modify(id, f).await.map_err(|e| match e {
+            ModifyError::NotFound => not_found(id),
+            ModifyError::Rejected(e) => e,
+            ModifyError::Store(e) => store_error(e),
+            ModifyError::Contended => ErrorObject::internal("task is changing too fast to update"),
+        })
+    }
+
+    /// [`modify`](Self::modify), telling apart why it failed.
+    async fn try_modify<F>(&self, id: &str, mut f: F) -> Result<TaskRecord, ModifyError>
     where
         F: FnMut(&mut TaskRecord) -> Result<bool, ErrorObject>,
     {
         for _ in 0..64 {
-            let Some((mut r, v)) = self.store.get(id.to_owned()).await.map_err(store_error)? else {
-                return Err(not_found(id));
+            let Some((mut r, v)) = self
+                .store
+                .get(id.to_owned())
+                .await
+                .map_err(ModifyError::Store)?
+            else {
+                return Err(ModifyError::NotFound);
             };
-            if !f(&mut r)? {
+            if !f(&mut r).map_err(ModifyError::Rejected)? {
                 return Ok(r);
             }
             match self.store.update(r.clone(), v).await {
@@ -500,11 +553,11 @@ impl TaskEngine {
                     return Ok(r);
                 }
                 Err(StoreError::Conflict) => continue,
-                Err(StoreError::NotFound) => return Err(not_found(id)),
-                Err(e) => return Err(store_error(e)),
+                Err(StoreError::NotFound) => return Err(ModifyError::NotFound),
+                Err(e) => return Err(ModifyError::Store(e)),
             }
         }
-        Err(ErrorObject::internal("task is changing too fast to update"))
+        Err(ModifyError::Contended)
     }
 
     /// Runs a task's handler in the background and records its outcome.
@@ -520,8 +573,10 @@ impl TaskEngine {
             let outcome = tokio::select! {
                 r = fut => Some(r),
                 () = cancel.cancelled() => None,
+                // Shutdown: the task stays in `running` for `halt_running` to settle.
+                () = engine.halt.cancelled() => return,
             };
-            engine.running.lock().remove(&id);
+            engine.v1_input_seen.lock().remove(&id);
             let now = engine.now();
             let (event, outcome, message) = match outcome {
                 None | Some(Err(ToolError::Cancelled)) => {
@@ -548,31 +603,71 @@ impl TaskEngine {
                     )
                 }
             };
-            let res = engine
-                .modify(&id, |r| {
-                    if r.is_terminal() {
-                        // Cancelled meanwhile: terminal states never change.
-                        return Ok(false);
+            // A store that fails (disk full, I/O error) gets the outcome again until it takes
+            // it: giving up would leave the task `working` with no handler.
+            let mut backoff = OUTCOME_RETRY_FIRST;
+            loop {
+                let res = engine
+                    .try_modify(&id, |r| {
+                        if r.is_terminal() {
+                            // Cancelled meanwhile: terminal states never change.
+                            return Ok(false);
+                        }
+                        if r.lease
+                            .as_ref()
+                            .is_some_and(|l| l.holder != engine.instance)
+                        {
+                            // Another instance took the task over: its run owns the outcome.
+                            return Ok(false);
+                        }
+                        r.apply(event, now)
+                            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                        r.outcome = outcome.clone();
+                        // A progress message ("waiting for ...") would be stale once terminal.
+                        r.status_message = message.clone();
+                        Ok(true)
+                    })
+                    .await;
+                let e = match res {
+                    Ok(_) | Err(ModifyError::NotFound) => break,
+                    Err(ModifyError::Rejected(e)) => {
+                        tracing::warn!(task = %id, error = %e.message, "could not record the task outcome");
+                        break;
                     }
-                    if r.lease
-                        .as_ref()
-                        .is_some_and(|l| l.holder != engine.instance)
-                    {
-                        // Another instance took the task over: its run owns the outcome.
-                        return Ok(false);
-                    }
-                    r.apply(event, now)
-                        .map_err(|e| ErrorObject::internal(e.to_string()))?;
-                    r.outcome = outcome.clone();
-                    // A progress message ("waiting for ...") would be stale once terminal.
-                    r.status_message = message.clone();
-                    Ok(true)
-                })
-                .await;
-            if let Err(e) = res {
-                tracing::warn!(task = %id, error = %e.message, "could not record the task outcome");
+                    Err(ModifyError::Store(e)) => e.to_string(),
+                    Err(ModifyError::Contended) => "the task is changing too fast".into(),
+                };
+                tracing::warn!(task = %id, error = %e, retry_in = ?backoff, "could not record the task outcome yet");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    // Shutdown settles it (or the next start does).
+                    () = engine.halt.cancelled() => return,
+                }
+                backoff = (backoff * 2).min(OUTCOME_RETRY_MAX);
             }
+            // Only now: until the outcome is stored, a shutdown still counts it as running.
+            engine.running.lock().remove(&id);
         });
+    }
+
+    /// Waits until no task handler runs in this process, or until `deadline`.
+    pub(crate) async fn wait_idle(&self, deadline: tokio::time::Instant) {
+        let mut changes = self.subscribe();
+        while !self.running.lock().is_empty() {
+            tokio::select! {
+                _ = changes.recv() => {}
+                // Outcome writes publish before the entry leaves `running`: look again soon.
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                () = tokio::time::sleep_until(deadline) => return,
+            }
+        }
+    }
+
+    /// Stops every task handler of this process (without recording an outcome) and refuses
+    /// new tasks from now on; returns the ids of the tasks that were running.
+    pub(crate) fn halt_running(&self) -> Vec<String> {
+        self.halt.cancel();
+        self.running.lock().drain().map(|(id, _)| id).collect()
     }
 
     /// Cancels a task: records `cancelled` (unless already terminal) and stops its handler

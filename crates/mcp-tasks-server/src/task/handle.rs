@@ -84,15 +84,21 @@ impl TaskHandle {
                 })
                 .await?;
             // The request goes on the task's open `tasks/result` stream when there is one,
-            // else on the session's standalone stream.
+            // else on the session's standalone stream once the requestor has seen
+            // `input_required` (or after the grace period, `TaskConfig::v1_input_grace`).
             // Until the client opens one of them (tasks/result or GET), wait for it.
-            let deadline = tokio::time::Instant::now() + session.request_timeout;
+            let started = tokio::time::Instant::now();
+            let deadline = started + session.request_timeout;
+            let grace = self.engine.config.v1_input_grace;
             let via = loop {
                 let via = self.engine.v1_streams.lock().get(id).cloned();
+                let seen = self.engine.v1_input_seen.lock().contains(id);
                 if via.is_some()
-                    || session.has_standalone()
+                    || (session.has_standalone() && (seen || started.elapsed() >= grace))
                     || tokio::time::Instant::now() >= deadline
                 {
+                    // The next request of this task waits for its own `input_required`.
+                    self.engine.v1_input_seen.lock().remove(id);
                     break via;
                 }
                 tokio::select! {

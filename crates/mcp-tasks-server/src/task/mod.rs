@@ -81,10 +81,13 @@ pub(crate) fn tool_execution(era: Era, tasks: bool, support: TaskSupport) -> Opt
 }
 
 /// The `notifications/tasks` params of a modern task (a DetailedTask, without `_meta`).
-fn task_notification_params(r: &record::TaskRecord) -> Option<JsonObject> {
+fn task_notification_params(
+    r: &record::TaskRecord,
+    info: &render::ServerInfo,
+) -> Option<JsonObject> {
     let params = ext::TaskStatusNotificationParams {
         meta: None,
-        task: wire::ext_detailed(r),
+        task: wire::ext_detailed(r, info),
         extra: JsonObject::new(),
     };
     match serde_json::to_value(params) {
@@ -157,7 +160,7 @@ impl Inner {
         let mut current = Vec::new();
         for id in ids {
             if let Ok(r) = engine.get_for(&id, &record::Owner::Unbound).await {
-                if let Some(params) = task_notification_params(&r) {
+                if let Some(params) = task_notification_params(&r, &self.info) {
                     current.push(crate::ServerEvent::TaskChanged {
                         id: id.clone(),
                         params,
@@ -200,7 +203,7 @@ impl Inner {
                 let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
                 let res = ext::GetTaskResult {
                     result_type: Default::default(),
-                    task: wire::ext_detailed(&r),
+                    task: wire::ext_detailed(&r, &self.info),
                     meta: None,
                     extra: JsonObject::new(),
                 };
@@ -221,6 +224,10 @@ impl Inner {
             }
             (Era::Legacy, ClientRequest::GetTask { params }) => {
                 let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                if r.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
+                    // The requestor now knows the task needs input: its request may go.
+                    engine.v1_input_seen.lock().insert(r.id.clone());
+                }
                 let res = v1::GetTaskResult {
                     task: wire::v1_task(&r),
                     meta: None,
@@ -303,7 +310,7 @@ impl crate::Server {
                     return;
                 }
                 // Listen streams that subscribed to this task get the DetailedTask.
-                if let Some(params) = task_notification_params(r) {
+                if let Some(params) = task_notification_params(r, &inner.info) {
                     let _ = inner.events.send(crate::ServerEvent::TaskChanged {
                         id: r.id.clone(),
                         params,
@@ -396,18 +403,86 @@ impl crate::Server {
         Ok(())
     }
 
-    /// Graceful shutdown: releases this instance's execution leases at once, so other
-    /// instances take its running tasks over at their next sweep instead of after the lease
-    /// expires. Handlers are not cancelled (their tasks are not cancelled: they move).
-    pub async fn release_leases(&self) {
-        if let Some(engine) = &self.inner.tasks {
-            engine.release_leases().await;
-        }
-    }
-
     /// The task engine, if any.
     pub fn task_engine(&self) -> Option<&Arc<engine::TaskEngine>> {
         self.inner.tasks.as_ref()
+    }
+}
+
+impl crate::Server {
+    /// Graceful shutdown (call once the transport stopped accepting; the HTTP transport
+    /// does through [`McpService::shutdown`](mcp_tasks_transport::McpService::shutdown)):
+    /// `subscriptions/listen` streams end with their result (PROTOCOL.md §8) and legacy
+    /// standalone streams close, at once; running tasks get until `deadline` to finish;
+    /// then each task still running gets its tool's [`RestartPolicy`](crate::RestartPolicy)
+    /// applied now rather than at the next start: a task that re-runs stays `working`
+    /// (the next start runs it again), any other fails with a message saying the server
+    /// shut down. No task is created after that.
+    pub async fn shutdown(&self, deadline: tokio::time::Instant) {
+        self.inner.closing.cancel();
+        let Some(engine) = self.inner.tasks.clone() else {
+            return;
+        };
+        engine.wait_idle(deadline).await;
+        let ids = engine.halt_running();
+        if !ids.is_empty() {
+            tracing::info!(tasks = ids.len(), "shutdown: applying restart policies");
+        }
+        for id in &ids {
+            if let Err(e) = self.inner.settle_interrupted(&engine, id).await {
+                // The next start resolves it (recovery runs over every live task).
+                tracing::warn!(task = %id, error = %e.message, "shutdown: could not settle the task");
+            }
+        }
+        // With a shared store, the tasks left to re-run go to another instance at its next
+        // sweep, instead of waiting for their leases to expire.
+        engine.release_leases(ids).await;
+    }
+}
+
+impl Inner {
+    /// The restart rule, the same at shutdown and at the next start: re-run idempotent
+    /// tools of the modern era (a legacy task's session does not survive), fail the rest.
+    fn reruns(&self, r: &record::TaskRecord) -> bool {
+        r.era == Era::Modern
+            && self
+                .tools
+                .get(&r.request.name)
+                .is_some_and(|t| t.restart == crate::RestartPolicy::Rerun)
+    }
+
+    /// Applies the restart policy to a task whose handler a shutdown stopped.
+    async fn settle_interrupted(
+        &self,
+        engine: &engine::TaskEngine,
+        id: &str,
+    ) -> Result<(), ErrorObject> {
+        let now = engine.now();
+        engine
+            .modify(id, |rec| {
+                if rec.is_terminal() {
+                    return Ok(false);
+                }
+                if self.reruns(rec) {
+                    rec.status_message = Some(if engine.store.is_shared() {
+                        "Interrupted by a server shutdown; another instance runs it again".into()
+                    } else {
+                        "Interrupted by a server shutdown; it runs again when the server starts"
+                            .into()
+                    });
+                } else {
+                    let msg =
+                        "The server shut down while this task was running; it did not complete";
+                    rec.apply(state::TaskEvent::Failed, now)
+                        .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    rec.status_message = Some(msg.into());
+                    rec.outcome = Some(Outcome::Error(ErrorObject::internal(msg)));
+                }
+                rec.updated_at_ms = now;
+                Ok(true)
+            })
+            .await
+            .map(|_| ())
     }
 }
 
@@ -443,11 +518,7 @@ impl Inner {
                     continue;
                 }
                 let route = self.tools.get(&r.request.name).cloned();
-                let rerun = r.era == Era::Modern
-                    && route
-                        .as_ref()
-                        .is_some_and(|t| t.restart == crate::RestartPolicy::Rerun);
-                if let (true, Some(route)) = (rerun, route) {
+                if let (true, Some(route)) = (self.reruns(&r), route) {
                     let now = engine.now();
                     let r = engine
                         .claim(&r.id, cutoff_ms, |rec| {

@@ -86,4 +86,60 @@ mod tests {
             }
         }
     }
+
+    /// Random event sequences against the table written out independently in
+    /// `store::model::table`: a record applies exactly the legal transitions, an illegal
+    /// one changes nothing, and terminal states absorb everything.
+    mod property {
+        use super::*;
+        use crate::task::record::{Owner, TaskRecord, TaskRequest};
+        use crate::task::store::model::table;
+        use proptest::prelude::*;
+
+        fn event() -> impl Strategy<Value = E> {
+            prop_oneof![
+                Just(E::InputRequested),
+                Just(E::InputsAnswered),
+                Just(E::Completed),
+                Just(E::Failed),
+                Just(E::Cancelled),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1_000))]
+            #[test]
+            fn records_follow_the_transition_table(events in prop::collection::vec(event(), 0..24)) {
+                let mut r = TaskRecord::new(
+                    "t".into(),
+                    Owner::Unbound,
+                    mcp_tasks_types::Era::Modern,
+                    TaskRequest { method: "tools/call".into(), name: "t".into(), arguments: Default::default() },
+                    0,
+                    None,
+                    None,
+                );
+                let mut model = S::Working;
+                for (i, ev) in events.into_iter().enumerate() {
+                    let before = r.clone();
+                    let now = i as u64 + 1;
+                    match (table(model, ev), r.apply(ev, now)) {
+                        (Some(to), Ok(())) => {
+                            prop_assert_eq!(r.status(), to);
+                            prop_assert_eq!(r.updated_at_ms, now);
+                            model = to;
+                        }
+                        (None, Err(e)) => {
+                            prop_assert_eq!(e, IllegalTransition { from: model, event: ev });
+                            prop_assert_eq!(&r, &before, "an illegal event changed the record");
+                        }
+                        (want, got) => prop_assert!(false, "{:?} on {:?}: table {:?}, record {:?}", model, ev, want, got),
+                    }
+                    if before.is_terminal() {
+                        prop_assert_eq!(r.status(), before.status(), "terminal states never change");
+                    }
+                }
+            }
+        }
+    }
 }

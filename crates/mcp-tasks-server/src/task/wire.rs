@@ -1,6 +1,9 @@
 //! Rendering a task record as each generation's wire shape (PROTOCOL.md §7 table).
 
+use mcp_tasks_types::Era;
 use mcp_tasks_types::task::{TaskStatus, ext, v1};
+
+use crate::render::{self, ServerInfo};
 
 use super::clock::iso8601;
 use super::record::{Outcome, TaskRecord};
@@ -18,19 +21,28 @@ pub(crate) fn ext_task(r: &TaskRecord) -> ext::Task {
     }
 }
 
-/// The extension's `DetailedTask`: result, error or outstanding input inlined.
-pub(crate) fn ext_detailed(r: &TaskRecord) -> ext::DetailedTask {
+/// The extension's `DetailedTask`: result, error or outstanding input inlined. The result is
+/// rendered as the creating method's own 2026-07-28 result ([`render::inlined`]).
+pub(crate) fn ext_detailed(r: &TaskRecord, info: &ServerInfo) -> ext::DetailedTask {
     let t = ext_task(r);
     match (r.status(), &r.outcome) {
         (TaskStatus::Completed, Some(Outcome::Result(res))) => {
-            ext::DetailedTask::completed(t, res.clone())
+            ext::DetailedTask::completed(t, render::inlined(Era::Modern, info, res))
         }
         (TaskStatus::Failed, Some(Outcome::Error(e))) => ext::DetailedTask::failed(t, e.clone()),
         (TaskStatus::Failed, _) => ext::DetailedTask::failed(
             t,
             mcp_tasks_types::jsonrpc::ErrorObject::internal("the task failed"),
         ),
-        (TaskStatus::Completed, _) => ext::DetailedTask::completed(t, Default::default()),
+        // Not reached (a completed record always has its result); still a valid result.
+        (TaskStatus::Completed, _) => {
+            let empty = mcp_tasks_types::tool::CallToolResult::default();
+            let obj = match serde_json::to_value(empty) {
+                Ok(serde_json::Value::Object(o)) => o,
+                _ => Default::default(),
+            };
+            ext::DetailedTask::completed(t, render::inlined(Era::Modern, info, &obj))
+        }
         (TaskStatus::InputRequired, _) => {
             ext::DetailedTask::input_required(t, r.input_requests.clone())
         }

@@ -1,5 +1,9 @@
 //! Test support: a server on a real loopback socket and a minimal HTTP client that speaks
 //! both eras (JSON or SSE replies).
+//!
+//! The server runs behind the transport's wire tap: when a test ends (and passes so far),
+//! every message the server sent must validate against the official JSON Schema of its
+//! revision and the tasks extension, by method (`mcp-tasks-schema`).
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
@@ -10,8 +14,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
+use mcp_tasks_schema::wire::{WireValidator, spec_schemas};
 use mcp_tasks_server::Server;
 use mcp_tasks_transport::sse::SseDecoder;
+use mcp_tasks_transport::tap::{Tap, TapRecord, TapSink};
 use mcp_tasks_transport::{HttpConfig, serve_http};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -20,6 +26,7 @@ use tokio::sync::oneshot;
 pub struct TestServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
+    wire: Arc<std::sync::Mutex<Vec<TapRecord>>>,
 }
 
 impl TestServer {
@@ -32,12 +39,21 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
-        tokio::spawn(serve_http(listener, Arc::new(server), config, async {
+        let wire = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink_wire = wire.clone();
+        let sink: TapSink = Arc::new(move |r: TapRecord| {
+            if let Ok(mut w) = sink_wire.lock() {
+                w.push(r);
+            }
+        });
+        let tapped = Tap::new(server, Some(sink));
+        tokio::spawn(serve_http(listener, Arc::new(tapped), config, async {
             let _ = rx.await;
         }));
         TestServer {
             addr,
             stop: Some(tx),
+            wire,
         }
     }
 }
@@ -47,6 +63,20 @@ impl Drop for TestServer {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
+        if std::thread::panicking() {
+            return;
+        }
+        let records = self.wire.lock().map(|w| w.clone()).unwrap_or_default();
+        let mut v = WireValidator::new(spec_schemas(), false);
+        for r in &records {
+            v.record(r);
+        }
+        let report = v.finish();
+        assert!(
+            report.is_clean(),
+            "messages the server sent do not validate against the official schemas:\n{}",
+            report.failures()
+        );
     }
 }
 

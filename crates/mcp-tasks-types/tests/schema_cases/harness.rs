@@ -39,11 +39,27 @@ pub(crate) fn schema_path(file: &str) -> PathBuf {
     root.join("../shared/spec/schema").join(file)
 }
 
+/// Reads a file of the spec folder; a missing folder fails with where it was looked for and
+/// how to point elsewhere, not with a bare I/O error.
+pub(crate) fn read_spec_file(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {} ({e}). The official MCP spec (PROTOCOL.md and schema/*.schema.json) \
+             is expected in ../shared/spec beside this repository; set MCP_SPEC_DIR=/path/to/spec \
+             to use another folder{}",
+            path.display(),
+            match std::env::var("MCP_SPEC_DIR") {
+                Ok(d) => format!(" (MCP_SPEC_DIR is {d:?} now)"),
+                Err(_) => String::new(),
+            }
+        )
+    })
+}
+
 pub(crate) fn load(schema: Schema) -> Value {
     let path = schema_path(schema.file());
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
+    let bytes = read_spec_file(&path);
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
 pub(crate) fn def_names(schema: Schema) -> BTreeSet<String> {

@@ -324,4 +324,15 @@ mod tests {
         let dynamic: Arc<dyn TaskStore> = Arc::new(MemoryStore::new());
         crate::task::store::conformance::run_all(dynamic.as_ref()).await;
     }
+
+    /// The model test of `store::model`: 1,000 random sequences, compared step by step.
+    #[test]
+    fn memory_store_matches_the_model() {
+        crate::task::store::model::check_against_model(
+            "memory",
+            1_000,
+            "proptest-regressions/memory-store-model.txt",
+            || Box::pin(async { Arc::new(MemoryStore::new()) as crate::task::store::DynTaskStore }),
+        );
+    }
 }

@@ -26,6 +26,8 @@ pub mod sqlite;
 
 #[cfg(any(test, feature = "store-conformance"))]
 pub mod conformance;
+#[cfg(any(test, feature = "store-conformance"))]
+pub mod model;
 
 use futures_util::future::BoxFuture;
 

@@ -10,6 +10,16 @@
 //! file (by accident, on another port or on stdio) refuses to start instead of running
 //! restart recovery over the first server's running tasks. A shared population across
 //! instances belongs on a database server.
+//!
+//! # Durability and faults
+//! [`SyncMode::Normal`] (the default) makes a commit survive a crash of the process
+//! (`kill -9`); [`SyncMode::Full`] also survives power loss and OS crashes, at the price of
+//! an fsync per commit (group commit shares it among concurrent creations). A write the
+//! database refuses (disk full, I/O error) fails every write of its transaction, so no caller
+//! is told a write succeeded that was rolled back; a database file that is read-only when
+//! the store opens is refused, and one deleted or replaced while the store runs makes every
+//! later write fail (the open handle would otherwise keep writing to a file nobody will
+//! read again).
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -111,6 +121,7 @@ pub struct SqliteStore {
     writer: std::sync::mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: PathBuf,
+    sync: SyncMode,
     cache: Arc<Mutex<Cache>>,
     /// The exclusive ownership lock; released when the last clone is dropped.
     _owner: Arc<std::fs::File>,
@@ -124,17 +135,121 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn connect(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path).map_err(backend)?;
-    // WAL + NORMAL: a commit survives a process crash (kill -9) without an fsync per
-    // transaction; `FULL` would also survive power loss at a large cost in throughput.
-    conn.execute_batch(
+/// How durable a committed write is (SQLite's `synchronous` setting, in WAL mode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SyncMode {
+    /// A commit survives a crash of the process, not necessarily power loss: the WAL is
+    /// fsynced only at checkpoints. Several times faster for creations.
+    #[default]
+    Normal,
+    /// A commit survives power loss and OS crashes: the WAL is fsynced on every commit.
+    Full,
+}
+
+impl SyncMode {
+    fn pragma(self) -> &'static str {
+        match self {
+            SyncMode::Normal => "NORMAL",
+            SyncMode::Full => "FULL",
+        }
+    }
+}
+
+impl std::str::FromStr for SyncMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Ok(SyncMode::Normal),
+            "full" => Ok(SyncMode::Full),
+            other => Err(format!("unknown sync mode {other:?}: use normal or full")),
+        }
+    }
+}
+
+/// Options of [`SqliteStore::open_with`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// Records kept in the read cache (0: none; default [`DEFAULT_CACHE_ENTRIES`]).
+    pub cache_entries: usize,
+    /// Durability of commits (default [`SyncMode::Normal`]).
+    pub sync: SyncMode,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            cache_entries: DEFAULT_CACHE_ENTRIES,
+            sync: SyncMode::Normal,
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// Sets the read cache size.
+    pub fn cache_entries(mut self, n: usize) -> Self {
+        self.cache_entries = n;
+        self
+    }
+    /// Sets the durability of commits.
+    pub fn sync(mut self, sync: SyncMode) -> Self {
+        self.sync = sync;
+        self
+    }
+}
+
+fn connect(path: &Path, sync: SyncMode) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|e| {
+        backend(std::io::Error::other(format!(
+            "cannot open {}: {e}",
+            path.display()
+        )))
+    })?;
+    conn.execute_batch(&format!(
         "PRAGMA journal_mode=WAL;
-         PRAGMA synchronous=NORMAL;
+         PRAGMA synchronous={};
          PRAGMA busy_timeout=5000;",
-    )
+        sync.pragma()
+    ))
     .map_err(backend)?;
     Ok(conn)
+}
+
+/// The identity of the database file (device and inode), to notice it being deleted or
+/// replaced under the open store.
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(_path: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+/// Refuses a database the process cannot write: SQLite would open it read-only and fail
+/// only at the first write, after the server had started.
+fn check_writable(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let read_only = conn.is_readonly(rusqlite::MAIN_DB).map_err(backend)?;
+    // Rewriting the header's user_version is a real write: it also catches a read-only
+    // directory or file system that the open flags do not show.
+    let probe = conn
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .and_then(|v| conn.execute_batch(&format!("PRAGMA user_version = {v}")));
+    if read_only || probe.is_err() {
+        let why = probe
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "opened read-only".into());
+        return Err(backend(std::io::Error::other(format!(
+            "{} is not writable ({why}): the task store needs write access to the file and \
+             its directory (check permissions and that the file system is not read-only)",
+            path.display()
+        ))));
+    }
+    Ok(())
 }
 
 /// The lock file that marks the owner of the database at `path`.
@@ -155,7 +270,12 @@ fn lock_owner(path: &Path) -> Result<std::fs::File, StoreError> {
         .create(true)
         .truncate(false)
         .open(&lock)
-        .map_err(backend)?;
+        .map_err(|e| {
+            backend(std::io::Error::other(format!(
+                "cannot open the lock file {}: {e}",
+                lock.display()
+            )))
+        })?;
     // fs4 rather than `File::try_lock`, which needs Rust 1.89 (our MSRV is 1.85).
     match fs4::FileExt::try_lock(&file) {
         Ok(()) => {}
@@ -191,10 +311,20 @@ impl SqliteStore {
         path: impl AsRef<Path>,
         cache_entries: usize,
     ) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteOptions::default().cache_entries(cache_entries))
+    }
+
+    /// Opens (or creates) the database at `path` with `options`, as its only owner.
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        let SqliteOptions {
+            cache_entries,
+            sync,
+        } = options;
         // Own the file before touching it: nothing below may run beside another owner.
         let owner = lock_owner(&path)?;
-        let conn = connect(&path)?;
+        let conn = connect(&path, sync)?;
+        check_writable(&conn, &path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS tasks (
                  id TEXT PRIMARY KEY,
@@ -231,7 +361,7 @@ impl SqliteStore {
         .map_err(backend)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            readers.push(connect(&path)?);
+            readers.push(connect(&path, sync)?);
         }
         let cache = Arc::new(Mutex::new(Cache {
             map: HashMap::new(),
@@ -240,14 +370,19 @@ impl SqliteStore {
         }));
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let wcache = cache.clone();
+        let file = WatchedFile {
+            path: path.clone(),
+            identity: file_identity(&path),
+        };
         std::thread::Builder::new()
             .name("mcp-tasks-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, wcache))
+            .spawn(move || writer_loop(conn, rx, wcache, file))
             .map_err(backend)?;
         Ok(SqliteStore {
             writer: tx,
             readers: Arc::new(Mutex::new(readers)),
             path,
+            sync,
             cache,
             _owner: Arc::new(owner),
         })
@@ -271,12 +406,13 @@ impl SqliteStore {
     ) -> BoxFuture<'static, Result<T, StoreError>> {
         let readers = self.readers.clone();
         let path = self.path.clone();
+        let sync = self.sync;
         async move {
             tokio::task::spawn_blocking(move || {
                 let conn = readers.lock().pop();
                 let conn = match conn {
                     Some(c) => c,
-                    None => connect(&path)?,
+                    None => connect(&path, sync)?,
                 };
                 let r = f(&conn);
                 let mut pool = readers.lock();
@@ -449,8 +585,46 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
     }
 }
 
+/// The database file as the store opened it.
+struct WatchedFile {
+    path: PathBuf,
+    identity: Option<(u64, u64)>,
+}
+
+impl WatchedFile {
+    /// Fails when the file was deleted or replaced since the store opened it: the open
+    /// handle would keep writing to a file no later process reads.
+    fn check(&self) -> Result<(), StoreError> {
+        let Some(expected) = self.identity else {
+            return Ok(());
+        };
+        if file_identity(&self.path) == Some(expected) {
+            return Ok(());
+        }
+        Err(backend(std::io::Error::other(format!(
+            "{} was deleted or replaced while the server was running; writes are refused \
+             (restart the server to open the file anew)",
+            self.path.display()
+        ))))
+    }
+}
+
+/// Whether an error of one write fails its whole transaction (the backend failed) rather
+/// than being that write's own answer (conflict, duplicate id, missing task).
+fn fails_batch(e: &StoreError) -> bool {
+    matches!(e, StoreError::Backend { .. })
+}
+
 /// Commits queued writes in batches; each caller learns its own outcome after the commit.
-fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Job>, cache: Arc<Mutex<Cache>>) {
+/// A backend failure of any write rolls the whole batch back and fails every write in it:
+/// SQLite may already have rolled the transaction back (disk full, I/O error), and a write
+/// that ran after that would have committed on its own while its batch was reported failed.
+fn writer_loop(
+    mut conn: Connection,
+    rx: std::sync::mpsc::Receiver<Job>,
+    cache: Arc<Mutex<Cache>>,
+    file: WatchedFile,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -460,8 +634,15 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Job>, cache: 
             }
         }
         let outcomes: Result<Vec<Result<Done, StoreError>>, StoreError> = (|| {
+            file.check()?;
             let tx = conn.transaction().map_err(backend)?;
-            let outcomes = batch.iter().map(|(w, _)| apply(&tx, w)).collect();
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for (w, _) in &batch {
+                match apply(&tx, w) {
+                    Err(e) if fails_batch(&e) => return Err(e),
+                    o => outcomes.push(o),
+                }
+            }
             tx.commit().map_err(backend)?;
             Ok(outcomes)
         })();
@@ -497,7 +678,12 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Job>, cache: 
                 }
             }
             Err(e) => {
-                let msg = e.to_string();
+                tracing::error!(error = %e, writes = batch.len(), "sqlite store: a write transaction failed");
+                // One error per caller (StoreError is not Clone); keep the cause's text.
+                let msg = match &e {
+                    StoreError::Backend { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
                 for (_, reply) in batch {
                     let _ = reply.send(Err(backend(std::io::Error::other(msg.clone()))));
                 }
@@ -736,6 +922,58 @@ mod tests {
             assert!(again.get("l-0".into()).await.unwrap().is_some());
             let _ = std::fs::remove_dir_all(&dir);
         }
+    }
+
+    /// The model test of `store::model`: 1,000 random sequences, each on a fresh database
+    /// (on tmpfs when there is one), alternately with and without the read cache so that
+    /// both read paths are compared.
+    #[test]
+    fn sqlite_store_matches_the_model() {
+        let shm = std::path::Path::new("/dev/shm");
+        let base = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!("mcp-tasks-sqlite-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let n = std::sync::atomic::AtomicUsize::new(0);
+        crate::task::store::model::check_against_model(
+            "sqlite",
+            1_000,
+            "proptest-regressions/sqlite-store-model.txt",
+            || {
+                let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i > 0 {
+                    for ext in ["db", "db-wal", "db-shm", "db.lock"] {
+                        let _ = std::fs::remove_file(dir.join(format!("m{}.{ext}", i - 1)));
+                    }
+                }
+                let path = dir.join(format!("m{i}.db"));
+                let cache = if i % 2 == 0 { DEFAULT_CACHE_ENTRIES } else { 0 };
+                Box::pin(async move {
+                    // Each case owns its file; the previous one's store is already dropped.
+                    Arc::new(SqliteStore::open_with_cache(&path, cache).unwrap())
+                        as crate::task::store::DynTaskStore
+                })
+            },
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn sync_modes_set_sqlite_synchronous() {
+        let (dir, path) = temp_db("sync");
+        for (mode, want) in [(SyncMode::Normal, 1), (SyncMode::Full, 2)] {
+            let conn = connect(&path, mode).unwrap();
+            let got: i64 = conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(got, want, "{mode:?}");
+        }
+        assert_eq!("FULL".parse::<SyncMode>(), Ok(SyncMode::Full));
+        assert!("fast".parse::<SyncMode>().is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]
