@@ -216,6 +216,8 @@ fn sigterm_with_nothing_running_exits_at_once() {
 #[test]
 fn sigterm_on_stdio_ends_listen_streams_with_their_result() {
     use std::io::BufRead;
+    // Every message it sends is validated against the schemas when the guard drops.
+    let tap = mcp_tasks_schema::wire::TapFile::new("stdio-shutdown");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
         .args([
             "--stdio",
@@ -225,13 +227,14 @@ fn sigterm_on_stdio_ends_listen_streams_with_their_result() {
             "1",
         ])
         .env("RUST_LOG", "warn")
+        .env(mcp_tasks_schema::wire::TAP_ENV, tap.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     // Killed on drop, also when an assertion fails.
-    let mut child = support::ServerProcess(child);
+    let mut child = support::ServerProcess(child, tap);
     let mut stdin = child.0.stdin.take().unwrap();
     let mut lines = std::io::BufReader::new(child.0.stdout.take().unwrap()).lines();
     // One message per line: no raw newlines.

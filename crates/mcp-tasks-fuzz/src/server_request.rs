@@ -253,7 +253,7 @@ pub fn check(data: &[u8]) {
                     let m = JsonRpcMessage::decode(&b).expect("an encoded reply decodes");
                     check_sent(&m);
                 }
-                ReplyBody::Stream(mut s) => {
+                ReplyBody::Stream(mut s) | ReplyBody::Subscription(mut s) => {
                     for _ in 0..MAX_EVENTS {
                         match tokio::time::timeout(Duration::from_secs(60), s.next()).await {
                             Ok(Some(ev)) => {

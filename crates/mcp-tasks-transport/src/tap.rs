@@ -17,7 +17,7 @@ use mcp_tasks_types::JsonRpcMessage;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Context, Inbound, McpService, Reply, ReplyBody, TransportKind, headers};
+use crate::{Context, EventStream, Inbound, McpService, Reply, ReplyBody, TransportKind, headers};
 
 /// Which way a message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +117,10 @@ fn to_value(m: &JsonRpcMessage) -> Value {
 }
 
 impl<S: McpService> McpService for Tap<S> {
+    async fn shutdown(&self, deadline: tokio::time::Instant) {
+        self.inner.shutdown(deadline).await;
+    }
+
     async fn handle(&self, inbound: Inbound, cx: Context) -> Reply {
         let Some(sink) = self.sink.clone() else {
             return self.inner.handle(inbound, cx).await;
@@ -193,17 +197,25 @@ impl<S: McpService> McpService for Tap<S> {
                 });
                 ReplyBody::Encoded(b)
             }
-            ReplyBody::Stream(events) => ReplyBody::Stream(Box::pin(events.map(move |ev| {
-                if let Some(m) = &ev.message {
-                    sink(TapRecord {
-                        message: to_value(m),
-                        streamed: true,
-                        ..base.clone()
-                    });
-                }
-                ev
-            }))),
+            ReplyBody::Stream(events) => ReplyBody::Stream(tap_stream(events, sink, base)),
+            ReplyBody::Subscription(events) => {
+                ReplyBody::Subscription(tap_stream(events, sink, base))
+            }
         };
         reply
     }
+}
+
+/// Records every message of an event stream as it goes out.
+fn tap_stream(events: EventStream, sink: TapSink, base: TapRecord) -> EventStream {
+    Box::pin(events.map(move |ev| {
+        if let Some(m) = &ev.message {
+            sink(TapRecord {
+                message: to_value(m),
+                streamed: true,
+                ..base.clone()
+            });
+        }
+        ev
+    }))
 }
