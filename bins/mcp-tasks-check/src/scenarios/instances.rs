@@ -62,7 +62,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
 
 /// A client of one instance (its own connection, same tools and timeouts).
 fn client_of(env: &Env, url: &str) -> Result<Modern, String> {
-    let target = HttpTarget::parse(url)?;
+    let target = HttpTarget::parse(url, &[])?;
     let e = Env::new(
         Conn::Http(target),
         env.tools.clone(),
