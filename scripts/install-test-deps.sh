@@ -30,6 +30,10 @@ fi
 bash tests/interop/install.sh
 # ---- end of interop peers -------------------------------------------------------------------
 
+# ---- nginx (bins/mcp-tasks-check/tests/balancer.rs) ------------------------------------------
+# From the Debian packages; nothing is started (the tests run their own nginx).
+bash tests/nginx/install.sh
+# ---- end of nginx ---------------------------------------------------------------------------
 # ---- cargo-fuzz (scripts/fuzz.sh) ------------------------------------------------------------
 # From crates.io into .cache/tools; not fatal: without it scripts/fuzz.sh says why and skips,
 # and the seeds and regressions still run in `cargo test` (crates/mcp-tasks-fuzz).

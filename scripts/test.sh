@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+# PostgreSQL 15 runs on every machine of this kind (trust auth); the PostgreSQL store and
+# multi-instance tests create their own uniquely named databases there and drop them.
+export MCP_TASKS_TEST_PG="${MCP_TASKS_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -67,6 +67,10 @@ enum Part {
     Durability,
     /// Resident memory per finished task in the memory store.
     Rss,
+    /// Tasks on the PostgreSQL store with 1, 2 and 3 instances on one database
+    /// (`MCP_TASKS_TEST_PG`, else postgres://postgres@127.0.0.1:5432/postgres; a database is
+    /// created for the run and dropped after).
+    Postgres,
 }
 
 /// One measured HTTP scenario.
@@ -256,6 +260,67 @@ const MEM_CREATE: &str = "memory: task creation";
 const MEM_GET: &str = "memory: tasks/get";
 const SQL_CREATE: &str = "sqlite: task creation";
 const SQL_GET: &str = "sqlite: tasks/get";
+const PG_ROWS: [(&str, &str); 3] = [
+    ("postgres x1: task creation", "postgres x1: tasks/get"),
+    ("postgres x2: task creation", "postgres x2: tasks/get"),
+    ("postgres x3: task creation", "postgres x3: tasks/get"),
+];
+
+/// Creation and `tasks/get` rows for `n` instances on one PostgreSQL database: the load is
+/// split over the instances (as a round-robin balancer would), and the tasks read were
+/// created through the first instance, so most reads are of tasks another instance made.
+async fn pg_rows(url: &str, n: usize, plan: Plan) -> Result<Vec<Row>, String> {
+    let (create_name, get_name) = PG_ROWS[n - 1];
+    let mut servers = Vec::new();
+    for _ in 0..n {
+        servers.push(servers::sdk_pg(url).await?);
+    }
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let per = (plan.connections / n).max(1);
+    let spread = |name: &'static str, targets: Vec<Target>| async move {
+        for t in &targets {
+            let (status, body) = load::once(t.addr, &t.requests[0]).await?;
+            if status != http::StatusCode::OK
+                || !String::from_utf8_lossy(&body)
+                    .contains(std::str::from_utf8(t.expect).unwrap_or(""))
+            {
+                return Err(format!("{name}: unexpected answer: HTTP {status}"));
+            }
+        }
+        eprintln!("measuring {name} ...");
+        let runs = targets
+            .iter()
+            .map(|t| load::throughput(name, t, per, plan.warmup, plan.measure));
+        let all = futures_util::future::join_all(runs).await;
+        let mut tput = all[0];
+        tput.rps = all.iter().map(|t| t.rps).sum();
+        tput.ok = all.iter().map(|t| t.ok).sum();
+        tput.errors = all.iter().map(|t| t.errors).sum();
+        let lat = load::latency(name, &targets[0], plan.warmup, plan.measure).await;
+        Ok::<Row, String>(Row { name, tput, lat })
+    };
+    let creates = addrs
+        .iter()
+        .map(|a| Target {
+            addr: *a,
+            requests: Arc::new(vec![call_work(*a)]),
+            expect: br#""resultType":"task""#,
+        })
+        .collect();
+    let created = spread(create_name, creates).await?;
+    let ids = create_ids(addrs[0], 512).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let gets = addrs
+        .iter()
+        .map(|a| Target {
+            addr: *a,
+            requests: Arc::new(ids.iter().map(|id| tasks_get(*a, id)).collect()),
+            expect: br#""taskId""#,
+        })
+        .collect();
+    let got = spread(get_name, gets).await?;
+    Ok(vec![created, got])
+}
 const SQL_FULL_CREATE: &str = "sqlite full: creation";
 const SQL_FULL_GET: &str = "sqlite full: tasks/get";
 
@@ -294,6 +359,7 @@ async fn run(args: &Args) -> Result<Report, String> {
         Part::List,
         Part::Memory,
         Part::Sqlite,
+        Part::Postgres,
         Part::SqliteFull,
     ];
     if http_parts.iter().any(|p| on(*p)) {
@@ -349,6 +415,17 @@ async fn run(args: &Args) -> Result<Report, String> {
         let rows = task_rows(labels, Arc::new(store), plan).await;
         remove_db(&path);
         report.rows.extend(rows?);
+    }
+    if on(Part::Postgres) {
+        use mcp_tasks_server::task::store::postgres::testdb::TestDb;
+        match TestDb::create("bench").await {
+            None => eprintln!("postgres part skipped: no PostgreSQL (see above)"),
+            Some(db) => {
+                for n in 1..=3 {
+                    report.rows.extend(pg_rows(&db.url, n, plan).await?);
+                }
+            }
+        }
     }
     Ok(report)
 }
@@ -415,6 +492,23 @@ fn checks(rep: &Report) -> Vec<Check> {
             measured: format!("{c:.0}/s"),
             target: ">= 5000/s",
             pass: c >= 5000.0,
+        });
+    }
+    let (pg1_create, pg1_get) = PG_ROWS[0];
+    if let Some(r) = ratio(rps(pg1_get), rps(MEM_GET)) {
+        out.push(Check {
+            name: "postgres x1 tasks/get vs memory",
+            measured: pct(Some(r)),
+            target: ">= 30%",
+            pass: r >= 0.3,
+        });
+    }
+    if let Some(r) = ratio(rps(pg1_create), rps(SQL_CREATE)) {
+        out.push(Check {
+            name: "postgres x1 creations vs sqlite",
+            measured: pct(Some(r)),
+            target: ">= 50%",
+            pass: r >= 0.5,
         });
     }
     for m in &rep.rss {

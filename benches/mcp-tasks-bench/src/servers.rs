@@ -113,9 +113,27 @@ fn work() -> ToolRoute {
 /// The SDK server with `echo` (and, with a store, the task tool `work`), served by the
 /// SDK's own HTTP transport with its default configuration.
 pub(crate) async fn sdk(store: Option<Arc<dyn TaskStore>>) -> Result<Running, String> {
+    sdk_with(store.map(TaskEngine::new)).await
+}
+
+/// One instance on a shared PostgreSQL database: its own pool, notifier and engine, as a
+/// separate process would have.
+pub(crate) async fn sdk_pg(url: &str) -> Result<Running, String> {
+    let store = mcp_tasks_server::task::store::postgres::PgStore::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let notifier =
+        mcp_tasks_server::task::notify::postgres::PgNotifier::start(&store, Default::default());
+    sdk_with(Some(
+        TaskEngine::new(Arc::new(store)).with_notifier(notifier),
+    ))
+    .await
+}
+
+async fn sdk_with(engine: Option<TaskEngine>) -> Result<Running, String> {
     let mut b = Server::builder("mcp-tasks-bench", env!("CARGO_PKG_VERSION")).tool(echo());
-    if let Some(store) = store {
-        b = b.tool(work()).tasks(TaskEngine::new(store));
+    if let Some(engine) = engine {
+        b = b.tool(work()).tasks(engine);
     }
     let server = b.build().map_err(|e| e.to_string())?;
     server

@@ -115,6 +115,18 @@ struct ServerArgs {
     /// and started again; use a persistent store).
     #[arg(long)]
     durability: bool,
+    /// Run the multi-instance scenario against these endpoints of instances sharing one task
+    /// store (2 or more; comma-separated). Tasks are created on the first.
+    #[arg(long, value_name = "URL,URL,...", value_delimiter = ',')]
+    instances: Vec<String>,
+    /// Shell command that kills the first of --instances (e.g. `kill -9 PID`), for the
+    /// takeover check of the multi-instance scenario.
+    #[arg(long, value_name = "CMD")]
+    kill_cmd: Option<String>,
+    /// How long the tasks of the killed instance may take to be taken over, in seconds
+    /// (set it above the implementation's lease).
+    #[arg(long, default_value_t = 60.0)]
+    takeover_timeout_secs: f64,
     /// Show the detail of passing checks too (text format).
     #[arg(long, short)]
     verbose: bool,
@@ -417,16 +429,18 @@ async fn run(args: ServerArgs) -> ExitCode {
         Conn::Http(target)
     };
     let can_restart = spawned.is_some();
-    let env = Arc::new(
-        Env::new(
-            conn,
-            tools(&args),
-            timeout,
-            secs(args.task_timeout_secs),
-            spawned,
-        )
-        .with_stdio_cmd(args.stdio_cmd.clone()),
-    );
+    let mut env = Env::new(
+        conn,
+        tools(&args),
+        timeout,
+        secs(args.task_timeout_secs),
+        spawned,
+    )
+    .with_stdio_cmd(args.stdio_cmd.clone());
+    env.instances = args.instances.clone();
+    env.kill_cmd = args.kill_cmd.clone();
+    env.takeover_timeout = secs(args.takeover_timeout_secs);
+    let env = Arc::new(env);
     let http = env.is_http().await;
 
     let selected: Vec<&Scenario> = all.iter().filter(|s| sel.scenario(s)).collect();
@@ -463,6 +477,10 @@ async fn run(args: ServerArgs) -> ExitCode {
                 ScenarioStatus::NotApplicable,
                 "needs a server the checker starts (--cmd or --stdio-cmd)",
             )),
+            Needs::Instances if args.instances.len() < 2 => Some((
+                ScenarioStatus::NotRequested,
+                "opt-in: pass --instances URL,URL,... (two or more instances on one store)",
+            )),
             _ => None,
         };
         if let Some((status, reason)) = not_run {
@@ -479,7 +497,10 @@ async fn run(args: ServerArgs) -> ExitCode {
             env: env.clone(),
             rec: Recorder::default(),
         };
-        let scenario_budget = env.timeout * 6 + env.task_timeout * 4;
+        let mut scenario_budget = env.timeout * 6 + env.task_timeout * 4;
+        if s.needs == Needs::Instances {
+            scenario_budget += env.takeover_timeout * 2;
+        }
         let out = tokio::time::timeout(scenario_budget, (s.run)(&mut cx)).await;
         let error = match out {
             Ok(Ok(())) => None,

@@ -39,6 +39,12 @@ pub(crate) struct Env {
     pub(crate) legacy_version: String,
     /// The spawned server, when the checker started it.
     pub(crate) target: Option<tokio::sync::Mutex<Target>>,
+    /// The instances of the multi-instance scenario (`--instances`).
+    pub(crate) instances: Vec<String>,
+    /// The command that kills the first of them (`--kill-cmd`).
+    pub(crate) kill_cmd: Option<String>,
+    /// How long a killed instance's tasks may take to be taken over.
+    pub(crate) takeover_timeout: Duration,
     /// The stdio server's command: each 2025-11-25 session gets a process of its own.
     pub(crate) stdio_cmd: Option<String>,
     next_id: AtomicI64,
@@ -60,6 +66,9 @@ impl Env {
             version: "2026-07-28".into(),
             legacy_version: "2025-11-25".into(),
             target: target.map(tokio::sync::Mutex::new),
+            instances: Vec::new(),
+            kill_cmd: None,
+            takeover_timeout: Duration::from_secs(60),
             stdio_cmd: None,
             next_id: AtomicI64::new(1),
         }

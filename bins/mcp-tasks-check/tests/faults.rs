@@ -176,6 +176,18 @@ fn checker_no_fault_every_check_passes_on_sqlite_with_durability() {
     );
     let mut bad = Vec::new();
     for sc in report["scenarios"].as_array().into_iter().flatten() {
+        if sc["name"] == "instances" {
+            // Opt-in, and needs several instances on one store (tests/balancer.rs runs it).
+            assert!(
+                sc["checks"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .all(|c| c["status"] == "skip"),
+                "{sc}"
+            );
+            continue;
+        }
         assert_eq!(sc["status"], "pass", "scenario {}: {sc}", sc["name"]);
         for c in sc["checks"].as_array().into_iter().flatten() {
             if c["status"] != "pass" {
@@ -608,7 +620,17 @@ faults! {
 }
 
 /// Checks no fault can make fail yet: the list can only shrink (empty: every check has one).
-const KNOWN_UNCOVERED: &[&str] = &[];
+///
+/// The multi-instance checks need several instances on one shared store; this harness starts
+/// one server per fault. They are run (and pass) by tests/balancer.rs; faults that make them
+/// fail (one memory store per instance, the notifier off, takeover off) are not wired here.
+const KNOWN_UNCOVERED: &[&str] = &[
+    "instances-task-visible-on-every-instance",
+    "instances-answer-reaches-the-handler-elsewhere",
+    "instances-cancel-from-another-instance",
+    "instances-listen-sees-changes-made-elsewhere",
+    "instances-takeover-after-kill",
+];
 
 // ---- Faults below HTTP parsing: a tiny raw-TCP server ----
 //

@@ -11,9 +11,12 @@ use std::sync::Arc;
 use clap::Parser;
 use std::time::Duration;
 
+use mcp_tasks_server::task::notify::TaskNotifier;
+use mcp_tasks_server::task::notify::postgres::{PgNotifier, PgNotifierConfig};
 use mcp_tasks_server::task::store::{
     DynTaskStore, StoreError,
     memory::MemoryStore,
+    postgres::PgStore,
     sqlite::{SqliteOptions, SqliteStore, SyncMode},
 };
 use mcp_tasks_server::{StateSealer, TaskConfig, TaskEngine};
@@ -43,8 +46,9 @@ struct Args {
     /// Serve on stdin/stdout instead of HTTP.
     #[arg(long)]
     stdio: bool,
-    /// Task store: `memory:` or `sqlite:PATH`.
-    #[arg(long, default_value = "sqlite:mcp-tasks.db")]
+    /// Task store: `memory:`, `sqlite:PATH` (one server per file) or
+    /// `postgres://USER@HOST:PORT/DB` (any number of instances on one database).
+    #[arg(long, env = "MCP_TASKS_STORE", default_value = "sqlite:mcp-tasks.db")]
     store: String,
     /// Durability of SQLite commits: `normal` survives a crash of the process (kill -9),
     /// `full` also survives power loss and OS crashes (an fsync per commit; slower).
@@ -59,6 +63,11 @@ struct Args {
     /// bytes). Instances sharing it accept each other's states. Default: a random secret.
     #[arg(long, value_name = "PATH")]
     state_key_file: Option<std::path::PathBuf>,
+    /// Prefix of legacy session ids (`NAME.random`): one per instance behind a load
+    /// balancer, which routes a legacy session's requests to the instance that holds it
+    /// (letters, digits, `_` and `-`; see deploy/nginx.conf).
+    #[arg(long, value_name = "NAME", value_parser = session_prefix)]
+    session_prefix: Option<String>,
     #[command(flatten)]
     tasks: TaskArgs,
 }
@@ -129,18 +138,38 @@ struct TaskArgs {
     /// Most outstanding input requests one task may have.
     #[arg(long, default_value_t = 16)]
     max_input_keys: usize,
+    /// Execution lease of a running task, in milliseconds (shared stores): a task whose
+    /// server died is taken over by another instance this long after its last heartbeat.
+    #[arg(long, default_value_t = 15_000)]
+    lease_ms: u64,
+    /// How often an instance renews the leases of the tasks it runs, in milliseconds (must
+    /// be below --lease-ms).
+    #[arg(long, default_value_t = 5_000)]
+    heartbeat_ms: u64,
+    /// How often an instance looks for tasks with expired leases, in milliseconds.
+    #[arg(long, default_value_t = 5_000)]
+    takeover_interval_ms: u64,
 }
 
 impl TaskArgs {
-    fn config(&self) -> TaskConfig {
-        TaskConfig {
+    fn config(&self) -> Result<TaskConfig, String> {
+        if self.heartbeat_ms == 0 || self.heartbeat_ms >= self.lease_ms {
+            return Err(format!(
+                "--heartbeat-ms ({}) must be above 0 and below --lease-ms ({})",
+                self.heartbeat_ms, self.lease_ms
+            ));
+        }
+        Ok(TaskConfig {
             default_ttl: (self.task_ttl_secs > 0).then(|| Duration::from_secs(self.task_ttl_secs)),
             max_ttl: Duration::from_secs(self.max_task_ttl_secs.max(1)),
             poll_interval: Duration::from_millis(self.poll_interval_ms.max(1)),
             max_live_per_owner: self.max_tasks_per_owner,
             max_input_keys: self.max_input_keys,
+            lease: Duration::from_millis(self.lease_ms),
+            heartbeat: Duration::from_millis(self.heartbeat_ms),
+            takeover_interval: Duration::from_millis(self.takeover_interval_ms.max(1)),
             ..TaskConfig::default()
-        }
+        })
     }
 }
 
@@ -178,8 +207,11 @@ fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     let stop = shutdown_signal();
-    let store = open_store(&args.store, args.sync)?;
-    let engine = TaskEngine::new(store).with_config(args.tasks.config());
+    let (store, notifier) = open_store(&args.store, args.sync).await?;
+    let mut engine = TaskEngine::new(store).with_config(args.tasks.config()?);
+    if let Some(n) = notifier {
+        engine = engine.with_notifier(n);
+    }
     let sealer = match &args.state_key_file {
         Some(path) => {
             let secret = std::fs::read(path)
@@ -195,7 +227,15 @@ async fn run(args: Args) -> Result<(), String> {
         }
         None => None,
     };
-    let server = fixtures::build(engine, sealer).map_err(|e| e.to_string())?;
+    let server = fixtures::build(
+        engine,
+        sealer,
+        mcp_tasks_server::ServerConfig {
+            session_id_prefix: args.session_prefix.clone(),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
     // Bind before recovery: restart recovery rewrites tasks left running, so it runs only
     // once this process can serve them (the store lock already proved it is the only owner).
     let listener = match (args.stdio, args.http.as_str()) {
@@ -268,7 +308,7 @@ async fn run(args: Args) -> Result<(), String> {
     };
     eprintln!(
         "mcp-tasks-server: listening on http://{local}/mcp (store {})",
-        args.store
+        redacted(&args.store)
     );
     serve_http(listener, server, config, stop)
         .await
@@ -293,9 +333,14 @@ fn wire_tap<S>(inner: S) -> Result<Tap<S>, String> {
 }
 
 /// Opens the task store named by `--store`.
-fn open_store(spec: &str, sync: SyncMode) -> Result<DynTaskStore, String> {
+/// Opens the task store named by `--store`, with the notifier that carries changes to the
+/// other instances when the store is shared.
+async fn open_store(
+    spec: &str,
+    sync: SyncMode,
+) -> Result<(DynTaskStore, Option<Arc<dyn TaskNotifier>>), String> {
     if spec == "memory:" || spec == "memory" {
-        return Ok(Arc::new(MemoryStore::new()));
+        return Ok((Arc::new(MemoryStore::new()), None));
     }
     if let Some(path) = spec.strip_prefix("sqlite:") {
         if path.is_empty() {
@@ -308,11 +353,41 @@ fn open_store(spec: &str, sync: SyncMode) -> Result<DynTaskStore, String> {
                 e => format!("cannot open {path}: {e}"),
             },
         )?;
-        return Ok(Arc::new(store));
+        return Ok((Arc::new(store), None));
+    }
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        let store = PgStore::connect(spec)
+            .await
+            .map_err(|e| format!("cannot open the PostgreSQL store: {e}"))?;
+        let notifier = PgNotifier::start(&store, PgNotifierConfig::default());
+        return Ok((Arc::new(store), Some(notifier)));
     }
     Err(format!(
-        "unknown store {spec:?}: use memory: or sqlite:PATH"
+        "unknown store {spec:?}: use memory:, sqlite:PATH or postgres://USER@HOST:PORT/DB"
     ))
+}
+
+fn session_prefix(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    ok.then(|| s.to_owned())
+        .ok_or_else(|| "1 to 32 letters, digits, '_' or '-'".to_owned())
+}
+
+/// `spec` without a password (`postgres://user:secret@host` logs as `postgres://user:***@host`).
+fn redacted(spec: &str) -> String {
+    let Some((scheme, rest)) = spec.split_once("://") else {
+        return spec.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => spec.to_owned(),
+    }
 }
 
 /// Resolves at SIGTERM or Ctrl-C (SIGINT). The handlers are installed when this is called,

@@ -140,6 +140,10 @@ pub struct ServerConfig {
     pub sse_retry_ms: u64,
     /// Most live legacy sessions kept at once (oldest are dropped beyond it).
     pub max_sessions: usize,
+    /// Prefix of legacy session ids (`PREFIX.random`), so a load balancer can send every
+    /// request of a legacy session to the instance holding it (sessions live in one
+    /// process). `None`: plain random ids.
+    pub session_id_prefix: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -151,6 +155,7 @@ impl Default for ServerConfig {
             page_size: None,
             sse_retry_ms: 500,
             max_sessions: 10_000,
+            session_id_prefix: None,
         }
     }
 }

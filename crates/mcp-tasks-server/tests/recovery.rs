@@ -22,6 +22,9 @@ impl TaskStore for ReadOnly {
     fn name(&self) -> &'static str {
         "read-only"
     }
+    fn is_shared(&self) -> bool {
+        self.0.is_shared()
+    }
     fn create(&self, r: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>> {
         self.0.create(r)
     }
@@ -48,6 +51,36 @@ impl TaskStore for ReadOnly {
     }
     fn purge_expired(&self, now: u64) -> BoxFuture<'_, Result<usize, StoreError>> {
         self.0.purge_expired(now)
+    }
+    fn claim(
+        &self,
+        _: TaskRecord,
+        _: Version,
+        _: u64,
+    ) -> BoxFuture<'_, Result<Version, StoreError>> {
+        async {
+            Err(StoreError::Backend {
+                store: "read-only",
+                source: "no space left on device".into(),
+            })
+        }
+        .boxed()
+    }
+    fn renew_leases(
+        &self,
+        holder: String,
+        ids: Vec<String>,
+        until: u64,
+    ) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        self.0.renew_leases(holder, ids, until)
+    }
+    fn list_unleased(
+        &self,
+        before: u64,
+        after: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<(TaskRecord, Version)>, StoreError>> {
+        self.0.list_unleased(before, after, limit)
     }
 }
 

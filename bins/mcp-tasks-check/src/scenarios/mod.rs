@@ -2,6 +2,7 @@
 
 mod durability;
 mod headers;
+mod instances;
 mod listen;
 mod mrtr;
 mod schema;
@@ -34,6 +35,8 @@ pub(crate) enum Needs {
     Http,
     /// Opt-in (`--durability`) and needs a server the checker started (`--cmd`).
     Restart,
+    /// Opt-in: needs two or more instances on one store (`--instances`).
+    Instances,
 }
 
 /// A scenario as declared.
@@ -57,5 +60,6 @@ pub(crate) fn all() -> Vec<Scenario> {
     v.extend(headers::scenarios());
     v.extend(stateless::scenarios());
     v.extend(durability::scenarios());
+    v.extend(instances::scenarios());
     v
 }

@@ -120,11 +120,16 @@ impl ServerGuard {
     /// Starts the server on a port it picks itself (no window for another process to take
     /// it), with `args`, and waits until it accepts.
     pub fn start_with(args: &[&str]) -> ServerGuard {
+        Self::start_logging(args, "warn")
+    }
+
+    /// [`start_with`](Self::start_with) with `RUST_LOG=log`.
+    pub fn start_logging(args: &[&str], log: &str) -> ServerGuard {
         let tap = TapFile::new("server");
         let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
             .args(["--http", "127.0.0.1:0"])
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log)
             .env(TAP_ENV, tap.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -192,6 +197,12 @@ impl ServerGuard {
         }
     }
 
+    /// Kills the process with SIGKILL (no shutdown code runs) and reaps it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM (a graceful shutdown).
     pub fn terminate(&self) {
         let ok = Command::new("kill")
@@ -238,6 +249,54 @@ impl Drop for ServerGuard {
                 "wire tap: {} messages validated against the official schemas",
                 r.checked
             );
+        }
+    }
+}
+
+/// An open `subscriptions/listen` stream (modern era) read line by line.
+pub struct ListenStream {
+    reader: BufReader<TcpStream>,
+}
+
+impl ListenStream {
+    /// Opens a listen stream for `task_ids` on `addr`.
+    pub fn open(addr: SocketAddr, task_ids: &[&str]) -> ListenStream {
+        let body = json!({"jsonrpc":"2.0","id":"L1","method":"subscriptions/listen","params":{
+            "notifications": {"taskIds": task_ids},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}
+            }}})
+        .to_string();
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let head = format!(
+            "POST /mcp HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+             MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body.as_bytes()).unwrap();
+        ListenStream {
+            reader: BufReader::new(s),
+        }
+    }
+
+    /// The next JSON-RPC message on the stream (panics after the read timeout).
+    pub fn next(&mut self) -> Value {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = self
+                .reader
+                .read_line(&mut line)
+                .expect("read the listen stream");
+            assert!(n > 0, "the listen stream ended");
+            if let Some(d) = line.trim_end().strip_prefix("data: ") {
+                if let Ok(v) = serde_json::from_str::<Value>(d) {
+                    return v;
+                }
+            }
         }
     }
 }

@@ -139,6 +139,8 @@ struct ListenState {
     /// server tears the stream down (PROTOCOL.md §8, item 5).
     last: Option<JsonRpcMessage>,
     _entry: Option<InflightEntry>,
+    /// The subscribed tasks are followed across instances while the stream is open.
+    _watch: Option<crate::task::engine::WatchGuard>,
 }
 
 impl Inner {
@@ -181,6 +183,10 @@ impl Inner {
                 queue.extend(tagged(method, p, &id));
             }
         }
+        let watch = match (&self.tasks, granted.task_ids.as_deref()) {
+            (Some(engine), Some(ids)) if !ids.is_empty() => Some(engine.watch(ids.to_vec())),
+            _ => None,
+        };
         let last = crate::render::ok(
             mcp_tasks_types::Era::Modern,
             &self.info,
@@ -197,6 +203,7 @@ impl Inner {
             closing: self.closing.clone(),
             last,
             _entry: entry,
+            _watch: watch,
         };
         Reply::subscription(Box::pin(stream::unfold(state, |mut st| async move {
             loop {

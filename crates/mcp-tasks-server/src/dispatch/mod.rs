@@ -597,7 +597,10 @@ impl Inner {
             .filter(|v| v.era() == Era::Legacy)
             .unwrap_or(ProtocolVersion::LATEST_LEGACY);
         let sid = match cx.kind {
-            TransportKind::Http => crate::task::clock::random_id(),
+            TransportKind::Http => match &self.config.session_id_prefix {
+                Some(p) => format!("{p}.{}", crate::task::clock::random_id()),
+                None => crate::task::clock::random_id(),
+            },
             TransportKind::Stdio => cx
                 .session_id
                 .clone()

@@ -15,7 +15,8 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::clock::{Clock, SystemClock};
-use super::record::{Outcome, Owner, TaskRecord};
+use super::notify::{LocalNotifier, NotifierEvent, TaskNotifier};
+use super::record::{Lease, Outcome, Owner, TaskRecord};
 use super::state::TaskEvent;
 use super::store::{DynTaskStore, ListQuery, StoreError};
 use crate::ToolError;
@@ -41,6 +42,15 @@ pub struct TaskConfig {
     pub recheck_interval: Duration,
     /// Page size of v1 `tasks/list`.
     pub list_page_size: usize,
+    /// How long an execution lease lasts without a heartbeat: with a shared store, a task
+    /// whose server died is taken over this long after its last heartbeat (plus at most one
+    /// `takeover_interval`).
+    pub lease: Duration,
+    /// How often this instance renews the leases of the tasks it runs (shared stores). Must
+    /// be well below `lease`.
+    pub heartbeat: Duration,
+    /// How often this instance looks for tasks with expired leases (shared stores).
+    pub takeover_interval: Duration,
     /// Tasks v1: how long a task's request for input (elicitation, sampling, roots) waits
     /// for the requestor to see `input_required` (a `tasks/get` answering it) before it goes
     /// on the session's standalone stream anyway. An open `tasks/result` stream gets it at
@@ -62,6 +72,9 @@ impl Default for TaskConfig {
             purge_interval: Duration::from_secs(30),
             recheck_interval: Duration::from_millis(500),
             list_page_size: 50,
+            lease: Duration::from_secs(15),
+            heartbeat: Duration::from_secs(5),
+            takeover_interval: Duration::from_secs(5),
             v1_input_grace: Duration::from_secs(2),
         }
     }
@@ -99,6 +112,52 @@ pub struct TaskEngine {
     /// Fired at the end of a graceful shutdown: handlers stop without recording an outcome
     /// (the shutdown applies each task's restart policy instead) and no task is created.
     halt: CancellationToken,
+    /// Carries changes to the other instances sharing the store.
+    notifier: Arc<dyn TaskNotifier>,
+    /// Tasks something in this process waits on or subscribed to (by count), besides the
+    /// ones running here: a change made elsewhere is re-read and published only for these.
+    watched: Mutex<HashMap<String, usize>>,
+    /// This instance's name in execution leases.
+    instance: String,
+    /// Set by [`release_leases`](Self::release_leases): no more renewals or takeovers.
+    stopping: std::sync::atomic::AtomicBool,
+}
+
+/// How the engine treats execution leases, decided once from the store
+/// ([`TaskStore::is_shared`](super::store::TaskStore::is_shared)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeasePolicy {
+    /// At start, tasks whose lease expired before this are taken over: every live task for a
+    /// store only this process uses (whoever held them is gone), only expired ones for a
+    /// shared store (the others run on live instances).
+    pub startup_cutoff_ms: u64,
+    /// Lease renewal period (shared stores only).
+    pub heartbeat: Option<Duration>,
+    /// Period of the takeover sweep (shared stores only).
+    pub sweep: Option<Duration>,
+}
+
+/// Keeps tasks watched for changes made by other instances; unwatches them when dropped.
+pub(crate) struct WatchGuard {
+    engine: std::sync::Weak<TaskEngine>,
+    ids: Vec<String>,
+}
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        let Some(engine) = self.engine.upgrade() else {
+            return;
+        };
+        let mut w = engine.watched.lock();
+        for id in &self.ids {
+            if let Some(n) = w.get_mut(id) {
+                *n -= 1;
+                if *n == 0 {
+                    w.remove(id);
+                }
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for TaskEngine {
@@ -133,7 +192,231 @@ impl TaskEngine {
             v1_streams: Mutex::new(HashMap::new()),
             v1_input_seen: Mutex::new(std::collections::HashSet::new()),
             hook: OnceLock::new(),
+            notifier: Arc::new(LocalNotifier::default()),
+            watched: Mutex::new(HashMap::new()),
+            instance: super::clock::random_id(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             halt: CancellationToken::new(),
+        }
+    }
+
+    /// This instance's name in execution leases (random per process).
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The lease policy for this engine's store (the one place that decides it).
+    pub fn lease_policy(&self) -> LeasePolicy {
+        if self.store.is_shared() {
+            LeasePolicy {
+                startup_cutoff_ms: self.now(),
+                heartbeat: Some(self.config.heartbeat),
+                sweep: Some(self.config.takeover_interval),
+            }
+        } else {
+            LeasePolicy {
+                startup_cutoff_ms: u64::MAX,
+                heartbeat: None,
+                sweep: None,
+            }
+        }
+    }
+
+    fn my_lease(&self) -> Lease {
+        Lease {
+            holder: self.instance.clone(),
+            until_ms: self
+                .now()
+                .saturating_add(self.config.lease.as_millis() as u64),
+        }
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Takes task `id` over if its lease is absent or expired before `cutoff_ms` (and it is
+    /// live and not running here): applies `change` and claims the lease for this instance
+    /// in one compare-and-swap. `None` when there was nothing to take (finished, deleted, or
+    /// another instance holds or just won it).
+    pub(crate) async fn claim<F>(
+        &self,
+        id: &str,
+        cutoff_ms: u64,
+        mut change: F,
+    ) -> Result<Option<TaskRecord>, StoreError>
+    where
+        F: FnMut(&mut TaskRecord) -> Result<(), ErrorObject>,
+    {
+        for _ in 0..64 {
+            let Some((mut r, v)) = self.store.get(id.to_owned()).await? else {
+                return Ok(None);
+            };
+            let held = r
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.until_ms >= cutoff_ms && l.holder != self.instance);
+            if r.is_terminal() || held || self.is_running_here(id) {
+                return Ok(None);
+            }
+            change(&mut r).map_err(|e| StoreError::Backend {
+                store: self.store.name(),
+                source: format!("taking over task {id}: {}", e.message).into(),
+            })?;
+            r.lease = Some(self.my_lease());
+            match self.store.claim(r.clone(), v, cutoff_ms).await {
+                Ok(_) => {
+                    self.publish(&r);
+                    return Ok(Some(r));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(e) => {
+                    return Err(StoreError::Backend {
+                        store: self.store.name(),
+                        source: format!("taking over task {id}: {e}").into(),
+                    });
+                }
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    /// Renews the leases of the tasks running here every `every`; a handler whose lease was
+    /// lost (another instance took the task over, or it ended elsewhere) is stopped here.
+    pub(crate) fn start_heartbeat(self: &Arc<Self>, every: Duration) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(engine) = weak.upgrade() else {
+                    return;
+                };
+                if engine.is_stopping() {
+                    return;
+                }
+                let ids: Vec<String> = engine.running.lock().keys().cloned().collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                let until = engine.my_lease().until_ms;
+                match engine
+                    .store
+                    .renew_leases(engine.instance.clone(), ids.clone(), until)
+                    .await
+                {
+                    Ok(kept) => {
+                        let kept: std::collections::HashSet<String> = kept.into_iter().collect();
+                        for id in ids.iter().filter(|id| !kept.contains(*id)) {
+                            let token = engine.running.lock().remove(id);
+                            if let Some(t) = token {
+                                tracing::warn!(task = %id, "lease lost (taken over or ended elsewhere): stopping its handler here");
+                                t.cancel();
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "renewing execution leases failed"),
+                }
+            }
+        });
+    }
+
+    /// Releases this instance's leases of `ids` (the tasks a graceful shutdown stopped) and
+    /// stops renewing and taking over: other instances may take these tasks at once.
+    pub(crate) async fn release_leases(&self, ids: Vec<String>) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if ids.is_empty() {
+            return;
+        }
+        match self.store.renew_leases(self.instance.clone(), ids, 0).await {
+            // Other instances find them at their next sweep.
+            Ok(released) => tracing::info!(tasks = released.len(), "execution leases released"),
+            Err(e) => tracing::warn!(error = %e, "releasing execution leases failed"),
+        }
+    }
+
+    /// Sets the notifier that carries changes to other instances sharing the store (e.g.
+    /// [`PgNotifier`](super::notify::postgres::PgNotifier) with a PostgreSQL store).
+    pub fn with_notifier(mut self, n: Arc<dyn TaskNotifier>) -> Self {
+        self.notifier = n;
+        self
+    }
+
+    /// Watches `ids` for changes made by other instances while the guard lives.
+    pub(crate) fn watch(self: &Arc<Self>, ids: Vec<String>) -> WatchGuard {
+        {
+            let mut w = self.watched.lock();
+            for id in &ids {
+                *w.entry(id.clone()).or_default() += 1;
+            }
+        }
+        WatchGuard {
+            engine: Arc::downgrade(self),
+            ids,
+        }
+    }
+
+    fn interested(&self, id: &str) -> bool {
+        self.running.lock().contains_key(id) || self.watched.lock().contains_key(id)
+    }
+
+    /// Applies what the notifier reports: re-reads each changed task something here cares
+    /// about and publishes it locally; a task that became terminal elsewhere (cancelled on
+    /// another instance) stops its handler here.
+    pub(crate) fn follow_notifier(self: &Arc<Self>) {
+        let mut rx = self.notifier.subscribe();
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let ev = rx.recv().await;
+                let Some(engine) = weak.upgrade() else {
+                    return;
+                };
+                let ids: Vec<String> = match ev {
+                    Ok(NotifierEvent::Changed(id)) => {
+                        if !engine.interested(&id) {
+                            continue;
+                        }
+                        vec![id]
+                    }
+                    Ok(NotifierEvent::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let mut ids: Vec<String> = engine.running.lock().keys().cloned().collect();
+                        ids.extend(engine.watched.lock().keys().cloned());
+                        ids.sort_unstable();
+                        ids.dedup();
+                        ids
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                for id in ids {
+                    let engine = engine.clone();
+                    tokio::spawn(async move { engine.refresh(&id).await });
+                }
+            }
+        });
+    }
+
+    /// Re-reads `id` after another instance changed it and publishes it here.
+    async fn refresh(&self, id: &str) {
+        match self.store.get(id.to_owned()).await {
+            Ok(Some((r, _))) => {
+                if r.is_terminal() {
+                    if let Some(t) = self.running.lock().remove(id) {
+                        t.cancel();
+                    }
+                }
+                self.publish_local(&r);
+            }
+            Ok(None) => {
+                if let Some(t) = self.running.lock().remove(id) {
+                    t.cancel();
+                }
+                let _ = self.changes.send(id.to_owned());
+            }
+            Err(e) => tracing::warn!(task = %id, error = %e, "re-reading a changed task failed"),
         }
     }
 
@@ -158,7 +441,13 @@ impl TaskEngine {
         self.changes.subscribe()
     }
 
+    /// After a committed update: here, and to the other instances.
     fn publish(&self, r: &TaskRecord) {
+        self.publish_local(r);
+        self.notifier.publish(&r.id);
+    }
+
+    fn publish_local(&self, r: &TaskRecord) {
         let _ = self.changes.send(r.id.clone());
         if let Some(h) = self.hook.get() {
             h(r);
@@ -188,6 +477,8 @@ impl TaskEngine {
                 "The server is shutting down; the task was not created",
             ));
         }
+        // The creating instance runs the handler: it holds the lease from the start.
+        let record = record.with_lease(Some(self.my_lease()));
         let live = self
             .store
             .count_live(record.owner.clone(), self.config.max_live_per_owner)
@@ -203,7 +494,9 @@ impl TaskEngine {
             tracing::error!(error = %e, "task store failure: a task could not be created");
             ErrorObject::internal(format!("Task store failure: {e}; the task was not created"))
         })?;
-        self.publish(&record);
+        tracing::debug!(task = %record.id, "task created");
+        // Local only: no other instance can be watching an id it has never seen.
+        self.publish_local(&record);
         Ok(())
     }
 
@@ -286,7 +579,10 @@ impl TaskEngine {
             engine.v1_input_seen.lock().remove(&id);
             let now = engine.now();
             let (event, outcome, message) = match outcome {
-                None | Some(Err(ToolError::Cancelled)) => (TaskEvent::Cancelled, None, None),
+                None | Some(Err(ToolError::Cancelled)) => {
+                    tracing::info!(task = %id, "task handler stopped: the task was cancelled");
+                    (TaskEvent::Cancelled, None, None)
+                }
                 Some(Ok(result)) => {
                     let obj = match serde_json::to_value(&result) {
                         Ok(serde_json::Value::Object(o)) => o,
@@ -315,6 +611,13 @@ impl TaskEngine {
                     .try_modify(&id, |r| {
                         if r.is_terminal() {
                             // Cancelled meanwhile: terminal states never change.
+                            return Ok(false);
+                        }
+                        if r.lease
+                            .as_ref()
+                            .is_some_and(|l| l.holder != engine.instance)
+                        {
+                            // Another instance took the task over: its run owns the outcome.
                             return Ok(false);
                         }
                         r.apply(event, now)
@@ -508,12 +811,14 @@ impl TaskEngine {
 
     /// Waits until the task is terminal (v1 `tasks/result`).
     pub(crate) async fn wait_terminal(
-        &self,
+        self: &Arc<Self>,
         id: &str,
         caller: &Owner,
         cancel: &CancellationToken,
     ) -> Result<TaskRecord, ErrorObject> {
         let mut changes = self.subscribe();
+        // The task may run on another instance: follow its changes from there too.
+        let _watch = self.watch(vec![id.to_owned()]);
         loop {
             let r = self.get_for(id, caller).await?;
             if r.is_terminal() {

@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod engine;
 pub(crate) mod handle;
+pub mod notify;
 pub mod record;
 pub mod state;
 pub mod store;
@@ -337,14 +338,51 @@ impl crate::Server {
         }));
     }
 
-    /// Starts the task engine's background work: resolves tasks that were running when the
-    /// server last stopped (per-tool [`RestartPolicy`](crate::RestartPolicy)), then purges
-    /// expired tasks every `purge_interval`. Call once, inside the runtime, before serving.
+    /// Starts the task engine's background work: takes over tasks whose server stopped
+    /// (per-tool [`RestartPolicy`](crate::RestartPolicy)), follows changes made by other
+    /// instances, renews this instance's execution leases, and purges expired tasks every
+    /// `purge_interval`. Call once, inside the runtime, before serving.
+    ///
+    /// Which tasks count as "their server stopped" is decided once, by
+    /// [`TaskEngine::lease_policy`](engine::TaskEngine::lease_policy): with a store only this
+    /// process uses, every live task at start; with a shared store, the tasks whose lease
+    /// expired, at start and then every `takeover_interval`.
     pub async fn start(&self) -> Result<(), store::StoreError> {
         let Some(engine) = self.inner.tasks.clone() else {
             return Ok(());
         };
-        self.inner.clone().recover_tasks(&engine).await?;
+        engine.follow_notifier();
+        let policy = engine.lease_policy();
+        self.inner
+            .clone()
+            .take_over(&engine, policy.startup_cutoff_ms)
+            .await?;
+        if let Some(every) = policy.heartbeat {
+            engine.start_heartbeat(every);
+        }
+        if let Some(every) = policy.sweep {
+            let weak = Arc::downgrade(&self.inner);
+            let engine_weak = Arc::downgrade(&engine);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let (Some(inner), Some(engine)) = (weak.upgrade(), engine_weak.upgrade())
+                    else {
+                        break;
+                    };
+                    if engine.is_stopping() {
+                        break;
+                    }
+                    let now = engine.now();
+                    if let Err(e) = inner.take_over(&engine, now).await {
+                        tracing::warn!(error = %e, "taking over tasks with expired leases failed");
+                    }
+                }
+            });
+        }
         let weak = Arc::downgrade(&engine);
         let every = engine.config.purge_interval;
         tokio::spawn(async move {
@@ -390,12 +428,15 @@ impl crate::Server {
         if !ids.is_empty() {
             tracing::info!(tasks = ids.len(), "shutdown: applying restart policies");
         }
-        for id in ids {
-            if let Err(e) = self.inner.settle_interrupted(&engine, &id).await {
+        for id in &ids {
+            if let Err(e) = self.inner.settle_interrupted(&engine, id).await {
                 // The next start resolves it (recovery runs over every live task).
                 tracing::warn!(task = %id, error = %e.message, "shutdown: could not settle the task");
             }
         }
+        // With a shared store, the tasks left to re-run go to another instance at its next
+        // sweep, instead of waiting for their leases to expire.
+        engine.release_leases(ids).await;
     }
 }
 
@@ -423,10 +464,12 @@ impl Inner {
                     return Ok(false);
                 }
                 if self.reruns(rec) {
-                    rec.status_message = Some(
+                    rec.status_message = Some(if engine.store.is_shared() {
+                        "Interrupted by a server shutdown; another instance runs it again".into()
+                    } else {
                         "Interrupted by a server shutdown; it runs again when the server starts"
-                            .into(),
-                    );
+                            .into()
+                    });
                 } else {
                     let msg =
                         "The server shut down while this task was running; it did not complete";
@@ -441,50 +484,58 @@ impl Inner {
             .await
             .map(|_| ())
     }
+}
 
-    /// Tasks left non-terminal by a previous process: re-run idempotent tools (modern era
-    /// only: a legacy task's session is gone), fail the rest with a clear message.
-    async fn recover_tasks(
+/// The status message of a task re-run after its server stopped.
+const RERUN_MESSAGE: &str = "Restarted: the server that was running this task stopped";
+/// The status message (and error) of a task failed because its server stopped.
+const STOPPED_MESSAGE: &str =
+    "The server running this task stopped (restarted or died); it did not complete";
+
+impl Inner {
+    /// Takes over the live tasks whose lease expired before `cutoff_ms` (absent leases
+    /// count as expired): re-runs idempotent tools (modern era only: a legacy task's session
+    /// lived in the stopped process) and fails the rest with a clear message. Each task goes
+    /// to exactly one instance (the store's lease claim is a compare-and-swap). An error is
+    /// an error of the sweep, never a silently skipped task.
+    async fn take_over(
         self: Arc<Self>,
         engine: &Arc<engine::TaskEngine>,
+        cutoff_ms: u64,
     ) -> Result<(), store::StoreError> {
         let mut after = None;
         loop {
             let page = engine
                 .store
-                .list(store::ListQuery {
-                    owner: None,
-                    live_only: true,
-                    after_id: after.clone(),
-                    limit: 500,
-                })
+                .list_unleased(cutoff_ms, after.clone(), 500)
                 .await?;
             let Some(last) = page.last() else {
                 break;
             };
-            after = Some(last.id.clone());
-            for r in page {
-                if engine.is_running_here(&r.id) {
+            after = Some(last.0.id.clone());
+            for (r, _) in page {
+                if engine.is_running_here(&r.id) || engine.is_stopping() {
                     continue;
                 }
                 let route = self.tools.get(&r.request.name).cloned();
                 if let (true, Some(route)) = (self.reruns(&r), route) {
                     let now = engine.now();
-                    let r = recover_one(engine, &r.id, |rec| {
-                        rec.input_requests.clear();
-                        rec.status_message = Some("Restarted after a server restart".into());
-                        rec.updated_at_ms = now;
-                        if rec.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
-                            rec.apply(state::TaskEvent::InputsAnswered, now)
-                                .map_err(|e| ErrorObject::internal(e.to_string()))?;
-                        }
-                        Ok(true)
-                    })
-                    .await?;
-                    let Some(r) = r.filter(|r| !r.is_terminal()) else {
+                    let r = engine
+                        .claim(&r.id, cutoff_ms, |rec| {
+                            rec.input_requests.clear();
+                            rec.status_message = Some(RERUN_MESSAGE.into());
+                            rec.updated_at_ms = now;
+                            if rec.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
+                                rec.apply(state::TaskEvent::InputsAnswered, now)
+                                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                            }
+                            Ok(())
+                        })
+                        .await?;
+                    let Some(r) = r else {
                         continue;
                     };
-                    tracing::info!(task = %r.id, tool = %r.request.name, "re-running task after restart");
+                    tracing::info!(task = %r.id, tool = %r.request.name, "took over task: re-running it");
                     let cancel = tokio_util::sync::CancellationToken::new();
                     let handle = Arc::new(handle::TaskHandle {
                         engine: engine.clone(),
@@ -506,49 +557,22 @@ impl Inner {
                     engine.spawn(r.id.clone(), cancel, fut);
                 } else {
                     let now = engine.now();
-                    let msg =
-                        "The server restarted while this task was running; it did not complete";
-                    recover_one(engine, &r.id, |rec| {
-                        rec.apply(state::TaskEvent::Failed, now)
-                            .map_err(|e| ErrorObject::internal(e.to_string()))?;
-                        rec.status_message = Some(msg.into());
-                        rec.outcome = Some(Outcome::Error(ErrorObject::internal(msg)));
-                        Ok(true)
-                    })
-                    .await?;
+                    let done = engine
+                        .claim(&r.id, cutoff_ms, |rec| {
+                            rec.apply(state::TaskEvent::Failed, now)
+                                .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                            rec.status_message = Some(STOPPED_MESSAGE.into());
+                            rec.outcome =
+                                Some(Outcome::Error(ErrorObject::internal(STOPPED_MESSAGE)));
+                            Ok(())
+                        })
+                        .await?;
+                    if done.is_some() {
+                        tracing::info!(task = %r.id, tool = %r.request.name, "took over task: failed it (its server stopped)");
+                    }
                 }
             }
         }
         Ok(())
-    }
-}
-
-/// Applies one recovery change to a task left running by a previous process, unless it is
-/// terminal by now. A failure is an error of `start`, never a silently skipped task: a task
-/// that recovery could not resolve would stay `working` with no handler for good.
-async fn recover_one<F>(
-    engine: &engine::TaskEngine,
-    id: &str,
-    mut change: F,
-) -> Result<Option<record::TaskRecord>, store::StoreError>
-where
-    F: FnMut(&mut record::TaskRecord) -> Result<bool, ErrorObject>,
-{
-    match engine
-        .modify(id, |rec| {
-            if rec.is_terminal() {
-                return Ok(false);
-            }
-            change(rec)
-        })
-        .await
-    {
-        Ok(r) => Ok(Some(r)),
-        // Purged meanwhile: nothing is left to be stuck.
-        Err(e) if e.code == engine::not_found(id).code => Ok(None),
-        Err(e) => Err(store::StoreError::Backend {
-            store: engine.store.name(),
-            source: format!("recovering task {id}: {}", e.message).into(),
-        }),
     }
 }

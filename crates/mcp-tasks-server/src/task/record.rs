@@ -91,6 +91,21 @@ pub struct TaskRecord {
     pub era: Era,
     /// The request, for re-runs.
     pub request: TaskRequest,
+    /// Who runs the task and until when ([`Lease`]). Kept by the store beside the record,
+    /// not inside its encoding: see the lease rules of [`TaskStore`](super::store::TaskStore).
+    #[serde(skip)]
+    pub lease: Option<Lease>,
+}
+
+/// An execution lease: which server instance runs a live task, and until when (ms since the
+/// Unix epoch). The holder renews it while the handler runs; once it has expired, any
+/// instance may take the task over (exactly one wins, by compare-and-swap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The instance holding it.
+    pub holder: String,
+    /// Expiry, ms since the Unix epoch.
+    pub until_ms: u64,
 }
 
 impl TaskRecord {
@@ -119,7 +134,14 @@ impl TaskRecord {
             answered_keys: BTreeSet::new(),
             era,
             request,
+            lease: None,
         }
+    }
+
+    /// The record with `lease` (stores attach the lease they keep beside the record).
+    pub fn with_lease(mut self, lease: Option<Lease>) -> Self {
+        self.lease = lease;
+        self
     }
 
     /// The status.

@@ -3,7 +3,7 @@
 
 use mcp_tasks_types::{Era, JsonObject};
 
-use super::{ListQuery, StoreError, TaskStore};
+use super::{Lease, ListQuery, StoreError, TaskStore};
 use crate::task::record::{Outcome, Owner, TaskRecord, TaskRequest};
 use crate::task::state::TaskEvent;
 
@@ -32,6 +32,140 @@ pub async fn run_all(store: &dyn TaskStore) {
     list_filters_and_pages(store).await;
     purge_removes_only_expired(store).await;
     delete_removes(store).await;
+    leases_are_kept_beside_the_record(store).await;
+    a_lease_is_claimed_only_when_free_and_by_one_claimer(store).await;
+    leases_are_renewed_and_released_without_a_new_version(store).await;
+}
+
+fn lease(holder: &str, until_ms: u64) -> Option<Lease> {
+    Some(Lease {
+        holder: holder.into(),
+        until_ms,
+    })
+}
+
+async fn leases_are_kept_beside_the_record(store: &dyn TaskStore) {
+    let r = record("lease-1", Owner::Unbound, 1, None).with_lease(lease("A", 5_000));
+    let v = store.create(r.clone()).await.unwrap();
+    let (got, _) = store.get("lease-1".into()).await.unwrap().unwrap();
+    assert_eq!(got, r, "{}: the lease round-trips", store.name());
+    // `update` never moves the lease, whatever the record says.
+    let mut changed = got.clone().with_lease(lease("B", 9_999));
+    changed.status_message = Some("step".into());
+    store.update(changed, v).await.unwrap();
+    let (got, _) = store.get("lease-1".into()).await.unwrap().unwrap();
+    assert_eq!(got.lease, lease("A", 5_000), "{}", store.name());
+    assert_eq!(got.status_message.as_deref(), Some("step"));
+    let listed = store
+        .list(ListQuery {
+            owner: None,
+            live_only: true,
+            after_id: Some("lease-0".into()),
+            limit: 1,
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed[0].lease, lease("A", 5_000), "{}: list", store.name());
+}
+
+async fn a_lease_is_claimed_only_when_free_and_by_one_claimer(store: &dyn TaskStore) {
+    let (r, v) = store.get("lease-1".into()).await.unwrap().unwrap();
+    // Held by A until 5 000: B cannot claim it at 4 000.
+    let by_b = r.clone().with_lease(lease("B", 20_000));
+    assert!(matches!(
+        store.claim(by_b.clone(), v, 4_000).await,
+        Err(StoreError::Conflict)
+    ));
+    // A itself may (its own lease).
+    let v = store
+        .claim(r.clone().with_lease(lease("A", 6_000)), v, 4_000)
+        .await
+        .expect("the holder re-claims its own lease");
+    // Expired at 7 000: of B and C claiming together, exactly one wins.
+    let by_c = r.clone().with_lease(lease("C", 20_000));
+    let (rb, rc) = tokio::join!(
+        store.claim(by_b.clone(), v, 7_000),
+        store.claim(by_c, v, 7_000)
+    );
+    assert_eq!(
+        rb.is_ok() as u8 + rc.is_ok() as u8,
+        1,
+        "{}: exactly one claimer wins",
+        store.name()
+    );
+    let winner = if rb.is_ok() { "B" } else { "C" };
+    let (got, _) = store.get("lease-1".into()).await.unwrap().unwrap();
+    assert_eq!(got.lease.unwrap().holder, winner);
+    // A stale version never claims, even an expired lease.
+    assert!(matches!(
+        store.claim(by_b, v, u64::MAX).await,
+        Err(StoreError::Conflict)
+    ));
+    let ghost = record("lease-ghost", Owner::Unbound, 1, None);
+    assert!(matches!(
+        store.claim(ghost, 1, u64::MAX).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn leases_are_renewed_and_released_without_a_new_version(store: &dyn TaskStore) {
+    let r = record("lease-2", Owner::Unbound, 1, None).with_lease(lease("A", 1_000));
+    store.create(r).await.unwrap();
+    let done = record("lease-3", Owner::Unbound, 1, None).with_lease(lease("A", 1_000));
+    let v3 = store.create(done.clone()).await.unwrap();
+    let mut done = done;
+    done.apply(TaskEvent::Completed, 2).unwrap();
+    store.update(done, v3).await.unwrap();
+    let unleased = |before: u64| async move {
+        store
+            .list_unleased(before, Some("lease-1".into()), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(unleased(1_000).await, Vec::<String>::new());
+    assert_eq!(
+        unleased(1_001).await,
+        ["lease-2"],
+        "{}: expired and live only",
+        store.name()
+    );
+    let (_, before) = store.get("lease-2".into()).await.unwrap().unwrap();
+    let renewed = store
+        .renew_leases(
+            "A".into(),
+            vec![
+                "lease-2".into(),
+                "lease-3".into(),
+                "lease-1".into(),
+                "nope".into(),
+            ],
+            50_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        renewed,
+        ["lease-2"],
+        "{}: only live tasks A still holds",
+        store.name()
+    );
+    let (got, after) = store.get("lease-2".into()).await.unwrap().unwrap();
+    assert_eq!(got.lease, lease("A", 50_000));
+    assert_eq!(before, after, "a heartbeat is not a change");
+    assert_eq!(unleased(40_000).await, Vec::<String>::new());
+    // Released (until 0): claimable at once.
+    store
+        .renew_leases("A".into(), vec!["lease-2".into()], 0)
+        .await
+        .unwrap();
+    assert_eq!(unleased(1).await, ["lease-2"]);
+    store
+        .claim(got.with_lease(lease("B", 60_000)), after, 1)
+        .await
+        .expect("a released lease is free");
 }
 
 async fn create_get_roundtrip(store: &dyn TaskStore) {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use futures_util::future::{BoxFuture, FutureExt, ready};
 use parking_lot::Mutex;
 
-use super::{ListQuery, StoreError, TaskStore, Version};
+use super::{Lease, ListQuery, StoreError, TaskStore, Version};
 use crate::task::record::{Owner, TaskRecord};
 
 struct Slot {
@@ -17,7 +17,16 @@ struct Slot {
     owner: Owner,
     live: bool,
     expires_at: Option<u64>,
+    lease: Option<Lease>,
     bytes: std::sync::Arc<[u8]>,
+}
+
+impl Slot {
+    fn decode(&self) -> Result<TaskRecord, StoreError> {
+        let mut r = decode(&self.bytes)?;
+        r.lease = self.lease.clone();
+        Ok(r)
+    }
 }
 
 #[derive(Default)]
@@ -80,12 +89,25 @@ fn decode(b: &[u8]) -> Result<TaskRecord, StoreError> {
     })
 }
 
+/// Whether a task whose lease is `current` may be claimed by the holder of `by`.
+pub(crate) fn claimable(
+    current: Option<&Lease>,
+    by: Option<&Lease>,
+    expired_before_ms: u64,
+) -> bool {
+    match current {
+        None => true,
+        Some(c) => c.until_ms < expired_before_ms || by.is_some_and(|b| b.holder == c.holder),
+    }
+}
+
 fn slot(r: &TaskRecord, version: Version) -> Result<Slot, StoreError> {
     Ok(Slot {
         version,
         owner: r.owner.clone(),
         live: !r.is_terminal(),
         expires_at: r.expires_at_ms(),
+        lease: r.lease.clone(),
         bytes: encode(r)?,
     })
 }
@@ -93,6 +115,10 @@ fn slot(r: &TaskRecord, version: Version) -> Result<Slot, StoreError> {
 impl TaskStore for MemoryStore {
     fn name(&self) -> &'static str {
         "memory"
+    }
+
+    fn is_shared(&self) -> bool {
+        false
     }
 
     fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>> {
@@ -116,8 +142,10 @@ impl TaskStore for MemoryStore {
             .lock()
             .by_id
             .get(&id)
-            .map(|s| (s.bytes.clone(), s.version));
-        let r = found.map(|(b, v)| decode(&b).map(|r| (r, v))).transpose();
+            .map(|s| (s.bytes.clone(), s.version, s.lease.clone()));
+        let r = found
+            .map(|(b, v, lease)| decode(&b).map(|r| (r.with_lease(lease), v)))
+            .transpose();
         ready(r).boxed()
     }
 
@@ -132,7 +160,11 @@ impl TaskStore for MemoryStore {
             let (was_live, owner) = match t.by_id.get(&record.id) {
                 None => return Err(StoreError::NotFound),
                 Some(s) if s.version != expected => return Err(StoreError::Conflict),
-                Some(s) => (s.live, s.owner.clone()),
+                Some(s) => {
+                    // `update` never moves the lease.
+                    new.lease = s.lease.clone();
+                    (s.live, s.owner.clone())
+                }
             };
             // The owner of a task never changes.
             new.owner = owner.clone();
@@ -154,7 +186,7 @@ impl TaskStore for MemoryStore {
     }
 
     fn list(&self, q: ListQuery) -> BoxFuture<'_, Result<Vec<TaskRecord>, StoreError>> {
-        let picked: Vec<std::sync::Arc<[u8]>> = {
+        let picked: Vec<(std::sync::Arc<[u8]>, Option<Lease>)> = {
             let t = self.tasks.lock();
             let lower = match &q.after_id {
                 Some(a) => std::ops::Bound::Excluded(a.clone()),
@@ -166,10 +198,16 @@ impl TaskStore for MemoryStore {
                 .filter(|s| q.owner.as_ref().is_none_or(|o| &s.owner == o))
                 .filter(|s| !q.live_only || s.live)
                 .take(q.limit)
-                .map(|s| s.bytes.clone())
+                .map(|s| (s.bytes.clone(), s.lease.clone()))
                 .collect()
         };
-        ready(picked.iter().map(|b| decode(b)).collect()).boxed()
+        ready(
+            picked
+                .into_iter()
+                .map(|(b, lease)| decode(&b).map(|r| r.with_lease(lease)))
+                .collect(),
+        )
+        .boxed()
     }
 
     fn count_live(&self, owner: Owner, at_most: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
@@ -197,6 +235,80 @@ impl TaskStore for MemoryStore {
             }
         }
         ready(Ok(expired.len())).boxed()
+    }
+
+    fn claim(
+        &self,
+        record: TaskRecord,
+        expected: Version,
+        expired_before_ms: u64,
+    ) -> BoxFuture<'_, Result<Version, StoreError>> {
+        let r = (|| {
+            let mut new = slot(&record, expected + 1)?;
+            let mut t = self.tasks.lock();
+            let (was_live, owner) = match t.by_id.get(&record.id) {
+                None => return Err(StoreError::NotFound),
+                Some(s) if s.version != expected => return Err(StoreError::Conflict),
+                Some(s)
+                    if !claimable(s.lease.as_ref(), record.lease.as_ref(), expired_before_ms) =>
+                {
+                    return Err(StoreError::Conflict);
+                }
+                Some(s) => (s.live, s.owner.clone()),
+            };
+            new.owner = owner.clone();
+            let is_live = new.live;
+            t.by_id.insert(record.id.clone(), new);
+            t.track(&owner, was_live, is_live);
+            Ok(expected + 1)
+        })();
+        ready(r).boxed()
+    }
+
+    fn renew_leases(
+        &self,
+        holder: String,
+        ids: Vec<String>,
+        until_ms: u64,
+    ) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        let mut t = self.tasks.lock();
+        let mut renewed = Vec::new();
+        for id in ids {
+            if let Some(s) = t.by_id.get_mut(&id) {
+                if let Some(l) = s.lease.as_mut().filter(|l| s.live && l.holder == holder) {
+                    l.until_ms = until_ms;
+                    renewed.push(id);
+                }
+            }
+        }
+        ready(Ok(renewed)).boxed()
+    }
+
+    fn list_unleased(
+        &self,
+        expired_before_ms: u64,
+        after_id: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<(TaskRecord, Version)>, StoreError>> {
+        let t = self.tasks.lock();
+        let lower = match after_id {
+            Some(a) => std::ops::Bound::Excluded(a),
+            None => std::ops::Bound::Unbounded,
+        };
+        let r = t
+            .by_id
+            .range((lower, std::ops::Bound::Unbounded))
+            .map(|(_, s)| s)
+            .filter(|s| {
+                s.live
+                    && s.lease
+                        .as_ref()
+                        .is_none_or(|l| l.until_ms < expired_before_ms)
+            })
+            .take(limit)
+            .map(|s| s.decode().map(|r| (r, s.version)))
+            .collect();
+        ready(r).boxed()
     }
 }
 

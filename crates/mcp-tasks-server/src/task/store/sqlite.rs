@@ -30,7 +30,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use super::{ListQuery, StoreError, TaskStore, Version};
+use super::{Lease, ListQuery, StoreError, TaskStore, Version};
 use crate::task::record::{Owner, TaskRecord};
 
 /// Most writes committed in one transaction.
@@ -54,6 +54,10 @@ fn gone() -> StoreError {
 enum Write {
     Create(TaskRecord, String),
     Update(TaskRecord, String, Version),
+    /// A claim: the record, its encoding, the expected version, the expiry cutoff.
+    Claim(TaskRecord, String, Version, u64),
+    /// Lease renewal: holder, ids, new expiry.
+    Renew(String, Vec<String>, u64),
     Delete(String),
     Purge(u64),
 }
@@ -62,27 +66,28 @@ enum Done {
     Version(Version),
     Deleted(bool),
     Purged(Vec<String>),
+    Renewed(Vec<String>),
 }
 
 type Job = (Write, oneshot::Sender<Result<Done, StoreError>>);
 
 /// Recent records by id, with their version (a newer version always wins).
 struct Cache {
-    map: HashMap<String, (Arc<str>, Version)>,
+    map: HashMap<String, (Arc<str>, Version, Option<Lease>)>,
     order: VecDeque<String>,
     cap: usize,
 }
 
 impl Cache {
-    fn put(&mut self, id: &str, data: Arc<str>, v: Version) {
+    fn put(&mut self, id: &str, data: Arc<str>, v: Version, lease: Option<Lease>) {
         if self.cap == 0 {
             return;
         }
         match self.map.get_mut(id) {
             Some(slot) if slot.1 >= v => {}
-            Some(slot) => *slot = (data, v),
+            Some(slot) => *slot = (data, v, lease),
             None => {
-                self.map.insert(id.to_owned(), (data, v));
+                self.map.insert(id.to_owned(), (data, v, lease));
                 self.order.push_back(id.to_owned());
                 while self.map.len() > self.cap {
                     match self.order.pop_front() {
@@ -93,6 +98,13 @@ impl Cache {
                     }
                 }
             }
+        }
+    }
+
+    /// A renewed lease (the version does not change).
+    fn set_lease_until(&mut self, id: &str, until_ms: u64) {
+        if let Some(l) = self.map.get_mut(id).and_then(|slot| slot.2.as_mut()) {
+            l.until_ms = until_ms;
         }
     }
 
@@ -327,6 +339,26 @@ impl SqliteStore {
              CREATE INDEX IF NOT EXISTS tasks_expiry ON tasks(expires_at) WHERE expires_at IS NOT NULL;",
         )
         .map_err(backend)?;
+        // Execution leases ('' / 0: none), added to files created before they existed.
+        let has_leases: bool = conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('tasks') WHERE name = 'lease_holder'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(backend)?
+            > 0;
+        if !has_leases {
+            conn.execute_batch(
+                "ALTER TABLE tasks ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
+                 ALTER TABLE tasks ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;",
+            )
+            .map_err(backend)?;
+        }
+        conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS tasks_unleased ON tasks(lease_until) WHERE live = 1;",
+        )
+        .map_err(backend)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             readers.push(connect(&path, sync)?);
@@ -396,6 +428,30 @@ impl SqliteStore {
     }
 }
 
+fn ms(v: u64) -> i64 {
+    v.min(i64::MAX as u64) as i64
+}
+
+/// The lease columns of `lease` ('' / 0: none).
+fn lease_columns(lease: Option<&Lease>) -> (&str, i64) {
+    match lease {
+        Some(l) => (l.holder.as_str(), ms(l.until_ms)),
+        None => ("", 0),
+    }
+}
+
+fn lease_of(holder: String, until: i64) -> Option<Lease> {
+    (!holder.is_empty()).then(|| Lease {
+        holder,
+        until_ms: until.max(0) as u64,
+    })
+}
+
+/// A record from the columns `record, lease_holder, lease_until` starting at `at`.
+fn decode_row(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<(String, Option<Lease>)> {
+    Ok((row.get(at)?, lease_of(row.get(at + 1)?, row.get(at + 2)?)))
+}
+
 fn expires(r: &TaskRecord) -> Option<i64> {
     r.expires_at_ms().map(|e| e.min(i64::MAX as u64) as i64)
 }
@@ -405,8 +461,8 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
         Write::Create(r, data) => {
             let n = c
                 .prepare_cached(
-                    "INSERT INTO tasks (id, owner, live, expires_at, version, record)
-                     VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT(id) DO NOTHING",
+                    "INSERT INTO tasks (id, owner, live, expires_at, version, record, lease_holder, lease_until)
+                     VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
                 )
                 .map_err(backend)?
                 .execute(params![
@@ -414,7 +470,9 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
                     r.owner.key(),
                     !r.is_terminal(),
                     expires(r),
-                    data
+                    data,
+                    lease_columns(r.lease.as_ref()).0,
+                    lease_columns(r.lease.as_ref()).1
                 ])
                 .map_err(backend)?;
             if n == 0 {
@@ -446,6 +504,60 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
             } else {
                 StoreError::NotFound
             })
+        }
+        Write::Claim(r, data, expected, before) => {
+            let (holder, until) = lease_columns(r.lease.as_ref());
+            let n = c
+                .prepare_cached(
+                    "UPDATE tasks SET live = ?2, expires_at = ?3, version = version + 1, record = ?4,
+                            lease_holder = ?6, lease_until = ?7
+                     WHERE id = ?1 AND version = ?5
+                       AND (lease_holder = '' OR lease_until < ?8 OR lease_holder = ?6)",
+                )
+                .map_err(backend)?
+                .execute(params![
+                    r.id,
+                    !r.is_terminal(),
+                    expires(r),
+                    data,
+                    *expected as i64,
+                    holder,
+                    until,
+                    ms(*before)
+                ])
+                .map_err(backend)?;
+            if n == 1 {
+                return Ok(Done::Version(expected + 1));
+            }
+            let exists: Option<i64> = c
+                .prepare_cached("SELECT version FROM tasks WHERE id = ?1")
+                .map_err(backend)?
+                .query_row(params![r.id], |row| row.get(0))
+                .optional()
+                .map_err(backend)?;
+            Err(if exists.is_some() {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            })
+        }
+        Write::Renew(holder, ids, until) => {
+            let mut stmt = c
+                .prepare_cached(
+                    "UPDATE tasks SET lease_until = ?3 WHERE id = ?1 AND lease_holder = ?2 AND live = 1",
+                )
+                .map_err(backend)?;
+            let mut renewed = Vec::new();
+            for id in ids {
+                if stmt
+                    .execute(params![id, holder, ms(*until)])
+                    .map_err(backend)?
+                    == 1
+                {
+                    renewed.push(id.clone());
+                }
+            }
+            Ok(Done::Renewed(renewed))
         }
         Write::Delete(id) => {
             let n = c
@@ -540,8 +652,18 @@ fn writer_loop(
                 for ((w, _), o) in batch.iter().zip(&outcomes) {
                     match (w, o) {
                         (Write::Create(r, data), Ok(Done::Version(v)))
-                        | (Write::Update(r, data, _), Ok(Done::Version(v))) => {
-                            c.put(&r.id, Arc::from(data.as_str()), *v)
+                        | (Write::Claim(r, data, _, _), Ok(Done::Version(v))) => {
+                            c.put(&r.id, Arc::from(data.as_str()), *v, r.lease.clone())
+                        }
+                        (Write::Update(r, data, _), Ok(Done::Version(v))) => {
+                            // `update` keeps the stored lease: only a cached one is known.
+                            match c.map.get(&r.id).map(|slot| slot.2.clone()) {
+                                Some(lease) => c.put(&r.id, Arc::from(data.as_str()), *v, lease),
+                                None => c.remove(&r.id),
+                            }
+                        }
+                        (Write::Renew(_, _, until), Ok(Done::Renewed(ids))) => {
+                            ids.iter().for_each(|id| c.set_lease_until(id, *until))
                         }
                         (Write::Delete(id), Ok(_)) => c.remove(id),
                         (Write::Purge(_), Ok(Done::Purged(ids))) => {
@@ -575,6 +697,10 @@ impl TaskStore for SqliteStore {
         "sqlite"
     }
 
+    fn is_shared(&self) -> bool {
+        false
+    }
+
     fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>> {
         let data = match serde_json::to_string(&record) {
             Ok(d) => d,
@@ -592,26 +718,30 @@ impl TaskStore for SqliteStore {
 
     fn get(&self, id: String) -> BoxFuture<'_, Result<Option<(TaskRecord, Version)>, StoreError>> {
         let hit = self.cache.lock().map.get(&id).cloned();
-        if let Some((data, v)) = hit {
+        if let Some((data, v, lease)) = hit {
             let r = serde_json::from_str(&data)
-                .map(|r| Some((r, v)))
+                .map(|r: TaskRecord| Some((r.with_lease(lease), v)))
                 .map_err(backend);
             return futures_util::future::ready(r).boxed();
         }
         let cache = self.cache.clone();
         self.read(move |c| {
-            let row: Option<(String, i64)> = c
-                .prepare_cached("SELECT record, version FROM tasks WHERE id = ?1")
+            let row: Option<(i64, (String, Option<Lease>))> = c
+                .prepare_cached(
+                    "SELECT version, record, lease_holder, lease_until FROM tasks WHERE id = ?1",
+                )
                 .map_err(backend)?
-                .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(params![id], |r| Ok((r.get(0)?, decode_row(r, 1)?)))
                 .optional()
                 .map_err(backend)?;
-            let Some((data, v)) = row else {
+            let Some((v, (data, lease))) = row else {
                 return Ok(None);
             };
             let rec: TaskRecord = serde_json::from_str(&data).map_err(backend)?;
-            cache.lock().put(&id, Arc::from(data), v as u64);
-            Ok(Some((rec, v as u64)))
+            cache
+                .lock()
+                .put(&id, Arc::from(data), v as u64, lease.clone());
+            Ok(Some((rec.with_lease(lease), v as u64)))
         })
     }
 
@@ -650,19 +780,21 @@ impl TaskStore for SqliteStore {
             let owner = q.owner.as_ref().map(Owner::key);
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT record FROM tasks
+                    "SELECT record, lease_holder, lease_until FROM tasks
                      WHERE (?1 IS NULL OR owner = ?1) AND (?2 = 0 OR live = 1) AND (?3 IS NULL OR id > ?3)
                      ORDER BY id LIMIT ?4",
                 )
                 .map_err(backend)?;
             let rows = stmt
                 .query_map(params![owner, q.live_only, q.after_id, q.limit as i64], |r| {
-                    r.get::<_, String>(0)
+                    decode_row(r, 0)
                 })
                 .map_err(backend)?;
             let mut out = Vec::new();
             for row in rows {
-                out.push(serde_json::from_str(&row.map_err(backend)?).map_err(backend)?);
+                let (data, lease) = row.map_err(backend)?;
+                let r: TaskRecord = serde_json::from_str(&data).map_err(backend)?;
+                out.push(r.with_lease(lease));
             }
             Ok(out)
         })
@@ -691,6 +823,76 @@ impl TaskStore for SqliteStore {
             }
         }
         .boxed()
+    }
+
+    fn claim(
+        &self,
+        record: TaskRecord,
+        expected: Version,
+        expired_before_ms: u64,
+    ) -> BoxFuture<'_, Result<Version, StoreError>> {
+        let data = match serde_json::to_string(&record) {
+            Ok(d) => d,
+            Err(e) => return futures_util::future::ready(Err(backend(e))).boxed(),
+        };
+        let w = self.write(Write::Claim(record, data, expected, expired_before_ms));
+        async move {
+            match w.await? {
+                Done::Version(v) => Ok(v),
+                _ => Err(gone()),
+            }
+        }
+        .boxed()
+    }
+
+    fn renew_leases(
+        &self,
+        holder: String,
+        ids: Vec<String>,
+        until_ms: u64,
+    ) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        let w = self.write(Write::Renew(holder, ids, until_ms));
+        async move {
+            match w.await? {
+                Done::Renewed(ids) => Ok(ids),
+                _ => Err(gone()),
+            }
+        }
+        .boxed()
+    }
+
+    fn list_unleased(
+        &self,
+        expired_before_ms: u64,
+        after_id: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<(TaskRecord, Version)>, StoreError>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT version, record, lease_holder, lease_until FROM tasks
+                     WHERE live = 1 AND lease_until < ?1 AND (?2 IS NULL OR id > ?2)
+                     ORDER BY id LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        ms(expired_before_ms),
+                        after_id,
+                        limit.min(i64::MAX as usize) as i64
+                    ],
+                    |r| Ok((r.get::<_, i64>(0)?, decode_row(r, 1)?)),
+                )
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (v, (data, lease)) = row.map_err(backend)?;
+                let r: TaskRecord = serde_json::from_str(&data).map_err(backend)?;
+                out.push((r.with_lease(lease), v as Version));
+            }
+            Ok(out)
+        })
     }
 }
 
