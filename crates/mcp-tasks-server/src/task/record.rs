@@ -91,6 +91,23 @@ pub struct TaskRecord {
     pub era: Era,
     /// The request, for re-runs.
     pub request: TaskRequest,
+    /// Status changes after creation, oldest first (at most [`MAX_HISTORY`]; the oldest
+    /// are dropped past that). Creation itself is `created_at_ms` in `working`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<StatusChange>,
+}
+
+/// Most status changes a record keeps: tasks that go back and forth between `working` and
+/// `input_required` many times keep only their latest changes.
+pub const MAX_HISTORY: usize = 32;
+
+/// One status change of a task (its timeline, for operators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// The status entered.
+    pub status: TaskStatus,
+    /// When, ms since the Unix epoch.
+    pub at_ms: u64,
 }
 
 impl TaskRecord {
@@ -119,6 +136,7 @@ impl TaskRecord {
             answered_keys: BTreeSet::new(),
             era,
             request,
+            history: Vec::new(),
         }
     }
 
@@ -139,7 +157,17 @@ impl TaskRecord {
 
     /// Applies an event through the state machine.
     pub fn apply(&mut self, event: TaskEvent, now_ms: u64) -> Result<(), IllegalTransition> {
-        self.status = next(self.status, event)?;
+        let to = next(self.status, event)?;
+        if to != self.status {
+            if self.history.len() >= MAX_HISTORY {
+                self.history.remove(0);
+            }
+            self.history.push(StatusChange {
+                status: to,
+                at_ms: now_ms,
+            });
+        }
+        self.status = to;
         self.updated_at_ms = now_ms;
         if self.status.is_terminal() {
             // Nothing of these is needed once terminal (arguments only serve re-runs), and
