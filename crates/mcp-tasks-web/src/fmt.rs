@@ -15,9 +15,18 @@ pub fn duration(ms: u64) -> String {
     match s {
         0 => format!("{ms} ms"),
         1..60 => format!("{s} s"),
-        60..3600 => format!("{} min {} s", s / 60, s % 60),
-        3600..86400 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
-        _ => format!("{} d {} h", s / 86400, (s % 86400) / 3600),
+        60..3600 => two(s / 60, "min", s % 60, "s"),
+        3600..86400 => two(s / 3600, "h", (s % 3600) / 60, "min"),
+        _ => two(s / 86400, "d", (s % 86400) / 3600, "h"),
+    }
+}
+
+/// `5 min 3 s`, or `5 min` when the smaller unit is zero.
+fn two(a: u64, ua: &str, b: u64, ub: &str) -> String {
+    if b == 0 {
+        format!("{a} {ua}")
+    } else {
+        format!("{a} {ua} {b} {ub}")
     }
 }
 
@@ -28,6 +37,11 @@ pub fn ago(now_ms: u64, ms: u64) -> Markup {
     html! {
         time datetime=(exact) title=(exact) { (duration(now_ms.saturating_sub(ms))) " ago" }
     }
+}
+
+/// A status badge: the status as words, coloured (never colour alone).
+pub fn status(s: mcp_tasks_types::task::TaskStatus) -> Markup {
+    html! { span class={"status " (s.as_str())} { (s.as_str().replace('_', " ")) } }
 }
 
 /// Pretty-printed JSON in a labelled, scrollable block.
@@ -47,6 +61,7 @@ mod tests {
         assert_eq!(duration(850), "850 ms");
         assert_eq!(duration(42_000), "42 s");
         assert_eq!(duration(185_000), "3 min 5 s");
+        assert_eq!(duration(300_000), "5 min");
         assert_eq!(duration(7_800_000), "2 h 10 min");
         assert_eq!(duration(273_600_000), "3 d 4 h");
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");

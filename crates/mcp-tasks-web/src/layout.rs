@@ -54,6 +54,8 @@ pub fn page(p: &Page, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                // No favicon request (it would only 404).
+                link rel="icon" href="data:,";
                 // No inline styles from htmx: the Content-Security-Policy allows none.
                 meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"allowEval":false}"#;
                 title { (p.title) " · " (p.app) }

@@ -5,7 +5,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
+use tokio_util::sync::CancellationToken;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 /// The SSE event name pages listen to (`hx-trigger="sse:change"`).
@@ -15,11 +16,12 @@ pub const EVENT: &str = "change";
 /// accepts. Bursts are coalesced: at most one event per `min_gap` (a page re-fetches on
 /// each, so a thousand changes a second must not become a thousand fetches). A lagging
 /// receiver counts as a change (something was missed). The stream ends when the sender is
-/// dropped.
+/// dropped or `stop` is cancelled (so a graceful shutdown does not wait on open pages).
 pub fn changes<T, F>(
     rx: broadcast::Receiver<T>,
     min_gap: Duration,
     wanted: F,
+    stop: CancellationToken,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
 where
     T: Clone + Send + 'static,
@@ -51,5 +53,6 @@ where
             Some((Ok(ev), (rx, wanted, Some(tokio::time::Instant::now()))))
         },
     );
+    let stream = stream.take_until(stop.cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -40,13 +40,16 @@ impl Operator {
         self.engine.now()
     }
 
-    /// A page of tasks of every owner, ordered by id, expired ones left out.
+    /// A page of up to `limit` tasks of every owner, ordered by id, after `after_id`;
+    /// expired ones are left out. Also returns where the next page starts (`None` at the
+    /// end).
     pub async fn list(
         &self,
         after_id: Option<String>,
         limit: usize,
-    ) -> Result<Vec<TaskRecord>, StoreError> {
+    ) -> Result<(Vec<TaskRecord>, Option<String>), StoreError> {
         let now = self.now_ms();
+        let limit = limit.max(1);
         let mut page = self
             .engine
             .store
@@ -57,8 +60,11 @@ impl Operator {
                 limit,
             })
             .await?;
+        let next = (page.len() == limit)
+            .then(|| page.last().map(|r| r.id.clone()))
+            .flatten();
         page.retain(|r| !r.expires_at_ms().is_some_and(|e| e < now));
-        Ok(page)
+        Ok((page, next))
     }
 
     /// One task of any owner; `None` when unknown or expired.
@@ -144,8 +150,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(changes.recv().await.unwrap(), "a");
-        let all = op.list(None, 10).await.unwrap();
+        let (all, next) = op.list(None, 10).await.unwrap();
         assert_eq!(all.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(next, None);
+        let (first, next) = op.list(None, 1).await.unwrap();
+        assert_eq!((first[0].id.as_str(), next.as_deref()), ("a", Some("a")));
 
         let r = op.cancel("b", "Cancelled by an operator").await.unwrap();
         assert_eq!(r.status(), TaskStatus::Cancelled);
@@ -168,7 +177,7 @@ mod tests {
             .create(record("old", Owner::Unbound, old))
             .await
             .unwrap();
-        assert!(op.list(None, 10).await.unwrap().is_empty());
+        assert!(op.list(None, 10).await.unwrap().0.is_empty());
         assert!(op.get("old").await.unwrap().is_none());
     }
 }
