@@ -131,7 +131,7 @@ fn filters(f: &Filter, scan: &Scan) -> Markup {
             }
             div.field {
                 label for="f-q" { "Text" }
-                input #f-q type="search" name="q" value=(f.q) placeholder="id, tool, message";
+                input #f-q type="search" name="q" value=(f.q) placeholder="id, tool, message, arguments";
             }
             div.actions { button type="submit" { "Filter" } a href="/" { "Clear" } }
         }
@@ -152,8 +152,8 @@ fn table(c: &Inner, scan: &Scan, f: &Filter) -> Markup {
     html! {
         table.tasks aria-describedby="tasks-count" {
             caption #tasks-count role="status" {
-                (matching.len()) " task" @if matching.len() != 1 { "s" }
-                @if !f.is_empty() { " match the filters" }
+                (matching.len()) @if matching.len() == 1 { " task" } @else { " tasks" }
+                @if !f.is_empty() { @if matching.len() == 1 { " matches" } @else { " match" } " the filters" }
                 @if shown < matching.len() { " (newest " (shown) " shown)" }
             }
             thead { tr {
@@ -251,7 +251,7 @@ fn detail_view(c: &Inner, r: &TaskRecord, notice: Option<&str>) -> Markup {
                     dt { "Created" } dd { (iso(r.created_at_ms)) " (" (ago(now, r.created_at_ms)) ")" }
                     dt { "Updated" } dd { (iso(r.updated_at_ms)) " (" (ago(now, r.updated_at_ms)) ")" }
                     dt { "TTL" } dd {
-                        @match r.ttl_ms { Some(t) => { (duration(t)) ", " (ttl_left(r, now)) " left" }, None => "unlimited" }
+                        @match r.ttl_ms { Some(t) => { (duration(t)) " (" (ttl_left(r, now)) " left)" }, None => "unlimited" }
                     }
                     @if let Some(p) = r.poll_interval_ms { dt { "Poll interval" } dd { (p) " ms" } }
                 }

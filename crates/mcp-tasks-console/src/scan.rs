@@ -42,7 +42,10 @@ impl Filter {
             || r
                 .status_message
                 .as_deref()
-                .is_some_and(|m| m.to_lowercase().contains(&q));
+                .is_some_and(|m| m.to_lowercase().contains(&q))
+            || (!r.request.arguments.is_empty()
+                && serde_json::to_string(&r.request.arguments)
+                    .is_ok_and(|a| a.to_lowercase().contains(&q)));
         status_ok && tool_ok && owner_ok && text_ok
     }
 }
@@ -160,6 +163,9 @@ mod tests {
     #[test]
     fn filters_match_status_tool_owner_and_text() {
         let mut a = task("aaa", "slow_compute", Owner::Session("s-123".into()), 0);
+        a.request
+            .arguments
+            .insert("label".into(), "Quarterly numbers".into());
         a.status_message = Some("Computing the Report".into());
         let b = task("bbb", "confirm_delete", Owner::Principal("alice".into()), 0);
         let f = |status: &str, tool: &str, owner: &str, q: &str| Filter {
@@ -178,6 +184,7 @@ mod tests {
         assert!(f("", "", "", "report").admits(&a));
         assert!(f("", "", "", "bbb").admits(&b));
         assert!(!f("", "", "", "report").admits(&b));
+        assert!(f("", "", "", "quarterly").admits(&a), "arguments are searched");
     }
 
     #[test]
