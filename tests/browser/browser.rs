@@ -66,11 +66,7 @@ impl Browser {
             .expect("start the browser driver (node)");
         let stdin = child.stdin.take();
         let out = BufReader::new(child.stdout.take().expect("driver stdout"));
-        Browser {
-            child,
-            stdin,
-            out,
-        }
+        Browser { child, stdin, out }
     }
 
     /// Sends one command; its value, or the driver's error.
@@ -109,9 +105,11 @@ impl Browser {
 
     /// Waits until `selector` shows `text`; returns how long it took in ms.
     pub fn wait_text(&mut self, selector: &str, text: &str, timeout_ms: u64) -> u64 {
-        self.cmd(json!({"cmd": "waitText", "selector": selector, "text": text, "timeoutMs": timeout_ms}))
-            .as_u64()
-            .unwrap_or(0)
+        self.cmd(
+            json!({"cmd": "waitText", "selector": selector, "text": text, "timeoutMs": timeout_ms}),
+        )
+        .as_u64()
+        .unwrap_or(0)
     }
 
     pub fn text(&mut self, selector: &str) -> String {

@@ -42,9 +42,8 @@ pub(crate) async fn start(
     let op = op.ok_or("--console needs the task engine")?;
     let (token, generated) = match &args.console_token_file {
         Some(path) => {
-            let t = std::fs::read_to_string(path).map_err(|e| {
-                format!("cannot read --console-token-file {}: {e}", path.display())
-            })?;
+            let t = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read --console-token-file {}: {e}", path.display()))?;
             (t, false)
         }
         None => (Auth::random_token(), true),

@@ -2,9 +2,9 @@
 //! binary, a real MCP client over HTTP, and headless Chromium (Debian's chromium driven by
 //! npm playwright-core, installed by tests/browser/install.sh). Screenshots go to docs/.
 
-mod support;
 #[path = "../../../tests/browser/browser.rs"]
 mod browser;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -74,7 +74,13 @@ mod tempdir {
 }
 
 /// One raw HTTP/1.1 request; returns (status, headers+body text).
-fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -106,24 +112,48 @@ fn console_refuses_requests_without_the_right_token() {
     let right_cookie = format!("{cookie_name}={TOKEN}");
     let wrong_cookie = format!("{cookie_name}=not-the-token-0123456789");
 
-    for path in ["/", "/fragments/tasks", "/fragments/stats", "/events", "/tasks/abc"] {
+    for path in [
+        "/",
+        "/fragments/tasks",
+        "/fragments/stats",
+        "/events",
+        "/tasks/abc",
+    ] {
         // No token.
         let (st, raw) = http(addr, "GET", path, &[], "");
         assert_eq!(st, 401, "{path} without a token: {raw}");
-        assert!(raw.to_lowercase().contains("www-authenticate: bearer"), "{raw}");
+        assert!(
+            raw.to_lowercase().contains("www-authenticate: bearer"),
+            "{raw}"
+        );
         // Wrong token, as a header and as a cookie.
-        let (st, raw) = http(addr, "GET", path, &[("Authorization", "Bearer wrong-token-0123456789")], "");
+        let (st, raw) = http(
+            addr,
+            "GET",
+            path,
+            &[("Authorization", "Bearer wrong-token-0123456789")],
+            "",
+        );
         assert_eq!(st, 401, "{path} with a wrong bearer: {raw}");
         assert!(raw.contains("invalid_token"), "{raw}");
         let (st, _) = http(addr, "GET", path, &[("Cookie", &wrong_cookie)], "");
         assert_eq!(st, 401, "{path} with a wrong cookie");
-        let (st, _) = http(addr, "GET", path, &[("Authorization", "Basic dXNlcjpwYXNz")], "");
+        let (st, _) = http(
+            addr,
+            "GET",
+            path,
+            &[("Authorization", "Basic dXNlcjpwYXNz")],
+            "",
+        );
         assert_eq!(st, 401, "{path} with another scheme");
     }
     // A browser without the token gets the sign-in form (still 401).
     let (st, raw) = http(addr, "GET", "/", &[("Accept", "text/html")], "");
     assert_eq!(st, 401);
-    assert!(raw.contains(r#"<label for="token">Access token</label>"#), "{raw}");
+    assert!(
+        raw.contains(r#"<label for="token">Access token</label>"#),
+        "{raw}"
+    );
     // Cancelling without the token changes nothing.
     let (st, _) = http(addr, "POST", "/tasks/abc/cancel", &[], "");
     assert_eq!(st, 401);
@@ -132,7 +162,10 @@ fn console_refuses_requests_without_the_right_token() {
     let (st, raw) = http(addr, "GET", "/", &[("Authorization", &bearer)], "");
     assert_eq!(st, 200, "{raw}");
     assert!(raw.contains("<h1>Tasks</h1>"));
-    assert!(raw.to_lowercase().contains("content-security-policy: default-src 'none'"));
+    assert!(
+        raw.to_lowercase()
+            .contains("content-security-policy: default-src 'none'")
+    );
     let (st, _) = http(addr, "GET", "/", &[("Cookie", &right_cookie)], "");
     assert_eq!(st, 200);
     // Unknown tasks are 404 once signed in (not 401).
@@ -143,21 +176,47 @@ fn console_refuses_requests_without_the_right_token() {
         addr,
         "POST",
         "/tasks/abc/cancel",
-        &[("Authorization", &bearer), ("Origin", "http://evil.example")],
+        &[
+            ("Authorization", &bearer),
+            ("Origin", "http://evil.example"),
+        ],
         "",
     );
     assert_eq!(st, 403);
 
     // Sign-in: a wrong token is refused and sets no cookie; the right one sets it.
     let form = [("Content-Type", "application/x-www-form-urlencoded")];
-    let (st, raw) = http(addr, "POST", "/login", &form, "token=wrong-token-0123456789&next=%2F");
+    let (st, raw) = http(
+        addr,
+        "POST",
+        "/login",
+        &form,
+        "token=wrong-token-0123456789&next=%2F",
+    );
     assert_eq!(st, 401);
     assert!(!raw.to_lowercase().contains("set-cookie"), "{raw}");
-    let (st, raw) = http(addr, "POST", "/login", &form, &format!("token={TOKEN}&next=%2F"));
+    let (st, raw) = http(
+        addr,
+        "POST",
+        "/login",
+        &form,
+        &format!("token={TOKEN}&next=%2F"),
+    );
     assert_eq!(st, 303, "{raw}");
-    assert!(raw.contains(&format!("{right_cookie}; Path=/; HttpOnly; SameSite=Strict")), "{raw}");
+    assert!(
+        raw.contains(&format!(
+            "{right_cookie}; Path=/; HttpOnly; SameSite=Strict"
+        )),
+        "{raw}"
+    );
     // Off-site redirects after sign-in are not followed.
-    let (st, raw) = http(addr, "GET", &format!("/login?token={TOKEN}&next=//evil.example/"), &[], "");
+    let (st, raw) = http(
+        addr,
+        "GET",
+        &format!("/login?token={TOKEN}&next=//evil.example/"),
+        &[],
+        "",
+    );
     assert_eq!(st, 303);
     assert!(raw.to_lowercase().contains("location: /\r\n"), "{raw}");
     // Assets need no token (nothing secret in them).
@@ -181,7 +240,13 @@ fn console_without_a_token_file_prints_a_working_sign_in_link() {
     assert_eq!(token.len(), 64, "a 256-bit hex token: {link}");
     let (st, raw) = http(addr_of(&base), "GET", path, &[], "");
     assert_eq!(st, 303, "{raw}");
-    let (st, _) = http(addr_of(&base), "GET", "/", &[("Authorization", &format!("Bearer {token}"))], "");
+    let (st, _) = http(
+        addr_of(&base),
+        "GET",
+        "/",
+        &[("Authorization", &format!("Bearer {token}"))],
+        "",
+    );
     assert_eq!(st, 200);
 }
 
@@ -198,7 +263,10 @@ fn console_shows_tasks_live_and_cancels_them_in_a_browser() {
             .expect("an MCP client connects")
     });
     let start = |tool: &str, args: serde_json::Value| -> String {
-        match rt.block_on(client.start_tool(tool, args)).expect("tools/call") {
+        match rt
+            .block_on(client.start_tool(tool, args))
+            .expect("tools/call")
+        {
             Started::Task(t) => t.task_id,
             other => panic!("{tool} did not become a task: {other:?}"),
         }
@@ -220,7 +288,10 @@ fn console_shows_tasks_live_and_cancels_them_in_a_browser() {
 
     // 1. A task created through MCP appears without a reload, within a second.
     let created = Instant::now();
-    let slow = start("slow_compute", json!({"seconds": 600, "label": "quarterly report"}));
+    let slow = start(
+        "slow_compute",
+        json!({"seconds": 600, "label": "quarterly report"}),
+    );
     let row = format!("tr[data-task='{slow}']");
     b.wait_text(&row, "computing for 600s", 1000);
     let seen_after = created.elapsed();
@@ -232,16 +303,27 @@ fn console_shows_tasks_live_and_cancels_them_in_a_browser() {
     let crow = format!("tr[data-task='{confirm}']");
     b.wait_text(&crow, "input required", 2000);
     let mut answers = InputResponses::new();
-    answers.insert("confirm".into(), ElicitResult::accept([("confirm", true)]).into());
-    rt.block_on(client.update_task(&confirm, &answers)).expect("tasks/update");
-    b.wait_text(&format!("{crow}[data-status='completed']"), "completed", 5000);
+    answers.insert(
+        "confirm".into(),
+        ElicitResult::accept([("confirm", true)]).into(),
+    );
+    rt.block_on(client.update_task(&confirm, &answers))
+        .expect("tasks/update");
+    b.wait_text(
+        &format!("{crow}[data-status='completed']"),
+        "completed",
+        5000,
+    );
     b.wait_text("[data-count='completed']", "1", 5000);
 
     // A few more tasks so the page (and its screenshot) shows every kind of row.
     let _waiting = start("confirm_delete", json!({"filename": "customer-export.csv"}));
     let failing = start("protocol_error_job", json!({}));
     let _tool_error = start("failing_job", json!({}));
-    let _another = start("slow_compute", json!({"seconds": 900, "label": "nightly build"}));
+    let _another = start(
+        "slow_compute",
+        json!({"seconds": 900, "label": "nightly build"}),
+    );
     b.wait_text(&format!("tr[data-task='{failing}']"), "failed", 5000);
     b.wait_text("#tasks caption", "6 tasks", 5000);
 
@@ -288,7 +370,11 @@ fn console_shows_tasks_live_and_cancels_them_in_a_browser() {
 
     // The list shows it too, and the counters moved.
     b.goto(&format!("{base}/"));
-    b.wait_text(&format!("{row}[data-status='cancelled']"), "cancelled", 5000);
+    b.wait_text(
+        &format!("{row}[data-status='cancelled']"),
+        "cancelled",
+        5000,
+    );
     assert_eq!(b.text("[data-count='cancelled']"), "1");
 
     // Readable on a phone: one column, rows as cards with their labels.

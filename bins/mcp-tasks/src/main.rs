@@ -286,7 +286,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 max_runs: max_calls.max(1),
                 max_questions: max_questions.max(1),
             };
-            web::run(listen, limits, |h| async move { connect_with(&conn, h, None).await }).await?;
+            web::run(listen, limits, |h| async move {
+                connect_with(&conn, h, None).await
+            })
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Tools { conn, json } => {

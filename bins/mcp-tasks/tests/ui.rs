@@ -119,8 +119,18 @@ fn ui_calls_confirm_delete_and_answers_its_question_in_the_page() {
     let token = link.split("token=").nth(1).unwrap().to_owned();
     // The page is the user's: without the token (or with another) nothing is served.
     assert_eq!(status_of(&base, "/", None), 401);
-    assert_eq!(status_of(&base, "/tools/confirm_delete", Some("Authorization: Bearer 0123456789abcdef0123")), 401);
-    assert_eq!(status_of(&base, "/", Some(&format!("Authorization: Bearer {token}"))), 200);
+    assert_eq!(
+        status_of(
+            &base,
+            "/tools/confirm_delete",
+            Some("Authorization: Bearer 0123456789abcdef0123")
+        ),
+        401
+    );
+    assert_eq!(
+        status_of(&base, "/", Some(&format!("Authorization: Bearer {token}"))),
+        200
+    );
 
     let mut b = Browser::launch();
     b.goto(&link);
@@ -133,7 +143,12 @@ fn ui_calls_confirm_delete_and_answers_its_question_in_the_page() {
     // The field is required: submitting it empty is stopped by the browser, nothing is called.
     b.click_role("button", "Call confirm_delete");
     b.wait_text("h1", "confirm_delete", 5000);
-    assert!(b.cmd(json!({"cmd": "url"})).as_str().unwrap().ends_with("/tools/confirm_delete"));
+    assert!(
+        b.cmd(json!({"cmd": "url"}))
+            .as_str()
+            .unwrap()
+            .ends_with("/tools/confirm_delete")
+    );
     b.fill_label("filename", "report.pdf");
     b.screenshot(&repo_root().join("docs/ui-tool.png"), true);
     b.click_role("button", "Call confirm_delete");
@@ -148,7 +163,11 @@ fn ui_calls_confirm_delete_and_answers_its_question_in_the_page() {
     b.click_role("button", "Submit");
     b.wait_text("#result", "Deleted report.pdf", 10_000);
     b.wait_text("#run-status", "completed", 5000);
-    assert_eq!(b.count("#questions form"), 0, "the question is gone once answered");
+    assert_eq!(
+        b.count("#questions form"),
+        0,
+        "the question is gone once answered"
+    );
     b.screenshot(&repo_root().join("docs/ui.png"), true);
 
     // Reopen the task by its id later: its outcome is read again from the server.
@@ -195,7 +214,10 @@ fn ui_answers_a_tasks_v1_question_in_a_legacy_session() {
     let mut b = Browser::launch();
     b.goto(&link);
     b.wait_text("p.muted", "2025-11-25", 5000);
-    b.goto(&format!("{}/tools/confirm_delete", link.split("/login").next().unwrap()));
+    b.goto(&format!(
+        "{}/tools/confirm_delete",
+        link.split("/login").next().unwrap()
+    ));
     b.fill_label("filename", "v1.txt");
     b.click_role("button", "Call confirm_delete");
     // In Tasks v1 the question arrives as a server→client request tied to the task.

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
 use mcp_tasks_server::task::record::{Outcome, TaskRecord};
 use mcp_tasks_types::task::TaskStatus;
 use mcp_tasks_web::fmt::{ago, duration, iso, json_block, status};
 use mcp_tasks_web::layout::{Page, page};
-use maud::{Markup, html};
 use mcp_tasks_web::{html, live};
 use serde::Deserialize;
 

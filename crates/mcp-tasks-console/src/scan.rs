@@ -32,15 +32,13 @@ impl Filter {
         let status_ok = self.status.is_empty() || r.status().as_str() == self.status;
         let tool_ok = self.tool.is_empty() || r.request.name == self.tool;
         let owner = owner_text(&r.owner).to_lowercase();
-        let owner_ok =
-            self.owner.is_empty() || owner.contains(&self.owner.trim().to_lowercase());
+        let owner_ok = self.owner.is_empty() || owner.contains(&self.owner.trim().to_lowercase());
         let q = self.q.trim().to_lowercase();
         let text_ok = q.is_empty()
             || r.id.to_lowercase().contains(&q)
             || r.request.name.to_lowercase().contains(&q)
             || owner.contains(&q)
-            || r
-                .status_message
+            || r.status_message
                 .as_deref()
                 .is_some_and(|m| m.to_lowercase().contains(&q))
             || (!r.request.arguments.is_empty()
@@ -184,7 +182,10 @@ mod tests {
         assert!(f("", "", "", "report").admits(&a));
         assert!(f("", "", "", "bbb").admits(&b));
         assert!(!f("", "", "", "report").admits(&b));
-        assert!(f("", "", "", "quarterly").admits(&a), "arguments are searched");
+        assert!(
+            f("", "", "", "quarterly").admits(&a),
+            "arguments are searched"
+        );
     }
 
     #[test]

@@ -33,7 +33,9 @@ pub struct Auth {
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the token.
-        f.debug_struct("Auth").field("cookie", &self.cookie).finish()
+        f.debug_struct("Auth")
+            .field("cookie", &self.cookie)
+            .finish()
     }
 }
 
@@ -160,8 +162,10 @@ impl Auth {
                 } else {
                     (StatusCode::UNAUTHORIZED, format!("401: {why}\n")).into_response()
                 };
-                resp.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
                 resp
             }
         }
@@ -204,7 +208,9 @@ struct LoginForm {
 async fn login_get(State(auth): State<Auth>, Query(q): Query<LoginForm>) -> Response {
     match q.token {
         Some(t) => sign_in(&auth, &t, q.next.as_deref()),
-        None => crate::html(login_page(&auth.app, None, safe_next(q.next.as_deref()))).into_response(),
+        None => {
+            crate::html(login_page(&auth.app, None, safe_next(q.next.as_deref()))).into_response()
+        }
     }
 }
 
@@ -224,7 +230,11 @@ fn sign_in(auth: &Auth, token: &str, next: Option<&str>) -> Response {
     if !auth.matches(token) {
         return (
             StatusCode::UNAUTHORIZED,
-            crate::html(login_page(&auth.app, Some("That token is not the right one."), next)),
+            crate::html(login_page(
+                &auth.app,
+                Some("That token is not the right one."),
+                next,
+            )),
         )
             .into_response();
     }
@@ -278,9 +288,15 @@ mod tests {
         let a = Auth::new("0123456789abcdef", "my_cookie", "a").unwrap();
         let mut h = HeaderMap::new();
         assert_eq!(a.presented(&h), None);
-        h.insert(header::COOKIE, HeaderValue::from_static("x=1; my_cookie=abc"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("x=1; my_cookie=abc"),
+        );
         assert_eq!(a.presented(&h), Some("abc"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer zzz"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer zzz"),
+        );
         assert_eq!(a.presented(&h), Some("zzz"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic zzz"));
         assert_eq!(a.presented(&h), Some(""));
@@ -291,9 +307,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9090"));
         assert!(cross_origin_write(&Method::POST, &h).is_none());
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:9090"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:9090"),
+        );
         assert!(cross_origin_write(&Method::POST, &h).is_none());
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(cross_origin_write(&Method::POST, &h).is_some());
         assert!(cross_origin_write(&Method::GET, &h).is_none());
     }

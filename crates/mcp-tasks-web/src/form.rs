@@ -225,7 +225,12 @@ fn field(name: &str, p: &Value, required: bool, full_name: &str, id: &str) -> Ma
             let picked: Vec<String> = p
                 .get("default")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             html! {
                 fieldset.field aria-describedby=[described] {
@@ -291,7 +296,10 @@ fn number(s: &str, integer: bool) -> Option<Value> {
     if integer {
         return None;
     }
-    s.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number)
+    s.parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .map(Value::Number)
 }
 
 /// The JSON object a submitted form stands for, read against `schema` (only fields named
@@ -352,7 +360,11 @@ pub fn read(
             Kind::Integer | Kind::Number => match number(first, k == Kind::Integer) {
                 Some(n) => n,
                 None => {
-                    let what = if k == Kind::Integer { "a whole number" } else { "a number" };
+                    let what = if k == Kind::Integer {
+                        "a whole number"
+                    } else {
+                        "a number"
+                    };
                     err(name, format!("must be {what}"));
                     continue;
                 }
@@ -372,7 +384,11 @@ pub fn read(
                 if vals.is_empty() && !is_required {
                     continue;
                 }
-                Value::Array(vals.iter().map(|v| Value::String((*v).to_owned())).collect())
+                Value::Array(
+                    vals.iter()
+                        .map(|v| Value::String((*v).to_owned()))
+                        .collect(),
+                )
             }
             Kind::Lines(item) => {
                 let mut items = Vec::new();
@@ -449,7 +465,10 @@ mod tests {
     fn renders_labelled_fields_of_each_kind() {
         let html = fields(&schema(), "a.", "f").into_string();
         assert!(html.contains(r#"<label for="f-0">filename"#), "{html}");
-        assert!(html.contains(r#"id="f-0" type="text" name="a.filename" required"#), "{html}");
+        assert!(
+            html.contains(r#"id="f-0" type="text" name="a.filename" required"#),
+            "{html}"
+        );
         assert!(html.contains(r#"aria-describedby="f-0-desc""#));
         assert!(html.contains(r#"type="number" name="a.seconds" step="any""#));
         assert!(html.contains(r#"type="number" name="a.count" step="1""#));
@@ -460,7 +479,11 @@ mod tests {
         let empty = fields(&json!({"type": "object", "properties": {}}), "a.", "f").into_string();
         assert!(empty.contains("a.__json"), "{empty}");
         let closed = json!({"type": "object", "additionalProperties": false});
-        assert!(fields(&closed, "a.", "f").into_string().contains("No fields"));
+        assert!(
+            fields(&closed, "a.", "f")
+                .into_string()
+                .contains("No fields")
+        );
     }
 
     #[test]
@@ -484,7 +507,16 @@ mod tests {
                    "color": "green", "size": "l", "tags": ["a", "c"], "numbers": [1, 2.5],
                    "extra": {"k": [1]}})
         );
-        let checked = read(&schema(), "a.", &pairs(&[("a.filename", "x"), ("a.confirm", "true"), ("a.opt", "true")])).unwrap();
+        let checked = read(
+            &schema(),
+            "a.",
+            &pairs(&[
+                ("a.filename", "x"),
+                ("a.confirm", "true"),
+                ("a.opt", "true"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(checked["confirm"], json!(true));
         assert_eq!(checked["opt"], json!(true));
     }
@@ -500,7 +532,10 @@ mod tests {
         ]);
         let errs = read(&schema(), "a.", &form).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["filename", "seconds", "count", "color", "tags", "extra"]);
+        assert_eq!(
+            fields,
+            ["filename", "seconds", "count", "color", "tags", "extra"]
+        );
         let raw = json!({"type": "object"});
         assert_eq!(
             read(&raw, "a.", &pairs(&[("a.__json", r#"{"x": 1}"#)])).unwrap()["x"],

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
-use tokio_util::sync::CancellationToken;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_util::sync::CancellationToken;
 
 /// The SSE event name pages listen to (`hx-trigger="sse:change"`).
 pub const EVENT: &str = "change";
@@ -27,7 +27,8 @@ where
     T: Clone + Send + 'static,
     F: Fn(&T) -> bool + Send + 'static,
 {
-    let stream = events(rx, min_gap, wanted, stop).map(|()| Ok(Event::default().event(EVENT).data("1")));
+    let stream =
+        events(rx, min_gap, wanted, stop).map(|()| Ok(Event::default().event(EVENT).data("1")));
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
@@ -63,12 +64,7 @@ where
                 tokio::time::sleep_until(last + min_gap).await;
             }
             // Whatever else arrived meanwhile is covered by this one event.
-            loop {
-                match rx.try_recv() {
-                    Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
-                    Err(_) => break,
-                }
-            }
+            while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = rx.try_recv() {}
             Some(((), (rx, wanted, Some(tokio::time::Instant::now()))))
         },
     );
@@ -98,11 +94,18 @@ mod tests {
         }
         let t1 = tokio::time::Instant::now();
         assert_eq!(s.next().await, Some(()));
-        assert!(t1.elapsed() < Duration::from_millis(250), "the gap already passed");
+        assert!(
+            t1.elapsed() < Duration::from_millis(250),
+            "the gap already passed"
+        );
         tx.send(1).unwrap();
         let t2 = tokio::time::Instant::now();
         assert_eq!(s.next().await, Some(()));
-        assert!(t2.elapsed() >= Duration::from_millis(249), "{:?}", t2.elapsed());
+        assert!(
+            t2.elapsed() >= Duration::from_millis(249),
+            "{:?}",
+            t2.elapsed()
+        );
         let quiet = tokio::time::timeout(Duration::from_secs(5), s.next()).await;
         assert!(quiet.is_err(), "the burst was one event");
         stop.cancel();

@@ -74,7 +74,10 @@ where
         .route("/tools/{name}", get(pages::tool).post(pages::call))
         .route("/runs/{id}", get(pages::run))
         .route("/fragments/runs/{id}", get(pages::run_fragment))
-        .route("/fragments/runs/{id}/questions", get(pages::run_questions_fragment))
+        .route(
+            "/fragments/runs/{id}/questions",
+            get(pages::run_questions_fragment),
+        )
         .route("/runs/{id}/cancel", post(pages::cancel))
         .route("/questions/{id}", post(pages::answer))
         .route("/open", get(pages::open))

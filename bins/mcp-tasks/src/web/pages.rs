@@ -250,13 +250,25 @@ pub(crate) async fn run_questions_fragment(State(app): St, Path(id): Path<u64>) 
 async fn find_tool(app: &App, name: &str) -> Result<Tool, Response> {
     match app.client.list_tools().await {
         Ok(tools) => tools.into_iter().find(|t| t.name == name).ok_or_else(|| {
-            error_page(StatusCode::NOT_FOUND, "No such tool", &format!("The server has no tool {name:?}."))
+            error_page(
+                StatusCode::NOT_FOUND,
+                "No such tool",
+                &format!("The server has no tool {name:?}."),
+            )
         }),
-        Err(e) => Err(error_page(StatusCode::BAD_GATEWAY, "tools/list failed", &e.to_string())),
+        Err(e) => Err(error_page(
+            StatusCode::BAD_GATEWAY,
+            "tools/list failed",
+            &e.to_string(),
+        )),
     }
 }
 
-fn tool_page(tool: &Tool, errors: Option<&[form::FieldError]>, status_code: StatusCode) -> Response {
+fn tool_page(
+    tool: &Tool,
+    errors: Option<&[form::FieldError]>,
+    status_code: StatusCode,
+) -> Response {
     let schema = Value::Object(tool.input_schema.clone());
     let body = html! {
         h1 { code { (tool.name) } }
@@ -303,19 +315,25 @@ pub(crate) struct OpenQuery {
 }
 
 pub(crate) async fn open(State(app): St, Query(q): Query<OpenQuery>) -> Response {
-    let Some(task) = q.task.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
+    let Some(task) = q
+        .task
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+    else {
         return Redirect::to("/").into_response();
     };
     let stream = app.client.resume_task_stream(&task);
-    let id = app
-        .state
-        .start_run(None, Value::Null, Some(task), stream);
+    let id = app.state.start_run(None, Value::Null, Some(task), stream);
     Redirect::to(&format!("/runs/{id}")).into_response()
 }
 
 pub(crate) async fn run(State(app): St, Path(id): Path<u64>) -> Response {
     let Some(r) = app.state.run(id) else {
-        return error_page(StatusCode::NOT_FOUND, "No such call", "This page does not remember that call.");
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "No such call",
+            "This page does not remember that call.",
+        );
     };
     let back = format!("/runs/{id}");
     let body = html! {
@@ -392,10 +410,18 @@ fn run_view(r: &Run) -> Markup {
 
 pub(crate) async fn cancel(State(app): St, Path(id): Path<u64>) -> Response {
     let Some(task) = app.state.run(id).and_then(|r| r.task_id) else {
-        return error_page(StatusCode::NOT_FOUND, "Nothing to cancel", "That call has no task.");
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "Nothing to cancel",
+            "That call has no task.",
+        );
     };
     if let Err(e) = app.client.cancel_task(&task).await {
-        return error_page(StatusCode::BAD_GATEWAY, "tasks/cancel failed", &e.to_string());
+        return error_page(
+            StatusCode::BAD_GATEWAY,
+            "tasks/cancel failed",
+            &e.to_string(),
+        );
     }
     // Questions of a cancelled task need no answer (and would hold its follower up).
     app.state.dismiss_task_questions(&task);
@@ -404,7 +430,9 @@ pub(crate) async fn cancel(State(app): St, Path(id): Path<u64>) -> Response {
 
 fn safe_back(b: Option<&str>) -> String {
     match b {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.starts_with("/\\") => b.to_owned(),
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.starts_with("/\\") => {
+            b.to_owned()
+        }
         _ => "/".into(),
     }
 }
@@ -413,7 +441,11 @@ pub(crate) async fn answer(State(app): St, Path(id): Path<u64>, Form(pairs): Pai
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let back = safe_back(get("back"));
     let Some(ask) = app.state.question(id) else {
-        return error_page(StatusCode::GONE, "Already answered", "That question is no longer waiting.");
+        return error_page(
+            StatusCode::GONE,
+            "Already answered",
+            "That question is no longer waiting.",
+        );
     };
     let action = get("action").unwrap_or("accept");
     let answer = match (&ask, action) {
@@ -428,7 +460,10 @@ pub(crate) async fn answer(State(app): St, Path(id): Path<u64>, Form(pairs): Pai
                     match serde_json::from_value(r) {
                         Ok(r) => Answer::Elicit(r),
                         Err(e) => {
-                            let errs = [form::FieldError { field: "form".into(), message: e.to_string() }];
+                            let errs = [form::FieldError {
+                                field: "form".into(),
+                                message: e.to_string(),
+                            }];
                             return question_again(id, &ask, &back, &errs);
                         }
                     }
@@ -440,14 +475,21 @@ pub(crate) async fn answer(State(app): St, Path(id): Path<u64>, Form(pairs): Pai
         (Ask::Sampling(_), _) => {
             let reply = get("reply").unwrap_or("").trim();
             if reply.is_empty() {
-                let errs = [form::FieldError { field: "reply".into(), message: "is required".into() }];
+                let errs = [form::FieldError {
+                    field: "reply".into(),
+                    message: "is required".into(),
+                }];
                 return question_again(id, &ask, &back, &errs);
             }
             Answer::Sampling(CreateMessageResult::text("human (mcp-tasks ui)", reply))
         }
     };
     if !app.state.answer(id, answer) {
-        return error_page(StatusCode::GONE, "Already answered", "That question is no longer waiting.");
+        return error_page(
+            StatusCode::GONE,
+            "Already answered",
+            "That question is no longer waiting.",
+        );
     }
     Redirect::to(&back).into_response()
 }
@@ -457,7 +499,11 @@ fn question_again(id: u64, ask: &Ask, back: &str, errs: &[form::FieldError]) -> 
         h1 { "Please check your answer" }
         (question(id, None, None, ask, back, Some(errs)))
     };
-    (StatusCode::UNPROCESSABLE_ENTITY, html(page(&frame("Answer"), body))).into_response()
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        html(page(&frame("Answer"), body)),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

@@ -78,6 +78,8 @@ pub(crate) enum Ask {
 }
 
 /// The answer the page gives.
+// Made once per answer and moved straight to its handler: not worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Answer {
     Elicit(ElicitResult),
@@ -280,7 +282,9 @@ impl UiState {
                     };
                     self.update_run(id, |r| {
                         let line = match &outcome {
-                            Ok(res) if res.is_error == Some(true) => "finished: the tool reported an error".into(),
+                            Ok(res) if res.is_error == Some(true) => {
+                                "finished: the tool reported an error".into()
+                            }
                             Ok(_) => "finished with a result".to_owned(),
                             Err(e) => format!("ended: {e}"),
                         };

@@ -63,7 +63,7 @@ impl Operator {
         let next = (page.len() == limit)
             .then(|| page.last().map(|r| r.id.clone()))
             .flatten();
-        page.retain(|r| !r.expires_at_ms().is_some_and(|e| e < now));
+        page.retain(|r| r.expires_at_ms().is_none_or(|e| e >= now));
         Ok((page, next))
     }
 
@@ -76,7 +76,7 @@ impl Operator {
             .get(id.to_owned())
             .await?
             .map(|(r, _)| r)
-            .filter(|r| !r.expires_at_ms().is_some_and(|e| e < now)))
+            .filter(|r| r.expires_at_ms().is_none_or(|e| e >= now)))
     }
 
     /// Ids of tasks as they change (sent after each successful write). A lagging receiver
@@ -151,19 +151,28 @@ mod tests {
             .unwrap();
         assert_eq!(changes.recv().await.unwrap(), "a");
         let (all, next) = op.list(None, 10).await.unwrap();
-        assert_eq!(all.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            all.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(next, None);
         let (first, next) = op.list(None, 1).await.unwrap();
         assert_eq!((first[0].id.as_str(), next.as_deref()), ("a", Some("a")));
 
         let r = op.cancel("b", "Cancelled by an operator").await.unwrap();
         assert_eq!(r.status(), TaskStatus::Cancelled);
-        assert_eq!(r.status_message.as_deref(), Some("Cancelled by an operator"));
+        assert_eq!(
+            r.status_message.as_deref(),
+            Some("Cancelled by an operator")
+        );
         assert_eq!(r.history.len(), 1);
         assert_eq!(r.history[0].status, TaskStatus::Cancelled);
         // Terminal: a second cancel changes nothing.
         let again = op.cancel("b", "again").await.unwrap();
-        assert_eq!(again.status_message.as_deref(), Some("Cancelled by an operator"));
+        assert_eq!(
+            again.status_message.as_deref(),
+            Some("Cancelled by an operator")
+        );
         assert!(op.cancel("nope", "x").await.is_err());
         assert!(op.get("nope").await.unwrap().is_none());
     }

@@ -179,3 +179,69 @@ impl TaskRecord {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> TaskRecord {
+        let req = TaskRequest {
+            method: "tools/call".into(),
+            name: "t".into(),
+            arguments: JsonObject::new(),
+        };
+        TaskRecord::new(
+            "a".into(),
+            Owner::Unbound,
+            Era::Modern,
+            req,
+            1000,
+            None,
+            None,
+        )
+    }
+
+    #[test]
+    fn status_changes_make_a_bounded_timeline() {
+        let mut r = record();
+        r.apply(TaskEvent::InputRequested, 1100).unwrap();
+        // Staying in the same status is not a change.
+        r.apply(TaskEvent::InputRequested, 1150).unwrap();
+        r.apply(TaskEvent::InputsAnswered, 1200).unwrap();
+        assert_eq!(
+            r.history,
+            [
+                StatusChange {
+                    status: TaskStatus::InputRequired,
+                    at_ms: 1100
+                },
+                StatusChange {
+                    status: TaskStatus::Working,
+                    at_ms: 1200
+                },
+            ]
+        );
+        for i in 0..100 {
+            r.apply(TaskEvent::InputRequested, 2000 + 2 * i).unwrap();
+            r.apply(TaskEvent::InputsAnswered, 2001 + 2 * i).unwrap();
+        }
+        r.apply(TaskEvent::Completed, 9000).unwrap();
+        assert_eq!(r.history.len(), MAX_HISTORY);
+        assert_eq!(
+            r.history.last().map(|c| c.status),
+            Some(TaskStatus::Completed)
+        );
+    }
+
+    #[test]
+    fn records_stored_before_the_timeline_still_load() {
+        let mut v = serde_json::to_value(record()).unwrap();
+        assert!(
+            v.get("history").is_none(),
+            "an empty timeline is not stored"
+        );
+        v.as_object_mut().unwrap().remove("history");
+        let r: TaskRecord = serde_json::from_value(v).unwrap();
+        assert!(r.history.is_empty());
+    }
+}
