@@ -73,25 +73,26 @@ fn word_after(line: &str, marker: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The reference server, and `mcp-tasks ui` against it; returns the page's sign-in link.
+/// The reference server over HTTP, and `mcp-tasks ui --url` against it; returns the page's
+/// sign-in link.
 fn start(era: &str) -> (Proc, Proc, String) {
     let (server, url) = spawn(
         Command::new(server_bin()).args(["--http", "127.0.0.1:0", "--store", "memory:"]),
         |l| word_after(l, "listening on "),
     );
-    let (ui, link) = spawn(
-        Command::new(env!("CARGO_BIN_EXE_mcp-tasks")).args([
-            "ui",
-            "--url",
-            &url,
-            "--era",
-            era,
-            "--listen",
-            "127.0.0.1:0",
-        ]),
-        |l| word_after(l, "; open "),
-    );
+    let (ui, link) = start_ui(&["--url", &url, "--era", era]);
     (server, ui, link)
+}
+
+/// `mcp-tasks ui` with `conn` (how to reach the server); returns the page's sign-in link.
+fn start_ui(conn: &[&str]) -> (Proc, String) {
+    spawn(
+        Command::new(env!("CARGO_BIN_EXE_mcp-tasks"))
+            .arg("ui")
+            .args(conn)
+            .args(["--listen", "127.0.0.1:0"]),
+        |l| word_after(l, "; open "),
+    )
 }
 
 fn status_of(base: &str, path: &str, header: Option<&str>) -> u16 {
@@ -209,8 +210,10 @@ fn ui_calls_confirm_delete_and_answers_its_question_in_the_page() {
 }
 
 #[test]
-fn ui_answers_a_tasks_v1_question_in_a_legacy_session() {
-    let (_server, _ui, link) = start("legacy");
+fn ui_answers_a_tasks_v1_question_over_stdio_in_a_legacy_session() {
+    // The server is the page's child, spoken to over stdio (`--cmd`).
+    let cmd = format!("{} --stdio --store memory:", server_bin().display());
+    let (_ui, link) = start_ui(&["--cmd", &cmd, "--era", "legacy"]);
     let mut b = Browser::launch();
     b.goto(&link);
     b.wait_text("p.muted", "2025-11-25", 5000);
