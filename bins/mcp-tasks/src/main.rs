@@ -7,6 +7,7 @@ mod conformance;
 mod prompt;
 mod state;
 mod ui;
+mod web;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -60,6 +61,22 @@ enum Cmd {
     Task {
         #[command(subcommand)]
         action: TaskCmd,
+    },
+    /// Serve a local web page that is a tasks-aware client of the server: list and call
+    /// tools with generated forms, follow tasks live, answer their questions, cancel them,
+    /// reopen a task by id. Prints the page's sign-in link on stderr.
+    Ui {
+        #[command(flatten)]
+        conn: Conn,
+        /// Address of the page.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        /// Most calls the page remembers (the oldest finished ones are forgotten first).
+        #[arg(long, default_value_t = 200)]
+        max_calls: usize,
+        /// Most unanswered server questions at once (more are refused).
+        #[arg(long, default_value_t = 32)]
+        max_questions: usize,
     },
     /// The client under test for the official conformance suite's client mode: runs the
     /// scenario named by MCP_CONFORMANCE_SCENARIO at MCP_CONFORMANCE_PROTOCOL_VERSION.
@@ -149,7 +166,7 @@ enum EraArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let verbose = match &cli.cmd {
-        Cmd::Tools { conn, .. } | Cmd::Call { conn, .. } => conn.verbose,
+        Cmd::Tools { conn, .. } | Cmd::Call { conn, .. } | Cmd::Ui { conn, .. } => conn.verbose,
         Cmd::ConformanceClient { verbose, .. } => *verbose,
         Cmd::Task { action } => match action {
             TaskCmd::Get { conn, .. }
@@ -248,12 +265,20 @@ async fn connect_rejoining(
     ui: &Ui,
     rejoin: Option<LegacySession>,
 ) -> Result<Client, Error> {
+    connect_with(conn, prompt::terminal_handlers(ui.clone()), rejoin).await
+}
+
+async fn connect_with(
+    conn: &Conn,
+    handlers: mcp_tasks_client::Handlers,
+    rejoin: Option<LegacySession>,
+) -> Result<Client, Error> {
     let mut builder = ClientBuilder::new()
         .client_info(mcp_tasks_types::Implementation::new(
             "mcp-tasks",
             env!("CARGO_PKG_VERSION"),
         ))
-        .handlers(prompt::terminal_handlers(ui.clone()))
+        .handlers(handlers)
         .era(match conn.era {
             EraArg::Auto => EraChoice::Auto,
             EraArg::Legacy => EraChoice::Legacy,
@@ -292,6 +317,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 eprintln!("conformance-client: {failures} operation(s) failed");
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Cmd::Ui {
+            conn,
+            listen,
+            max_calls,
+            max_questions,
+        } => {
+            let limits = web::Limits {
+                max_runs: max_calls.max(1),
+                max_questions: max_questions.max(1),
+            };
+            web::run(listen, limits, |h| async move {
+                connect_with(&conn, h, None).await
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Tools { conn, json } => {
             let client = connect(&conn, &ui).await?;

@@ -111,6 +111,7 @@ pub use ctx::{Ctx, ToolError};
 pub use mrtr::StateSealer;
 pub use registry::{PromptRoute, ResourceRoute, ResourceTemplateRoute, RestartPolicy, ToolRoute};
 pub use task::engine::{TaskConfig, TaskEngine};
+pub use task::operator::Operator;
 pub use task::store::{DynTaskStore, StoreError, TaskStore};
 
 use futures_util::future::BoxFuture;

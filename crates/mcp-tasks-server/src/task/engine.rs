@@ -686,10 +686,15 @@ impl TaskEngine {
                 Ok(true)
             })
             .await?;
+        self.stop_local(id);
+        Ok(r)
+    }
+
+    /// Stops the handler of `id` if it runs in this process.
+    pub(crate) fn stop_local(&self, id: &str) {
         if let Some(t) = self.running.lock().remove(id) {
             t.cancel();
         }
-        Ok(r)
     }
 
     /// Records answers (`tasks/update`): keys that are outstanding and of the right kind are

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod engine;
 pub(crate) mod handle;
 pub mod notify;
+pub mod operator;
 pub mod record;
 pub mod state;
 pub mod store;

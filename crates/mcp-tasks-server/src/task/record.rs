@@ -95,6 +95,10 @@ pub struct TaskRecord {
     /// not inside its encoding: see the lease rules of [`TaskStore`](super::store::TaskStore).
     #[serde(skip)]
     pub lease: Option<Lease>,
+    /// Status changes after creation, oldest first (at most [`MAX_HISTORY`]; the oldest
+    /// are dropped past that). Creation itself is `created_at_ms` in `working`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<StatusChange>,
 }
 
 /// An execution lease: which server instance runs a live task, and until when (ms since the
@@ -106,6 +110,19 @@ pub struct Lease {
     pub holder: String,
     /// Expiry, ms since the Unix epoch.
     pub until_ms: u64,
+}
+
+/// Most status changes a record keeps: tasks that go back and forth between `working` and
+/// `input_required` many times keep only their latest changes.
+pub const MAX_HISTORY: usize = 32;
+
+/// One status change of a task (its timeline, for operators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// The status entered.
+    pub status: TaskStatus,
+    /// When, ms since the Unix epoch.
+    pub at_ms: u64,
 }
 
 impl TaskRecord {
@@ -135,6 +152,7 @@ impl TaskRecord {
             era,
             request,
             lease: None,
+            history: Vec::new(),
         }
     }
 
@@ -161,7 +179,17 @@ impl TaskRecord {
 
     /// Applies an event through the state machine.
     pub fn apply(&mut self, event: TaskEvent, now_ms: u64) -> Result<(), IllegalTransition> {
-        self.status = next(self.status, event)?;
+        let to = next(self.status, event)?;
+        if to != self.status {
+            if self.history.len() >= MAX_HISTORY {
+                self.history.remove(0);
+            }
+            self.history.push(StatusChange {
+                status: to,
+                at_ms: now_ms,
+            });
+        }
+        self.status = to;
         self.updated_at_ms = now_ms;
         if self.status.is_terminal() {
             // Nothing of these is needed once terminal (arguments only serve re-runs), and
@@ -171,5 +199,71 @@ impl TaskRecord {
             self.request.arguments.clear();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> TaskRecord {
+        let req = TaskRequest {
+            method: "tools/call".into(),
+            name: "t".into(),
+            arguments: JsonObject::new(),
+        };
+        TaskRecord::new(
+            "a".into(),
+            Owner::Unbound,
+            Era::Modern,
+            req,
+            1000,
+            None,
+            None,
+        )
+    }
+
+    #[test]
+    fn status_changes_make_a_bounded_timeline() {
+        let mut r = record();
+        r.apply(TaskEvent::InputRequested, 1100).unwrap();
+        // Staying in the same status is not a change.
+        r.apply(TaskEvent::InputRequested, 1150).unwrap();
+        r.apply(TaskEvent::InputsAnswered, 1200).unwrap();
+        assert_eq!(
+            r.history,
+            [
+                StatusChange {
+                    status: TaskStatus::InputRequired,
+                    at_ms: 1100
+                },
+                StatusChange {
+                    status: TaskStatus::Working,
+                    at_ms: 1200
+                },
+            ]
+        );
+        for i in 0..100 {
+            r.apply(TaskEvent::InputRequested, 2000 + 2 * i).unwrap();
+            r.apply(TaskEvent::InputsAnswered, 2001 + 2 * i).unwrap();
+        }
+        r.apply(TaskEvent::Completed, 9000).unwrap();
+        assert_eq!(r.history.len(), MAX_HISTORY);
+        assert_eq!(
+            r.history.last().map(|c| c.status),
+            Some(TaskStatus::Completed)
+        );
+    }
+
+    #[test]
+    fn records_stored_before_the_timeline_still_load() {
+        let mut v = serde_json::to_value(record()).unwrap();
+        assert!(
+            v.get("history").is_none(),
+            "an empty timeline is not stored"
+        );
+        v.as_object_mut().unwrap().remove("history");
+        let r: TaskRecord = serde_json::from_value(v).unwrap();
+        assert!(r.history.is_empty());
     }
 }
