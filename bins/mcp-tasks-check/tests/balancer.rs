@@ -79,7 +79,8 @@ struct Instance {
 }
 
 impl Instance {
-    fn start(db: &TestDb, name: &str, key_file: &Path) -> Instance {
+    /// An instance with `MCP_TASKS_FAULT=fault` (none when empty) and `extra` flags.
+    fn start(db: &TestDb, name: &str, key_file: &Path, fault: &str, extra: &[&str]) -> Instance {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let mut child = Command::new(server_bin())
@@ -89,7 +90,14 @@ impl Instance {
             .arg(key_file)
             .args(["--lease-ms", &LEASE_MS.to_string()])
             .args(["--heartbeat-ms", "300"])
-            .args(["--takeover-interval-ms", &TAKEOVER_MS.to_string()])
+            .args(
+                (!extra.contains(&"--takeover-interval-ms"))
+                    .then(|| ["--takeover-interval-ms".to_owned(), TAKEOVER_MS.to_string()])
+                    .into_iter()
+                    .flatten(),
+            )
+            .args(extra)
+            .env("MCP_TASKS_FAULT", fault)
             .env("RUST_LOG", "info,mcp_tasks_server::task::engine=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -107,7 +115,16 @@ impl Instance {
                 }
             }
         });
-        wait_accepting(addr, "mcp-tasks-server");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(addr).is_err() {
+            let exited = child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() > deadline {
+                std::thread::sleep(Duration::from_millis(200));
+                let log = log.lock().map(|l| l.clone()).unwrap_or_default();
+                panic!("mcp-tasks-server never listened on {addr} ({exited:?}):\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         Instance { child, addr, log }
     }
 
@@ -220,6 +237,11 @@ struct Cluster {
 
 impl Cluster {
     fn start(tag: &str) -> Option<Cluster> {
+        Cluster::start_with(tag, "", &[])
+    }
+
+    /// Every instance with the same fault and flags (see [`Instance::start`]).
+    fn start_with(tag: &str, fault: &str, extra: &[&str]) -> Option<Cluster> {
         let db = test_db(tag)?;
         let key_dir =
             std::env::temp_dir().join(format!("mcp-tasks-key-{tag}-{}", std::process::id()));
@@ -229,7 +251,7 @@ impl Cluster {
         std::fs::write(&key, b"0123456789abcdef-shared-state-secret").unwrap();
         let instances: Vec<Instance> = ["a", "b", "c"]
             .iter()
-            .map(|n| Instance::start(&db, n, &key))
+            .map(|n| Instance::start(&db, n, &key, fault, extra))
             .collect();
         let nginx = Nginx::start(&instances.iter().collect::<Vec<_>>());
         Some(Cluster {
@@ -558,4 +580,67 @@ fn balancer_checker_instances_scenario_passes_and_kills_the_first() {
     }
     // The first instance really was killed by --kill-cmd.
     assert!(TcpStream::connect(cluster.instances[0].addr).is_err());
+}
+
+#[path = "common/instance_faults.rs"]
+mod instance_faults;
+
+/// The checks of a JSON report that did not pass (fail, warning, info) or whose scenario
+/// errored.
+fn not_passing(report: &Value) -> std::collections::BTreeSet<String> {
+    let mut s = std::collections::BTreeSet::new();
+    for sc in report["scenarios"].as_array().into_iter().flatten() {
+        for c in sc["checks"].as_array().into_iter().flatten() {
+            if matches!(c["status"].as_str(), Some("fail" | "warning" | "info")) {
+                s.insert(c["id"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        if let Some(e) = sc["error"].as_str() {
+            s.insert(format!("scenario-error:{e}"));
+        }
+    }
+    s
+}
+
+/// Each multi-instance check can fail: three instances with one fault each (an instance
+/// that keeps tasks to itself, no cross-instance wake-ups, no takeover), and exactly the
+/// checks the fault breaks do not pass (`common/instance_faults.rs`, counted as coverage by
+/// `faults.rs`).
+#[test]
+fn balancer_checker_instances_checks_fail_on_broken_clusters() {
+    for (fault, extra, expected) in instance_faults::INSTANCE_FAULTS {
+        let Some(cluster) = Cluster::start_with("lbfault", fault, extra) else {
+            return;
+        };
+        let urls: Vec<String> = cluster
+            .instances
+            .iter()
+            .map(|i| format!("http://{}/mcp", i.addr))
+            .collect();
+        let victim = cluster.instances[0].child.id();
+        let out = Command::new(checker())
+            .args(["server", "--url", &urls[0], "--only", "instances"])
+            .args(["--instances", &urls.join(",")])
+            .args(["--kill-cmd", &format!("kill -9 {victim}")])
+            .args(["--task-timeout-secs", "6", "--takeover-timeout-secs", "8"])
+            .args(["--format", "json"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("mcp-tasks-check");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "fault {fault:?}: no JSON report ({e}):\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let want: std::collections::BTreeSet<String> =
+            expected.iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(
+            not_passing(&report),
+            want,
+            "fault {fault:?} {extra:?}: checks that did not pass\n{report:#}"
+        );
+        assert_eq!(report["ok"], false, "fault {fault:?}: a MUST failed");
+    }
 }

@@ -48,6 +48,19 @@ fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
+/// The fault `instances-no-wakeups`: the server is built without cross-instance wake-ups
+/// (no notifier, and waiters and subscriptions never re-read the store), as an SDK that only
+/// stores rows in a shared database would be.
+pub(crate) fn no_wakeups() -> bool {
+    std::env::var("MCP_TASKS_FAULT").is_ok_and(|f| f == "instances-no-wakeups")
+}
+
+/// The fault `instances-no-notify`: this instance never notifies the others of its changes
+/// (as when every NOTIFY it sends is lost); it still re-reads the store as usual.
+pub(crate) fn no_notify() -> bool {
+    std::env::var("MCP_TASKS_FAULT").is_ok_and(|f| f == "instances-no-notify")
+}
+
 /// Wraps `server`; reads `MCP_TASKS_FAULT`.
 pub(crate) fn wrap(inner: Server) -> Faulty {
     let fault = std::env::var("MCP_TASKS_FAULT")
@@ -566,6 +579,21 @@ impl Faulty {
 
     /// Faults that answer instead of the server (before it sees the request).
     async fn before(&self, req: &Req, cx: &Context) -> Option<Reply> {
+        // Instances that keep tasks to themselves, as an SDK with a process-local task map
+        // behind a shared store would: a task created on another instance is "not found".
+        let local_only = match self.fault.as_deref() {
+            Some("instances-get-local-only") => req.method == "tasks/get",
+            Some("instances-update-local-only") => req.method == "tasks/update",
+            Some("instances-cancel-local-only") => req.method == "tasks/cancel",
+            _ => false,
+        };
+        if local_only {
+            let id = req.params.get("taskId").and_then(Value::as_str);
+            if let Some(id) = id.filter(|id| !self.with_state(|st| st.created_here.contains(*id))) {
+                let e = rpc_error(&req.id_value, -32602, &format!("Task not found: {id}"));
+                return Some(Reply::message(from_value(&e)?));
+            }
+        }
         if self.is("v1-result-not-blocking") && !req.modern && req.method == "tasks/result" {
             // Answer at once when the task is not finished yet, instead of blocking.
             let get = json!({"jsonrpc": "2.0", "id": "fault-probe", "method": "tasks/get",

@@ -211,7 +211,17 @@ fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let stop = shutdown_signal();
     let (store, notifier) = open_store(&args.store, args.sync).await?;
-    let mut engine = TaskEngine::new(store).with_config(args.tasks.config()?);
+    let mut config = args.tasks.config()?;
+    let notifier = if faults::no_wakeups() {
+        // Test-only fault: no cross-instance wake-ups at all (no notifier, no re-reads).
+        config.recheck_interval = Duration::from_secs(24 * 3600);
+        None
+    } else if faults::no_notify() {
+        None
+    } else {
+        notifier
+    };
+    let mut engine = TaskEngine::new(store).with_config(config);
     if let Some(n) = notifier {
         engine = engine.with_notifier(n);
     }

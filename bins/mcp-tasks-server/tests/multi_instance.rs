@@ -161,6 +161,52 @@ fn multi_instance_listen_on_c_sees_changes_made_on_a() {
     );
 }
 
+/// A change whose NOTIFY never reached the other instances (the writer's NOTIFY failed, or
+/// it died right after its commit) is not lost for a subscriber elsewhere: instances re-read
+/// what they watch every recheck interval (500 ms) and publish what moved. Instance A here
+/// never notifies (`MCP_TASKS_FAULT=instances-no-notify`); C's subscriber still sees A's
+/// handler complete the task.
+#[test]
+fn multi_instance_listen_sees_a_change_whose_notify_was_lost() {
+    let Some(db) = test_db("lostnotify") else {
+        return;
+    };
+    let a = ServerGuard::start_env(
+        &["--store", &db.url],
+        "info",
+        &[("MCP_TASKS_FAULT", "instances-no-notify")],
+    );
+    let c = ServerGuard::start_logging(&["--store", &db.url], "info");
+    let id = create(a.addr(), "confirm_delete", json!({"filename": "lost.txt"}));
+    wait_status(c.addr(), &id, "input_required");
+    let mut stream = ListenStream::open(c.addr(), &[&id]);
+    let ack = stream.next();
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+    let now = stream.next();
+    assert_eq!(now["params"]["status"], "input_required", "{now}");
+    let answered = Instant::now();
+    request(
+        a.addr(),
+        "tasks/update",
+        json!({"taskId": id, "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}}),
+    );
+    loop {
+        let n = stream.next();
+        assert_eq!(n["method"], "notifications/tasks", "{n}");
+        if n["params"]["status"] == "completed" {
+            assert_eq!(
+                n["params"]["result"]["content"][0]["text"],
+                "Deleted lost.txt"
+            );
+            break;
+        }
+    }
+    println!(
+        "completion reached C without a NOTIFY after {} ms (recheck interval 500 ms)",
+        answered.elapsed().as_millis()
+    );
+}
+
 /// Lease settings of the takeover tests: short, so a takeover is quick to observe.
 const LEASE_MS: u64 = 2_000;
 const TAKEOVER_MS: u64 = 300;

@@ -125,10 +125,16 @@ impl ServerGuard {
 
     /// [`start_with`](Self::start_with) with `RUST_LOG=log`.
     pub fn start_logging(args: &[&str], log: &str) -> ServerGuard {
+        Self::start_env(args, log, &[])
+    }
+
+    /// [`start_logging`](Self::start_logging) with extra environment variables.
+    pub fn start_env(args: &[&str], log: &str, env: &[(&str, &str)]) -> ServerGuard {
         let tap = TapFile::new("server");
         let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
             .args(["--http", "127.0.0.1:0"])
             .args(args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", log)
             .env(TAP_ENV, tap.path())
             .stdin(Stdio::null())
@@ -282,10 +288,16 @@ impl ListenStream {
         }
     }
 
-    /// The next JSON-RPC message on the stream (panics after the read timeout).
+    /// The next JSON-RPC message on the stream (panics after 20 s without one, keep-alive
+    /// comments notwithstanding).
     pub fn next(&mut self) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
         let mut line = String::new();
         loop {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no message on the listen stream for 20 s"
+            );
             line.clear();
             let n = self
                 .reader

@@ -116,7 +116,7 @@ pub struct TaskEngine {
     notifier: Arc<dyn TaskNotifier>,
     /// Tasks something in this process waits on or subscribed to (by count), besides the
     /// ones running here: a change made elsewhere is re-read and published only for these.
-    watched: Mutex<HashMap<String, usize>>,
+    watched: Mutex<HashMap<String, Watched>>,
     /// This instance's name in execution leases.
     instance: String,
     /// Set by [`release_leases`](Self::release_leases): no more renewals or takeovers.
@@ -137,6 +137,15 @@ pub struct LeasePolicy {
     pub sweep: Option<Duration>,
 }
 
+/// A task watched for changes made by other instances.
+#[derive(Debug, Default)]
+struct Watched {
+    /// Watchers (subscriptions, waiters).
+    count: usize,
+    /// The version last published here, so the periodic re-read publishes only real changes.
+    version: Option<super::store::Version>,
+}
+
 /// Keeps tasks watched for changes made by other instances; unwatches them when dropped.
 pub(crate) struct WatchGuard {
     engine: std::sync::Weak<TaskEngine>,
@@ -151,8 +160,8 @@ impl Drop for WatchGuard {
         let mut w = engine.watched.lock();
         for id in &self.ids {
             if let Some(n) = w.get_mut(id) {
-                *n -= 1;
-                if *n == 0 {
+                n.count -= 1;
+                if n.count == 0 {
                     w.remove(id);
                 }
             }
@@ -350,7 +359,7 @@ impl TaskEngine {
         {
             let mut w = self.watched.lock();
             for id in &ids {
-                *w.entry(id.clone()).or_default() += 1;
+                w.entry(id.clone()).or_default().count += 1;
             }
         }
         WatchGuard {
@@ -366,43 +375,87 @@ impl TaskEngine {
     /// Applies what the notifier reports: re-reads each changed task something here cares
     /// about and publishes it locally; a task that became terminal elsewhere (cancelled on
     /// another instance) stops its handler here.
+    ///
+    /// With a shared store it also re-reads every watched task each `recheck_interval` and
+    /// publishes those whose version moved: a notification that was never sent (the writer's
+    /// NOTIFY failed, or it died between its commit and its NOTIFY) then delays a
+    /// subscriber's notification by at most that interval instead of losing it. Waiters
+    /// re-read on the same period themselves; running handlers learn of a cancel made
+    /// elsewhere at their next lease renewal.
     pub(crate) fn follow_notifier(self: &Arc<Self>) {
         let mut rx = self.notifier.subscribe();
         let weak = Arc::downgrade(self);
+        let period = self
+            .store
+            .is_shared()
+            .then_some(self.config.recheck_interval);
         tokio::spawn(async move {
+            let mut tick = period.map(|p| {
+                let mut t = tokio::time::interval(p);
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                t
+            });
             loop {
-                let ev = rx.recv().await;
+                let ev = tokio::select! {
+                    ev = rx.recv() => Some(ev),
+                    _ = async { tick.as_mut().expect("guarded").tick().await }, if tick.is_some() => None,
+                };
                 let Some(engine) = weak.upgrade() else {
                     return;
                 };
-                let ids: Vec<String> = match ev {
-                    Ok(NotifierEvent::Changed(id)) => {
+                let (ids, only_if_moved) = match ev {
+                    Some(Ok(NotifierEvent::Changed(id))) => {
                         if !engine.interested(&id) {
                             continue;
                         }
-                        vec![id]
+                        (vec![id], false)
                     }
-                    Ok(NotifierEvent::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    Some(Ok(NotifierEvent::Resync))
+                    | Some(Err(broadcast::error::RecvError::Lagged(_))) => {
                         let mut ids: Vec<String> = engine.running.lock().keys().cloned().collect();
                         ids.extend(engine.watched.lock().keys().cloned());
                         ids.sort_unstable();
                         ids.dedup();
-                        ids
+                        (ids, false)
                     }
-                    Err(broadcast::error::RecvError::Closed) => return,
+                    Some(Err(broadcast::error::RecvError::Closed)) => return,
+                    None => {
+                        // Sequential, so a large watch set slows the sweep down rather
+                        // than flooding the store.
+                        let ids: Vec<String> = engine.watched.lock().keys().cloned().collect();
+                        for id in ids {
+                            engine.refresh(&id, true).await;
+                        }
+                        continue;
+                    }
                 };
                 for id in ids {
                     let engine = engine.clone();
-                    tokio::spawn(async move { engine.refresh(&id).await });
+                    tokio::spawn(async move { engine.refresh(&id, only_if_moved).await });
                 }
             }
         });
     }
 
-    /// Re-reads `id` after another instance changed it and publishes it here.
-    async fn refresh(&self, id: &str) {
+    /// Re-reads `id` after another instance changed it (or may have) and publishes it here;
+    /// with `only_if_moved`, only when its version differs from the one last published.
+    async fn refresh(&self, id: &str, only_if_moved: bool) {
         match self.store.get(id.to_owned()).await {
-            Ok(Some((r, _))) => {
+            Ok(Some((r, version))) => {
+                let moved = {
+                    let mut w = self.watched.lock();
+                    match w.get_mut(id) {
+                        // The first re-read after a watch starts publishes whatever it
+                        // finds: a change between the subscriber's first read and the watch
+                        // (its notification ignored, or lost) is not missed, at the price of
+                        // at most one repeated state.
+                        Some(seen) => seen.version.replace(version) != Some(version),
+                        None => true,
+                    }
+                };
+                if only_if_moved && !moved {
+                    return;
+                }
                 if r.is_terminal() {
                     if let Some(t) = self.running.lock().remove(id) {
                         t.cancel();
@@ -413,6 +466,11 @@ impl TaskEngine {
             Ok(None) => {
                 if let Some(t) = self.running.lock().remove(id) {
                     t.cancel();
+                }
+                if let Some(seen) = self.watched.lock().get_mut(id) {
+                    if seen.version.take().is_none() && only_if_moved {
+                        return;
+                    }
                 }
                 let _ = self.changes.send(id.to_owned());
             }

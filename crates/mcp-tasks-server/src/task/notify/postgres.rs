@@ -146,8 +146,8 @@ async fn publisher(
         }
         .await;
         if let Err(e) = sent {
-            // The other instances notice the change at their next recheck (waiters) or lease
-            // heartbeat (running handlers) instead.
+            // The other instances notice the change at their next re-read instead (waiters and
+            // subscriptions every recheck interval, running handlers at their lease renewal).
             tracing::warn!(error = %e, ids = payloads.len(), "NOTIFY of task changes failed");
         }
     }
