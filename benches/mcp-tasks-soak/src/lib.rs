@@ -42,7 +42,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 /// The status message and error of a task the restart policy failed.
-const RESTART_ERROR: &str = "The server restarted while this task was running";
+const RESTART_ERROR: &str = "The server running this task stopped (restarted or died)";
 
 /// What to run.
 #[derive(Debug, Clone)]

@@ -183,7 +183,7 @@ fn checker_no_fault_every_check_passes_on_sqlite_with_durability() {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .all(|c| c["status"] == "skip"),
+                    .all(|c| c["status"] == "skipped"),
                 "{sc}"
             );
             continue;
