@@ -3,6 +3,7 @@
 //! stateless core (SEP-2575) and task durability. See README.md for the report formats.
 
 mod client;
+mod fixtures;
 mod model;
 mod net;
 mod peer;
@@ -367,7 +368,10 @@ async fn run(args: ServerArgs) -> ExitCode {
         skip: args.skip.clone(),
     };
     if args.list {
-        print!("{}", report::list(&all, |s, id| sel.check(s, id)));
+        print!(
+            "{}",
+            report::list(&all, &tools(&args), |s, id| sel.check(s, id))
+        );
         return ExitCode::SUCCESS;
     }
     let secs = |s: f64| Duration::from_secs_f64(s.max(0.1));
@@ -442,6 +446,9 @@ async fn run(args: ServerArgs) -> ExitCode {
     env.takeover_timeout = secs(args.takeover_timeout_secs);
     let env = Arc::new(env);
     let http = env.is_http().await;
+    // What the server offers decides which checks can run at all (a missing fixture is a
+    // skip naming it, never a failure of the rule the check is about).
+    let offered = fixtures::discover(&env).await;
 
     let selected: Vec<&Scenario> = all.iter().filter(|s| sel.scenario(s)).collect();
     let bar = (args.format == Format::Text && std::io::stderr().is_terminal()).then(|| {
@@ -493,6 +500,35 @@ async fn run(args: ServerArgs) -> ExitCode {
             results.push(r);
             continue;
         }
+        // Checks whose fixtures the server lacks are skipped, saying which and how to map them.
+        let lacking: Vec<(&'static str, String)> = declared
+            .iter()
+            .filter_map(|c| {
+                let m = offered.missing(c.id, &env.tools);
+                (!m.is_empty()).then(|| (c.id, fixtures::reason(&m, &env.tools)))
+            })
+            .collect();
+        if lacking.len() == declared.len() {
+            let mut rec = Recorder::default();
+            for (c, (_, why)) in declared.iter().zip(&lacking) {
+                rec.skip(c, why.clone());
+            }
+            let checks = rec.into_results(&declared, "");
+            let r = ScenarioResult::finish(
+                s.name,
+                s.group,
+                s.description,
+                None,
+                Duration::ZERO,
+                checks,
+            );
+            if let Some(b) = &bar {
+                b.println(report::scenario_line(&r));
+                b.inc(1);
+            }
+            results.push(r);
+            continue;
+        }
         let mut cx = Cx {
             env: env.clone(),
             rec: Recorder::default(),
@@ -509,12 +545,35 @@ async fn run(args: ServerArgs) -> ExitCode {
                 "the scenario did not finish within {scenario_budget:?}"
             )),
         };
-        let reason = match &error {
-            Some(e) => format!("not reached: the scenario stopped ({e})"),
-            None => "not reached".to_owned(),
+        // A scenario that stopped because it called a fixture the server lacks did not find
+        // a fault: its unreached checks are skipped, not the run failed.
+        let lacked = |e: &str| {
+            declared.iter().any(|c| {
+                offered
+                    .missing(c.id, &env.tools)
+                    .iter()
+                    .any(|f| e.contains(&f.name(&env.tools)))
+            })
+        };
+        let (error, reason) = match error {
+            Some(e) if lacked(&e) => (
+                None,
+                format!("not reached: the scenario stopped at a missing fixture ({e})"),
+            ),
+            Some(e) => {
+                let reason = format!("not reached: the scenario stopped ({e})");
+                (Some(e), reason)
+            }
+            None => (None, "not reached".to_owned()),
         };
         let mut checks = cx.rec.into_results(&declared, &reason);
         checks.retain(|c| declared.iter().any(|d| d.id == c.id));
+        for c in &mut checks {
+            if let Some((_, why)) = lacking.iter().find(|(id, _)| *id == c.id) {
+                c.status = model::Status::Skipped;
+                c.detail.clone_from(why);
+            }
+        }
         let r = ScenarioResult::finish(s.name, s.group, s.description, error, t0.elapsed(), checks);
         if let Some(b) = &bar {
             b.println(report::scenario_line(&r));
@@ -537,7 +596,16 @@ async fn run(args: ServerArgs) -> ExitCode {
             transport: "http",
         },
     };
-    let rep = report::Report::new(target_desc, results, started.elapsed());
+    let rep = report::Report::new(target_desc, results, started.elapsed()).with_fixtures(
+        report::FixtureSummary {
+            learnt: offered.how.clone(),
+            missing: fixtures::ALL
+                .iter()
+                .filter(|f| !offered.has(**f, &env.tools))
+                .map(|f| format!("{} ({})", f.name(&env.tools), f.flag()))
+                .collect(),
+        },
+    );
     emit(&rep, args.format, args.verbose, args.output.as_deref());
     if let Some(t) = &env.target {
         let mut t = t.lock().await;

@@ -306,7 +306,7 @@ async fn run(cx: &mut Cx) -> Result<(), String> {
     );
     let Some(task) = r.result().and_then(|x| x.get("task")).cloned() else {
         cx.rec.violate(&CREATE_NESTED, d);
-        return Err("no v1 CreateTaskResult".into());
+        return Err(format!("{} did not create a v1 task", t.slow_compute));
     };
     let mut p = v1_task_problems(&task);
     if status_of(&task) != "working" {

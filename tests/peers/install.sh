@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the peers `mcp-tasks-check` is graded against (tests/peers/*, bins/mcp-tasks-check
+# tests), each from its package registry into .cache/peers, never globally (idempotent: bump a
+# version here and the next run reinstalls it):
+#   .cache/peers/fastmcp   PyPI fastmcp-tasks (with the fastmcp it pins): tests/peers/fastmcp
+# The TypeScript and Python SDK peers reuse .cache/interop (tests/interop/install.sh).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+FASTMCP_TASKS_VERSION="4.1.4"
+venv=.cache/peers/fastmcp
+fm_installed() {
+  "$venv/bin/python" -c 'from importlib.metadata import version; print(version("fastmcp-tasks"))' 2>/dev/null || true
+}
+if [[ "$(fm_installed)" == "$FASTMCP_TASKS_VERSION" ]]; then
+  echo "fastmcp-tasks $FASTMCP_TASKS_VERSION already installed in $venv"
+else
+  command -v python3 >/dev/null || { echo "python3 not found: install Python >= 3.10 first" >&2; exit 1; }
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "fastmcp-tasks==$FASTMCP_TASKS_VERSION"
+  [[ "$(fm_installed)" == "$FASTMCP_TASKS_VERSION" ]] || { echo "fastmcp-tasks $FASTMCP_TASKS_VERSION did not install" >&2; exit 1; }
+  echo "installed fastmcp-tasks $FASTMCP_TASKS_VERSION in $venv"
+fi
