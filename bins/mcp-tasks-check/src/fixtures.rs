@@ -305,9 +305,11 @@ pub(crate) async fn discover(env: &std::sync::Arc<Env>) -> Offered {
             Err(e) => how.push(format!("no tools/list ({e})")),
         }
     }
+    // A server whose tools could be listed but whose prompts/list fails has no prompts (a
+    // server without the prompts capability answers -32601 there).
     Offered {
         tools: listed_tools.then_some(tools),
-        prompts: listed_prompts.then_some(prompts),
+        prompts: (listed_prompts || listed_tools).then_some(prompts),
         how: how.join("; "),
     }
 }
