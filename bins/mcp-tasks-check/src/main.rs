@@ -4,6 +4,7 @@
 
 mod client;
 mod fixtures;
+mod html;
 mod model;
 mod net;
 mod peer;
@@ -78,6 +79,8 @@ enum Format {
     Text,
     Json,
     Junit,
+    /// One self-contained HTML page.
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -199,6 +202,7 @@ fn emit(rep: &report::Report, format: Format, verbose: bool, output: Option<&std
         Format::Text => rep.text(verbose),
         Format::Json => rep.json(),
         Format::Junit => rep.junit(),
+        Format::Html => rep.html(),
     };
     print!("{out}");
     if let Some(path) = output {

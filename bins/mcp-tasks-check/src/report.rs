@@ -19,37 +19,37 @@ pub(crate) struct TargetDesc {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Summary {
-    scenarios: usize,
-    scenarios_without_checks: usize,
+    pub(crate) scenarios: usize,
+    pub(crate) scenarios_without_checks: usize,
     /// Opt-in scenarios not asked for.
-    scenarios_not_requested: usize,
+    pub(crate) scenarios_not_requested: usize,
     /// Scenarios this target cannot run (HTTP-only on stdio, restarts of a server the
     /// checker did not start).
-    scenarios_not_applicable: usize,
-    scenario_errors: usize,
-    checks: usize,
-    pass: usize,
-    fail: usize,
-    warning: usize,
-    info: usize,
-    skipped: usize,
+    pub(crate) scenarios_not_applicable: usize,
+    pub(crate) scenario_errors: usize,
+    pub(crate) checks: usize,
+    pub(crate) pass: usize,
+    pub(crate) fail: usize,
+    pub(crate) warning: usize,
+    pub(crate) info: usize,
+    pub(crate) skipped: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Report {
-    schema_version: u32,
-    tool: &'static str,
-    version: &'static str,
-    target: TargetDesc,
+    pub(crate) schema_version: u32,
+    pub(crate) tool: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) target: TargetDesc,
     /// True when no MUST check failed and no scenario stopped on an error.
-    ok: bool,
-    duration_ms: u64,
-    summary: Summary,
+    pub(crate) ok: bool,
+    pub(crate) duration_ms: u64,
+    pub(crate) summary: Summary,
     /// What the server offers of the fixtures (server mode only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    fixtures: Option<FixtureSummary>,
-    scenarios: Vec<ScenarioResult>,
+    pub(crate) fixtures: Option<FixtureSummary>,
+    pub(crate) scenarios: Vec<ScenarioResult>,
 }
 
 /// The fixtures the server offers, and how that was learnt.
@@ -316,7 +316,7 @@ impl Report {
     }
 }
 
-fn sev(s: Severity) -> &'static str {
+pub(crate) fn sev(s: Severity) -> &'static str {
     match s {
         Severity::Must => "MUST",
         Severity::Should => "SHOULD",
