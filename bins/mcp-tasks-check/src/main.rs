@@ -43,6 +43,17 @@ enum Command {
     /// Checks a client: starts a mock tasks server per scenario and runs `--cmd URL` with
     /// MCP_CONFORMANCE_SCENARIO set (the official suite's client-mode contract).
     Client(ClientArgs),
+    /// The mock server of one client scenario on stdin/stdout (what `client --stdio` gives
+    /// the client to start).
+    #[command(hide = true)]
+    ClientMock {
+        /// The client scenario.
+        #[arg(long)]
+        scenario: String,
+        /// Where the mock keeps what the client did, for the checker.
+        #[arg(long)]
+        state: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +80,10 @@ struct ClientArgs {
     /// Show the detail of passing checks too (text format).
     #[arg(long, short)]
     verbose: bool,
+    /// stdio client: instead of a URL, the client gets as its last argument the command of
+    /// a mock server to start, and talks to it on that process's stdin/stdout.
+    #[arg(long)]
+    stdio: bool,
     /// How long one client run may take before it is killed, in seconds.
     #[arg(long, default_value_t = 60.0)]
     client_timeout_secs: f64,
@@ -188,6 +203,15 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Server(args) => rt.block_on(run(*args)),
         Command::Client(args) => rt.block_on(run_client(args)),
+        Command::ClientMock { scenario, state } => {
+            match rt.block_on(client::serve_mock_stdio(&scenario, state)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("mcp-tasks-check client-mock: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 
@@ -243,7 +267,7 @@ async fn run_client(args: ClientArgs) -> ExitCode {
         if let Some(b) = &bar {
             b.set_message(format!("running {} with the client", s.name));
         }
-        let r = client::run_scenario(&s, &cmd, timeout, &declared).await;
+        let r = client::run_scenario(&s, &cmd, timeout, &declared, args.stdio).await;
         if let Some(b) = &bar {
             b.println(report::scenario_line(&r));
         }
@@ -256,7 +280,7 @@ async fn run_client(args: ClientArgs) -> ExitCode {
         report::TargetDesc {
             url: None,
             command: Some(cmd),
-            transport: "http",
+            transport: if args.stdio { "stdio" } else { "http" },
         },
         results,
         started.elapsed(),
