@@ -15,25 +15,48 @@ mkdir -p "$out"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# name|version|command (PORT is replaced)
+# name|version|command (PORT is replaced; a command starting with `stdio:` is a stdio server)
 peers=(
   "mcp-tasks-server (ours)|0.1.0|$server --http 127.0.0.1:PORT --store memory:"
   "fastmcp-tasks (PyPI)|4.1.4|.cache/peers/fastmcp/bin/python tests/peers/fastmcp/server.py PORT"
   "mcp Python SDK (PyPI)|2.3.0|.cache/interop/venv/bin/python tests/peers/python-sdk/server.py PORT"
   "@modelcontextprotocol/sdk (npm), Tasks v1|1.32.2|node tests/interop/ts_server_tasks.mjs PORT"
+  "rmcp (crates.io), stdio|3.11.0|stdio:.cache/peers/rmcp-target/debug/rmcp-tasks-peer"
+)
+# Clients: name|version|client command (client mode appends the URL, or the stdio server
+# command with --stdio)|extra checker flags
+clients=(
+  "mcp-tasks conformance-client (ours), HTTP|0.1.0|target/debug/mcp-tasks conformance-client|"
+  "mcp-tasks conformance-client (ours), stdio|0.1.0|target/debug/mcp-tasks conformance-client|--stdio"
+  "@modelcontextprotocol/sdk (npm) client|1.32.2|node tests/peers/ts-client/client.mjs|"
+  "mcp Python SDK (PyPI) client|2.3.0|.cache/interop/venv/bin/python tests/peers/python-client/client.py|"
 )
 files=()
 for p in "${peers[@]}"; do
   IFS='|' read -r name version cmd <<<"$p"
   port=$(free_port)
   slug=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-' | sed 's/-$//')
-  "$check" server --url "http://127.0.0.1:$port/mcp" --cmd "${cmd//PORT/$port}" \
-    --format json --output "$out/$slug.json" >/dev/null 2>"$out/$slug.err"
+  if [[ $cmd == stdio:* ]]; then
+    target=(--stdio-cmd "${cmd#stdio:}")
+  else
+    target=(--url "http://127.0.0.1:$port/mcp" --cmd "${cmd//PORT/$port}")
+  fi
+  "$check" server "${target[@]}" --format json --output "$out/$slug.json" >/dev/null 2>"$out/$slug.err"
   echo "$name $version: exit $?" >&2
   files+=("$name $version|$out/$slug.json")
 done
+cfiles=()
+for c in "${clients[@]}"; do
+  IFS='|' read -r name version cmd extra <<<"$c"
+  slug=client-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-' | sed 's/-$//')
+  # shellcheck disable=SC2086 # $extra is zero or one flag
+  "$check" client --cmd "$cmd" $extra --format json --output "$out/$slug.json" >/dev/null 2>"$out/$slug.err"
+  echo "$name $version: exit $?" >&2
+  cfiles+=("$name $version|$out/$slug.json")
+done
 
-python3 - "${files[@]}" <<'PY'
+table() {
+python3 - "$@" <<'PY'
 import json, sys
 rows, groups = [], []
 for arg in sys.argv[1:]:
@@ -45,6 +68,9 @@ for arg in sys.argv[1:]:
     counts = {}
     for sc in rep["scenarios"]:
         g = sc["group"]
+        # Client scenarios: one column per mock (Tasks v1, the extension).
+        if g == "tasks-client":
+            g = "client: Tasks v1 (2025-11-25)" if sc["name"].startswith("tasks-v1-") else "client: extension (2026-07-28)"
         if g not in groups: groups.append(g)
         c = counts.setdefault(g, [0, 0, 0, sc["status"]])
         if sc["status"] in ("not-requested", "not-applicable"):
@@ -69,3 +95,7 @@ for name, counts, res in rows:
         else: cells.append(f"{c[0]} / {c[1]} / {c[2]}")
     print(f"| {name} | " + " | ".join(cells) + f" | {res} |")
 PY
+}
+table "${files[@]}"
+echo
+table "${cfiles[@]}"

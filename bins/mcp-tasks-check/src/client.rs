@@ -425,7 +425,9 @@ impl Mock {
                 } else {
                     vec![tool("long_task", "A task that runs for 8 s: cancel it.")]
                 };
-                Ok(json!({"resultType": "complete", "tools": tools}))
+                Ok(
+                    json!({"resultType": "complete", "tools": tools, "ttlMs": 0, "cacheScope": "private"}),
+                )
             }
             "tools/call" => {
                 let name = params.get("name").and_then(Value::as_str).unwrap_or("");
@@ -455,9 +457,11 @@ impl Mock {
                 }
                 Ok(self.create_modern(&mut st, kind, id))
             }
-            "prompts/list" => Ok(json!({"resultType": "complete", "prompts": if lifecycle {
+            "prompts/list" => Ok(
+                json!({"resultType": "complete", "ttlMs": 0, "cacheScope": "private", "prompts": if lifecycle {
                 json!([{"name": "task_prompt", "description": "Answers prompts/get with a CreateTaskResult (invalid)."}])
-            } else { json!([]) }})),
+            } else { json!([]) }}),
+            ),
             "prompts/get" => Ok(self.create_modern(&mut st, Kind::Unsupported, id)),
             "tasks/get" => {
                 let at = st.log.len().saturating_sub(1);
@@ -1534,6 +1538,90 @@ pub(crate) fn list(selected: impl Fn(&ClientScenario, &str) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{Mock, Seen};
+    use mcp_tasks_schema::{Schema, Schemas};
+    use serde_json::{Value, json};
+
+    fn ask(m: &Mock, method: &str, params: Value) -> Value {
+        m.lock().log.push(Seen {
+            at_ms: 0,
+            method: method.into(),
+            params: params.clone(),
+            id: Some(json!(1)),
+            mcp_method: None,
+            mcp_name: None,
+        });
+        match m.answer(method, &json!(1), &params) {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e:?}"),
+        }
+    }
+
+    /// The mocks answer what the official schemas say (a Python SDK client refused a
+    /// tools/list without the 2026-07-28 cacheScope and ttlMs).
+    #[test]
+    fn client_mock_answers_validate_against_the_official_schemas() {
+        let schemas = Schemas::embedded();
+        let check = |schema, def: &str, v: &Value| {
+            if let Err(e) = schemas.check_def(schema, def, v, def, "") {
+                panic!("{def}: {e:?}\n{v:#}");
+            }
+        };
+        let tasks = json!({"_meta": {"io.modelcontextprotocol/clientCapabilities":
+            {"extensions": {"io.modelcontextprotocol/tasks": {}}}}});
+        let m = Mock::new("tasks-client-lifecycle", false, None);
+        check(
+            Schema::V2026,
+            "DiscoverResult",
+            &ask(&m, "server/discover", json!({})),
+        );
+        check(
+            Schema::V2026,
+            "ListToolsResult",
+            &ask(&m, "tools/list", json!({})),
+        );
+        check(
+            Schema::V2026,
+            "ListPromptsResult",
+            &ask(&m, "prompts/list", json!({})),
+        );
+        let mut p = tasks.clone();
+        p["name"] = json!("sync_tool");
+        check(Schema::V2026, "CallToolResult", &ask(&m, "tools/call", p));
+        let mut p = tasks.clone();
+        p["name"] = json!("task_tool");
+        check(Schema::Ext, "CreateTaskResult", &ask(&m, "tools/call", p));
+
+        let m = Mock::new("tasks-v1-client-lifecycle", true, None);
+        check(
+            Schema::V2025,
+            "InitializeResult",
+            &ask(&m, "initialize", json!({})),
+        );
+        check(
+            Schema::V2025,
+            "ListToolsResult",
+            &ask(&m, "tools/list", json!({})),
+        );
+        let created = ask(
+            &m,
+            "tools/call",
+            json!({"name": "v1_task_tool", "task": {"ttl": 1000}}),
+        );
+        check(Schema::V2025, "CreateTaskResult", &created);
+        let id = created["task"]["taskId"].clone();
+        check(
+            Schema::V2025,
+            "GetTaskResult",
+            &ask(&m, "tasks/get", json!({"taskId": id})),
+        );
+        check(
+            Schema::V2025,
+            "CancelTaskResult",
+            &ask(&m, "tasks/cancel", json!({"taskId": id})),
+        );
+    }
+
     #[test]
     fn iso_dates_look_right() {
         let s = super::now_iso();
