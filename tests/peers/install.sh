@@ -2,7 +2,8 @@
 # Installs the peers `mcp-tasks-check` is graded against (tests/peers/*, bins/mcp-tasks-check
 # tests), each from its package registry into .cache/peers, never globally (idempotent: bump a
 # version here and the next run reinstalls it):
-#   .cache/peers/fastmcp   PyPI fastmcp-tasks (with the fastmcp it pins): tests/peers/fastmcp
+#   .cache/peers/fastmcp      PyPI fastmcp-tasks (with the fastmcp it pins): tests/peers/fastmcp
+#   .cache/peers/rmcp-target  crates.io rmcp 3.x: tests/peers/rmcp, built with cargo
 # The TypeScript and Python SDK peers reuse .cache/interop (tests/interop/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,3 +22,12 @@ else
   [[ "$(fm_installed)" == "$FASTMCP_TASKS_VERSION" ]] || { echo "fastmcp-tasks $FASTMCP_TASKS_VERSION did not install" >&2; exit 1; }
   echo "installed fastmcp-tasks $FASTMCP_TASKS_VERSION in $venv"
 fi
+
+# rmcp (crates.io, the official Rust SDK, 3.x with its tasks extension): tests/peers/rmcp is a
+# standalone cargo project (its own workspace and Cargo.lock, not the mcp-tasks workspace),
+# built into its own target directory. cargo build is a no-op when it is up to date. Not fatal:
+# without it the matrix reports the peer as not built.
+CARGO_TARGET_DIR=.cache/peers/rmcp-target cargo build --locked --quiet \
+  --manifest-path tests/peers/rmcp/Cargo.toml \
+  && echo "rmcp peer built in .cache/peers/rmcp-target/debug/rmcp-tasks-peer" \
+  || echo "the rmcp peer (tests/peers/rmcp) could not be built: the matrix will say so" >&2

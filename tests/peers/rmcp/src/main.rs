@@ -66,7 +66,7 @@ impl ServerHandler for Peer {
         let name = request.name.to_string();
         if name == "greet" {
             let who = args.get("name").and_then(Value::as_str).unwrap_or("World");
-            return Ok(CallToolResponse::Result(text(format!("Hello, {who}!"))));
+            return Ok(CallToolResponse::Complete(text(format!("Hello, {who}!"))));
         }
         let required = name != "slow_compute";
         if !["slow_compute", "failing_job", "protocol_error_job", "confirm_delete"].contains(&name.as_str()) {
@@ -80,7 +80,7 @@ impl ServerHandler for Peer {
             }
             let secs = args.get("seconds").and_then(Value::as_f64).unwrap_or(1.0).clamp(0.0, 60.0);
             tokio::time::sleep(Duration::from_secs_f64(secs)).await;
-            return Ok(CallToolResponse::Result(text(format!("Computed in {secs}s"))));
+            return Ok(CallToolResponse::Complete(text(format!("Computed in {secs}s"))));
         }
         let opts = TaskOptions::new().with_poll_interval_ms(100);
         let task = self.tasks.spawn(opts, move |ctx| {
