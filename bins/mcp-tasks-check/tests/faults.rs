@@ -275,6 +275,7 @@ faults! {
     ];
     fault_cancel_ack_with_status: "cancel-ack-with-status", Memory, [
         "sep-2663-cancel-ack-empty-result",
+        "tasks-cancel-terminal-idempotent-ack",
     ];
     fault_cancel_no_result_type: "cancel-no-result-type", Memory, [
         "sep-2663-cancel-ack-empty-result",
