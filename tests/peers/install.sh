@@ -4,6 +4,7 @@
 # version here and the next run reinstalls it):
 #   .cache/peers/fastmcp      PyPI fastmcp-tasks (with the fastmcp it pins): tests/peers/fastmcp
 #   .cache/peers/rmcp-target  crates.io rmcp 3.x: tests/peers/rmcp, built with cargo
+#   .cache/peers/turul-target crates.io turul-mcp-server + ext-tasks: tests/peers/turul
 # The TypeScript and Python SDK peers reuse .cache/interop (tests/interop/install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,3 +32,9 @@ CARGO_TARGET_DIR=.cache/peers/rmcp-target cargo build --locked --quiet \
   --manifest-path tests/peers/rmcp/Cargo.toml \
   && echo "rmcp peer built in .cache/peers/rmcp-target/debug/rmcp-tasks-peer" \
   || echo "the rmcp peer (tests/peers/rmcp) could not be built: the matrix will say so" >&2
+
+# turul-mcp-server (crates.io) with its tasks extension: tests/peers/turul, likewise standalone.
+CARGO_TARGET_DIR=.cache/peers/turul-target cargo build --locked --quiet \
+  --manifest-path tests/peers/turul/Cargo.toml \
+  && echo "turul peer built in .cache/peers/turul-target/debug/turul-tasks-peer" \
+  || echo "the turul peer (tests/peers/turul) could not be built: the matrix will say so" >&2

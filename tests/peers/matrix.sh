@@ -22,6 +22,7 @@ peers=(
   "mcp Python SDK (PyPI)|2.3.0|.cache/interop/venv/bin/python tests/peers/python-sdk/server.py PORT"
   "@modelcontextprotocol/sdk (npm), Tasks v1|1.32.2|node tests/interop/ts_server_tasks.mjs PORT"
   "rmcp (crates.io), stdio|3.11.0|stdio:.cache/peers/rmcp-target/debug/rmcp-tasks-peer"
+  "turul-mcp-server (crates.io) + ext-tasks|0.4.5|.cache/peers/turul-target/debug/turul-tasks-peer PORT"
 )
 # Clients: name|version|client command (client mode appends the URL, or the stdio server
 # command with --stdio)|extra checker flags

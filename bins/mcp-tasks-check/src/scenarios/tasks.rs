@@ -920,13 +920,13 @@ async fn wire_fields(cx: &mut Cx) -> Result<(), String> {
         let mut p = Vec::new();
         match v.get("ttlMs") {
             Some(Value::Null) => {}
-            Some(x) if x.as_u64().is_some_and(|n| n > 0) => {}
+            Some(x) if crate::peer::as_schema_uint(x).is_some_and(|n| n > 0) => {}
             other => p.push(format!(
                 "{what}: ttlMs is {other:?}, not null or a positive integer"
             )),
         }
         if let Some(x) = v.get("pollIntervalMs") {
-            if x.as_u64().is_none_or(|n| n == 0) {
+            if crate::peer::as_schema_uint(x).is_none_or(|n| n == 0) {
                 p.push(format!(
                     "{what}: pollIntervalMs {x} is not a positive integer"
                 ));
