@@ -36,15 +36,30 @@ impl ServerHandler for Peer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         Ok(ListToolsResult::with_all_items(vec![
-            tool("greet", "Says hello", json!({"name": {"type": "string"}}), None),
+            tool(
+                "greet",
+                "Says hello",
+                json!({"name": {"type": "string"}}),
+                None,
+            ),
             tool(
                 "slow_compute",
                 "Works for `seconds`",
                 json!({"seconds": {"type": "number"}, "label": {"type": "string"}}),
                 Some("optional"),
             ),
-            tool("failing_job", "Task-only; ends isError", json!({}), Some("required")),
-            tool("protocol_error_job", "Task-only; fails with a JSON-RPC error", json!({}), Some("required")),
+            tool(
+                "failing_job",
+                "Task-only; ends isError",
+                json!({}),
+                Some("required"),
+            ),
+            tool(
+                "protocol_error_job",
+                "Task-only; fails with a JSON-RPC error",
+                json!({}),
+                Some("required"),
+            ),
             tool(
                 "confirm_delete",
                 "Task-only; asks for confirmation",
@@ -69,8 +84,18 @@ impl ServerHandler for Peer {
             return Ok(CallToolResponse::Complete(text(format!("Hello, {who}!"))));
         }
         let required = name != "slow_compute";
-        if !["slow_compute", "failing_job", "protocol_error_job", "confirm_delete"].contains(&name.as_str()) {
-            return Err(McpError::invalid_params(format!("Unknown tool: {name}"), None));
+        if ![
+            "slow_compute",
+            "failing_job",
+            "protocol_error_job",
+            "confirm_delete",
+        ]
+        .contains(&name.as_str())
+        {
+            return Err(McpError::invalid_params(
+                format!("Unknown tool: {name}"),
+                None,
+            ));
         }
         if !declared {
             if required {
@@ -78,9 +103,15 @@ impl ServerHandler for Peer {
                     ClientCapabilities::builder().enable_tasks().build(),
                 ));
             }
-            let secs = args.get("seconds").and_then(Value::as_f64).unwrap_or(1.0).clamp(0.0, 60.0);
+            let secs = args
+                .get("seconds")
+                .and_then(Value::as_f64)
+                .unwrap_or(1.0)
+                .clamp(0.0, 60.0);
             tokio::time::sleep(Duration::from_secs_f64(secs)).await;
-            return Ok(CallToolResponse::Complete(text(format!("Computed in {secs}s"))));
+            return Ok(CallToolResponse::Complete(text(format!(
+                "Computed in {secs}s"
+            ))));
         }
         let opts = TaskOptions::new().with_poll_interval_ms(100);
         let task = self.tasks.spawn(opts, move |ctx| {
@@ -119,26 +150,48 @@ impl ServerHandler for Peer {
         Ok(CallToolResponse::Task(CreateTaskResult::new(task)))
     }
 
-    async fn get_task(&self, request: GetTaskParams, _c: RequestContext<RoleServer>) -> Result<GetTaskResult, McpError> {
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        _c: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, McpError> {
         Ok(GetTaskResult::new(self.tasks.get_task(&request.task_id)?))
     }
 
-    async fn update_task(&self, request: UpdateTaskParams, _c: RequestContext<RoleServer>) -> Result<(), McpError> {
-        self.tasks.update_task(&request.task_id, request.input_responses)
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        _c: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.tasks
+            .update_task(&request.task_id, request.input_responses)
     }
 
-    async fn cancel_task(&self, request: CancelTaskParams, _c: RequestContext<RoleServer>) -> Result<(), McpError> {
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        _c: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
         self.tasks.cancel_task(&request.task_id)
     }
 
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_tasks().build())
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tasks()
+                .build(),
+        )
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let service = Peer { tasks: TaskManager::new() }.serve(rmcp::transport::stdio()).await?;
+    let service = Peer {
+        tasks: TaskManager::new(),
+    }
+    .serve(rmcp::transport::stdio())
+    .await?;
     service.waiting().await?;
     Ok(())
 }
