@@ -153,3 +153,27 @@ fn client_mode_a_client_that_does_nothing_fails() {
         );
     }
 }
+
+/// A client we did not write the SDK of: the TypeScript SDK 1.x (`tests/peers/ts-client`,
+/// its experimental Tasks v1 client) passes every check of the Tasks v1 mock, elicitation
+/// tied to the task included; it predates 2026-07-28, so the extension mock is not run.
+#[test]
+fn client_mode_ts_sdk_client_passes_the_tasks_v1_mock() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sdk = root.join(".cache/interop/node/node_modules/@modelcontextprotocol/sdk");
+    assert!(
+        sdk.exists(),
+        "{} is missing: run `bash tests/interop/install.sh` (or scripts/install-test-deps.sh)",
+        sdk.display()
+    );
+    let script = root.join("tests/peers/ts-client/client.mjs");
+    let report = run_client(
+        &format!("node {}", script.display()),
+        &["--only", "tasks-v1-*"],
+    );
+    let all = statuses(&report);
+    assert_eq!(all.len(), 7, "{report}");
+    for (id, status, detail) in &all {
+        assert_eq!(status, "pass", "{id}: {detail}");
+    }
+}
