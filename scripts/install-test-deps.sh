@@ -30,6 +30,11 @@ fi
 bash tests/interop/install.sh
 # ---- end of interop peers -------------------------------------------------------------------
 
+# ---- checker peers (bins/mcp-tasks-check/tests/fixtures.rs, tests/peers/) -------------------
+# SDKs the checker is graded on, from PyPI/npm/crates.io into .cache/peers (tests/peers/install.sh).
+bash tests/peers/install.sh
+# ---- end of checker peers -------------------------------------------------------------------
+
 # ---- nginx (bins/mcp-tasks-check/tests/balancer.rs) ------------------------------------------
 # From the Debian packages; nothing is started (the tests run their own nginx).
 bash tests/nginx/install.sh

@@ -1,5 +1,6 @@
-//! Client mode: a mock 2026-07-28 server with the tasks extension, and checks of what the
-//! client under test did with it. Same contract as the official suite's client mode: the
+//! Client mode: mock servers — 2026-07-28 with the tasks extension, and 2025-11-25 with
+//! Tasks v1 — and checks of what the client under test did with them, over Streamable HTTP or
+//! stdio. Same contract as the official suite's client mode: the
 //! client command gets the mock's URL as its last argument, the scenario name in
 //! `MCP_CONFORMANCE_SCENARIO` and the protocol version in `MCP_CONFORMANCE_PROTOCOL_VERSION`.
 //!
@@ -11,8 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mcp_tasks_transport::{Context, HttpConfig, Inbound, McpService, Reply};
+use mcp_tasks_transport::{Context, HttpConfig, Inbound, McpService, Reply, SseEvent};
 use mcp_tasks_types::{JsonRpcMessage, TASKS_EXTENSION};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::model::{CheckDef, Recorder, ScenarioResult, check};
@@ -76,9 +78,64 @@ check!(
     "A client cancels a task with tasks/cancel, never with notifications/cancelled naming the request that created it (scenario tasks-client-cancel: the client cancels the task of long_task)."
 );
 
+check!(
+    V1_AUGMENTS_REQUIRED,
+    "sep-1686-client-augments-required-tool",
+    Must,
+    "PROTOCOL.md §6.2",
+    "With the server's tasks.requests.tools.call capability, a tool whose execution.taskSupport is \"required\" is called with params.task (the client MUST augment it)."
+);
+check!(
+    V1_NOT_FORBIDDEN,
+    "sep-1686-client-no-task-on-forbidden-tool",
+    Must,
+    "PROTOCOL.md §6.2",
+    "A tool whose execution.taskSupport is absent or \"forbidden\" is never called with params.task (the client MUST NOT augment it)."
+);
+check!(
+    V1_RESULT,
+    "sep-1686-client-gets-result-with-tasks-result",
+    Must,
+    "PROTOCOL.md §6.5",
+    "The real result of a task-augmented call comes only via tasks/result: the client asks tasks/result for the completed task of v1_task_tool."
+);
+check!(
+    V1_POLL,
+    "sep-1686-client-honors-poll-interval",
+    Should,
+    "PROTOCOL.md §6.5",
+    "A requestor polling tasks/get SHOULD honour the task's pollInterval between two polls."
+);
+check!(
+    V1_INPUT,
+    "sep-1686-client-answers-task-elicitation",
+    Must,
+    "PROTOCOL.md §6.6, §6.7",
+    "An elicitation/create tied to a task (related-task _meta) that reaches the client on the tasks/result stream is answered, once per request; the task then completes and tasks/result returns its result."
+);
+check!(
+    V1_FAILED,
+    "sep-1686-client-stops-after-failed",
+    Must,
+    "PROTOCOL.md §6.5, §6.6",
+    "Requestors poll tasks/get until terminal: once v1_failing_task has failed (seen by tasks/get, or as the error of tasks/result) the client stops following it — no further tasks/result or tasks/cancel, and at most one tasks/get to read its final status (a v1 tasks/result error does not say whether the task failed or was cancelled)."
+);
+check!(
+    V1_CANCEL,
+    "sep-1686-client-cancels-with-tasks-cancel",
+    Must,
+    "PROTOCOL.md §6.8",
+    "Tasks are cancelled only with tasks/cancel; notifications/cancelled MUST NOT target a task (scenario tasks-v1-client-cancel: the client cancels the task of v1_long_task)."
+);
+
 /// A client scenario: what the mock offers is chosen by its name.
 pub(crate) struct ClientScenario {
     pub(crate) name: &'static str,
+    /// The protocol version the mock speaks (`MCP_CONFORMANCE_PROTOCOL_VERSION`).
+    pub(crate) version: &'static str,
+    /// What the client is told to do (`MCP_CONFORMANCE_SCENARIO`): the same two behaviours
+    /// (use everything; cancel the task) in both eras, so one client contract serves both.
+    pub(crate) behaviour: &'static str,
     pub(crate) description: &'static str,
     pub(crate) checks: &'static [&'static CheckDef],
 }
@@ -89,6 +146,8 @@ pub(crate) fn scenarios() -> Vec<ClientScenario> {
     vec![
         ClientScenario {
             name: "tasks-client-lifecycle",
+            behaviour: "tasks-client-lifecycle",
+            version: MODERN,
             description: "Tools answering with a CallToolResult, a polled task (pollIntervalMs 300), an input_required task (two keys, one at a time), a failed task; a prompt answering with a CreateTaskResult (unsupported).",
             checks: &[
                 &DECLARES,
@@ -102,16 +161,49 @@ pub(crate) fn scenarios() -> Vec<ClientScenario> {
         },
         ClientScenario {
             name: "tasks-client-cancel",
+            behaviour: "tasks-client-cancel",
+            version: MODERN,
             description: "One tool (long_task) whose task runs for 8 s; the client is expected to cancel it with tasks/cancel.",
             checks: &[&CANCEL],
+        },
+        ClientScenario {
+            name: "tasks-v1-client-lifecycle",
+            behaviour: "tasks-client-lifecycle",
+            version: LEGACY,
+            description: "Tasks v1 (2025-11-25): a plain tool, a task-required tool (completes after ~1 s, pollInterval 300), a task asking two elicitations tied to it over tasks/result, a failed task.",
+            checks: &[
+                &V1_AUGMENTS_REQUIRED,
+                &V1_NOT_FORBIDDEN,
+                &V1_RESULT,
+                &V1_POLL,
+                &V1_INPUT,
+                &V1_FAILED,
+            ],
+        },
+        ClientScenario {
+            name: "tasks-v1-client-cancel",
+            behaviour: "tasks-client-cancel",
+            version: LEGACY,
+            description: "Tasks v1 (2025-11-25): one task-required tool (v1_long_task, 8 s); the client is expected to cancel it with tasks/cancel.",
+            checks: &[&V1_CANCEL],
         },
     ]
 }
 
+pub(crate) const MODERN: &str = "2026-07-28";
+pub(crate) const LEGACY: &str = "2025-11-25";
+
 const POLL_MS: u64 = 300;
 const LONG_TASK: Duration = Duration::from_secs(8);
+/// How long a v1 task-required tool's task works before it completes.
+const V1_WORK: Duration = Duration::from_millis(900);
+/// How long a v1 `tasks/result` may block in the mock (the client is killed long before).
+const V1_RESULT_WAIT: Duration = Duration::from_secs(30);
+/// The longest line the stdio mock reads from the client.
+const MOCK_MAX_LINE: usize = 4 * 1024 * 1024;
+const RELATED_TASK: &str = "io.modelcontextprotocol/related-task";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Kind {
     Poll,
     Input,
@@ -121,11 +213,14 @@ enum Kind {
 }
 
 /// One message the client sent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Seen {
-    at: Instant,
+    /// Milliseconds since the mock started.
+    at_ms: u64,
     method: String,
     params: Value,
+    /// The id of a request (or of the client's response, when `method` is empty).
+    id: Option<Value>,
     mcp_method: Option<String>,
     mcp_name: Option<String>,
 }
@@ -136,19 +231,23 @@ impl Seen {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct MockTask {
     kind: Kind,
-    created: Instant,
+    /// Milliseconds since the mock started.
+    created_ms: u64,
     created_by: Value,
     polls: u32,
     answered: Vec<String>,
     cancelled: bool,
-    /// Index in the log of the tasks/get that first reported a terminal status.
+    /// Index in the log of the request that first reported a terminal status.
     terminal_at: Option<usize>,
+    /// v1: the elicitations sent to the client for this task (request id, key).
+    #[serde(default)]
+    asked: Vec<(String, String)>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct MockState {
     log: Vec<Seen>,
     tasks: BTreeMap<String, MockTask>,
@@ -158,7 +257,13 @@ struct MockState {
 /// The mock server of one scenario.
 struct Mock {
     scenario: &'static str,
-    state: Mutex<MockState>,
+    legacy: bool,
+    t0: Instant,
+    state: Arc<Mutex<MockState>>,
+    /// Wakes v1 `tasks/result` waiters when the client answers an elicitation.
+    changed: Arc<tokio::sync::Notify>,
+    /// Where the stdio mock (a process of its own) keeps its state for the checker.
+    state_file: Option<std::path::PathBuf>,
 }
 
 fn now_iso() -> String {
@@ -189,46 +294,103 @@ fn tool(name: &str, description: &str) -> Value {
     json!({"name": name, "description": description, "inputSchema": {"type": "object", "properties": {}}})
 }
 
+fn v1_tool(name: &str, description: &str, support: Option<&str>) -> Value {
+    let mut t = tool(name, description);
+    if let Some(s) = support {
+        t["execution"] = json!({"taskSupport": s});
+    }
+    t
+}
+
 fn elicit(message: &str, field: &str) -> Value {
     json!({"method": "elicitation/create", "params": {"mode": "form", "message": message,
         "requestedSchema": {"type": "object", "properties": {field: {"type": "string"}}, "required": [field]}}})
 }
 
+fn lock(state: &Mutex<MockState>) -> std::sync::MutexGuard<'_, MockState> {
+    match state.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 type Answer = Result<Value, (i64, String, Option<Value>)>;
 
+/// The two questions of the input task, one at a time.
+const QUESTIONS: [(&str, &str); 2] = [("name", "Your name?"), ("colour", "Your favourite colour?")];
+
 impl Mock {
-    fn lock(&self) -> std::sync::MutexGuard<'_, MockState> {
-        match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
+    fn new(scenario: &'static str, legacy: bool, state_file: Option<std::path::PathBuf>) -> Mock {
+        Mock {
+            scenario,
+            legacy,
+            t0: Instant::now(),
+            state: Arc::new(Mutex::new(MockState::default())),
+            changed: Arc::new(tokio::sync::Notify::new()),
+            state_file,
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MockState> {
+        lock(&self.state)
+    }
+
+    fn ms(&self) -> u64 {
+        self.t0.elapsed().as_millis() as u64
     }
 
     fn poll_ms(kind: Kind) -> u64 {
         if kind == Kind::Poll { POLL_MS } else { 100 }
     }
 
-    fn create(&self, st: &mut MockState, kind: Kind, by: &Value) -> Value {
+    /// Saves the state for the checker (stdio mock only): written whole, then renamed, so a
+    /// reader never sees half of it.
+    fn save(&self) {
+        let Some(path) = &self.state_file else {
+            return;
+        };
+        let text = serde_json::to_vec(&*self.lock()).unwrap_or_default();
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        }
+    }
+
+    fn create(&self, st: &mut MockState, kind: Kind, by: &Value) -> (String, String) {
         st.next += 1;
         let id = format!("mock-{}-{}", format!("{kind:?}").to_lowercase(), st.next);
         st.tasks.insert(
             id.clone(),
             MockTask {
                 kind,
-                created: Instant::now(),
+                created_ms: self.ms(),
                 created_by: by.clone(),
                 polls: 0,
                 answered: Vec::new(),
                 cancelled: false,
                 terminal_at: None,
+                asked: Vec::new(),
             },
         );
-        let now = now_iso();
+        (id, now_iso())
+    }
+
+    fn create_modern(&self, st: &mut MockState, kind: Kind, by: &Value) -> Value {
+        let (id, now) = self.create(st, kind, by);
         json!({"resultType": "task", "taskId": id, "status": "working", "createdAt": now,
             "lastUpdatedAt": now, "ttlMs": 60_000, "pollIntervalMs": Self::poll_ms(kind)})
     }
 
+    fn create_v1(&self, st: &mut MockState, kind: Kind, by: &Value) -> Value {
+        let (id, now) = self.create(st, kind, by);
+        json!({"task": {"taskId": id, "status": "working", "createdAt": now,
+            "lastUpdatedAt": now, "ttl": 60_000, "pollInterval": Self::poll_ms(kind)}})
+    }
+
     fn answer(&self, method: &str, id: &Value, params: &Value) -> Answer {
+        if self.legacy {
+            return self.answer_v1(method, id, params);
+        }
         let mut st = self.lock();
         let lifecycle = self.scenario == "tasks-client-lifecycle";
         let task_id = params
@@ -244,7 +406,7 @@ impl Mock {
                     caps["prompts"] = json!({});
                 }
                 Ok(
-                    json!({"resultType": "complete", "supportedVersions": ["2026-07-28"],
+                    json!({"resultType": "complete", "supportedVersions": [MODERN],
                     "capabilities": caps, "ttlMs": 0, "cacheScope": "private",
                     "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "mcp-tasks-check-mock", "version": env!("CARGO_PKG_VERSION")}}}),
                 )
@@ -263,7 +425,9 @@ impl Mock {
                 } else {
                     vec![tool("long_task", "A task that runs for 8 s: cancel it.")]
                 };
-                Ok(json!({"resultType": "complete", "tools": tools}))
+                Ok(
+                    json!({"resultType": "complete", "tools": tools, "ttlMs": 0, "cacheScope": "private"}),
+                )
             }
             "tools/call" => {
                 let name = params.get("name").and_then(Value::as_str).unwrap_or("");
@@ -291,12 +455,14 @@ impl Mock {
                         ),
                     ));
                 }
-                Ok(self.create(&mut st, kind, id))
+                Ok(self.create_modern(&mut st, kind, id))
             }
-            "prompts/list" => Ok(json!({"resultType": "complete", "prompts": if lifecycle {
+            "prompts/list" => Ok(
+                json!({"resultType": "complete", "ttlMs": 0, "cacheScope": "private", "prompts": if lifecycle {
                 json!([{"name": "task_prompt", "description": "Answers prompts/get with a CreateTaskResult (invalid)."}])
-            } else { json!([]) }})),
-            "prompts/get" => Ok(self.create(&mut st, Kind::Unsupported, id)),
+            } else { json!([]) }}),
+            ),
+            "prompts/get" => Ok(self.create_modern(&mut st, Kind::Unsupported, id)),
             "tasks/get" => {
                 let at = st.log.len().saturating_sub(1);
                 let Some(t) = st.tasks.get_mut(&task_id) else {
@@ -333,7 +499,7 @@ impl Mock {
                         task["error"] = json!({"code": -32603, "message": "the mock job failed"});
                     }
                     Kind::Long if t.cancelled => task["status"] = json!("cancelled"),
-                    Kind::Long if t.created.elapsed() >= LONG_TASK => {
+                    Kind::Long if self.ms() - t.created_ms >= LONG_TASK.as_millis() as u64 => {
                         task["status"] = json!("completed");
                         task["result"] = done("long_task ran to its end: nobody cancelled it");
                     }
@@ -367,6 +533,274 @@ impl Mock {
             _ => Err((-32601, format!("method {method:?} not found"), None)),
         }
     }
+
+    /// The v1 status of a task now: (status, statusMessage).
+    fn v1_status(&self, t: &MockTask) -> (&'static str, Option<&'static str>) {
+        let age = self.ms().saturating_sub(t.created_ms);
+        match t.kind {
+            _ if t.cancelled => ("cancelled", None),
+            Kind::Poll if age >= V1_WORK.as_millis() as u64 => ("completed", None),
+            Kind::Input if t.answered.len() >= QUESTIONS.len() => ("completed", None),
+            Kind::Input => ("input_required", Some("waiting for the client's answers")),
+            Kind::Failing => ("failed", Some("the mock job failed on purpose")),
+            Kind::Long if age >= LONG_TASK.as_millis() as u64 => ("completed", None),
+            _ => ("working", None),
+        }
+    }
+
+    fn v1_task(&self, id: &str, t: &MockTask) -> Value {
+        let (status, message) = self.v1_status(t);
+        let now = now_iso();
+        let mut task = json!({"taskId": id, "status": status, "createdAt": now,
+            "lastUpdatedAt": now, "ttl": 60_000, "pollInterval": Self::poll_ms(t.kind)});
+        if let Some(m) = message {
+            task["statusMessage"] = json!(m);
+        }
+        task
+    }
+
+    fn answer_v1(&self, method: &str, id: &Value, params: &Value) -> Answer {
+        let mut st = self.lock();
+        let lifecycle = self.scenario == "tasks-v1-client-lifecycle";
+        let task_id = params
+            .get("taskId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let unknown = || (-32602, format!("unknown task {task_id:?}"), None);
+        match method {
+            "initialize" => Ok(json!({"protocolVersion": LEGACY,
+                "capabilities": {"tools": {}, "tasks": {"list": {}, "cancel": {},
+                    "requests": {"tools": {"call": {}}}}},
+                "serverInfo": {"name": "mcp-tasks-check-mock-v1", "version": env!("CARGO_PKG_VERSION")}})),
+            "ping" => Ok(json!({})),
+            "tools/list" => {
+                let tools = if lifecycle {
+                    vec![
+                        v1_tool("v1_sync_tool", "A plain tool (no taskSupport).", None),
+                        v1_tool(
+                            "v1_task_tool",
+                            "Task-required; completes after ~1 s.",
+                            Some("required"),
+                        ),
+                        v1_tool(
+                            "v1_input_task",
+                            "Task-required; asks two elicitations tied to the task.",
+                            Some("required"),
+                        ),
+                        v1_tool("v1_failing_task", "Task-required; fails.", Some("required")),
+                    ]
+                } else {
+                    vec![v1_tool(
+                        "v1_long_task",
+                        "Task-required; runs 8 s: cancel it.",
+                        Some("required"),
+                    )]
+                };
+                Ok(json!({"tools": tools}))
+            }
+            "tools/call" => {
+                let name = params.get("name").and_then(Value::as_str).unwrap_or("");
+                let augmented = params.get("task").is_some_and(Value::is_object);
+                let kind = match name {
+                    "v1_sync_tool" if augmented => {
+                        return Err((-32601, "v1_sync_tool does not support tasks".into(), None));
+                    }
+                    "v1_sync_tool" => {
+                        return Ok(
+                            json!({"content": [{"type": "text", "text": "v1_sync_tool done"}]}),
+                        );
+                    }
+                    "v1_task_tool" => Kind::Poll,
+                    "v1_input_task" => Kind::Input,
+                    "v1_failing_task" => Kind::Failing,
+                    "v1_long_task" => Kind::Long,
+                    _ => return Err((-32602, format!("unknown tool {name:?}"), None)),
+                };
+                if !augmented {
+                    return Err((
+                        -32601,
+                        format!("{name} requires task augmentation (params.task)"),
+                        None,
+                    ));
+                }
+                Ok(self.create_v1(&mut st, kind, id))
+            }
+            "tasks/get" => {
+                let at = st.log.len().saturating_sub(1);
+                let task = {
+                    let Some(t) = st.tasks.get(&task_id) else {
+                        return Err(unknown());
+                    };
+                    self.v1_task(&task_id, t)
+                };
+                if let Some(t) = st.tasks.get_mut(&task_id) {
+                    t.polls += 1;
+                    if matches!(
+                        task["status"].as_str(),
+                        Some("completed" | "failed" | "cancelled")
+                    ) && t.terminal_at.is_none()
+                    {
+                        t.terminal_at = Some(at);
+                    }
+                }
+                Ok(task)
+            }
+            "tasks/list" => {
+                let tasks: Vec<Value> =
+                    st.tasks.iter().map(|(id, t)| self.v1_task(id, t)).collect();
+                Ok(json!({"tasks": tasks}))
+            }
+            "tasks/cancel" => {
+                let Some(t) = st.tasks.get_mut(&task_id) else {
+                    return Err(unknown());
+                };
+                let (status, _) = self.v1_status(t);
+                if matches!(status, "completed" | "failed" | "cancelled") {
+                    return Err((-32602, format!("task {task_id} is already {status}"), None));
+                }
+                t.cancelled = true;
+                let t = t.clone();
+                Ok(self.v1_task(&task_id, &t))
+            }
+            _ => Err((-32601, format!("method {method:?} not found"), None)),
+        }
+    }
+
+    /// v1 `tasks/result`: blocks until the task is terminal; an input task's elicitations
+    /// travel on this stream first (PROTOCOL.md §6.6), tied to the task by related-task _meta.
+    fn tasks_result(&self, id: Value, task_id: String) -> Reply {
+        let state = self.state.clone();
+        let changed = self.changed.clone();
+        let t0 = self.t0;
+        let (tx, rx) = tokio::sync::mpsc::channel::<Value>(4);
+        let related = json!({RELATED_TASK: {"taskId": task_id}});
+        let state_file = self.state_file.clone();
+        tokio::spawn(async move {
+            let deadline = Instant::now() + V1_RESULT_WAIT;
+            let mut asked = 0usize;
+            loop {
+                let waiter = changed.notified();
+                let next = {
+                    let mut st = lock(&state);
+                    // The status is delivered now: requests logged later came after it.
+                    let at = st.log.len().saturating_sub(1);
+                    let ms = t0.elapsed().as_millis() as u64;
+                    match st.tasks.get_mut(&task_id) {
+                        None => Some((
+                            json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32602, "message": format!("unknown task {task_id:?}")}}),
+                            true,
+                        )),
+                        Some(t) => {
+                            let age = ms.saturating_sub(t.created_ms);
+                            let done = |text: &str| {
+                                json!({"jsonrpc": "2.0", "id": id, "result": {
+                        "content": [{"type": "text", "text": text}], "isError": false, "_meta": related}})
+                            };
+                            let terminal = |t: &mut MockTask| {
+                                if t.terminal_at.is_none() {
+                                    t.terminal_at = Some(at);
+                                }
+                            };
+                            if t.cancelled {
+                                terminal(t);
+                                Some((
+                                    json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": "the task was cancelled", "data": {"_meta": related}}}),
+                                    true,
+                                ))
+                            } else {
+                                match t.kind {
+                                    Kind::Failing => {
+                                        terminal(t);
+                                        Some((
+                                            json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": "the mock job failed", "data": {"_meta": related}}}),
+                                            true,
+                                        ))
+                                    }
+                                    Kind::Poll if age >= V1_WORK.as_millis() as u64 => {
+                                        terminal(t);
+                                        Some((done("v1_task_tool done"), true))
+                                    }
+                                    Kind::Long if age >= LONG_TASK.as_millis() as u64 => {
+                                        terminal(t);
+                                        Some((
+                                            done(
+                                                "v1_long_task ran to its end: nobody cancelled it",
+                                            ),
+                                            true,
+                                        ))
+                                    }
+                                    Kind::Input if t.answered.len() >= QUESTIONS.len() => {
+                                        terminal(t);
+                                        Some((done("v1_input_task done"), true))
+                                    }
+                                    Kind::Input
+                                        if t.asked.len() == t.answered.len()
+                                            && asked == t.asked.len() =>
+                                    {
+                                        // Ask the next question, tied to the task.
+                                        let (key, message) = QUESTIONS[t.answered.len()];
+                                        let rid = format!("mock-elicit-{task_id}-{key}");
+                                        t.asked.push((rid.clone(), key.to_owned()));
+                                        asked += 1;
+                                        let mut req = elicit(message, key);
+                                        req["params"]["_meta"] = related.clone();
+                                        req["jsonrpc"] = json!("2.0");
+                                        req["id"] = json!(rid);
+                                        Some((req, false))
+                                    }
+                                    _ => None,
+                                }
+                            }
+                        }
+                    }
+                };
+                if let Some(path) = &state_file {
+                    let text = serde_json::to_vec(&*lock(&state)).unwrap_or_default();
+                    let tmp = path.with_extension("tmp");
+                    if std::fs::write(&tmp, text).is_ok() {
+                        let _ = std::fs::rename(&tmp, path);
+                    }
+                }
+                match next {
+                    Some((msg, last)) => {
+                        if tx.send(msg).await.is_err() || last {
+                            return;
+                        }
+                    }
+                    None => {
+                        if Instant::now() >= deadline {
+                            return;
+                        }
+                        let _ = tokio::time::timeout(Duration::from_millis(50), waiter).await;
+                    }
+                }
+            }
+        });
+        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+            let v = rx.recv().await?;
+            let m = JsonRpcMessage::decode(v.to_string().as_bytes()).ok()?;
+            Some((SseEvent::message(m), rx))
+        });
+        Reply::stream(Box::pin(stream))
+    }
+
+    /// The client answered one of our requests (a v1 elicitation).
+    fn client_response(&self, id: &Value, v: &Value) {
+        let Some(rid) = id.as_str() else {
+            return;
+        };
+        let mut st = self.lock();
+        for t in st.tasks.values_mut() {
+            if let Some((_, key)) = t.asked.iter().find(|(r, _)| r == rid) {
+                if v.get("result").is_some() {
+                    t.answered.push(key.clone());
+                }
+            }
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
 }
 
 fn header(cx: &Context, name: &str) -> Option<String> {
@@ -379,6 +813,7 @@ fn header(cx: &Context, name: &str) -> Option<String> {
 impl McpService for Mock {
     async fn handle(&self, inbound: Inbound, cx: Context) -> Reply {
         let Inbound::Message(m) = inbound else {
+            // A v1 client may open the session's GET stream: nothing is pushed on it.
             return Reply::status(http::StatusCode::METHOD_NOT_ALLOWED);
         };
         let v: Value = serde_json::from_slice(&m.encode()).unwrap_or(Value::Null);
@@ -389,37 +824,67 @@ impl McpService for Mock {
             .to_owned();
         let id = v.get("id").cloned();
         let params = v.get("params").cloned().unwrap_or(Value::Null);
+        let at_ms = self.ms();
         self.lock().log.push(Seen {
-            at: Instant::now(),
+            at_ms,
             method: method.clone(),
             params: params.clone(),
+            id: id.clone(),
             mcp_method: header(&cx, "mcp-method"),
             mcp_name: header(&cx, "mcp-name"),
         });
-        let (Some(id), false) = (id, method.is_empty()) else {
-            return Reply::accepted(); // a notification or a response
-        };
-        let (msg, status) = match self.answer(&method, &id, &params) {
-            Ok(result) => (
-                json!({"jsonrpc": "2.0", "id": id, "result": result}),
-                http::StatusCode::OK,
-            ),
-            Err((code, message, data)) => {
-                let mut e = json!({"code": code, "message": message});
-                if let Some(d) = data {
-                    e["data"] = d;
-                }
-                let status = match code {
-                    -32601 => http::StatusCode::NOT_FOUND,
-                    _ => http::StatusCode::BAD_REQUEST,
+        let reply = match (id, method.is_empty()) {
+            (Some(id), true) => {
+                self.client_response(&id, &v);
+                Reply::accepted()
+            }
+            (None, _) => Reply::accepted(), // a notification
+            (Some(id), false) if self.legacy && method == "tasks/result" => {
+                let task = params
+                    .get("taskId")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                self.tasks_result(id, task)
+            }
+            (Some(id), false) => {
+                let (msg, status) = match self.answer(&method, &id, &params) {
+                    Ok(result) => (
+                        json!({"jsonrpc": "2.0", "id": id, "result": result}),
+                        http::StatusCode::OK,
+                    ),
+                    Err((code, message, data)) => {
+                        let mut e = json!({"code": code, "message": message});
+                        if let Some(d) = data {
+                            e["data"] = d;
+                        }
+                        // A legacy session answers errors with 200 (JSON-RPC in the body).
+                        let status = match code {
+                            _ if self.legacy => http::StatusCode::OK,
+                            -32601 => http::StatusCode::NOT_FOUND,
+                            _ => http::StatusCode::BAD_REQUEST,
+                        };
+                        (json!({"jsonrpc": "2.0", "id": id, "error": e}), status)
+                    }
                 };
-                (json!({"jsonrpc": "2.0", "id": id, "error": e}), status)
+                match JsonRpcMessage::decode(msg.to_string().as_bytes()) {
+                    Ok(m) => {
+                        let r = Reply::message(m).with_status(status);
+                        if self.legacy && method == "initialize" {
+                            r.with_header(
+                                http::HeaderName::from_static("mcp-session-id"),
+                                "mock-session-1",
+                            )
+                        } else {
+                            r
+                        }
+                    }
+                    Err(_) => Reply::status(http::StatusCode::INTERNAL_SERVER_ERROR),
+                }
             }
         };
-        match JsonRpcMessage::decode(msg.to_string().as_bytes()) {
-            Ok(m) => Reply::message(m).with_status(status),
-            Err(_) => Reply::status(http::StatusCode::INTERNAL_SERVER_ERROR),
-        }
+        self.save();
+        reply
     }
 }
 
@@ -430,21 +895,26 @@ pub(crate) async fn run_scenario(
     cmd: &str,
     timeout: Duration,
     declared: &[&'static CheckDef],
+    stdio: bool,
 ) -> ScenarioResult {
     let t0 = Instant::now();
-    let mock = Arc::new(Mock {
-        scenario: s.name,
-        state: Mutex::new(MockState::default()),
-    });
     let mut rec = Recorder::default();
-    let error = match drive(mock.clone(), s.name, cmd, timeout).await {
+    let (state, outcome) = if stdio {
+        drive_stdio(s, cmd, timeout).await
+    } else {
+        let mock = Arc::new(Mock::new(s.name, s.version == LEGACY, None));
+        let outcome = drive(mock.clone(), s, cmd, timeout).await;
+        let st = std::mem::take(&mut *mock.lock());
+        (st, outcome)
+    };
+    let error = match outcome {
         Ok(note) => {
-            evaluate(s.name, &mock.lock(), &note, &mut rec);
+            evaluate(s.name, &state, &note, &mut rec, stdio);
             None
         }
         Err(e) => {
             // Whatever the client did until then still counts.
-            evaluate(s.name, &mock.lock(), &e, &mut rec);
+            evaluate(s.name, &state, &e, &mut rec, stdio);
             Some(e)
         }
     };
@@ -457,10 +927,43 @@ pub(crate) async fn run_scenario(
     ScenarioResult::finish(s.name, GROUP, s.description, error, t0.elapsed(), checks)
 }
 
-/// Serves the mock and runs the client; `Ok` carries how the client exited.
+fn client_env(s: &ClientScenario) -> Vec<(String, String)> {
+    vec![
+        (
+            "MCP_CONFORMANCE_SCENARIO".to_owned(),
+            s.behaviour.to_owned(),
+        ),
+        (
+            "MCP_CONFORMANCE_PROTOCOL_VERSION".to_owned(),
+            s.version.to_owned(),
+        ),
+    ]
+}
+
+/// Runs the client to its end; `Ok` carries how it exited.
+async fn run_client(
+    cmd: &str,
+    last_arg: &str,
+    s: &ClientScenario,
+    timeout: Duration,
+) -> Result<String, String> {
+    let (mut client, _) =
+        Target::spawn_with_env(&format!("{cmd} {last_arg}"), false, client_env(s))?;
+    let exit = client.wait_exit(timeout).await;
+    let tail = client.output_tail(15);
+    client.stop().await;
+    match exit {
+        Some(how) => Ok(format!("the client exited ({how})")),
+        None => Err(format!(
+            "the client did not exit within {timeout:?} (killed); its last output:\n{tail}"
+        )),
+    }
+}
+
+/// Serves the mock over HTTP and runs the client with its URL.
 async fn drive(
     mock: Arc<Mock>,
-    scenario: &str,
+    s: &ClientScenario,
     cmd: &str,
     timeout: Duration,
 ) -> Result<String, String> {
@@ -488,24 +991,63 @@ async fn drive(
         }
     }
     let _server = AbortServer(server);
-    let env = vec![
-        ("MCP_CONFORMANCE_SCENARIO".to_owned(), scenario.to_owned()),
-        (
-            "MCP_CONFORMANCE_PROTOCOL_VERSION".to_owned(),
-            "2026-07-28".to_owned(),
-        ),
-    ];
-    let (mut client, _) = Target::spawn_with_env(&format!("{cmd} {url}"), false, env)?;
-    let exit = client.wait_exit(timeout).await;
-    let tail = client.output_tail(15);
-    client.stop().await;
+    let out = run_client(cmd, &url, s, timeout).await;
     let _ = stop_tx.send(());
-    match exit {
-        Some(how) => Ok(format!("the client exited ({how})")),
-        None => Err(format!(
-            "the client did not exit within {timeout:?} (killed); its last output:\n{tail}"
-        )),
-    }
+    out
+}
+
+/// stdio: the client is given, as its last argument, the command of a mock server it starts
+/// itself (this checker's `client-mock`), and speaks to it on that process's stdin/stdout, as
+/// stdio clients do. The mock keeps its state in a file the checker reads afterwards.
+async fn drive_stdio(
+    s: &ClientScenario,
+    cmd: &str,
+    timeout: Duration,
+) -> (MockState, Result<String, String>) {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            return (
+                MockState::default(),
+                Err(format!("cannot find the checker's own binary: {e}")),
+            );
+        }
+    };
+    let dir =
+        std::env::temp_dir().join(format!("mcp-tasks-check-{}-{}", std::process::id(), s.name));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("state.json");
+    let _ = std::fs::remove_file(&file);
+    let server_cmd = format!(
+        "{} client-mock --scenario {} --state {}",
+        exe.display(),
+        s.name,
+        file.display()
+    );
+    // One shell word: the client receives the whole command as its last argument.
+    let quoted = format!("'{}'", server_cmd.replace('\'', "'\\''"));
+    let out = run_client(cmd, &quoted, s, timeout).await;
+    let st = std::fs::read(&file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    (st, out)
+}
+
+/// `client-mock`: serves one scenario's mock on this process's stdin/stdout until EOF.
+pub(crate) async fn serve_mock_stdio(
+    scenario: &str,
+    state: std::path::PathBuf,
+) -> Result<(), String> {
+    let Some(s) = scenarios().into_iter().find(|s| s.name == scenario) else {
+        return Err(format!("no client scenario {scenario:?}"));
+    };
+    let mock = Arc::new(Mock::new(s.name, s.version == LEGACY, Some(state)));
+    mock.save();
+    mcp_tasks_transport::serve_stdio(mock, tokio::io::stdin(), tokio::io::stdout(), MOCK_MAX_LINE)
+        .await
+        .map_err(|e| format!("stdio mock: {e}"))
 }
 
 fn tasks_of(st: &MockState, kind: Kind) -> Vec<(&String, &MockTask)> {
@@ -521,7 +1063,7 @@ fn requests_for<'a>(st: &'a MockState, task: &str) -> Vec<(usize, &'a Seen)> {
         .collect()
 }
 
-fn evaluate(scenario: &str, st: &MockState, exit: &str, rec: &mut Recorder) {
+fn evaluate(scenario: &str, st: &MockState, exit: &str, rec: &mut Recorder, stdio: bool) {
     let calls: Vec<&Seen> = st.log.iter().filter(|s| s.method == "tools/call").collect();
     let methods: Vec<&str> = st.log.iter().map(|s| s.method.as_str()).collect();
     let summary = format!(
@@ -529,9 +1071,11 @@ fn evaluate(scenario: &str, st: &MockState, exit: &str, rec: &mut Recorder) {
         methods.len(),
         short(&json!(methods))
     );
-    if scenario == "tasks-client-cancel" {
-        evaluate_cancel(st, &summary, rec);
-        return;
+    match scenario {
+        "tasks-client-cancel" => return evaluate_cancel(st, &summary, rec, &CANCEL),
+        "tasks-v1-client-cancel" => return evaluate_cancel(st, &summary, rec, &V1_CANCEL),
+        "tasks-v1-client-lifecycle" => return evaluate_v1(st, &summary, rec),
+        _ => {}
     }
 
     // Declares the extension.
@@ -596,7 +1140,12 @@ fn evaluate(scenario: &str, st: &MockState, exit: &str, rec: &mut Recorder) {
             )
         })
         .collect();
-    if tasks_reqs.is_empty() {
+    if stdio {
+        rec.skip(
+            &MCP_NAME,
+            "routing headers are an HTTP notion (stdio client)",
+        );
+    } else if tasks_reqs.is_empty() {
         rec.skip(&MCP_NAME, format!("no tasks/* request: {summary}"));
     } else {
         let bad: Vec<String> = tasks_reqs
@@ -631,15 +1180,7 @@ fn evaluate(scenario: &str, st: &MockState, exit: &str, rec: &mut Recorder) {
     // Poll interval.
     match polled.first() {
         Some((id, _)) => {
-            let gets: Vec<Instant> = requests_for(st, id)
-                .iter()
-                .filter(|(_, s)| s.method == "tasks/get")
-                .map(|(_, s)| s.at)
-                .collect();
-            let gaps: Vec<u128> = gets
-                .windows(2)
-                .map(|w| w[1].duration_since(w[0]).as_millis())
-                .collect();
+            let gaps = poll_gaps(st, id);
             if gaps.is_empty() {
                 rec.skip(
                     &POLL,
@@ -650,7 +1191,7 @@ fn evaluate(scenario: &str, st: &MockState, exit: &str, rec: &mut Recorder) {
                 let min = POLL_MS * 9 / 10;
                 rec.check(
                     &POLL,
-                    gaps.iter().all(|g| *g >= u128::from(min)),
+                    gaps.iter().all(|g| *g >= min),
                     format!("pollIntervalMs {POLL_MS}; gaps between polls of {id}: {gaps:?} ms"),
                 );
             }
@@ -751,12 +1292,191 @@ fn evaluate(scenario: &str, st: &MockState, exit: &str, rec: &mut Recorder) {
     }
 }
 
-fn evaluate_cancel(st: &MockState, summary: &str, rec: &mut Recorder) {
-    let Some((id, t)) = tasks_of(st, Kind::Long).into_iter().next() else {
+/// Milliseconds between consecutive tasks/get of `task`.
+fn poll_gaps(st: &MockState, task: &str) -> Vec<u64> {
+    let gets: Vec<u64> = requests_for(st, task)
+        .iter()
+        .filter(|(_, s)| s.method == "tasks/get")
+        .map(|(_, s)| s.at_ms)
+        .collect();
+    gets.windows(2).map(|w| w[1].saturating_sub(w[0])).collect()
+}
+
+/// The tools/call requests naming `tool`.
+fn calls_of<'a>(st: &'a MockState, tool: &str) -> Vec<&'a Seen> {
+    st.log
+        .iter()
+        .filter(|s| {
+            s.method == "tools/call" && s.params.get("name").and_then(Value::as_str) == Some(tool)
+        })
+        .collect()
+}
+
+fn evaluate_v1(st: &MockState, summary: &str, rec: &mut Recorder) {
+    let augmented = |s: &Seen| s.params.get("task").is_some_and(Value::is_object);
+    // Required tools augmented.
+    let required: Vec<&Seen> = ["v1_task_tool", "v1_input_task", "v1_failing_task"]
+        .iter()
+        .flat_map(|t| calls_of(st, t))
+        .collect();
+    if required.is_empty() {
         rec.violate(
-            &CANCEL,
-            format!("long_task never started a task: {summary}"),
+            &V1_AUGMENTS_REQUIRED,
+            format!("no task-required tool was called: {summary}"),
         );
+    } else {
+        let bare: Vec<String> = required
+            .iter()
+            .filter(|s| !augmented(s))
+            .map(|s| short(&s.params))
+            .collect();
+        rec.verdict(
+            &V1_AUGMENTS_REQUIRED,
+            if bare.is_empty() {
+                Ok(format!(
+                    "{} call(s) of task-required tools, each with params.task",
+                    required.len()
+                ))
+            } else {
+                Err(format!("called without params.task: {}", bare.join("; ")))
+            },
+        );
+    }
+    // Forbidden tool not augmented.
+    let plain = calls_of(st, "v1_sync_tool");
+    if plain.is_empty() {
+        rec.skip(
+            &V1_NOT_FORBIDDEN,
+            format!("v1_sync_tool was never called: {summary}"),
+        );
+    } else {
+        let bad: Vec<String> = plain
+            .iter()
+            .filter(|s| augmented(s))
+            .map(|s| short(&s.params))
+            .collect();
+        rec.verdict(
+            &V1_NOT_FORBIDDEN,
+            if bad.is_empty() {
+                Ok(format!(
+                    "{} call(s) of v1_sync_tool, none augmented",
+                    plain.len()
+                ))
+            } else {
+                Err(format!(
+                    "v1_sync_tool called with params.task: {}",
+                    bad.join("; ")
+                ))
+            },
+        );
+    }
+    // Result via tasks/result; poll interval.
+    match tasks_of(st, Kind::Poll).first() {
+        Some((id, _)) => {
+            let reqs: Vec<String> = requests_for(st, id)
+                .iter()
+                .map(|(_, s)| s.method.clone())
+                .collect();
+            rec.check(
+                &V1_RESULT,
+                reqs.iter().any(|m| m == "tasks/result"),
+                format!("task {id} (v1_task_tool): the client sent {reqs:?}"),
+            );
+            let gaps = poll_gaps(st, id);
+            if gaps.is_empty() {
+                rec.skip(&V1_POLL, format!("fewer than two tasks/get of {id} (the client waited on tasks/result): nothing to time"));
+            } else {
+                let min = POLL_MS * 9 / 10;
+                rec.check(
+                    &V1_POLL,
+                    gaps.iter().all(|g| *g >= min),
+                    format!("pollInterval {POLL_MS}; gaps between polls of {id}: {gaps:?} ms"),
+                );
+            }
+        }
+        None => {
+            rec.violate(
+                &V1_RESULT,
+                format!("v1_task_tool never started a task: {summary}"),
+            );
+            rec.skip(&V1_POLL, "no task to poll");
+        }
+    }
+    // Elicitation tied to the task.
+    match tasks_of(st, Kind::Input).first() {
+        Some((id, t)) => {
+            let mut p = Vec::new();
+            for (rid, key) in &t.asked {
+                let answers = st
+                    .log
+                    .iter()
+                    .filter(|s| {
+                        s.method.is_empty()
+                            && s.id.as_ref().and_then(Value::as_str) == Some(rid.as_str())
+                    })
+                    .count();
+                if answers != 1 {
+                    p.push(format!(
+                        "elicitation {rid} ({key}) answered {answers} time(s)"
+                    ));
+                }
+            }
+            if t.asked.len() < QUESTIONS.len() {
+                p.push(format!(
+                    "only {} of {} elicitations were asked (the client must call tasks/result to receive them)",
+                    t.asked.len(),
+                    QUESTIONS.len()
+                ));
+            }
+            if t.terminal_at.is_none() {
+                p.push("the task's result was never delivered (no completed tasks/result)".into());
+            }
+            let d = format!(
+                "task {id} (v1_input_task): asked {:?}, answered {:?}",
+                t.asked, t.answered
+            );
+            rec.verdict(
+                &V1_INPUT,
+                if p.is_empty() {
+                    Ok(d)
+                } else {
+                    Err(format!("{}: {d}", p.join("; ")))
+                },
+            );
+        }
+        None => rec.violate(
+            &V1_INPUT,
+            format!("v1_input_task never started a task: {summary}"),
+        ),
+    }
+    // Failed is final.
+    match tasks_of(st, Kind::Failing).first() {
+        Some((id, t)) => match t.terminal_at {
+            Some(at) => {
+                let after: Vec<String> = requests_for(st, id)
+                    .iter()
+                    .filter(|(i, _)| *i > at)
+                    .map(|(_, s)| s.method.clone())
+                    .collect();
+                let gets = after.iter().filter(|m| *m == "tasks/get").count();
+                rec.check(
+                    &V1_FAILED,
+                    gets <= 1 && gets == after.len(),
+                    format!("task {id} (v1_failing_task) reported failed; requests for it afterwards: {after:?}"),
+                );
+            }
+            None => rec.violate(
+                &V1_FAILED,
+                format!("task {id} (v1_failing_task): its failure was never fetched (tasks/get or tasks/result)"),
+            ),
+        },
+        None => rec.violate(&V1_FAILED, format!("v1_failing_task never started a task: {summary}")),
+    }
+}
+
+fn evaluate_cancel(st: &MockState, summary: &str, rec: &mut Recorder, def: &'static CheckDef) {
+    let Some((id, t)) = tasks_of(st, Kind::Long).into_iter().next() else {
+        rec.violate(def, format!("long_task never started a task: {summary}"));
         return;
     };
     let by_notification: Vec<String> = st
@@ -776,11 +1496,11 @@ fn evaluate_cancel(st: &MockState, summary: &str, rec: &mut Recorder) {
         "task {id}: {cancels} tasks/cancel, notifications/cancelled naming its request: {by_notification:?}; {summary}"
     );
     if !by_notification.is_empty() {
-        rec.violate(&CANCEL, d);
+        rec.violate(def, d);
     } else if cancels == 0 {
-        rec.violate(&CANCEL, format!("the client never cancelled the task: {d}"));
+        rec.violate(def, format!("the client never cancelled the task: {d}"));
     } else {
-        rec.pass(&CANCEL, d);
+        rec.pass(def, d);
     }
     let _ = Kind::Unsupported;
 }
@@ -818,6 +1538,90 @@ pub(crate) fn list(selected: impl Fn(&ClientScenario, &str) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{Mock, Seen};
+    use mcp_tasks_schema::{Schema, Schemas};
+    use serde_json::{Value, json};
+
+    fn ask(m: &Mock, method: &str, params: Value) -> Value {
+        m.lock().log.push(Seen {
+            at_ms: 0,
+            method: method.into(),
+            params: params.clone(),
+            id: Some(json!(1)),
+            mcp_method: None,
+            mcp_name: None,
+        });
+        match m.answer(method, &json!(1), &params) {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e:?}"),
+        }
+    }
+
+    /// The mocks answer what the official schemas say (a Python SDK client refused a
+    /// tools/list without the 2026-07-28 cacheScope and ttlMs).
+    #[test]
+    fn client_mock_answers_validate_against_the_official_schemas() {
+        let schemas = Schemas::embedded();
+        let check = |schema, def: &str, v: &Value| {
+            if let Err(e) = schemas.check_def(schema, def, v, def, "") {
+                panic!("{def}: {e:?}\n{v:#}");
+            }
+        };
+        let tasks = json!({"_meta": {"io.modelcontextprotocol/clientCapabilities":
+            {"extensions": {"io.modelcontextprotocol/tasks": {}}}}});
+        let m = Mock::new("tasks-client-lifecycle", false, None);
+        check(
+            Schema::V2026,
+            "DiscoverResult",
+            &ask(&m, "server/discover", json!({})),
+        );
+        check(
+            Schema::V2026,
+            "ListToolsResult",
+            &ask(&m, "tools/list", json!({})),
+        );
+        check(
+            Schema::V2026,
+            "ListPromptsResult",
+            &ask(&m, "prompts/list", json!({})),
+        );
+        let mut p = tasks.clone();
+        p["name"] = json!("sync_tool");
+        check(Schema::V2026, "CallToolResult", &ask(&m, "tools/call", p));
+        let mut p = tasks.clone();
+        p["name"] = json!("task_tool");
+        check(Schema::Ext, "CreateTaskResult", &ask(&m, "tools/call", p));
+
+        let m = Mock::new("tasks-v1-client-lifecycle", true, None);
+        check(
+            Schema::V2025,
+            "InitializeResult",
+            &ask(&m, "initialize", json!({})),
+        );
+        check(
+            Schema::V2025,
+            "ListToolsResult",
+            &ask(&m, "tools/list", json!({})),
+        );
+        let created = ask(
+            &m,
+            "tools/call",
+            json!({"name": "v1_task_tool", "task": {"ttl": 1000}}),
+        );
+        check(Schema::V2025, "CreateTaskResult", &created);
+        let id = created["task"]["taskId"].clone();
+        check(
+            Schema::V2025,
+            "GetTaskResult",
+            &ask(&m, "tasks/get", json!({"taskId": id})),
+        );
+        check(
+            Schema::V2025,
+            "CancelTaskResult",
+            &ask(&m, "tasks/cancel", json!({"taskId": id})),
+        );
+    }
+
     #[test]
     fn iso_dates_look_right() {
         let s = super::now_iso();

@@ -3,6 +3,8 @@
 //! stateless core (SEP-2575) and task durability. See README.md for the report formats.
 
 mod client;
+mod fixtures;
+mod html;
 mod model;
 mod net;
 mod peer;
@@ -41,6 +43,17 @@ enum Command {
     /// Checks a client: starts a mock tasks server per scenario and runs `--cmd URL` with
     /// MCP_CONFORMANCE_SCENARIO set (the official suite's client-mode contract).
     Client(ClientArgs),
+    /// The mock server of one client scenario on stdin/stdout (what `client --stdio` gives
+    /// the client to start).
+    #[command(hide = true)]
+    ClientMock {
+        /// The client scenario.
+        #[arg(long)]
+        scenario: String,
+        /// Where the mock keeps what the client did, for the checker.
+        #[arg(long)]
+        state: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -67,6 +80,10 @@ struct ClientArgs {
     /// Show the detail of passing checks too (text format).
     #[arg(long, short)]
     verbose: bool,
+    /// stdio client: instead of a URL, the client gets as its last argument the command of
+    /// a mock server to start, and talks to it on that process's stdin/stdout.
+    #[arg(long)]
+    stdio: bool,
     /// How long one client run may take before it is killed, in seconds.
     #[arg(long, default_value_t = 60.0)]
     client_timeout_secs: f64,
@@ -77,6 +94,8 @@ enum Format {
     Text,
     Json,
     Junit,
+    /// One self-contained HTML page.
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -184,6 +203,15 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Server(args) => rt.block_on(run(*args)),
         Command::Client(args) => rt.block_on(run_client(args)),
+        Command::ClientMock { scenario, state } => {
+            match rt.block_on(client::serve_mock_stdio(&scenario, state)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("mcp-tasks-check client-mock: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 
@@ -198,6 +226,7 @@ fn emit(rep: &report::Report, format: Format, verbose: bool, output: Option<&std
         Format::Text => rep.text(verbose),
         Format::Json => rep.json(),
         Format::Junit => rep.junit(),
+        Format::Html => rep.html(),
     };
     print!("{out}");
     if let Some(path) = output {
@@ -238,7 +267,7 @@ async fn run_client(args: ClientArgs) -> ExitCode {
         if let Some(b) = &bar {
             b.set_message(format!("running {} with the client", s.name));
         }
-        let r = client::run_scenario(&s, &cmd, timeout, &declared).await;
+        let r = client::run_scenario(&s, &cmd, timeout, &declared, args.stdio).await;
         if let Some(b) = &bar {
             b.println(report::scenario_line(&r));
         }
@@ -251,7 +280,7 @@ async fn run_client(args: ClientArgs) -> ExitCode {
         report::TargetDesc {
             url: None,
             command: Some(cmd),
-            transport: "http",
+            transport: if args.stdio { "stdio" } else { "http" },
         },
         results,
         started.elapsed(),
@@ -367,7 +396,10 @@ async fn run(args: ServerArgs) -> ExitCode {
         skip: args.skip.clone(),
     };
     if args.list {
-        print!("{}", report::list(&all, |s, id| sel.check(s, id)));
+        print!(
+            "{}",
+            report::list(&all, &tools(&args), |s, id| sel.check(s, id))
+        );
         return ExitCode::SUCCESS;
     }
     let secs = |s: f64| Duration::from_secs_f64(s.max(0.1));
@@ -442,6 +474,9 @@ async fn run(args: ServerArgs) -> ExitCode {
     env.takeover_timeout = secs(args.takeover_timeout_secs);
     let env = Arc::new(env);
     let http = env.is_http().await;
+    // What the server offers decides which checks can run at all (a missing fixture is a
+    // skip naming it, never a failure of the rule the check is about).
+    let offered = fixtures::discover(&env).await;
 
     let selected: Vec<&Scenario> = all.iter().filter(|s| sel.scenario(s)).collect();
     let bar = (args.format == Format::Text && std::io::stderr().is_terminal()).then(|| {
@@ -493,6 +528,35 @@ async fn run(args: ServerArgs) -> ExitCode {
             results.push(r);
             continue;
         }
+        // Checks whose fixtures the server lacks are skipped, saying which and how to map them.
+        let lacking: Vec<(&'static str, String)> = declared
+            .iter()
+            .filter_map(|c| {
+                let m = offered.missing(c.id, &env.tools);
+                (!m.is_empty()).then(|| (c.id, fixtures::reason(&m, &env.tools)))
+            })
+            .collect();
+        if lacking.len() == declared.len() {
+            let mut rec = Recorder::default();
+            for (c, (_, why)) in declared.iter().zip(&lacking) {
+                rec.skip(c, why.clone());
+            }
+            let checks = rec.into_results(&declared, "");
+            let r = ScenarioResult::finish(
+                s.name,
+                s.group,
+                s.description,
+                None,
+                Duration::ZERO,
+                checks,
+            );
+            if let Some(b) = &bar {
+                b.println(report::scenario_line(&r));
+                b.inc(1);
+            }
+            results.push(r);
+            continue;
+        }
         let mut cx = Cx {
             env: env.clone(),
             rec: Recorder::default(),
@@ -509,12 +573,35 @@ async fn run(args: ServerArgs) -> ExitCode {
                 "the scenario did not finish within {scenario_budget:?}"
             )),
         };
-        let reason = match &error {
-            Some(e) => format!("not reached: the scenario stopped ({e})"),
-            None => "not reached".to_owned(),
+        // A scenario that stopped because it called a fixture the server lacks did not find
+        // a fault: its unreached checks are skipped, not the run failed.
+        let lacked = |e: &str| {
+            declared.iter().any(|c| {
+                offered
+                    .missing(c.id, &env.tools)
+                    .iter()
+                    .any(|f| e.contains(&f.name(&env.tools)))
+            })
+        };
+        let (error, reason) = match error {
+            Some(e) if lacked(&e) => (
+                None,
+                format!("not reached: the scenario stopped at a missing fixture ({e})"),
+            ),
+            Some(e) => {
+                let reason = format!("not reached: the scenario stopped ({e})");
+                (Some(e), reason)
+            }
+            None => (None, "not reached".to_owned()),
         };
         let mut checks = cx.rec.into_results(&declared, &reason);
         checks.retain(|c| declared.iter().any(|d| d.id == c.id));
+        for c in &mut checks {
+            if let Some((_, why)) = lacking.iter().find(|(id, _)| *id == c.id) {
+                c.status = model::Status::Skipped;
+                c.detail.clone_from(why);
+            }
+        }
         let r = ScenarioResult::finish(s.name, s.group, s.description, error, t0.elapsed(), checks);
         if let Some(b) = &bar {
             b.println(report::scenario_line(&r));
@@ -537,7 +624,16 @@ async fn run(args: ServerArgs) -> ExitCode {
             transport: "http",
         },
     };
-    let rep = report::Report::new(target_desc, results, started.elapsed());
+    let rep = report::Report::new(target_desc, results, started.elapsed()).with_fixtures(
+        report::FixtureSummary {
+            learnt: offered.how.clone(),
+            missing: fixtures::ALL
+                .iter()
+                .filter(|f| !offered.has(**f, &env.tools))
+                .map(|f| format!("{} ({})", f.name(&env.tools), f.flag()))
+                .collect(),
+        },
+    );
     emit(&rep, args.format, args.verbose, args.output.as_deref());
     if let Some(t) = &env.target {
         let mut t = t.lock().await;

@@ -284,6 +284,10 @@ impl Modern {
     }
 }
 
+/// How [`Legacy::connect`]'s error starts when the server answered `initialize` without a
+/// result (it does not speak 2025-11-25), as opposed to a transport failure.
+pub(crate) const INITIALIZE_REFUSED: &str = "initialize (2025-11-25) failed:";
+
 /// A 2025-11-25 client: `initialize`, then requests on the session.
 pub(crate) struct Legacy {
     env: Arc<Env>,
@@ -314,7 +318,7 @@ impl Legacy {
             "clientInfo": {"name": "mcp-tasks-check", "version": env!("CARGO_PKG_VERSION")}}});
         let r = conn.post(&body, &[], env.timeout).await?;
         let Some(init) = r.result().cloned() else {
-            return Err(format!("initialize (2025-11-25) failed: {}", r.describe()));
+            return Err(format!("{INITIALIZE_REFUSED} {}", r.describe()));
         };
         let session = r.header("mcp-session-id").map(str::to_owned);
         let l = Legacy {
@@ -438,8 +442,18 @@ pub(crate) fn is_iso8601(s: &str) -> bool {
         && digits(17..19)
 }
 
+/// A JSON Schema `integer` ≥ 0: any number with a zero fractional part, so `500.0` counts
+/// (JSON Schema 2020-12 validation §6.1.1; the official schemas are the yardstick on shapes).
+pub(crate) fn as_schema_uint(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f <= u64::MAX as f64)
+            .map(|f| f as u64)
+    })
+}
+
 fn is_nonneg_int(v: &Value) -> bool {
-    v.as_u64().is_some()
+    as_schema_uint(v).is_some()
 }
 
 /// Problems with the base `Task` fields of the extension (PROTOCOL.md §5.2).
@@ -535,4 +549,25 @@ pub(crate) fn has_content(result: &Value) -> bool {
         .get("content")
         .and_then(Value::as_array)
         .is_some_and(|a| !a.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    /// turul-mcp-server writes `pollIntervalMs: 500.0`: an integer to JSON Schema.
+    #[test]
+    fn schema_integers_include_zero_fraction_floats() {
+        assert_eq!(super::as_schema_uint(&json!(500.0)), Some(500));
+        assert_eq!(super::as_schema_uint(&json!(500)), Some(500));
+        assert_eq!(super::as_schema_uint(&json!(500.5)), None);
+        assert_eq!(super::as_schema_uint(&json!(-1.0)), None);
+        assert_eq!(super::as_schema_uint(&json!("500")), None);
+        assert!(
+            super::task_problems(&json!({"taskId": "t", "status": "working",
+            "createdAt": "2026-01-01T00:00:00Z", "lastUpdatedAt": "2026-01-01T00:00:00Z",
+            "ttlMs": null, "pollIntervalMs": 500.0}))
+            .is_empty()
+        );
+    }
 }

@@ -19,34 +19,47 @@ pub(crate) struct TargetDesc {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Summary {
-    scenarios: usize,
-    scenarios_without_checks: usize,
+    pub(crate) scenarios: usize,
+    pub(crate) scenarios_without_checks: usize,
     /// Opt-in scenarios not asked for.
-    scenarios_not_requested: usize,
+    pub(crate) scenarios_not_requested: usize,
     /// Scenarios this target cannot run (HTTP-only on stdio, restarts of a server the
     /// checker did not start).
-    scenarios_not_applicable: usize,
-    scenario_errors: usize,
-    checks: usize,
-    pass: usize,
-    fail: usize,
-    warning: usize,
-    info: usize,
-    skipped: usize,
+    pub(crate) scenarios_not_applicable: usize,
+    pub(crate) scenario_errors: usize,
+    pub(crate) checks: usize,
+    pub(crate) pass: usize,
+    pub(crate) fail: usize,
+    pub(crate) warning: usize,
+    pub(crate) info: usize,
+    pub(crate) skipped: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Report {
-    schema_version: u32,
-    tool: &'static str,
-    version: &'static str,
-    target: TargetDesc,
+    pub(crate) schema_version: u32,
+    pub(crate) tool: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) target: TargetDesc,
     /// True when no MUST check failed and no scenario stopped on an error.
-    ok: bool,
-    duration_ms: u64,
-    summary: Summary,
-    scenarios: Vec<ScenarioResult>,
+    pub(crate) ok: bool,
+    pub(crate) duration_ms: u64,
+    pub(crate) summary: Summary,
+    /// What the server offers of the fixtures (server mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fixtures: Option<FixtureSummary>,
+    pub(crate) scenarios: Vec<ScenarioResult>,
+}
+
+/// The fixtures the server offers, and how that was learnt.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FixtureSummary {
+    /// How the server's tools were learnt (or why they could not be).
+    pub(crate) learnt: String,
+    /// Fixtures the server lacks, each with the flag that maps it (`"name (--flag)"`).
+    pub(crate) missing: Vec<String>,
 }
 
 impl Report {
@@ -88,8 +101,15 @@ impl Report {
             ok: s.fail == 0 && s.scenario_errors == 0,
             duration_ms: took.as_millis() as u64,
             summary: s,
+            fixtures: None,
             scenarios,
         }
+    }
+
+    /// Adds what is known of the server's fixtures.
+    pub(crate) fn with_fixtures(mut self, f: FixtureSummary) -> Report {
+        self.fixtures = Some(f);
+        self
     }
 
     pub(crate) fn ok(&self) -> bool {
@@ -116,6 +136,16 @@ impl Report {
             "mcp-tasks-check {} — {} ({})\n",
             self.version, where_, self.target.transport
         );
+        if let Some(f) = &self.fixtures {
+            if !f.missing.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "fixtures missing (learnt by {}): {}\n(checks needing them are skipped)\n",
+                    f.learnt,
+                    f.missing.join(", ")
+                );
+            }
+        }
         let mut group = "";
         for sc in &self.scenarios {
             if sc.group != group {
@@ -286,7 +316,7 @@ impl Report {
     }
 }
 
-fn sev(s: Severity) -> &'static str {
+pub(crate) fn sev(s: Severity) -> &'static str {
     match s {
         Severity::Must => "MUST",
         Severity::Should => "SHOULD",
@@ -345,7 +375,11 @@ pub(crate) fn scenario_line(sc: &ScenarioResult) -> String {
 }
 
 /// `--list`: every scenario and check.
-pub(crate) fn list(all: &[Scenario], selected: impl Fn(&Scenario, &str) -> bool) -> String {
+pub(crate) fn list(
+    all: &[Scenario],
+    tools: &crate::peer::Tools,
+    selected: impl Fn(&Scenario, &str) -> bool,
+) -> String {
     let mut o = String::new();
     let mut total = 0;
     for s in all {
@@ -364,6 +398,17 @@ pub(crate) fn list(all: &[Scenario], selected: impl Fn(&Scenario, &str) -> bool)
         for c in checks {
             total += 1;
             let _ = writeln!(o, "  {:<62} {:<6} {}", c.id, sev(c.severity), c.source);
+            let needs = crate::fixtures::needs(c.id);
+            if !needs.is_empty() {
+                let names: Vec<String> = needs
+                    .iter()
+                    .map(|f| {
+                        let kind = if f.is_prompt() { "prompt" } else { "tool" };
+                        format!("{kind} {} ({})", f.name(tools), f.flag())
+                    })
+                    .collect();
+                let _ = writeln!(o, "      needs {}", names.join(", "));
+            }
         }
     }
     let _ = writeln!(o, "{total} checks");

@@ -1,5 +1,6 @@
-//! Client mode against the project's own client (`mcp-tasks conformance-client`): every
-//! client check passes, except the known gaps of that client, which must still fail (so the
+//! Client mode against the project's own client (`mcp-tasks conformance-client`), on both
+//! mocks (extension and Tasks v1) and both transports (HTTP and stdio): every client check
+//! passes, except the known gaps of that client, which must still fail (so the
 //! list can only shrink). Set `MCP_TASKS_CLIENT_BIN` to use a prebuilt `mcp-tasks`; else it
 //! is built with `cargo build -p mcp-tasks`.
 
@@ -76,7 +77,8 @@ fn client_mode_mcp_tasks_conformance_client_passes_every_client_check() {
     let bin = client_bin();
     let report = run_client(&format!("{} conformance-client", bin.display()), &[]);
     let all = statuses(&report);
-    assert!(all.len() >= 8, "too few client checks: {report}");
+    // 8 checks on the extension mock, 7 on the Tasks v1 mock (HTTP).
+    assert!(all.len() >= 15, "too few client checks: {report}");
     let mut bad = Vec::new();
     for (id, status, detail) in &all {
         let gap = CLIENT_KNOWN_GAPS.iter().any(|(g, _)| g == id);
@@ -91,6 +93,54 @@ fn client_mode_mcp_tasks_conformance_client_passes_every_client_check() {
     assert!(bad.is_empty(), "client checks:\n{}", bad.join("\n"));
 }
 
+/// Both mocks (the extension on 2026-07-28, Tasks v1 on 2025-11-25) over stdio: the client
+/// starts the checker's mock itself and talks to it on its pipes. Every check passes except
+/// the routing-header one, which is skipped (headers are an HTTP notion).
+#[test]
+fn client_mode_stdio_both_mocks_pass() {
+    let bin = client_bin();
+    let report = run_client(
+        &format!("{} conformance-client", bin.display()),
+        &["--stdio"],
+    );
+    assert_eq!(report["target"]["transport"], "stdio", "{report}");
+    let all = statuses(&report);
+    for scenario in ["tasks-v1-client-lifecycle", "tasks-v1-client-cancel"] {
+        assert!(
+            report["scenarios"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|s| s["name"] == scenario)),
+            "{scenario} missing: {report}"
+        );
+    }
+    let mut bad = Vec::new();
+    for (id, status, detail) in &all {
+        let expected = if id == "sep-2663-client-emits-mcp-name-on-tasks-methods" {
+            "skipped"
+        } else {
+            "pass"
+        };
+        if status != expected {
+            bad.push(format!("{id} {status} (expected {expected}): {detail}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "client checks over stdio:\n{}",
+        bad.join("\n")
+    );
+    // The v1 elicitation tied to the task really went through the tasks/result stream.
+    let detail = all
+        .iter()
+        .find(|(id, _, _)| id == "sep-1686-client-answers-task-elicitation")
+        .map(|(_, _, d)| d.clone())
+        .unwrap_or_default();
+    assert!(
+        detail.contains("answered [\"name\", \"colour\"]"),
+        "{detail}"
+    );
+}
+
 #[test]
 fn client_mode_a_client_that_does_nothing_fails() {
     // `true` ignores the URL: nothing is called, so nothing can pass.
@@ -101,5 +151,29 @@ fn client_mode_a_client_that_does_nothing_fails() {
             status, "pass",
             "{id} passed for a client that did nothing: {detail}"
         );
+    }
+}
+
+/// A client we did not write the SDK of: the TypeScript SDK 1.x (`tests/peers/ts-client`,
+/// its experimental Tasks v1 client) passes every check of the Tasks v1 mock, elicitation
+/// tied to the task included; it predates 2026-07-28, so the extension mock is not run.
+#[test]
+fn client_mode_ts_sdk_client_passes_the_tasks_v1_mock() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sdk = root.join(".cache/interop/node/node_modules/@modelcontextprotocol/sdk");
+    assert!(
+        sdk.exists(),
+        "{} is missing: run `bash tests/interop/install.sh` (or scripts/install-test-deps.sh)",
+        sdk.display()
+    );
+    let script = root.join("tests/peers/ts-client/client.mjs");
+    let report = run_client(
+        &format!("node {}", script.display()),
+        &["--only", "tasks-v1-*"],
+    );
+    let all = statuses(&report);
+    assert_eq!(all.len(), 7, "{report}");
+    for (id, status, detail) in &all {
+        assert_eq!(status, "pass", "{id}: {detail}");
     }
 }

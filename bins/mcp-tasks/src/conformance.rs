@@ -97,9 +97,15 @@ pub(crate) async fn run(url: &str, setup: &Setup) -> Result<usize, Error> {
         ))
         .handlers(handlers())
         .era(era)
-        .legacy_version(setup.version)
-        .connect_http(url)
-        .await?;
+        .legacy_version(setup.version);
+    // A URL is a Streamable HTTP server; anything else is the command of a stdio server.
+    let client = if url.starts_with("http://") || url.starts_with("https://") {
+        client.connect_http(url).await?
+    } else {
+        let mut cmd = tokio::process::Command::new("sh");
+        cmd.arg("-c").arg(url);
+        client.spawn_stdio(cmd).await?
+    };
     let mut failures = 0;
     let mut fail = |what: &str, e: &Error| {
         eprintln!("conformance-client: {what} failed: {e}");

@@ -82,7 +82,9 @@ enum Cmd {
     /// scenario named by MCP_CONFORMANCE_SCENARIO at MCP_CONFORMANCE_PROTOCOL_VERSION.
     #[command(name = "conformance-client")]
     ConformanceClient {
-        /// The mock server's URL (the suite appends it as the last argument).
+        /// The mock server's URL (the suite appends it as the last argument), or, for a stdio
+        /// server, the command that starts it (anything not starting with http:// or https://,
+        /// run with `sh -c`; `mcp-tasks-check client --stdio` passes one).
         url: String,
         /// Log protocol details to stderr.
         #[arg(long, short)]

@@ -479,13 +479,19 @@ async fn run(cx: &mut Cx) -> Result<(), String> {
         cx.rec.skip(&NON_TOOL_DONE, "no InputRequiredResult");
     }
 
+    // The rule forbids an InputRequiredResult there; an error (a server without prompts
+    // answers prompts/list with -32601) is no such result, and proves nothing either way.
     for m in ["tools/list", "prompts/list"] {
         let r = c.request(m, json!({})).await?;
-        cx.rec.check(
-            &NOT_ON_UNSUPPORTED,
-            r.result().is_some() && !is_input_required(&r),
-            format!("{m} -> {}", r.describe()),
-        );
+        let d = format!("{m} -> {}", r.describe());
+        if is_input_required(&r) {
+            cx.rec.violate(&NOT_ON_UNSUPPORTED, d);
+        } else if r.result().is_some() {
+            cx.rec.pass(&NOT_ON_UNSUPPORTED, d);
+        } else {
+            cx.rec
+                .skip(&NOT_ON_UNSUPPORTED, format!("no result to judge: {d}"));
+        }
     }
 
     // Tampered state.

@@ -199,7 +199,10 @@ async fn run(cx: &mut Cx) -> Result<(), String> {
                     && res.get("capabilities").is_some_and(Value::is_object),
                 d.clone(),
             );
-            let cache_ok = res.get("ttlMs").and_then(Value::as_u64).is_some()
+            let cache_ok = res
+                .get("ttlMs")
+                .and_then(crate::peer::as_schema_uint)
+                .is_some()
                 && matches!(
                     res.get("cacheScope").and_then(Value::as_str),
                     Some("public" | "private")

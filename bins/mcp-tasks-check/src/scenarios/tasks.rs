@@ -345,7 +345,7 @@ check!(
     "tasks-cancel-terminal-idempotent-ack",
     Should,
     "TASKS_CHECKS.md §3.1 (official suite: failure); PROTOCOL.md §5.8",
-    "tasks/cancel of a task that is already terminal is acknowledged like any other cancel (the v1 -32602 rule does not apply)."
+    "tasks/cancel of a task that is already terminal is acknowledged like any other cancel, with the same empty ack (the v1 -32602 rule does not apply)."
 );
 check!(
     CANCEL_NOT_VIA_NOTIFICATION,
@@ -920,13 +920,13 @@ async fn wire_fields(cx: &mut Cx) -> Result<(), String> {
         let mut p = Vec::new();
         match v.get("ttlMs") {
             Some(Value::Null) => {}
-            Some(x) if x.as_u64().is_some_and(|n| n > 0) => {}
+            Some(x) if crate::peer::as_schema_uint(x).is_some_and(|n| n > 0) => {}
             other => p.push(format!(
                 "{what}: ttlMs is {other:?}, not null or a positive integer"
             )),
         }
         if let Some(x) = v.get("pollIntervalMs") {
-            if x.as_u64().is_none_or(|n| n == 0) {
+            if crate::peer::as_schema_uint(x).is_none_or(|n| n == 0) {
                 p.push(format!(
                     "{what}: pollIntervalMs {x} is not a positive integer"
                 ));
@@ -1536,9 +1536,13 @@ async fn cancellation(cx: &mut Cx) -> Result<(), String> {
     match c.wait_terminal(&id).await {
         Ok(_) => {
             let r = c.request("tasks/cancel", json!({"taskId": id})).await?;
+            // "same empty ack" (TASKS_CHECKS.md §3.1): nothing but resultType besides _meta.
+            let empty = r
+                .result()
+                .is_some_and(|x| crate::peer::keys_besides_meta(x) == ["resultType"]);
             cx.rec.check(
                 &CANCEL_TERMINAL_ACK,
-                result_type(&r) == Some("complete"),
+                result_type(&r) == Some("complete") && empty,
                 format!("tasks/cancel of terminal task {id} -> {}", r.describe()),
             );
         }

@@ -180,11 +180,24 @@ fn v1_task_problems(t: &Value) -> Vec<String> {
 async fn run(cx: &mut Cx) -> Result<(), String> {
     let t = cx.env.tools.clone();
     // A client declaring only the extension: no tasks on 2025-11-25.
-    let l = Legacy::connect(
+    let l = match Legacy::connect(
         &cx.env,
         json!({"extensions": {mcp_tasks_types::TASKS_EXTENSION: {}}}),
     )
-    .await?;
+    .await
+    {
+        Ok(l) => l,
+        // A server that answers initialize with an error does not speak 2025-11-25 (a
+        // 2026-07-28-only server may): Tasks v1 does not apply to it.
+        Err(e) if e.starts_with(crate::peer::INITIALIZE_REFUSED) => {
+            for d in CHECKS {
+                cx.rec
+                    .skip(d, format!("the server does not speak 2025-11-25: {e}"));
+            }
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
     let adv = l
         .init
         .pointer("/capabilities/extensions")
@@ -306,7 +319,7 @@ async fn run(cx: &mut Cx) -> Result<(), String> {
     );
     let Some(task) = r.result().and_then(|x| x.get("task")).cloned() else {
         cx.rec.violate(&CREATE_NESTED, d);
-        return Err("no v1 CreateTaskResult".into());
+        return Err(format!("{} did not create a v1 task", t.slow_compute));
     };
     let mut p = v1_task_problems(&task);
     if status_of(&task) != "working" {
