@@ -22,7 +22,7 @@ use futures_util::Stream;
 use mcp_tasks_types::JsonRpcMessage;
 use tokio_util::sync::CancellationToken;
 
-pub use http_server::{HttpConfig, serve_http};
+pub use http_server::{HttpConfig, McpBody, McpHttpService, serve_http};
 pub use stdio::{StdioConfig, serve_stdio, serve_stdio_with};
 
 /// What arrived from the peer.
