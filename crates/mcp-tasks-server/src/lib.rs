@@ -57,12 +57,15 @@
 //! # Serving
 //!
 //! The server does no I/O itself: it implements [`mcp_tasks_transport::McpService`], and
-//! the transport crate serves it over Streamable HTTP or stdio. Call [`Server::start`] first:
-//! it resolves tasks a previous process left running and starts the TTL sweeper.
+//! the transport crate serves it over Streamable HTTP or stdio, standalone
+//! ([`serve_http`](mcp_tasks_transport::serve_http)) or mounted in your own axum/tower/hyper
+//! application ([`McpHttpService`](mcp_tasks_transport::McpHttpService)). Serving starts the
+//! task engine ([`Server::start`]: resolve tasks a previous process left running, start the
+//! TTL sweeper) once the listener is bound, so there is nothing to forget; call it yourself
+//! after binding to see a store error before any traffic.
 //!
 //! ```no_run
 //! # async fn serve(server: mcp_tasks_server::Server) -> std::io::Result<()> {
-//! server.start().await.expect("task store");
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! mcp_tasks_transport::serve_http(
 //!     listener,
@@ -181,6 +184,39 @@ pub enum BuildError {
         /// What is wrong.
         reason: String,
     },
+    /// A tool may run as a task ([`ToolRoute::task_support`] `Optional` or `Required`) but
+    /// the server has no task engine ([`ServerBuilder::tasks`]). Without this error the tool
+    /// would silently run synchronously (or, if required, never).
+    #[error(
+        "tool {tool:?} has task support {support:?} but the server has no task engine: \
+         add `.tasks(TaskEngine::new(store))` to the builder, or make the tool `TaskSupport::Forbidden`"
+    )]
+    TaskToolWithoutEngine {
+        /// The tool.
+        tool: String,
+        /// Its declared task support.
+        support: mcp_tasks_types::tool::TaskSupport,
+    },
+    /// A tool's `inputSchema` or `outputSchema` is not a valid JSON Schema (2020-12) of an
+    /// object, as MCP requires of both (2025-11-25, "Tools" §Tool).
+    #[error("tool {tool:?}: invalid {which}: {reason}")]
+    InvalidSchema {
+        /// The tool.
+        tool: String,
+        /// `inputSchema` or `outputSchema`.
+        which: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A tool name breaks the naming rules of SEP-986 (1 to 128 characters from `A-Z`,
+    /// `a-z`, `0-9`, `_`, `-`, `.`).
+    #[error("invalid tool name {name:?}: {reason}")]
+    InvalidName {
+        /// The name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Builds a [`Server`].
@@ -238,8 +274,8 @@ impl ServerBuilder {
         self.config = c;
         self
     }
-    /// Runs tasks with this engine (and its store). Without one, every tool runs
-    /// synchronously and no task capability is declared.
+    /// Runs tasks with this engine (and its store). Without one no task capability is
+    /// declared, and a tool that may run as a task is a [`BuildError::TaskToolWithoutEngine`].
     pub fn tasks(mut self, engine: TaskEngine) -> Self {
         self.tasks = Some(engine);
         self
@@ -273,6 +309,27 @@ impl ServerBuilder {
                 })
                 .collect::<Vec<_>>()
         });
+        for t in &self.tools {
+            registry::tool::check_name(t.name()).map_err(|reason| BuildError::InvalidName {
+                name: t.name().to_owned(),
+                reason,
+            })?;
+            registry::tool::check_schemas(t.tool()).map_err(|(which, reason)| {
+                BuildError::InvalidSchema {
+                    tool: t.name().to_owned(),
+                    which,
+                    reason,
+                }
+            })?;
+            if self.tasks.is_none()
+                && t.task_support != mcp_tasks_types::tool::TaskSupport::Forbidden
+            {
+                return Err(BuildError::TaskToolWithoutEngine {
+                    tool: t.name().to_owned(),
+                    support: t.task_support,
+                });
+            }
+        }
         for mut t in self.tools {
             t.prepare()
                 .map_err(|reason| BuildError::InvalidHeaderAnnotation {
@@ -335,6 +392,7 @@ impl ServerBuilder {
                 events,
                 inflight: Mutex::new(Default::default()),
                 closing: Default::default(),
+                started: Default::default(),
                 tasks: self.tasks.map(Arc::new),
             }),
         };
@@ -386,6 +444,8 @@ pub(crate) struct Inner {
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,
     /// Fired when shutdown starts: long-lived streams end.
     pub(crate) closing: tokio_util::sync::CancellationToken,
+    /// Set once [`Server::start`] succeeded.
+    pub(crate) started: tokio::sync::OnceCell<()>,
 }
 
 /// An MCP server. Cheap to clone.

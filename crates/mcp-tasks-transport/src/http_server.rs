@@ -364,7 +364,8 @@ where
     }
 }
 
-/// Serves `service` on `listener` until `shutdown` resolves. Then it stops accepting, asks
+/// Serves `service` on `listener` until `shutdown` resolves. It first starts the service
+/// ([`McpService::start`]; an error is returned before anything is served). Then it stops accepting, asks
 /// the service to wind down ([`McpService::shutdown`]) and waits for open connections, at
 /// most [`HttpConfig::shutdown_grace`] plus a second.
 pub async fn serve_http<S: McpService>(
@@ -373,6 +374,8 @@ pub async fn serve_http<S: McpService>(
     config: HttpConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    // The listener is bound: the service may now take over what a previous process left.
+    service.start().await.map_err(std::io::Error::other)?;
     let mcp = McpHttpService::new(service.clone(), config);
     let config = mcp.config();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();

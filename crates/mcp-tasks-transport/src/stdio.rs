@@ -80,6 +80,7 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    service.start().await.map_err(std::io::Error::other)?;
     let StdioConfig {
         max_line_bytes,
         max_json_depth,

@@ -117,6 +117,10 @@ fn to_value(m: &JsonRpcMessage) -> Value {
 }
 
 impl<S: McpService> McpService for Tap<S> {
+    async fn start(&self) -> Result<(), String> {
+        self.inner.start().await
+    }
+
     async fn shutdown(&self, deadline: tokio::time::Instant) {
         self.inner.shutdown(deadline).await;
     }

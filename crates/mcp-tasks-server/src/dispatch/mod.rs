@@ -49,8 +49,29 @@ pub(crate) use stream::Outbox;
 pub(crate) use stream::break_marker as stream_break_marker;
 
 impl McpService for Server {
+    async fn start(&self) -> Result<(), String> {
+        Server::start(self).await.map_err(|e| e.to_string())
+    }
+
     async fn handle(&self, inbound: Inbound, cx: Context) -> Reply {
         let inner = &self.inner;
+        // Nobody can forget `start`: the first message starts the task engine (serving
+        // means a listener is bound, so recovery still runs only once this process can serve).
+        if inner.started.get().is_none() && inner.tasks.is_some() {
+            if let Err(e) = Server::start(self).await {
+                tracing::error!(error = %e, "cannot start the task engine");
+                let error = ErrorObject::internal(format!("the task store is unavailable: {e}"));
+                return match inbound {
+                    Inbound::Message(JsonRpcMessage::Request(r)) => {
+                        Reply::message(JsonRpcMessage::Error(
+                            mcp_tasks_types::JsonRpcErrorResponse::new(Some(r.id), error),
+                        ))
+                        .with_status(http::StatusCode::SERVICE_UNAVAILABLE)
+                    }
+                    _ => Reply::status(http::StatusCode::SERVICE_UNAVAILABLE),
+                };
+            }
+        }
         match inbound {
             Inbound::Message(JsonRpcMessage::Request(req)) => {
                 inner.clone().on_request(req, cx).await

@@ -214,6 +214,47 @@ pub(crate) fn header_params(schema: &JsonObject) -> Result<Vec<HeaderParam>, Str
     Ok(out)
 }
 
+/// The SEP-986 tool name rules: 1 to 128 characters from `A-Z a-z 0-9 _ - .`.
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 128 {
+        return Err(format!(
+            "a tool name has 1 to 128 characters ({} here)",
+            name.chars().count()
+        ));
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        Some(c) => Err(format!(
+            "{c:?} is not allowed (only A-Z, a-z, 0-9, '_', '-' and '.')"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `inputSchema` (and `outputSchema`, when set) must be valid JSON Schemas of objects.
+pub(crate) fn check_schemas(tool: &Tool) -> Result<(), (&'static str, String)> {
+    let schemas = [
+        ("inputSchema", Some(&tool.input_schema)),
+        ("outputSchema", tool.output_schema.as_ref()),
+    ];
+    for (which, schema) in schemas {
+        let Some(schema) = schema else { continue };
+        if schema.get("type").and_then(Value::as_str) != Some("object") {
+            return Err((which, "its \"type\" must be \"object\"".into()));
+        }
+        let value = Value::Object(schema.clone());
+        if let Err(e) = jsonschema::meta::validate(&value) {
+            return Err((
+                which,
+                format!("not a valid JSON Schema: {e} (at {})", e.instance_path()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }

@@ -342,13 +342,28 @@ impl crate::Server {
     /// Starts the task engine's background work: takes over tasks whose server stopped
     /// (per-tool [`RestartPolicy`](crate::RestartPolicy)), follows changes made by other
     /// instances, renews this instance's execution leases, and purges expired tasks every
-    /// `purge_interval`. Call once, inside the runtime, before serving.
+    /// `purge_interval`.
+    ///
+    /// Serving calls it: [`serve_http`](mcp_tasks_transport::serve_http) and
+    /// [`serve_stdio_with`](mcp_tasks_transport::serve_stdio_with) once their listener is
+    /// bound, and the server itself on its first message (an embedded
+    /// [`McpHttpService`](mcp_tasks_transport::McpHttpService)). Call it yourself, after
+    /// binding, to start before traffic and to see a store error at once. It runs once;
+    /// later calls return at once (a failed start is retried by the next call).
     ///
     /// Which tasks count as "their server stopped" is decided once, by
     /// [`TaskEngine::lease_policy`](engine::TaskEngine::lease_policy): with a store only this
     /// process uses, every live task at start; with a shared store, the tasks whose lease
     /// expired, at start and then every `takeover_interval`.
     pub async fn start(&self) -> Result<(), store::StoreError> {
+        self.inner
+            .started
+            .get_or_try_init(|| self.start_once())
+            .await
+            .map(|_| ())
+    }
+
+    async fn start_once(&self) -> Result<(), store::StoreError> {
         let Some(engine) = self.inner.tasks.clone() else {
             return Ok(());
         };
