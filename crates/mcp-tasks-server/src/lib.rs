@@ -100,7 +100,9 @@ mod dispatch;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod handler;
 mod mrtr;
+pub mod prelude;
 mod registry;
 mod render;
 mod session;
@@ -110,7 +112,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use ctx::{Ctx, ToolError};
+pub use ctx::{Ctx, Elicitation, Report, ToolError};
+pub use handler::{
+    Args, FromToolCall, IntoToolResult, Json, State, ToolCall, ToolFailure, ToolHandler,
+};
 pub use mrtr::StateSealer;
 pub use registry::{PromptRoute, ResourceRoute, ResourceTemplateRoute, RestartPolicy, ToolRoute};
 pub use task::engine::{TaskConfig, TaskEngine};
@@ -208,6 +213,17 @@ pub enum BuildError {
         /// What is wrong.
         reason: String,
     },
+    /// A handler takes [`State<S>`](State) but no `S` was registered with
+    /// [`ServerBuilder::state`].
+    #[error(
+        "tool {tool:?} takes State<{state}> but the builder has no such state: add `.state(value)`"
+    )]
+    MissingState {
+        /// The tool.
+        tool: String,
+        /// The state's type name.
+        state: &'static str,
+    },
     /// A tool name breaks the naming rules of SEP-986 (1 to 128 characters from `A-Z`,
     /// `a-z`, `0-9`, `_`, `-`, `.`).
     #[error("invalid tool name {name:?}: {reason}")]
@@ -232,9 +248,25 @@ pub struct ServerBuilder {
     sealer: Option<StateSealer>,
     tasks: Option<TaskEngine>,
     events: tokio::sync::broadcast::Sender<ServerEvent>,
+    states: handler::States,
+}
+
+impl std::fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("info", &self.info)
+            .field("tools", &self.tools)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServerBuilder {
+    /// Registers shared state of type `S` for handlers that take [`State<S>`](State) (one
+    /// value per type; a second call replaces the first).
+    pub fn state<S: Clone + Send + Sync + 'static>(mut self, state: S) -> Self {
+        self.states.insert(state);
+        self
+    }
     /// Sets the instructions sent at `initialize` / `server/discover`.
     pub fn instructions(mut self, s: impl Into<String>) -> Self {
         self.instructions = Some(s.into());
@@ -321,6 +353,12 @@ impl ServerBuilder {
                     reason,
                 }
             })?;
+            if let Some((_, state)) = t.needs.iter().find(|(id, _)| !self.states.contains(*id)) {
+                return Err(BuildError::MissingState {
+                    tool: t.name().to_owned(),
+                    state,
+                });
+            }
             if self.tasks.is_none()
                 && t.task_support != mcp_tasks_types::tool::TaskSupport::Forbidden
             {
@@ -330,8 +368,9 @@ impl ServerBuilder {
                 });
             }
         }
+        let states = Arc::new(self.states);
         for mut t in self.tools {
-            t.prepare()
+            t.prepare(&states)
                 .map_err(|reason| BuildError::InvalidHeaderAnnotation {
                     tool: t.name().to_owned(),
                     reason,
@@ -479,6 +518,7 @@ impl Server {
             tasks: None,
             // Subscribers that fall this far behind get a lag signal (see `listen`).
             events: tokio::sync::broadcast::channel(256).0,
+            states: Default::default(),
         }
     }
 

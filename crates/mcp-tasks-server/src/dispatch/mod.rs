@@ -785,6 +785,8 @@ pub(crate) fn tool_error(era: Era, e: ToolError) -> Rejection {
     match e {
         ToolError::Protocol(e) => Rejection::new(era, e),
         ToolError::Cancelled => Rejection::new(era, ErrorObject::internal("Request cancelled")),
+        // Tool routes turn a failure into an `isError` result; elsewhere it is an error.
+        ToolError::Failed(m) => Rejection::new(era, ErrorObject::internal(m)),
         ToolError::InputRequired => Rejection::new(
             era,
             ErrorObject::internal("the handler asked for input where none can be given"),

@@ -594,6 +594,15 @@ impl TaskEngine {
                     let msg = e.message.clone();
                     (TaskEvent::Failed, Some(Outcome::Error(e)), Some(msg))
                 }
+                Some(Err(ToolError::Failed(m))) => {
+                    // Tool routes already make this an `isError` result; kept for safety.
+                    let e = ErrorObject::internal(m);
+                    (
+                        TaskEvent::Failed,
+                        Some(Outcome::Error(e.clone())),
+                        Some(e.message),
+                    )
+                }
                 Some(Err(ToolError::InputRequired)) => {
                     let e = ErrorObject::internal("the task asked for input it cannot receive");
                     (
