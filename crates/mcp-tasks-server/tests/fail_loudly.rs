@@ -258,3 +258,25 @@ async fn serve_http_starts_the_engine_without_a_request() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[test]
+fn build_error_missing_state() {
+    #[derive(Clone)]
+    struct Db;
+    let route = || {
+        ToolRoute::handler(
+            "uses_db",
+            |mcp_tasks_server::State(_db): mcp_tasks_server::State<Db>| async { "ok" },
+        )
+    };
+    let e = builder().tool(route()).build().unwrap_err();
+    assert!(
+        matches!(&e, BuildError::MissingState { tool, state } if tool == "uses_db" && state.ends_with("Db")),
+        "{e}"
+    );
+    builder()
+        .state(Db)
+        .tool(route())
+        .build()
+        .expect("with the state registered");
+}
