@@ -416,13 +416,15 @@ impl Ctx {
     /// strings, numbers, booleans and enums; doc comments become field descriptions) and
     /// decodes the answer into `T`. Carried like [`Ctx::input`] in every era; in the modern
     /// era outside a task, propagate the [`ToolError::InputRequired`] with `?`.
+    ///
+    /// The request's key (which MRTR and the tasks extension match answers by) is derived
+    /// from `T` and the message; [`elicit_with_key`](Ctx::elicit_with_key) names it.
     pub async fn elicit<T: DeserializeOwned + JsonSchema>(
         &self,
         message: impl Into<String>,
     ) -> Result<Elicitation<T>, ToolError> {
         let message = message.into();
-        let schema = form_schema::<T>()?;
-        // A stable key per form and message: MRTR matches answers to requests by key.
+        // Stable across MRTR rounds (and processes running the same build).
         let key = {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -430,8 +432,19 @@ impl Ctx {
             message.hash(&mut h);
             format!("elicit-{:016x}", h.finish())
         };
+        self.elicit_with_key(&key, message).await
+    }
+
+    /// [`elicit`](Ctx::elicit) with the input request's key chosen by the caller (when a
+    /// client or a test expects a particular key).
+    pub async fn elicit_with_key<T: DeserializeOwned + JsonSchema>(
+        &self,
+        key: &str,
+        message: impl Into<String>,
+    ) -> Result<Elicitation<T>, ToolError> {
+        let schema = form_schema::<T>()?;
         let answer = self
-            .input(&key, InputRequest::elicit_form(message, schema))
+            .input(key, InputRequest::elicit_form(message, schema))
             .await?;
         let r = answer
             .as_elicit()
