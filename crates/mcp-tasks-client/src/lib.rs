@@ -66,6 +66,8 @@ mod mirror;
 mod task;
 mod transport;
 
+pub mod prelude;
+
 pub use client::{Client, ClientBuilder, EraChoice, LegacySession, ServerDetails};
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};

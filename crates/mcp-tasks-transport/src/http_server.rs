@@ -5,7 +5,7 @@
 //! - [`McpHttpService`]: the endpoint as a [`tower_service::Service`] over `http::Request<B>` for
 //!   any body type, to mount inside an existing axum, tower or hyper application (behind the
 //!   embedder's own layers: authentication, tracing, rate limits). With the `axum` feature,
-//!   [`McpHttpService::into_router`] returns an `axum::Router`.
+//!   `McpHttpService::into_router` returns an `axum::Router`.
 //! - [`serve_http`]: a standalone server that owns the listener and runs [`McpHttpService`]
 //!   on every connection, adding what only a listener owner can enforce (connection caps,
 //!   head limits and timeouts, graceful shutdown).

@@ -1,7 +1,7 @@
 //! Long-running tasks: one state machine ([`state`]), one record ([`record`]), one store
 //! trait ([`store`]) and one engine ([`engine`]) for both generations — Tasks v1 on legacy
 //! sessions and the `io.modelcontextprotocol/tasks` extension in the modern era. Only the
-//! wire shapes differ ([`wire`]).
+//! wire shapes differ (the private `wire` module).
 
 pub mod clock;
 pub mod engine;
