@@ -72,3 +72,8 @@ pub use client::{Client, ClientBuilder, EraChoice, LegacySession, ServerDetails}
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};
 pub use task::{Started, TaskHandle, TaskInfo, ToolCallStream, ToolEvent};
+
+/// The README's snippets, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -625,3 +625,8 @@ mod indexmap_lite {
         }
     }
 }
+
+/// The README's snippets, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
