@@ -101,7 +101,7 @@ pub(crate) fn object(era: Era, info: &ServerInfo, mut obj: JsonObject) -> JsonOb
 
 /// The result a task's creating method gives in `era`, as a finished task inlines it
 /// (`CompletedTask.result` of `tasks/get` and `notifications/tasks`): exactly what the
-/// method would have answered synchronously (PROTOCOL.md §5.2 "exactly what the original
+/// method would have answered synchronously (SEP-2663 "Shapes" "exactly what the original
 /// method would have returned"), so a 2026-07-28 `CallToolResult` carries its `resultType`.
 pub(crate) fn inlined(era: Era, info: &ServerInfo, result: &JsonObject) -> JsonObject {
     object(era, info, result.clone())

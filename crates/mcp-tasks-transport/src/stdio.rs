@@ -1,4 +1,4 @@
-//! stdio transport (PROTOCOL.md §2.4): newline-delimited JSON-RPC, one message per line.
+//! stdio transport (MCP "stdio" transport): newline-delimited JSON-RPC, one message per line.
 //!
 //! Requests are handled concurrently; one writer task owns the output so lines never
 //! interleave. On input EOF every in-flight request sees its disconnect signal and the

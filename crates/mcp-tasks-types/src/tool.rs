@@ -1,4 +1,4 @@
-//! Tools: `Tool` definitions, `tools/list` and `tools/call` (PROTOCOL.md §6.2 for
+//! Tools: `Tool` definitions, `tools/list` and `tools/call` (SEP-1686 "Tool-level execution.taskSupport" for
 //! `execution.taskSupport`).
 //!
 //! Era differences: `Tool::execution` and `CallToolRequestParams::task` exist in 2025-11-25
@@ -126,7 +126,7 @@ pub(crate) fn some_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value
 }
 
 /// Whether a tool supports task-augmented execution (`ToolExecution.taskSupport`,
-/// 2025-11-25 only; PROTOCOL.md §6.2).
+/// 2025-11-25 only; SEP-1686 "Tool-level execution.taskSupport").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskSupport {

@@ -79,7 +79,7 @@ impl Inner {
         };
         let mode = match era {
             // v1: the client decides with `params.task`; `execution.taskSupport` gates it
-            // (PROTOCOL.md §6.2: -32601 on a mismatch).
+            // (SEP-1686 "Tool-level execution.taskSupport": -32601 on a mismatch).
             Era::Legacy => match (support, &params.task) {
                 (TaskSupport::Forbidden, Some(_)) => {
                     return Err(rej(ErrorObject::method_not_found(&format!(
@@ -256,7 +256,7 @@ impl Inner {
         let mut record = Self::task_record(&engine, rcx, name, args, None);
         let id = record.id.clone();
         record.status_message = handle.mark_created(id.clone());
-        // Durable before the reply (PROTOCOL.md §5.4).
+        // Durable before the reply (SEP-2663 "Task creation").
         engine.create(record.clone()).await.map_err(rej)?;
         engine.spawn(id, cancel, fut);
         let res = ext::CreateTaskResult {

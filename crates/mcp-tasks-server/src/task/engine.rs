@@ -707,7 +707,7 @@ impl TaskEngine {
     }
 
     /// Records answers (`tasks/update`): keys that are outstanding and of the right kind are
-    /// taken; anything else is ignored (PROTOCOL.md §5.7).
+    /// taken; anything else is ignored (SEP-2663 "tasks/update").
     pub(crate) async fn answer(
         &self,
         id: &str,

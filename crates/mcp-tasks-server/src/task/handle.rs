@@ -1,7 +1,7 @@
 //! The handler side of a task: what `Ctx::input` and `Ctx::status` do inside a task.
 //!
 //! A modern tool call that may become a task starts in the `Pre` phase: input asked for
-//! before the task exists travels by MRTR (PROTOCOL.md §5.5), exactly as for a synchronous
+//! before the task exists travels by MRTR (SEP-2663 "Composition with MRTR"), exactly as for a synchronous
 //! call. Once the task is created the phase is `Created` and input parks the task in
 //! `input_required` (modern) or goes out as a related-task request on the legacy session.
 

@@ -107,7 +107,7 @@ pub(crate) fn caller(rcx: &ReqCx) -> record::Owner {
 
 impl Inner {
     /// Adds the task capabilities of `era` (v1 keys in the legacy era, the extension in the
-    /// modern era; never both, PROTOCOL.md §5.15).
+    /// modern era; never both, SEP-2663 "Backward compatibility").
     pub(crate) fn add_task_capabilities(&self, era: Era, c: &mut ServerCapabilities) {
         if self.tasks.is_none() {
             return;
@@ -133,7 +133,7 @@ impl Inner {
     }
 
     /// Narrows a listen request's `taskIds` to the tasks the caller may see; asking for
-    /// task notifications without declaring the extension is -32021 (PROTOCOL.md §5.9).
+    /// task notifications without declaring the extension is -32021 (SEP-2663 "notifications/tasks").
     /// Returns the current state of each honoured task, as events for the stream.
     pub(crate) async fn task_subscription(
         &self,
@@ -428,7 +428,7 @@ impl crate::Server {
 impl crate::Server {
     /// Graceful shutdown (call once the transport stopped accepting; the HTTP transport
     /// does through [`McpService::shutdown`](mcp_tasks_transport::McpService::shutdown)):
-    /// `subscriptions/listen` streams end with their result (PROTOCOL.md §8) and legacy
+    /// `subscriptions/listen` streams end with their result (MCP 2026-07-28 `subscriptions/listen`) and legacy
     /// standalone streams close, at once; running tasks get until `deadline` to finish;
     /// then each task still running gets its tool's [`RestartPolicy`](crate::RestartPolicy)
     /// applied now rather than at the next start: a task that re-runs stays `working`

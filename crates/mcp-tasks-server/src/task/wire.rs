@@ -1,4 +1,4 @@
-//! Rendering a task record as each generation's wire shape (PROTOCOL.md §7 table).
+//! Rendering a task record as each generation's wire shape (SEP-2663 "Backward compatibility" table).
 
 use mcp_tasks_types::Era;
 use mcp_tasks_types::task::{TaskStatus, ext, v1};
