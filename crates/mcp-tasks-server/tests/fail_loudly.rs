@@ -280,3 +280,22 @@ fn build_error_missing_state() {
         .build()
         .expect("with the state registered");
 }
+
+/// The method table is the one place a request gets method-not-found: `tasks/*` without a
+/// task engine, and a `tasks/*` method of the other era.
+#[tokio::test]
+async fn method_not_found_comes_from_the_method_table() {
+    let plain = common::TestServer::start(builder().tool(tool("a")).build().unwrap()).await;
+    let r = common::Modern::new(plain.addr, true)
+        .request("tasks/get", json!({"taskId": "x"}))
+        .await;
+    assert_eq!(r.error_code(), -32601, "{:?}", r.response());
+    let tasks = common::TestServer::start(task_server(Arc::new(MemoryStore::new()))).await;
+    let l = common::Legacy::connect(tasks.addr, json!({})).await;
+    let r = l.request("tasks/update", json!({"taskId": "x"})).await;
+    assert_eq!(r.error_code(), -32601, "{:?}", r.response());
+    let r = common::Modern::new(tasks.addr, true)
+        .request("tasks/result", json!({"taskId": "x"}))
+        .await;
+    assert_eq!(r.error_code(), -32601, "{:?}", r.response());
+}

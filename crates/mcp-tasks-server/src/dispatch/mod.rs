@@ -106,7 +106,10 @@ pub(crate) struct ReqCx {
 }
 
 /// Whether `method` exists in `era` (the method table).
-fn served(era: Era, method: &str) -> bool {
+/// The method table: whether this server serves `method` in `era`. The one place a request
+/// gets method-not-found (the `tasks/*` methods exist only with a task engine); the
+/// handlers behind it never produce it.
+fn served(era: Era, method: &str, has_tasks: bool) -> bool {
     use methods::*;
     let common = [
         TOOLS_LIST,
@@ -122,7 +125,7 @@ fn served(era: Era, method: &str) -> bool {
         return true;
     }
     if crate::task::serves_method(era, method) {
-        return true;
+        return has_tasks;
     }
     match era {
         Era::Legacy => [
@@ -155,7 +158,7 @@ impl Inner {
                 (Era::Modern, None, m.caps, m.meta)
             }
         };
-        if !served(era, &req.method) {
+        if !served(era, &req.method, self.tasks.is_some()) {
             return reply_error(
                 id,
                 Rejection::new(era, ErrorObject::method_not_found(&req.method)),
@@ -416,9 +419,10 @@ impl Inner {
                 era,
                 ErrorObject::internal("subscriptions/listen is served as a stream"),
             )),
+            // `served` admitted it, so a route exists: reaching here is a dispatch bug.
             other => Err(Rejection::new(
                 era,
-                ErrorObject::method_not_found(other.method()),
+                ErrorObject::internal(format!("{} is not routed", other.method())),
             )),
         }
     }

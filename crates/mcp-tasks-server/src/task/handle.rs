@@ -41,6 +41,49 @@ pub(crate) struct TaskHandle {
     pub(crate) cancel: CancellationToken,
 }
 
+/// Everything a task's handler needs to reach its client: the one way to start a task's
+/// handler (a v1 task, an extension task, a task re-run after a restart).
+pub(crate) struct TaskStart {
+    pub(crate) era: Era,
+    pub(crate) caps: mcp_tasks_types::ClientCapabilities,
+    pub(crate) phase: Phase,
+    /// The legacy session the task belongs to (input goes out on it).
+    pub(crate) session: Option<Arc<Session>>,
+    /// Where progress and log notifications go (`None`: nowhere).
+    pub(crate) outbox: Option<tokio::sync::mpsc::UnboundedSender<mcp_tasks_types::JsonRpcMessage>>,
+    pub(crate) progress_token: Option<mcp_tasks_types::jsonrpc::ProgressToken>,
+    /// The task id for related-task `_meta` on notifications (Tasks v1).
+    pub(crate) related_task: Option<String>,
+}
+
+impl TaskStart {
+    /// The task's handle and the handler's context, sharing one cancellation token (fired
+    /// by `tasks/cancel`; pass it to `TaskEngine::spawn`).
+    pub(crate) fn begin(
+        self,
+        engine: &Arc<TaskEngine>,
+    ) -> (Arc<TaskHandle>, crate::Ctx, CancellationToken) {
+        let cancel = CancellationToken::new();
+        let handle = Arc::new(TaskHandle {
+            engine: engine.clone(),
+            phase: Mutex::new(self.phase),
+            era: self.era,
+            session: self.session,
+            cancel: cancel.clone(),
+        });
+        let ctx = crate::Ctx::for_task(
+            self.era,
+            self.caps,
+            handle.clone(),
+            cancel.clone(),
+            self.outbox,
+            self.progress_token,
+            self.related_task,
+        );
+        (handle, ctx, cancel)
+    }
+}
+
 impl TaskHandle {
     /// Moves to `Created`; returns the status message the `Pre` phase buffered.
     pub(crate) fn mark_created(&self, id: String) -> Option<String> {

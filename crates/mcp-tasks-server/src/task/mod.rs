@@ -182,10 +182,11 @@ impl Inner {
         out: Outbox,
     ) -> Result<JsonObject, Rejection> {
         let era = rcx.era;
+        // The method table (`dispatch::served`) admits `tasks/*` only with an engine.
         let Some(engine) = self.tasks.clone() else {
             return Err(Rejection::new(
                 era,
-                ErrorObject::method_not_found(call.method()),
+                ErrorObject::internal("tasks/* reached a server without a task engine"),
             ));
         };
         if era == Era::Modern && !rcx.caps.has_tasks_extension() {
@@ -289,7 +290,11 @@ impl Inner {
                 };
                 render::ok(era, &self.info, &res)
             }
-            (_, call) => Err(rej(ErrorObject::method_not_found(call.method()))),
+            // The method table admits each `tasks/*` method only in its era.
+            (_, call) => Err(rej(ErrorObject::internal(format!(
+                "{} is not routed in this era",
+                call.method()
+            )))),
         }
     }
 }
@@ -552,23 +557,16 @@ impl Inner {
                         continue;
                     };
                     tracing::info!(task = %r.id, tool = %r.request.name, "took over task: re-running it");
-                    let cancel = tokio_util::sync::CancellationToken::new();
-                    let handle = Arc::new(handle::TaskHandle {
-                        engine: engine.clone(),
-                        phase: parking_lot::Mutex::new(handle::Phase::Created { id: r.id.clone() }),
+                    let (_, ctx, cancel) = handle::TaskStart {
                         era: Era::Modern,
+                        caps: ClientCapabilities::tasks_extension(),
+                        phase: handle::Phase::Created { id: r.id.clone() },
                         session: None,
-                        cancel: cancel.clone(),
-                    });
-                    let ctx = crate::ctx::Ctx::for_task(
-                        Era::Modern,
-                        ClientCapabilities::tasks_extension(),
-                        handle,
-                        cancel.clone(),
-                        None,
-                        None,
-                        None,
-                    );
+                        outbox: None,
+                        progress_token: None,
+                        related_task: None,
+                    }
+                    .begin(engine);
                     let fut = (route.handler)(ctx, r.request.arguments.clone());
                     engine.spawn(r.id.clone(), cancel, fut);
                 } else {
