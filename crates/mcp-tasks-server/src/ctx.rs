@@ -31,43 +31,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::session::Session;
+pub use crate::error::ToolError;
 use crate::task::TaskInput;
-
-/// Why a handler did not produce a result.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum ToolError {
-    /// A JSON-RPC error for this request (or, inside a task, the task's `failed` outcome).
-    /// Tool-level failures belong in a result with `isError: true` instead.
-    #[error(transparent)]
-    Protocol(#[from] ErrorObject),
-    /// Client input is needed first (modern era). Returned by [`Ctx::input`]; propagate it.
-    #[error("client input required")]
-    InputRequired,
-    /// The request or task was cancelled.
-    #[error("cancelled")]
-    Cancelled,
-    /// The tool failed: the client gets a result with `isError: true` carrying this text
-    /// (the model can read it and retry), not a JSON-RPC error. What
-    /// [`ToolFailure`](crate::ToolFailure) (any `std::error::Error`, with `?`) becomes.
-    #[error("{0}")]
-    Failed(String),
-}
-
-impl ToolError {
-    /// A JSON-RPC internal error (-32603) with a message.
-    pub fn internal(message: impl Into<String>) -> Self {
-        ToolError::Protocol(ErrorObject::internal(message))
-    }
-    /// A tool failure with a message (see [`ToolError::Failed`]).
-    pub fn failed(message: impl Into<String>) -> Self {
-        ToolError::Failed(message.into())
-    }
-    /// A JSON-RPC invalid-params error (-32602) with a message.
-    pub fn invalid_params(message: impl Into<String>) -> Self {
-        ToolError::Protocol(ErrorObject::invalid_params(message))
-    }
-}
 
 /// Where a handler's client input comes from.
 pub(crate) enum InputMode {
@@ -192,7 +157,7 @@ impl Ctx {
             return;
         }
         if let (Some(out), Some(marker)) =
-            (&self.inner.outbox, crate::dispatch::stream_break_marker())
+            (&self.inner.outbox, crate::outbox::break_marker())
         {
             let _ = out.send(marker);
         }

@@ -97,16 +97,19 @@
 
 mod ctx;
 mod dispatch;
+mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod handler;
 mod mrtr;
+mod outbox;
 pub mod prelude;
 mod registry;
 mod render;
 mod session;
 pub mod task;
+
+pub use registry::handler;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -46,7 +46,6 @@ use crate::{Ctx, Inner, Server, ToolError};
 pub(crate) use era::Route;
 use stream::Delivery;
 pub(crate) use stream::Outbox;
-pub(crate) use stream::break_marker as stream_break_marker;
 
 impl McpService for Server {
     async fn start(&self) -> Result<(), String> {

@@ -20,7 +20,7 @@ use super::record::{Lease, Outcome, Owner, TaskRecord};
 use super::state::TaskEvent;
 use super::store::{DynTaskStore, ListQuery, StoreError};
 use crate::ToolError;
-use crate::dispatch::Outbox;
+use crate::outbox::Outbox;
 
 /// Limits and timings of the task engine. Every limit is explicit.
 #[derive(Debug, Clone)]
