@@ -339,7 +339,7 @@ impl ServerBuilder {
                 .iter()
                 .map(|r| {
                     let mut t = r.tool.clone();
-                    t.execution = task::tool_execution(era, self.tasks.is_some(), r.task_support);
+                    t.execution = render::tool_execution(era, self.tasks.is_some(), r.task_support);
                     serde_json::to_value(t).unwrap_or_default()
                 })
                 .collect::<Vec<_>>()

@@ -137,3 +137,23 @@ pub(crate) fn resource_not_found(era: Era, uri: &str) -> ErrorObject {
     };
     e.with_data(serde_json::json!({ "uri": uri }))
 }
+
+/// A tool's `execution` as listed in `era`: v1 `taskSupport` on legacy sessions when tasks
+/// run at all; nothing in the modern era (its `Tool` has no `execution`).
+pub(crate) fn tool_execution(
+    era: Era,
+    tasks: bool,
+    support: mcp_tasks_types::tool::TaskSupport,
+) -> Option<mcp_tasks_types::tool::ToolExecution> {
+    match (era, tasks, support) {
+        (
+            Era::Legacy,
+            true,
+            mcp_tasks_types::tool::TaskSupport::Optional
+            | mcp_tasks_types::tool::TaskSupport::Required,
+        ) => Some(mcp_tasks_types::tool::ToolExecution {
+            task_support: Some(support),
+        }),
+        _ => None,
+    }
+}

@@ -5,6 +5,8 @@ mod era;
 mod headers;
 mod listen;
 mod stream;
+mod task_wire;
+pub(crate) mod tasks;
 mod tool_call;
 
 use std::collections::BTreeMap;
@@ -123,7 +125,7 @@ fn served(era: Era, method: &str, has_tasks: bool) -> bool {
     if common.contains(&method) {
         return true;
     }
-    if crate::task::serves_method(era, method) {
+    if tasks::serves_method(era, method) {
         return has_tasks;
     }
     match era {

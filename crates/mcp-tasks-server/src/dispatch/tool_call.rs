@@ -9,13 +9,14 @@ use mcp_tasks_types::task::{ext, v1};
 use mcp_tasks_types::tool::{CallToolRequestParams, TaskSupport};
 use mcp_tasks_types::{ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, methods};
 
+use super::task_wire as wire;
+use super::tasks::caller;
 use super::{Outbox, ReqCx, tool_error};
 use crate::Inner;
+use crate::ctx::task::{Phase, TaskStart};
 use crate::render::{self, Rejection};
 use crate::task::clock::new_task_id;
-use crate::task::handle::{Phase, TaskStart};
 use crate::task::record::{TaskRecord, TaskRequest};
-use crate::task::{caller, wire};
 
 /// How one call runs.
 enum Mode {

@@ -5,8 +5,8 @@ use mcp_tasks_types::task::{TaskStatus, ext, v1};
 
 use crate::render::{self, ServerInfo};
 
-use super::clock::iso8601;
-use super::record::{Outcome, TaskRecord};
+use crate::task::clock::iso8601;
+use crate::task::record::{Outcome, TaskRecord};
 
 /// The extension's `Task`.
 pub(crate) fn ext_task(r: &TaskRecord) -> ext::Task {

@@ -16,6 +16,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
+
 use mcp_tasks_types::base::LoggingLevel;
 use mcp_tasks_types::elicitation::{ElicitAction, RequestedSchema};
 use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcNotification, ProgressToken};
@@ -30,9 +32,23 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::session::Session;
+pub(crate) mod task;
+
 pub use crate::error::ToolError;
-use crate::task::TaskInput;
+use crate::session::Session;
+
+/// How a handler running as a task talks to its task.
+pub(crate) trait TaskInput: Send + Sync {
+    /// Sets the task's status message.
+    fn status_message(&self, message: String) -> BoxFuture<'_, ()>;
+    /// Whether the task exists yet (a modern call may still be in its MRTR rounds).
+    fn is_created(&self) -> bool;
+    /// Parks the task in `input_required` until every request is answered.
+    fn input(
+        &self,
+        requests: Vec<(String, InputRequest)>,
+    ) -> BoxFuture<'_, Result<BTreeMap<String, InputResponse>, ToolError>>;
+}
 
 /// Where a handler's client input comes from.
 pub(crate) enum InputMode {
@@ -156,9 +172,7 @@ impl Ctx {
         if self.inner.era != Era::Legacy || self.is_task() {
             return;
         }
-        if let (Some(out), Some(marker)) =
-            (&self.inner.outbox, crate::outbox::break_marker())
-        {
+        if let (Some(out), Some(marker)) = (&self.inner.outbox, crate::outbox::break_marker()) {
             let _ = out.send(marker);
         }
     }

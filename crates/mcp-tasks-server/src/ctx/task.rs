@@ -17,11 +17,11 @@ use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::TaskInput;
-use super::engine::TaskEngine;
-use super::state::TaskEvent;
 use crate::ToolError;
 use crate::mrtr::Round;
 use crate::session::Session;
+use crate::task::engine::TaskEngine;
+use crate::task::state::TaskEvent;
 
 pub(crate) enum Phase {
     /// Before the task exists: MRTR answers, asked keys, a buffered status message.
