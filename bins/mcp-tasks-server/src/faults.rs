@@ -845,6 +845,10 @@ fn rewrite_event(f: &str, ev: SseEvent) -> Vec<SseEvent> {
 }
 
 impl McpService for Faulty {
+    async fn start(&self) -> Result<(), String> {
+        McpService::start(&self.inner).await
+    }
+
     async fn shutdown(&self, deadline: tokio::time::Instant) {
         self.inner.shutdown(deadline).await;
     }

@@ -3,8 +3,6 @@
 
 mod console;
 mod faults; // test-only fault injection (MCP_TASKS_FAULT), see faults.rs
-mod fixtures;
-mod tasks_fixture;
 
 use std::io::IsTerminal as _;
 use std::sync::Arc;
@@ -240,7 +238,7 @@ async fn run(args: Args) -> Result<(), String> {
         }
         None => None,
     };
-    let server = fixtures::build(
+    let server = mcp_tasks_reference_server::build(
         engine,
         sealer,
         mcp_tasks_server::ServerConfig {

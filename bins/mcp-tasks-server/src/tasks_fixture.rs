@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use mcp_tasks_server::{Ctx, RestartPolicy, ServerBuilder, ToolError, ToolRoute};
+use mcp_tasks_server::prelude::*;
 use mcp_tasks_types::jsonrpc::ErrorObject;
 use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
-use mcp_tasks_types::tool::{CallToolResult, TaskSupport, ToolAnnotations};
+use mcp_tasks_types::tool::ToolAnnotations;
 use serde_json::json;
 
 use crate::fixtures::form;
@@ -36,16 +36,17 @@ struct ConfirmDelete {
 #[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Empty {}
 
-fn accepted_bool(r: &InputResponse, field: &str) -> bool {
-    r.as_elicit().is_some_and(|e| {
-        e.action == mcp_tasks_types::elicitation::ElicitAction::Accept
-            && e.content
-                .as_ref()
-                .and_then(|c| c.get(field))
-                .and_then(|v| serde_json::to_value(v).ok())
-                .and_then(|v| v.as_bool())
-                == Some(true)
-    })
+/// The form `confirm_delete` shows.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct DeleteForm {
+    /// Delete the file?
+    confirm: bool,
+}
+
+/// The form `test_tool_with_task` shows.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct NameForm {
+    name: String,
 }
 
 fn accepted_string(r: &InputResponse, field: &str) -> Option<String> {
@@ -65,18 +66,18 @@ async fn work(ctx: &Ctx, d: Duration) -> Result<(), ToolError> {
 /// Registers the tasks fixture tools.
 pub(crate) fn register(b: ServerBuilder) -> ServerBuilder {
     b.tool(
-        ToolRoute::new("greet", |_ctx: Ctx, a: Greet| async move {
-            Ok(CallToolResult::text(format!("Hello, {}!", a.name)))
+        ToolRoute::handler("greet", |Args(a): Args<Greet>| async move {
+            format!("Hello, {}!", a.name)
         })
         .description("Says hello (always synchronous)"),
     )
     .tool(
-        ToolRoute::new("slow_compute", |ctx: Ctx, a: SlowCompute| async move {
+        ToolRoute::handler("slow_compute", |ctx: Ctx, Args(a): Args<SlowCompute>| async move {
             let secs = a.seconds.clamp(0.0, 3600.0);
-            ctx.status(format!("computing for {secs}s")).await;
+            ctx.report(format!("computing for {secs}s")).await;
             work(&ctx, Duration::from_secs_f64(secs)).await?;
             let label = a.label.unwrap_or_else(|| "job".into());
-            Ok(CallToolResult::text(format!("Computed {label} in {secs}s")))
+            Ok::<_, ToolError>(format!("Computed {label} in {secs}s"))
         })
         .description("Works for `seconds` seconds, then answers. Runs as a task for clients that allow it.")
         .task_support(TaskSupport::Optional)
@@ -103,22 +104,16 @@ pub(crate) fn register(b: ServerBuilder) -> ServerBuilder {
         .task_support(TaskSupport::Optional),
     )
     .tool(
-        ToolRoute::new("confirm_delete", |ctx: Ctx, a: ConfirmDelete| async move {
+        ToolRoute::handler("confirm_delete", |ctx: Ctx, Args(a): Args<ConfirmDelete>| async move {
             ctx.run_as_task().await;
-            ctx.status(format!("waiting for confirmation to delete {}", a.filename)).await;
-            let schema = form(json!({
-                "type": "object",
-                "properties": {"confirm": {"type": "boolean", "description": "Delete the file?"}},
-                "required": ["confirm"]
-            }))?;
+            ctx.report(format!("waiting for confirmation to delete {}", a.filename)).await;
             let answer = ctx
-                .input("confirm", InputRequest::elicit_form(format!("Delete {}?", a.filename), schema))
+                .elicit_with_key::<DeleteForm>("confirm", format!("Delete {}?", a.filename))
                 .await?;
-            if accepted_bool(&answer, "confirm") {
-                Ok(CallToolResult::text(format!("Deleted {}", a.filename)))
-            } else {
-                Ok(CallToolResult::text(format!("Kept {}", a.filename)))
-            }
+            Ok::<_, ToolError>(match answer {
+                Elicitation::Accept(DeleteForm { confirm: true }) => format!("Deleted {}", a.filename),
+                _ => format!("Kept {}", a.filename),
+            })
         })
         .description("Asks for confirmation (elicitation) during the task, then 'deletes' the file")
         .task_support(TaskSupport::Optional),
@@ -149,14 +144,15 @@ pub(crate) fn register(b: ServerBuilder) -> ServerBuilder {
         .task_support(TaskSupport::Optional),
     )
     .tool(
-        ToolRoute::new("test_tool_with_task", |ctx: Ctx, _a: Empty| async move {
+        ToolRoute::handler("test_tool_with_task", |ctx: Ctx| async move {
             // MRTR first (synchronously, before the task exists), then the task.
-            let schema = form(json!({"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}))?;
-            let answer = ctx.input("name", InputRequest::elicit_form("What is your name?", schema)).await?;
-            let name = accepted_string(&answer, "name").unwrap_or_else(|| "stranger".into());
+            let name = match ctx.elicit_with_key::<NameForm>("name", "What is your name?").await? {
+                Elicitation::Accept(n) => n.name,
+                _ => "stranger".to_owned(),
+            };
             ctx.run_as_task().await;
             work(&ctx, Duration::from_millis(300)).await?;
-            Ok(CallToolResult::text(format!("Hello {name}, the task is done")))
+            Ok::<_, ToolError>(format!("Hello {name}, the task is done"))
         })
         .description("MRTR round before task creation, then a task")
         .task_support(TaskSupport::Optional),

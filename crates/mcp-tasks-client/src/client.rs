@@ -1,4 +1,4 @@
-//! The [`Client`]: connection, era detection (PROTOCOL.md §1.5), per-request metadata and
+//! The [`Client`]: connection, era detection (MCP 2026-07-28 "Backward compatibility"), per-request metadata and
 //! routing, and the plain (non-task) requests.
 
 use std::collections::HashMap;
@@ -30,7 +30,7 @@ use mcp_tasks_transport::http_client::ProxyConfig;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EraChoice {
-    /// Probe with `server/discover` and fall back to `initialize` (PROTOCOL.md §1.5).
+    /// Probe with `server/discover` and fall back to `initialize` (MCP 2026-07-28 "Backward compatibility").
     #[default]
     Auto,
     /// Always `initialize` (2025-11-25).

@@ -1,4 +1,4 @@
-//! Client-hosted Tasks v1 (2025-11-25, PROTOCOL.md §6): a server may send
+//! Client-hosted Tasks v1 (MCP 2025-11-25 Tasks v1, SEP-1686): a server may send
 //! `elicitation/create` or `sampling/createMessage` with `params.task`; the client then
 //! answers at once with a `CreateTaskResult`, runs the request's handler in the background
 //! as a task in this store, and serves the server's `tasks/get`, `tasks/result`,

@@ -2,7 +2,7 @@
 //! `2026-07-28` (stateless, MRTR, the `io.modelcontextprotocol/tasks` extension) — over
 //! Streamable HTTP and stdio.
 //!
-//! The era is settled once at connect time (PROTOCOL.md §1.5): the client probes with
+//! The era is settled once at connect time (MCP 2026-07-28 "Backward compatibility"): the client probes with
 //! `server/discover` and falls back to `initialize`. Everything after that is
 //! era-agnostic: [`Client::call_tool`] hides MRTR rounds and both task generations and
 //! returns the final `CallToolResult`; [`Handlers`] answer the server's questions
@@ -66,7 +66,14 @@ mod mirror;
 mod task;
 mod transport;
 
+pub mod prelude;
+
 pub use client::{Client, ClientBuilder, EraChoice, LegacySession, ServerDetails};
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};
 pub use task::{Started, TaskHandle, TaskInfo, ToolCallStream, ToolEvent};
+
+/// The README's snippets, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,4 +1,4 @@
-//! `x-mcp-header` parameter mirroring (SEP-2243, PROTOCOL.md §2.2): tool arguments
+//! `x-mcp-header` parameter mirroring (SEP-2243, MCP 2026-07-28 "Streamable HTTP"): tool arguments
 //! annotated in `inputSchema` travel again as `Mcp-Param-{Name}` headers so HTTP
 //! intermediaries can route without parsing the body.
 

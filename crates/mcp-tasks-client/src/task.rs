@@ -1,7 +1,7 @@
 //! Tool calls that may turn into tasks, in both task generations: the call-and-wait
 //! [`Client::call_tool`], its event stream for UIs, and the explicit task API.
 //!
-//! * 2026-07-28 (tasks extension, PROTOCOL.md §5): the client declares the extension, the
+//! * 2026-07-28 (the tasks extension, SEP-2663): the client declares the extension, the
 //!   server may answer `tools/call` with a `CreateTaskResult` (after any number of MRTR
 //!   rounds, §5.5); the client polls `tasks/get` honouring `pollIntervalMs` (the first poll
 //!   too), answers `input_required` with `tasks/update` (each key once), and reads the
@@ -46,7 +46,7 @@ enum Push {
     Closed,
 }
 
-/// One `subscriptions/listen` for one task (PROTOCOL.md §5.9); the request is abandoned
+/// One `subscriptions/listen` for one task (SEP-2663 "notifications/tasks"); the request is abandoned
 /// (stream closed, or `notifications/cancelled` on stdio) when this is dropped.
 struct Listen {
     task_id: String,
@@ -168,7 +168,7 @@ pub enum ToolEvent {
     },
     /// `notifications/progress` for this call: the client sends a `progressToken` with
     /// every streamed call ([`Client::call_tool_stream`]). A 2026-07-28 server reports
-    /// progress only until the call becomes a task (PROTOCOL.md §5.9); a Tasks v1 task keeps
+    /// progress only until the call becomes a task (SEP-2663 "notifications/tasks"); a Tasks v1 task keeps
     /// the token for its whole life (§6.8).
     Progress {
         /// Work done so far (increases with each notification).

@@ -71,6 +71,7 @@ impl Report {
 }
 
 /// Validates records one by one, keeping what attribution needs (sessions, server requests).
+#[derive(Debug)]
 pub struct WireValidator<'a> {
     schemas: &'a Schemas,
     inbound: bool,

@@ -57,12 +57,15 @@
 //! # Serving
 //!
 //! The server does no I/O itself: it implements [`mcp_tasks_transport::McpService`], and
-//! the transport crate serves it over Streamable HTTP or stdio. Call [`Server::start`] first:
-//! it resolves tasks a previous process left running and starts the TTL sweeper.
+//! the transport crate serves it over Streamable HTTP or stdio, standalone
+//! ([`serve_http`](mcp_tasks_transport::serve_http)) or mounted in your own axum/tower/hyper
+//! application ([`McpHttpService`](mcp_tasks_transport::McpHttpService)). Serving starts the
+//! task engine ([`Server::start`]: resolve tasks a previous process left running, start the
+//! TTL sweeper) once the listener is bound, so there is nothing to forget; call it yourself
+//! after binding to see a store error before any traffic.
 //!
 //! ```no_run
 //! # async fn serve(server: mcp_tasks_server::Server) -> std::io::Result<()> {
-//! server.start().await.expect("task store");
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! mcp_tasks_transport::serve_http(
 //!     listener,
@@ -94,20 +97,28 @@
 
 mod ctx;
 mod dispatch;
+mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod mrtr;
+mod outbox;
+pub mod prelude;
 mod registry;
 mod render;
 mod session;
 pub mod task;
 
+pub use registry::handler;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use ctx::{Ctx, ToolError};
+pub use ctx::{Ctx, Elicitation, Report, ToolError};
+pub use handler::{
+    Args, FromToolCall, IntoToolResult, Json, State, ToolCall, ToolFailure, ToolHandler,
+};
 pub use mrtr::StateSealer;
 pub use registry::{PromptRoute, ResourceRoute, ResourceTemplateRoute, RestartPolicy, ToolRoute};
 pub use task::engine::{TaskConfig, TaskEngine};
@@ -181,6 +192,50 @@ pub enum BuildError {
         /// What is wrong.
         reason: String,
     },
+    /// A tool may run as a task ([`ToolRoute::task_support`] `Optional` or `Required`) but
+    /// the server has no task engine ([`ServerBuilder::tasks`]). Without this error the tool
+    /// would silently run synchronously (or, if required, never).
+    #[error(
+        "tool {tool:?} has task support {support:?} but the server has no task engine: \
+         add `.tasks(TaskEngine::new(store))` to the builder, or make the tool `TaskSupport::Forbidden`"
+    )]
+    TaskToolWithoutEngine {
+        /// The tool.
+        tool: String,
+        /// Its declared task support.
+        support: mcp_tasks_types::tool::TaskSupport,
+    },
+    /// A tool's `inputSchema` or `outputSchema` is not a valid JSON Schema (2020-12) of an
+    /// object, as MCP requires of both (2025-11-25, "Tools" §Tool).
+    #[error("tool {tool:?}: invalid {which}: {reason}")]
+    InvalidSchema {
+        /// The tool.
+        tool: String,
+        /// `inputSchema` or `outputSchema`.
+        which: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A handler takes [`State<S>`](State) but no `S` was registered with
+    /// [`ServerBuilder::state`].
+    #[error(
+        "tool {tool:?} takes State<{state}> but the builder has no such state: add `.state(value)`"
+    )]
+    MissingState {
+        /// The tool.
+        tool: String,
+        /// The state's type name.
+        state: &'static str,
+    },
+    /// A tool name breaks the naming rules of SEP-986 (1 to 128 characters from `A-Z`,
+    /// `a-z`, `0-9`, `_`, `-`, `.`).
+    #[error("invalid tool name {name:?}: {reason}")]
+    InvalidName {
+        /// The name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Builds a [`Server`].
@@ -196,9 +251,25 @@ pub struct ServerBuilder {
     sealer: Option<StateSealer>,
     tasks: Option<TaskEngine>,
     events: tokio::sync::broadcast::Sender<ServerEvent>,
+    states: handler::States,
+}
+
+impl std::fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("info", &self.info)
+            .field("tools", &self.tools)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServerBuilder {
+    /// Registers shared state of type `S` for handlers that take [`State<S>`](State) (one
+    /// value per type; a second call replaces the first).
+    pub fn state<S: Clone + Send + Sync + 'static>(mut self, state: S) -> Self {
+        self.states.insert(state);
+        self
+    }
     /// Sets the instructions sent at `initialize` / `server/discover`.
     pub fn instructions(mut self, s: impl Into<String>) -> Self {
         self.instructions = Some(s.into());
@@ -238,8 +309,8 @@ impl ServerBuilder {
         self.config = c;
         self
     }
-    /// Runs tasks with this engine (and its store). Without one, every tool runs
-    /// synchronously and no task capability is declared.
+    /// Runs tasks with this engine (and its store). Without one no task capability is
+    /// declared, and a tool that may run as a task is a [`BuildError::TaskToolWithoutEngine`].
     pub fn tasks(mut self, engine: TaskEngine) -> Self {
         self.tasks = Some(engine);
         self
@@ -268,13 +339,41 @@ impl ServerBuilder {
                 .iter()
                 .map(|r| {
                     let mut t = r.tool.clone();
-                    t.execution = task::tool_execution(era, self.tasks.is_some(), r.task_support);
+                    t.execution = render::tool_execution(era, self.tasks.is_some(), r.task_support);
                     serde_json::to_value(t).unwrap_or_default()
                 })
                 .collect::<Vec<_>>()
         });
+        for t in &self.tools {
+            registry::tool::check_name(t.name()).map_err(|reason| BuildError::InvalidName {
+                name: t.name().to_owned(),
+                reason,
+            })?;
+            registry::tool::check_schemas(t.tool()).map_err(|(which, reason)| {
+                BuildError::InvalidSchema {
+                    tool: t.name().to_owned(),
+                    which,
+                    reason,
+                }
+            })?;
+            if let Some((_, state)) = t.needs.iter().find(|(id, _)| !self.states.contains(*id)) {
+                return Err(BuildError::MissingState {
+                    tool: t.name().to_owned(),
+                    state,
+                });
+            }
+            if self.tasks.is_none()
+                && t.task_support != mcp_tasks_types::tool::TaskSupport::Forbidden
+            {
+                return Err(BuildError::TaskToolWithoutEngine {
+                    tool: t.name().to_owned(),
+                    support: t.task_support,
+                });
+            }
+        }
+        let states = Arc::new(self.states);
         for mut t in self.tools {
-            t.prepare()
+            t.prepare(&states)
                 .map_err(|reason| BuildError::InvalidHeaderAnnotation {
                     tool: t.name().to_owned(),
                     reason,
@@ -335,6 +434,7 @@ impl ServerBuilder {
                 events,
                 inflight: Mutex::new(Default::default()),
                 closing: Default::default(),
+                started: Default::default(),
                 tasks: self.tasks.map(Arc::new),
             }),
         };
@@ -386,6 +486,8 @@ pub(crate) struct Inner {
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,
     /// Fired when shutdown starts: long-lived streams end.
     pub(crate) closing: tokio_util::sync::CancellationToken,
+    /// Set once [`Server::start`] succeeded.
+    pub(crate) started: tokio::sync::OnceCell<()>,
 }
 
 /// An MCP server. Cheap to clone.
@@ -419,6 +521,7 @@ impl Server {
             tasks: None,
             // Subscribers that fall this far behind get a lag signal (see `listen`).
             events: tokio::sync::broadcast::channel(256).0,
+            states: Default::default(),
         }
     }
 
@@ -525,3 +628,8 @@ mod indexmap_lite {
         }
     }
 }
+
+/// The README's snippets, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

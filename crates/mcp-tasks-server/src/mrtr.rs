@@ -1,4 +1,4 @@
-//! Sealed MRTR `requestState` (PROTOCOL.md §4): HMAC-SHA256 over a payload that binds the
+//! Sealed MRTR `requestState` (SEP-2322): HMAC-SHA256 over a payload that binds the
 //! method, the target (tool/prompt name or resource URI), an expiry, the answers gathered in
 //! earlier rounds and the handler's own state. A tampered, expired or misdirected state is
 //! rejected with -32602.

@@ -101,7 +101,7 @@ pub(crate) fn object(era: Era, info: &ServerInfo, mut obj: JsonObject) -> JsonOb
 
 /// The result a task's creating method gives in `era`, as a finished task inlines it
 /// (`CompletedTask.result` of `tasks/get` and `notifications/tasks`): exactly what the
-/// method would have answered synchronously (PROTOCOL.md §5.2 "exactly what the original
+/// method would have answered synchronously (SEP-2663 "Shapes" "exactly what the original
 /// method would have returned"), so a 2026-07-28 `CallToolResult` carries its `resultType`.
 pub(crate) fn inlined(era: Era, info: &ServerInfo, result: &JsonObject) -> JsonObject {
     object(era, info, result.clone())
@@ -136,4 +136,24 @@ pub(crate) fn resource_not_found(era: Era, uri: &str) -> ErrorObject {
         Era::Modern => ErrorObject::invalid_params(format!("Resource not found: {uri}")),
     };
     e.with_data(serde_json::json!({ "uri": uri }))
+}
+
+/// A tool's `execution` as listed in `era`: v1 `taskSupport` on legacy sessions when tasks
+/// run at all; nothing in the modern era (its `Tool` has no `execution`).
+pub(crate) fn tool_execution(
+    era: Era,
+    tasks: bool,
+    support: mcp_tasks_types::tool::TaskSupport,
+) -> Option<mcp_tasks_types::tool::ToolExecution> {
+    match (era, tasks, support) {
+        (
+            Era::Legacy,
+            true,
+            mcp_tasks_types::tool::TaskSupport::Optional
+            | mcp_tasks_types::tool::TaskSupport::Required,
+        ) => Some(mcp_tasks_types::tool::ToolExecution {
+            task_support: Some(support),
+        }),
+        _ => None,
+    }
 }

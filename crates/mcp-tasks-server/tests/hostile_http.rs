@@ -15,7 +15,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 fn server() -> Server {
+    // The shared fixture has task tools, which need an engine (else `BuildError`).
     common::tools::register(Server::builder("hostile", "1"))
+        .tasks(mcp_tasks_server::TaskEngine::new(std::sync::Arc::new(
+            mcp_tasks_server::task::store::memory::MemoryStore::new(),
+        )))
         .build()
         .unwrap()
 }

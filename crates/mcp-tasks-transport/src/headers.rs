@@ -1,5 +1,5 @@
 //! HTTP header names of both revisions and the routing-header value encoding of SEP-2243
-//! (PROTOCOL.md §2.2).
+//! (MCP 2026-07-28 "Streamable HTTP").
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

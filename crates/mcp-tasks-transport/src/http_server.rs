@@ -1,4 +1,14 @@
-//! Streamable HTTP, server side (PROTOCOL.md §2.1–§2.3), on hyper 1.x.
+//! Streamable HTTP, server side (MCP 2025-11-25 and 2026-07-28, "Transports" §Streamable HTTP),
+//! on hyper 1.x.
+//!
+//! Two ways to serve:
+//! - [`McpHttpService`]: the endpoint as a [`tower_service::Service`] over `http::Request<B>` for
+//!   any body type, to mount inside an existing axum, tower or hyper application (behind the
+//!   embedder's own layers: authentication, tracing, rate limits). With the `axum` feature,
+//!   `McpHttpService::into_router` returns an `axum::Router`.
+//! - [`serve_http`]: a standalone server that owns the listener and runs [`McpHttpService`]
+//!   on every connection, adding what only a listener owner can enforce (connection caps,
+//!   head limits and timeouts, graceful shutdown).
 //!
 //! Transport-level rules live here: one endpoint path, `Origin` validation (403), a request
 //! body limit (413), POST/GET/DELETE routing (405 otherwise), JSON-RPC decoding (400 with
@@ -22,17 +32,18 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskCx, Poll};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
-use hyper::body::{Frame, Incoming};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mcp_tasks_types::{ErrorObject, JsonRpcErrorResponse, JsonRpcMessage, RequestId};
@@ -50,6 +61,20 @@ const FINAL_FLUSH: Duration = Duration::from_secs(1);
 const REFUSAL_READ_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Limits and policies of the HTTP transport. Every limit is explicit.
+///
+/// # Who enforces what
+/// [`McpHttpService`] (mounted in your application, or run by [`serve_http`]) enforces the
+/// request-level limits: `max_body_bytes`, `max_drain_bytes`, `body_read_timeout`,
+/// `max_json_depth`, `max_subscriptions`, `max_subscriptions_per_session`,
+/// `allowed_origin_hosts`, `allowed_hosts` and `keep_alive`.
+///
+/// Only [`serve_http`] enforces the connection-level ones, because only the owner of the
+/// listener and connections can: `path` (a mounted service answers whatever path the
+/// router gives it), `header_read_timeout`, `max_headers`, `max_header_bytes`,
+/// `max_connections`, `max_connections_per_ip` and `shutdown_grace`. When you mount the
+/// service, these are your server's job (hyper's `http1::Builder`, a
+/// `tower::limit::ConcurrencyLimitLayer`, your reverse proxy), and so is calling
+/// [`McpHttpService::shutdown`] when you stop.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// The MCP endpoint path (default `/mcp`).
@@ -133,8 +158,6 @@ impl Default for HttpConfig {
         }
     }
 }
-
-type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 /// Open connections per peer address.
 #[derive(Default)]
@@ -236,14 +259,113 @@ impl Drop for SubscriptionSlot {
     }
 }
 
-/// What every connection shares.
+/// What every request shares.
 struct Shared<S> {
     service: Arc<S>,
     config: HttpConfig,
     subscriptions: Arc<Subscriptions>,
 }
 
-/// Serves `service` on `listener` until `shutdown` resolves. Then it stops accepting, asks
+/// The MCP endpoint as a [`tower_service::Service`]: mount it in any tower-based server
+/// (axum, hyper with a service adapter, tonic's router) for `http::Request<B>` with any body
+/// type `B`; its responses carry [`McpBody`], which streams SSE replies as they are produced.
+///
+/// It answers every request it is given as the MCP endpoint (POST a message, GET the legacy
+/// standalone stream, DELETE a legacy session): route it to your path yourself. It enforces
+/// the request-level limits of [`HttpConfig`]; the section "Who enforces what" there lists
+/// what stays the embedder's job. Cloning is cheap and clones share the subscription
+/// counts, so mount one service (or clones of it), not one per route.
+///
+/// ```
+/// # async fn demo<S: mcp_tasks_transport::McpService>(service: std::sync::Arc<S>) {
+/// use mcp_tasks_transport::{HttpConfig, McpHttpService};
+/// let mcp = McpHttpService::new(service, HttpConfig::default());
+/// // axum: `Router::new().route_service("/mcp", mcp)` (or `mcp.into_router()` with the
+/// // `axum` feature); hyper: `service_fn(move |req| mcp.clone().call(req))`.
+/// # let _ = mcp;
+/// # }
+/// ```
+pub struct McpHttpService<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> Clone for McpHttpService<S> {
+    fn clone(&self) -> Self {
+        McpHttpService {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for McpHttpService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpHttpService")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: McpService> McpHttpService<S> {
+    /// The endpoint for `service`, with the request-level limits of `config`.
+    pub fn new(service: Arc<S>, config: HttpConfig) -> Self {
+        McpHttpService {
+            shared: Arc::new(Shared {
+                service,
+                config,
+                subscriptions: Arc::default(),
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HttpConfig {
+        &self.shared.config
+    }
+
+    /// The protocol service behind the endpoint.
+    pub fn service(&self) -> &Arc<S> {
+        &self.shared.service
+    }
+
+    /// Winds the service down ([`McpService::shutdown`]): ends its long-lived streams so
+    /// their connections can close, and settles work still running at `deadline`. Call it
+    /// when your server starts its graceful shutdown (axum: in the future given to
+    /// `with_graceful_shutdown`, after the signal); [`serve_http`] does it itself.
+    pub async fn shutdown(&self, deadline: tokio::time::Instant) {
+        self.shared.service.shutdown(deadline).await;
+    }
+
+    /// An `axum::Router` that serves this endpoint at [`HttpConfig::path`] (and nothing
+    /// else): merge or nest it into your application's router, and add your layers.
+    #[cfg(feature = "axum")]
+    pub fn into_router(self) -> axum::Router {
+        let path = self.shared.config.path.clone();
+        axum::Router::new().route_service(&path, self)
+    }
+}
+
+impl<S, B> tower_service::Service<Request<B>> for McpHttpService<S>
+where
+    S: McpService,
+    B: HttpBody + Send + 'static,
+    B::Data: Send,
+{
+    type Response = Response<McpBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut TaskCx<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let shared = self.shared.clone();
+        Box::pin(async move { Ok(handle(req, &shared).await) })
+    }
+}
+
+/// Serves `service` on `listener` until `shutdown` resolves. It first starts the service
+/// ([`McpService::start`]; an error is returned before anything is served). Then it stops accepting, asks
 /// the service to wind down ([`McpService::shutdown`]) and waits for open connections, at
 /// most [`HttpConfig::shutdown_grace`] plus a second.
 pub async fn serve_http<S: McpService>(
@@ -252,12 +374,10 @@ pub async fn serve_http<S: McpService>(
     config: HttpConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let shared = Arc::new(Shared {
-        service: service.clone(),
-        config,
-        subscriptions: Arc::default(),
-    });
-    let config = &shared.config;
+    // The listener is bound: the service may now take over what a previous process left.
+    service.start().await.map_err(std::io::Error::other)?;
+    let mcp = McpHttpService::new(service.clone(), config);
+    let config = mcp.config();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let connections = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let per_ip = Arc::new(PerIp::default());
@@ -300,10 +420,16 @@ pub async fn serve_http<S: McpService>(
             },
             None => None,
         };
-        let conn_shared = shared.clone();
-        let svc = service_fn(move |req| {
-            let shared = conn_shared.clone();
-            async move { Ok::<_, Infallible>(handle(req, &shared, peer).await) }
+        let conn_mcp = mcp.clone();
+        let svc = service_fn(move |req: Request<Incoming>| {
+            let mut mcp = conn_mcp.clone();
+            async move {
+                // The standalone server owns the path; a mounted service leaves it to the router.
+                if req.uri().path() != mcp.config().path {
+                    return Ok::<_, Infallible>(plain(StatusCode::NOT_FOUND, "not found"));
+                }
+                tower_service::Service::call(&mut mcp, req).await
+            }
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -379,7 +505,8 @@ enum BodyRead {
 /// Reads a body of at most `max_body_bytes` within `body_read_timeout`. Past the limit it
 /// keeps reading and discarding, up to `max_drain_bytes` more, so the client gets to read
 /// the 413 (see [`HttpConfig::max_drain_bytes`]).
-async fn read_body(body: &mut Incoming, config: &HttpConfig) -> BodyRead {
+async fn read_body<B: HttpBody>(body: B, config: &HttpConfig) -> BodyRead {
+    let mut body = std::pin::pin!(body);
     let deadline = tokio::time::Instant::now() + config.body_read_timeout;
     let mut buf = BytesMut::new();
     let mut seen = 0usize;
@@ -395,7 +522,7 @@ async fn read_body(body: &mut Incoming, config: &HttpConfig) -> BodyRead {
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };
-        seen = seen.saturating_add(data.len());
+        seen = seen.saturating_add(data.remaining());
         if seen > config.max_body_bytes {
             if !buf.is_empty() {
                 buf = BytesMut::new();
@@ -405,7 +532,7 @@ async fn read_body(body: &mut Incoming, config: &HttpConfig) -> BodyRead {
             }
             continue;
         }
-        buf.extend_from_slice(&data);
+        buf.put(data);
     }
     if seen > config.max_body_bytes {
         BodyRead::TooLarge
@@ -414,15 +541,11 @@ async fn read_body(body: &mut Incoming, config: &HttpConfig) -> BodyRead {
     }
 }
 
-async fn handle<S: McpService>(
-    req: Request<Incoming>,
+async fn handle<S: McpService, B: HttpBody>(
+    req: Request<B>,
     shared: &Shared<S>,
-    _peer: SocketAddr,
-) -> Response<Body> {
+) -> Response<McpBody> {
     let config = &shared.config;
-    if req.uri().path() != config.path {
-        return plain(StatusCode::NOT_FOUND, "not found");
-    }
     if !host_allowed(req.headers().get(header::HOST), config) {
         return error_reply(
             StatusCode::FORBIDDEN,
@@ -456,7 +579,7 @@ async fn handle<S: McpService>(
             return r;
         }
     };
-    let (parts, mut body) = req.into_parts();
+    let (parts, body) = req.into_parts();
     let mut request_id = None;
     let inbound = match inbound {
         Some(i) => i,
@@ -477,7 +600,7 @@ async fn handle<S: McpService>(
                     return payload_too_large(config);
                 }
             }
-            let bytes = match read_body(&mut body, config).await {
+            let bytes = match read_body(body, config).await {
                 BodyRead::Complete(b) => b,
                 BodyRead::TooLarge => return payload_too_large(config),
                 BodyRead::TimedOut => {
@@ -589,7 +712,7 @@ fn render(
     disconnected: CancellationToken,
     slot: Option<SubscriptionSlot>,
     config: &HttpConfig,
-) -> Response<Body> {
+) -> Response<McpBody> {
     let Reply {
         status,
         headers: extra,
@@ -597,7 +720,7 @@ fn render(
     } = reply;
     match body {
         ReplyBody::Empty => {
-            let mut r = Response::new(Full::new(Bytes::new()).boxed_unsync());
+            let mut r = Response::new(McpBody::full(Bytes::new()));
             *r.status_mut() = status;
             add_headers(&mut r, &extra);
             r
@@ -612,7 +735,9 @@ fn render(
                 guard: Some(disconnected.drop_guard()),
                 _slot: slot,
             };
-            let mut r = Response::new(BodyExt::boxed_unsync(StreamBody::new(frames)));
+            let mut r = Response::new(McpBody {
+                kind: BodyKind::Sse(Box::new(frames)),
+            });
             *r.status_mut() = status;
             let h = r.headers_mut();
             h.insert(
@@ -627,7 +752,7 @@ fn render(
     }
 }
 
-fn add_headers(r: &mut Response<Body>, extra: &[(http::HeaderName, String)]) {
+fn add_headers(r: &mut Response<McpBody>, extra: &[(http::HeaderName, String)]) {
     for (k, v) in extra {
         if let Ok(v) = HeaderValue::from_str(v) {
             r.headers_mut().insert(k.clone(), v);
@@ -639,7 +764,7 @@ fn json_response(
     status: StatusCode,
     m: &JsonRpcMessage,
     extra: &[(http::HeaderName, String)],
-) -> Response<Body> {
+) -> Response<McpBody> {
     json_bytes(status, Bytes::from(m.encode()), extra)
 }
 
@@ -647,8 +772,8 @@ fn json_bytes(
     status: StatusCode,
     body: Bytes,
     extra: &[(http::HeaderName, String)],
-) -> Response<Body> {
-    let mut r = Response::new(Full::new(body).boxed_unsync());
+) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -658,7 +783,7 @@ fn json_bytes(
     r
 }
 
-fn error_reply(status: StatusCode, id: Option<RequestId>, e: ErrorObject) -> Response<Body> {
+fn error_reply(status: StatusCode, id: Option<RequestId>, e: ErrorObject) -> Response<McpBody> {
     json_response(
         status,
         &JsonRpcMessage::Error(JsonRpcErrorResponse::new(id, e)),
@@ -668,13 +793,13 @@ fn error_reply(status: StatusCode, id: Option<RequestId>, e: ErrorObject) -> Res
 
 /// Marks a response as the last one of its connection (the rest of the request, if any,
 /// is not read).
-fn closing(mut r: Response<Body>) -> Response<Body> {
+fn closing(mut r: Response<McpBody>) -> Response<McpBody> {
     r.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     r
 }
 
-fn payload_too_large(config: &HttpConfig) -> Response<Body> {
+fn payload_too_large(config: &HttpConfig) -> Response<McpBody> {
     closing(error_reply(
         StatusCode::PAYLOAD_TOO_LARGE,
         None,
@@ -685,8 +810,8 @@ fn payload_too_large(config: &HttpConfig) -> Response<Body> {
     ))
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())).boxed_unsync());
+fn plain(status: StatusCode, text: &'static str) -> Response<McpBody> {
+    let mut r = Response::new(McpBody::full(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
@@ -697,6 +822,65 @@ fn tokio_stream_interval(every: Duration) -> tokio::time::Interval {
     let mut i = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     i
+}
+
+/// The body of the responses of [`McpHttpService`]: one JSON message (or nothing), or an SSE
+/// stream whose events are sent as the service produces them, with keep-alive comments
+/// between. Dropping a stream before it ended (the client went away) tells the service, which
+/// in the modern era cancels the request.
+pub struct McpBody {
+    kind: BodyKind,
+}
+
+enum BodyKind {
+    Full(Option<Bytes>),
+    Sse(Box<SseBody>),
+}
+
+impl McpBody {
+    fn full(bytes: Bytes) -> Self {
+        McpBody {
+            kind: BodyKind::Full((!bytes.is_empty()).then_some(bytes)),
+        }
+    }
+}
+
+impl std::fmt::Debug for McpBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            BodyKind::Full(b) => f
+                .debug_tuple("McpBody::Full")
+                .field(&b.as_ref().map_or(0, Bytes::len))
+                .finish(),
+            BodyKind::Sse(_) => f.write_str("McpBody::Sse(..)"),
+        }
+    }
+}
+
+impl HttpBody for McpBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskCx<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match &mut self.kind {
+            BodyKind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            BodyKind::Sse(s) => s.poll_next_unpin(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(&self.kind, BodyKind::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            BodyKind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            BodyKind::Sse(_) => SizeHint::default(),
+        }
+    }
 }
 
 /// The SSE response body: events interleaved with keep-alive comments. Dropping it before

@@ -22,7 +22,7 @@ use futures_util::Stream;
 use mcp_tasks_types::JsonRpcMessage;
 use tokio_util::sync::CancellationToken;
 
-pub use http_server::{HttpConfig, serve_http};
+pub use http_server::{HttpConfig, McpBody, McpHttpService, serve_http};
 pub use stdio::{StdioConfig, serve_stdio, serve_stdio_with};
 
 /// What arrived from the peer.
@@ -191,6 +191,18 @@ impl Reply {
 pub trait McpService: Send + Sync + 'static {
     /// Handles one inbound message and chooses the reply.
     fn handle(&self, inbound: Inbound, cx: Context) -> impl Future<Output = Reply> + Send;
+
+    /// Called by [`serve_http`] and [`serve_stdio_with`] once they can serve (the listener
+    /// is bound), before the first message: the service starts its background work here
+    /// (a task server resolves tasks a previous process left running). An error stops the
+    /// transport before it serves anything. Must be idempotent: the service may also be
+    /// started by its owner, or on its first message when mounted with
+    /// [`McpHttpService`].
+    ///
+    /// The default does nothing.
+    fn start(&self) -> impl Future<Output = Result<(), String>> + Send {
+        async { Ok(()) }
+    }
 
     /// The transport stopped accepting and is draining (graceful shutdown). The service
     /// ends its long-lived streams now (so their connections can close), lets in-flight

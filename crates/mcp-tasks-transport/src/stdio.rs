@@ -1,4 +1,4 @@
-//! stdio transport (PROTOCOL.md §2.4): newline-delimited JSON-RPC, one message per line.
+//! stdio transport (MCP "stdio" transport): newline-delimited JSON-RPC, one message per line.
 //!
 //! Requests are handled concurrently; one writer task owns the output so lines never
 //! interleave. On input EOF every in-flight request sees its disconnect signal and the
@@ -80,6 +80,7 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    service.start().await.map_err(std::io::Error::other)?;
     let StdioConfig {
         max_line_bytes,
         max_json_depth,

@@ -80,6 +80,15 @@ pub struct Tap<S> {
     sink: Option<TapSink>,
 }
 
+impl<S: std::fmt::Debug> std::fmt::Debug for Tap<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tap")
+            .field("inner", &self.inner)
+            .field("recording", &self.sink.is_some())
+            .finish()
+    }
+}
+
 impl<S> Tap<S> {
     /// Reports to `sink` (or nothing, with `None`).
     pub fn new(inner: S, sink: Option<TapSink>) -> Self {
@@ -117,6 +126,10 @@ fn to_value(m: &JsonRpcMessage) -> Value {
 }
 
 impl<S: McpService> McpService for Tap<S> {
+    async fn start(&self) -> Result<(), String> {
+        self.inner.start().await
+    }
+
     async fn shutdown(&self, deadline: tokio::time::Instant) {
         self.inner.shutdown(deadline).await;
     }

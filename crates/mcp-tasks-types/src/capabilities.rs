@@ -1,4 +1,4 @@
-//! Client and server capabilities of both eras (PROTOCOL.md §1.3, §1.4, §5.1, §6.1).
+//! Client and server capabilities of both eras (MCP 2025-11-25 "Lifecycle"; MCP 2026-07-28 stateless requests (SEP-2575); SEP-2663 "Negotiation"; SEP-1686 "Capabilities").
 //!
 //! One struct per side covers both revisions: keys that exist in one era only (`tasks` in
 //! 2025-11-25, `extensions` in 2026-07-28) are optional, and the renderer of each era leaves

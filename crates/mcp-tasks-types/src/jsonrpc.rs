@@ -1,4 +1,4 @@
-//! JSON-RPC 2.0 envelope (PROTOCOL.md §1.1) and error codes (§1.2).
+//! JSON-RPC 2.0 envelope and error codes (JSON-RPC 2.0; MCP "Base Protocol").
 //!
 //! Messages are decoded in two steps: first the envelope (this module), then the
 //! method-specific params or result. `params` and `result` stay as JSON objects here so a
@@ -36,7 +36,7 @@ impl<'de> Deserialize<'de> for JsonRpcVersion {
     }
 }
 
-/// A request id: a string or an integer, never `null` (PROTOCOL.md §1.1).
+/// A request id: a string or an integer, never `null` (JSON-RPC 2.0).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum RequestId {
@@ -379,7 +379,7 @@ fn to_object(v: impl Serialize) -> Result<Option<JsonObject>, serde_json::Error>
     }
 }
 
-/// A JSON-RPC error code, with the codes of PROTOCOL.md §1.2 as constants.
+/// A JSON-RPC error code, with the JSON-RPC 2.0 (§5.1) and MCP codes as constants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ErrorCode(pub i64);

@@ -1,4 +1,4 @@
-//! Lifecycle and utility shapes of both eras (PROTOCOL.md §1.3, §1.4): the base result and
+//! Lifecycle and utility shapes of both eras (MCP 2025-11-25 "Lifecycle"; MCP 2026-07-28 stateless requests (SEP-2575)): the base result and
 //! params objects, `initialize` (2025-11-25), `server/discover` (2026-07-28), `ping`,
 //! `logging/setLevel`, log messages, progress, cancellation and pagination.
 //!

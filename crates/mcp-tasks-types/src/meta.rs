@@ -1,4 +1,4 @@
-//! `_meta` objects, the reserved keys of both eras, and `resultType` (PROTOCOL.md §1.4, §3).
+//! `_meta` objects, the reserved keys of both eras, and `resultType` (MCP 2026-07-28 stateless requests (SEP-2575); MCP 2026-07-28 `resultType`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -101,7 +101,7 @@ pub fn subscription_meta(id: &RequestId) -> Meta {
     m
 }
 
-/// The `resultType` discriminator (PROTOCOL.md §3): an open set.
+/// The `resultType` discriminator (MCP 2026-07-28 `resultType`): an open set.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum ResultType {
     /// `"complete"`: the final result.

@@ -1,4 +1,4 @@
-//! Multi Round-Trip Requests (MRTR, 2026-07-28; PROTOCOL.md §4).
+//! Multi Round-Trip Requests (MRTR, 2026-07-28, SEP-2322).
 //!
 //! Instead of sending requests to the client, a 2026-07-28 server answers `tools/call`,
 //! `prompts/get` or `resources/read` with an [`InputRequiredResult`] holding embedded

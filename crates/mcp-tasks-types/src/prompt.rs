@@ -14,7 +14,7 @@ use crate::jsonrpc::{Cursor, JsonObject};
 use crate::lifecycle::{CacheScope, PaginatedRequestParams};
 use crate::meta::{Meta, RequestMeta, ResultType};
 use crate::mrtr::InputResponses;
-use crate::tool::typed_request;
+use crate::tool::{list_result, typed_request};
 
 /// An argument a prompt accepts (`PromptArgument`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,45 +133,14 @@ typed_request!(
     ListPromptsRequest { method: PromptsListMethod = "prompts/list", params?: PaginatedRequestParams }
 );
 
-/// Result of `prompts/list` (`ListPromptsResult`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListPromptsResult {
-    /// The prompts.
-    pub prompts: Vec<Prompt>,
-    /// Cursor of the next page, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<Cursor>,
-    /// Cache lifetime hint in milliseconds (2026-07-28, required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl_ms: Option<u64>,
-    /// Cache scope (2026-07-28, required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_scope: Option<CacheScope>,
-    /// Result metadata.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// `resultType` (2026-07-28, required there).
-    #[serde(
-        rename = "resultType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub result_type: Option<ResultType>,
-    /// Keys this crate does not model.
-    #[serde(flatten)]
-    pub extra: JsonObject,
-}
-
-impl ListPromptsResult {
-    /// One page of prompts without a next cursor.
-    pub fn new(prompts: Vec<Prompt>) -> Self {
-        ListPromptsResult {
-            prompts,
-            ..Default::default()
-        }
+list_result!(
+    /// Result of `prompts/list` (`ListPromptsResult`).
+    ListPromptsResult {
+        /// The prompts.
+        prompts: Prompt,
+        "One page of prompts without a next cursor."
     }
-}
+);
 
 typed_request!(
     /// `prompts/get` request (`GetPromptRequest`).

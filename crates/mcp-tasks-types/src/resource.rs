@@ -15,7 +15,7 @@ use crate::jsonrpc::{Cursor, JsonObject};
 use crate::lifecycle::{CacheScope, PaginatedRequestParams};
 use crate::meta::{Meta, RequestMeta, ResultType};
 use crate::mrtr::InputResponses;
-use crate::tool::{typed_notification, typed_request};
+use crate::tool::{list_result, typed_notification, typed_request};
 
 /// A resource the server can read (`Resource`); also the body of a `resource_link` content
 /// block ([`crate::content::ResourceLink`]).
@@ -266,45 +266,14 @@ typed_request!(
     }
 );
 
-/// Result of `resources/list` (`ListResourcesResult`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListResourcesResult {
-    /// The resources.
-    pub resources: Vec<Resource>,
-    /// Cursor of the next page, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<Cursor>,
-    /// Cache lifetime hint in milliseconds (2026-07-28, required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl_ms: Option<u64>,
-    /// Cache scope (2026-07-28, required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_scope: Option<CacheScope>,
-    /// Result metadata.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// `resultType` (2026-07-28, required there).
-    #[serde(
-        rename = "resultType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub result_type: Option<ResultType>,
-    /// Keys this crate does not model.
-    #[serde(flatten)]
-    pub extra: JsonObject,
-}
-
-impl ListResourcesResult {
-    /// One page of resources without a next cursor.
-    pub fn new(resources: Vec<Resource>) -> Self {
-        ListResourcesResult {
-            resources,
-            ..Default::default()
-        }
+list_result!(
+    /// Result of `resources/list` (`ListResourcesResult`).
+    ListResourcesResult {
+        /// The resources.
+        resources: Resource,
+        "One page of resources without a next cursor."
     }
-}
+);
 
 typed_request!(
     /// `resources/templates/list` request (`ListResourceTemplatesRequest`). `params` is
@@ -315,45 +284,14 @@ typed_request!(
     }
 );
 
-/// Result of `resources/templates/list` (`ListResourceTemplatesResult`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListResourceTemplatesResult {
-    /// The templates.
-    pub resource_templates: Vec<ResourceTemplate>,
-    /// Cursor of the next page, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<Cursor>,
-    /// Cache lifetime hint in milliseconds (2026-07-28, required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl_ms: Option<u64>,
-    /// Cache scope (2026-07-28, required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_scope: Option<CacheScope>,
-    /// Result metadata.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// `resultType` (2026-07-28, required there).
-    #[serde(
-        rename = "resultType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub result_type: Option<ResultType>,
-    /// Keys this crate does not model.
-    #[serde(flatten)]
-    pub extra: JsonObject,
-}
-
-impl ListResourceTemplatesResult {
-    /// One page of templates without a next cursor.
-    pub fn new(resource_templates: Vec<ResourceTemplate>) -> Self {
-        ListResourceTemplatesResult {
-            resource_templates,
-            ..Default::default()
-        }
+list_result!(
+    /// Result of `resources/templates/list` (`ListResourceTemplatesResult`).
+    ListResourceTemplatesResult {
+        /// The templates.
+        resource_templates: ResourceTemplate,
+        "One page of templates without a next cursor."
     }
-}
+);
 
 typed_request!(
     /// `resources/read` request (`ReadResourceRequest`).

@@ -1,4 +1,4 @@
-//! `subscriptions/listen` (2026-07-28, PROTOCOL.md §8): the long-lived request whose stream
+//! `subscriptions/listen` (MCP 2026-07-28): the long-lived request whose stream
 //! carries list-changed, resource-updated and (with the tasks extension) task notifications.
 //!
 //! The stream opens with `notifications/subscriptions/acknowledged`, naming the subset of the

@@ -1,4 +1,4 @@
-//! Tools: `Tool` definitions, `tools/list` and `tools/call` (PROTOCOL.md §6.2 for
+//! Tools: `Tool` definitions, `tools/list` and `tools/call` (SEP-1686 "Tool-level execution.taskSupport" for
 //! `execution.taskSupport`).
 //!
 //! Era differences: `Tool::execution` and `CallToolRequestParams::task` exist in 2025-11-25
@@ -75,6 +75,54 @@ macro_rules! typed_request {
 }
 pub(crate) use typed_request;
 
+/// Declares a cacheable list result (`tools/list`, `prompts/list`, `resources/list`,
+/// `resources/templates/list`): its items, then the fields every such result shares (the
+/// next page's cursor, the 2026-07-28 cache hints, `_meta`, `resultType`), written once.
+macro_rules! list_result {
+    ($(#[$doc:meta])* $name:ident { $(#[$fdoc:meta])* $field:ident: $item:ty, $new_doc:literal }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        pub struct $name {
+            $(#[$fdoc])*
+            pub $field: Vec<$item>,
+            /// Cursor of the next page, if any.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub next_cursor: Option<Cursor>,
+            /// Cache lifetime hint in milliseconds (2026-07-28, required there).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub ttl_ms: Option<u64>,
+            /// Cache scope (2026-07-28, required there).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub cache_scope: Option<CacheScope>,
+            /// Result metadata.
+            #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+            pub meta: Option<Meta>,
+            /// `resultType` (2026-07-28, required there).
+            #[serde(
+                rename = "resultType",
+                default,
+                skip_serializing_if = "Option::is_none"
+            )]
+            pub result_type: Option<ResultType>,
+            /// Keys this crate does not model.
+            #[serde(flatten)]
+            pub extra: JsonObject,
+        }
+
+        impl $name {
+            #[doc = $new_doc]
+            pub fn new($field: Vec<$item>) -> Self {
+                $name {
+                    $field,
+                    ..Default::default()
+                }
+            }
+        }
+    };
+}
+pub(crate) use list_result;
+
 /// Declares a typed JSON-RPC notification def (`{jsonrpc, method, params}`) with a fixed
 /// `method`.
 macro_rules! typed_notification {
@@ -126,7 +174,7 @@ pub(crate) fn some_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value
 }
 
 /// Whether a tool supports task-augmented execution (`ToolExecution.taskSupport`,
-/// 2025-11-25 only; PROTOCOL.md §6.2).
+/// 2025-11-25 only; SEP-1686 "Tool-level execution.taskSupport").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskSupport {
@@ -268,45 +316,14 @@ typed_request!(
     ListToolsRequest { method: ToolsListMethod = "tools/list", params?: PaginatedRequestParams }
 );
 
-/// Result of `tools/list` (`ListToolsResult`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListToolsResult {
-    /// The tools.
-    pub tools: Vec<Tool>,
-    /// Cursor of the next page, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<Cursor>,
-    /// Cache lifetime hint in milliseconds (2026-07-28, required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl_ms: Option<u64>,
-    /// Cache scope (2026-07-28, required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_scope: Option<CacheScope>,
-    /// Result metadata.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
-    /// `resultType` (2026-07-28, required there).
-    #[serde(
-        rename = "resultType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub result_type: Option<ResultType>,
-    /// Keys this crate does not model.
-    #[serde(flatten)]
-    pub extra: JsonObject,
-}
-
-impl ListToolsResult {
-    /// One page of tools without a next cursor.
-    pub fn new(tools: Vec<Tool>) -> Self {
-        ListToolsResult {
-            tools,
-            ..Default::default()
-        }
+list_result!(
+    /// Result of `tools/list` (`ListToolsResult`).
+    ListToolsResult {
+        /// The tools.
+        tools: Tool,
+        "One page of tools without a next cursor."
     }
-}
+);
 
 typed_request!(
     /// `tools/call` request (`CallToolRequest`).

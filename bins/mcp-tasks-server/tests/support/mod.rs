@@ -7,6 +7,8 @@
 //! method, or the test fails with the path and the schema rule.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod suite;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};

@@ -1,4 +1,4 @@
-//! Streamable HTTP, client side (PROTOCOL.md §2.1, §2.2).
+//! Streamable HTTP, client side (MCP 2025-11-25 "Streamable HTTP"; MCP 2026-07-28 "Streamable HTTP").
 //!
 //! Each message is its own POST on a fresh connection (no pooling: MCP exchanges are few
 //! and long SSE replies would pin pooled connections anyway). A reply is JSON, an SSE stream

@@ -1,4 +1,4 @@
-//! stdio, client side (PROTOCOL.md §2.4): the client spawns the server and exchanges
+//! stdio, client side (MCP "stdio" transport): the client spawns the server and exchanges
 //! newline-delimited JSON-RPC on its stdin/stdout. The server's stderr is forwarded to
 //! `tracing` at debug level (it is free-form logging, never an error signal).
 

@@ -1,4 +1,4 @@
-//! The era decision: made once per request, here and nowhere else (PROTOCOL.md §1.5).
+//! The era decision: made once per request, here and nowhere else (MCP 2026-07-28 "Backward compatibility").
 
 use std::sync::Arc;
 
@@ -96,7 +96,7 @@ impl Inner {
         ))
     }
 
-    /// Checks of a modern request, in the order of PROTOCOL.md §2.2: headers (-32020),
+    /// Checks of a modern request, in the order of MCP 2026-07-28 "Streamable HTTP": headers (-32020),
     /// version (-32022), required `_meta` (-32602). Method lookup (404) and capability
     /// checks (-32021) follow in the method table.
     fn check_modern(&self, req: &JsonRpcRequest, cx: &Context) -> Result<ModernMeta, Rejection> {

@@ -1,4 +1,4 @@
-//! SEP-2243 routing-header validation for modern HTTP requests (PROTOCOL.md §2.2): every
+//! SEP-2243 routing-header validation for modern HTTP requests (MCP 2026-07-28 "Streamable HTTP"): every
 //! mismatch or malformed value is -32020.
 
 use http::HeaderMap;

@@ -1,5 +1,5 @@
 //! Change notifications to subscribers: `subscriptions/listen` streams (2026-07-28,
-//! PROTOCOL.md §8) and the standalone stream of a legacy session (2025-11-25 list changes and
+//! MCP 2026-07-28 `subscriptions/listen`) and the standalone stream of a legacy session (2025-11-25 list changes and
 //! `resources/subscribe`).
 //!
 //! Both read the server's event broadcast ([`ServerEvent`]); what an event becomes on the wire
@@ -136,7 +136,7 @@ struct ListenState {
     /// The server is shutting down: the stream ends with `last`.
     closing: CancellationToken,
     /// The graceful end of the subscription (its `SubscriptionsListenResult`), sent when the
-    /// server tears the stream down (PROTOCOL.md §8, item 5).
+    /// server tears the stream down (MCP 2026-07-28 `subscriptions/listen`, item 5).
     last: Option<JsonRpcMessage>,
     _entry: Option<InflightEntry>,
     /// The subscribed tasks are followed across instances while the stream is open.

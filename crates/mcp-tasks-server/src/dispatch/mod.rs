@@ -5,6 +5,8 @@ mod era;
 mod headers;
 mod listen;
 mod stream;
+mod task_wire;
+pub(crate) mod tasks;
 mod tool_call;
 
 use std::collections::BTreeMap;
@@ -46,11 +48,31 @@ use crate::{Ctx, Inner, Server, ToolError};
 pub(crate) use era::Route;
 use stream::Delivery;
 pub(crate) use stream::Outbox;
-pub(crate) use stream::break_marker as stream_break_marker;
 
 impl McpService for Server {
+    async fn start(&self) -> Result<(), String> {
+        Server::start(self).await.map_err(|e| e.to_string())
+    }
+
     async fn handle(&self, inbound: Inbound, cx: Context) -> Reply {
         let inner = &self.inner;
+        // Nobody can forget `start`: the first message starts the task engine (serving
+        // means a listener is bound, so recovery still runs only once this process can serve).
+        if inner.started.get().is_none() && inner.tasks.is_some() {
+            if let Err(e) = Server::start(self).await {
+                tracing::error!(error = %e, "cannot start the task engine");
+                let error = ErrorObject::internal(format!("the task store is unavailable: {e}"));
+                return match inbound {
+                    Inbound::Message(JsonRpcMessage::Request(r)) => {
+                        Reply::message(JsonRpcMessage::Error(
+                            mcp_tasks_types::JsonRpcErrorResponse::new(Some(r.id), error),
+                        ))
+                        .with_status(http::StatusCode::SERVICE_UNAVAILABLE)
+                    }
+                    _ => Reply::status(http::StatusCode::SERVICE_UNAVAILABLE),
+                };
+            }
+        }
         match inbound {
             Inbound::Message(JsonRpcMessage::Request(req)) => {
                 inner.clone().on_request(req, cx).await
@@ -85,7 +107,10 @@ pub(crate) struct ReqCx {
 }
 
 /// Whether `method` exists in `era` (the method table).
-fn served(era: Era, method: &str) -> bool {
+/// The method table: whether this server serves `method` in `era`. The one place a request
+/// gets method-not-found (the `tasks/*` methods exist only with a task engine); the
+/// handlers behind it never produce it.
+fn served(era: Era, method: &str, has_tasks: bool) -> bool {
     use methods::*;
     let common = [
         TOOLS_LIST,
@@ -100,8 +125,8 @@ fn served(era: Era, method: &str) -> bool {
     if common.contains(&method) {
         return true;
     }
-    if crate::task::serves_method(era, method) {
-        return true;
+    if tasks::serves_method(era, method) {
+        return has_tasks;
     }
     match era {
         Era::Legacy => [
@@ -134,7 +159,7 @@ impl Inner {
                 (Era::Modern, None, m.caps, m.meta)
             }
         };
-        if !served(era, &req.method) {
+        if !served(era, &req.method, self.tasks.is_some()) {
             return reply_error(
                 id,
                 Rejection::new(era, ErrorObject::method_not_found(&req.method)),
@@ -395,9 +420,10 @@ impl Inner {
                 era,
                 ErrorObject::internal("subscriptions/listen is served as a stream"),
             )),
+            // `served` admitted it, so a route exists: reaching here is a dispatch bug.
             other => Err(Rejection::new(
                 era,
-                ErrorObject::method_not_found(other.method()),
+                ErrorObject::internal(format!("{} is not routed", other.method())),
             )),
         }
     }
@@ -764,6 +790,8 @@ pub(crate) fn tool_error(era: Era, e: ToolError) -> Rejection {
     match e {
         ToolError::Protocol(e) => Rejection::new(era, e),
         ToolError::Cancelled => Rejection::new(era, ErrorObject::internal("Request cancelled")),
+        // Tool routes turn a failure into an `isError` result; elsewhere it is an error.
+        ToolError::Failed(m) => Rejection::new(era, ErrorObject::internal(m)),
         ToolError::InputRequired => Rejection::new(
             era,
             ErrorObject::internal("the handler asked for input where none can be given"),

@@ -26,20 +26,8 @@ pub(crate) enum Delivery {
     },
 }
 
-pub(crate) type Outbox = mpsc::UnboundedSender<JsonRpcMessage>;
-
-/// The method of the in-band marker [`Ctx::close_sse_stream`](crate::Ctx::close_sse_stream)
-/// sends: it travels through the outbox so it stays ordered with the handler's messages, and
-/// is turned into [`Entry::Break`] here. It never reaches the wire (`/` is not a valid start
-/// of an MCP method, so no real notification can collide with it).
-const BREAK_METHOD: &str = "/mcp-tasks-server/close-sse-stream";
-
-/// The marker asking the request's resumable stream to close here.
-pub(crate) fn break_marker() -> Option<JsonRpcMessage> {
-    mcp_tasks_types::jsonrpc::JsonRpcNotification::new(BREAK_METHOD, serde_json::json!({}))
-        .ok()
-        .map(JsonRpcMessage::Notification)
-}
+use crate::outbox::BREAK_METHOD;
+pub(crate) use crate::outbox::Outbox;
 
 fn is_break(m: &JsonRpcMessage) -> bool {
     matches!(m, JsonRpcMessage::Notification(n) if n.method == BREAK_METHOD)

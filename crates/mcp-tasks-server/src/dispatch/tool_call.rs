@@ -8,17 +8,15 @@ use mcp_tasks_types::jsonrpc::ErrorObject;
 use mcp_tasks_types::task::{ext, v1};
 use mcp_tasks_types::tool::{CallToolRequestParams, TaskSupport};
 use mcp_tasks_types::{ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, methods};
-use parking_lot::Mutex;
-use tokio_util::sync::CancellationToken;
 
+use super::task_wire as wire;
+use super::tasks::caller;
 use super::{Outbox, ReqCx, tool_error};
 use crate::Inner;
-use crate::ctx::Ctx;
+use crate::ctx::task::{Phase, TaskStart};
 use crate::render::{self, Rejection};
 use crate::task::clock::new_task_id;
-use crate::task::handle::{Phase, TaskHandle};
 use crate::task::record::{TaskRecord, TaskRequest};
-use crate::task::{caller, wire};
 
 /// How one call runs.
 enum Mode {
@@ -79,7 +77,7 @@ impl Inner {
         };
         let mode = match era {
             // v1: the client decides with `params.task`; `execution.taskSupport` gates it
-            // (PROTOCOL.md §6.2: -32601 on a mismatch).
+            // (SEP-1686 "Tool-level execution.taskSupport": -32601 on a mismatch).
             Era::Legacy => match (support, &params.task) {
                 (TaskSupport::Forbidden, Some(_)) => {
                     return Err(rej(ErrorObject::method_not_found(&format!(
@@ -158,14 +156,6 @@ impl Inner {
         let record = Self::task_record(&engine, rcx, name, args.clone(), ttl);
         let id = record.id.clone();
         engine.create(record.clone()).await.map_err(rej)?;
-        let cancel = CancellationToken::new();
-        let handle = Arc::new(TaskHandle {
-            engine: engine.clone(),
-            phase: Mutex::new(Phase::Created { id: id.clone() }),
-            era,
-            session: rcx.session.clone(),
-            cancel: cancel.clone(),
-        });
         // Progress keeps the original token for the task's lifetime and travels on the
         // session's standalone stream (the creating request has ended).
         let outbox = rcx.session.as_ref().map(|s| {
@@ -178,15 +168,16 @@ impl Inner {
             });
             tx
         });
-        let ctx = Ctx::for_task(
+        let (_, ctx, cancel) = TaskStart {
             era,
-            rcx.caps.clone(),
-            handle,
-            cancel.clone(),
+            caps: rcx.caps.clone(),
+            phase: Phase::Created { id: id.clone() },
+            session: rcx.session.clone(),
             outbox,
-            rcx.progress_token.clone(),
-            Some(id.clone()),
-        );
+            progress_token: rcx.progress_token.clone(),
+            related_task: Some(id.clone()),
+        }
+        .begin(&engine);
         engine.spawn(id, cancel, handler(ctx, args));
         let res = v1::CreateTaskResult::new(wire::v1_task(&record));
         render::result(era, &self.info, res).map_err(rej)
@@ -214,27 +205,20 @@ impl Inner {
             .sealer
             .resume(methods::TOOLS_CALL, &name, state.as_deref(), responses)
             .map_err(rej)?;
-        let cancel = CancellationToken::new();
-        let handle = Arc::new(TaskHandle {
-            engine: engine.clone(),
-            phase: Mutex::new(Phase::Pre {
+        // Progress and log messages are not delivered for tasks in the extension.
+        let (handle, ctx, cancel) = TaskStart {
+            era,
+            caps: rcx.caps.clone(),
+            phase: Phase::Pre {
                 round,
                 status: None,
-            }),
-            era,
+            },
             session: None,
-            cancel: cancel.clone(),
-        });
-        // Progress and log messages are not delivered for tasks in the extension.
-        let ctx = Ctx::for_task(
-            era,
-            rcx.caps.clone(),
-            handle.clone(),
-            cancel.clone(),
-            None,
-            None,
-            None,
-        );
+            outbox: None,
+            progress_token: None,
+            related_task: None,
+        }
+        .begin(&engine);
         *ctx.inner.state.lock() = user_state;
         let mut fut = handler(ctx.clone(), args.clone());
         let first = (&mut fut).now_or_never();
@@ -256,7 +240,7 @@ impl Inner {
         let mut record = Self::task_record(&engine, rcx, name, args, None);
         let id = record.id.clone();
         record.status_message = handle.mark_created(id.clone());
-        // Durable before the reply (PROTOCOL.md §5.4).
+        // Durable before the reply (SEP-2663 "Task creation").
         engine.create(record.clone()).await.map_err(rej)?;
         engine.spawn(id, cancel, fut);
         let res = ext::CreateTaskResult {

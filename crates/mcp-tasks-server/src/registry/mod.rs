@@ -1,6 +1,7 @@
 //! What a server offers: tools, prompts, resources. Routes are declared once, with everything
 //! the dispatcher needs to know about them (including task support).
 
+pub mod handler;
 pub(crate) mod prompt;
 pub(crate) mod resource;
 pub(crate) mod tool;

@@ -35,6 +35,10 @@ pub struct ToolRoute {
     pub(crate) restart: RestartPolicy,
     pub(crate) headers: Vec<HeaderParam>,
     pub(crate) handler: Arc<ToolFn>,
+    /// For [`ToolRoute::handler`] routes: makes `handler` once the server's state is known.
+    pub(crate) bind: Option<Arc<crate::handler::Binder>>,
+    /// The state types the handler's extractors need.
+    pub(crate) needs: Vec<(std::any::TypeId, &'static str)>,
 }
 
 impl std::fmt::Debug for ToolRoute {
@@ -80,6 +84,30 @@ impl ToolRoute {
         })
     }
 
+    /// A tool whose handler is an async function of zero or more extractors ([`Args`] or
+    /// [`Json`] for the arguments, [`Ctx`], [`State`]) returning anything
+    /// [`IntoToolResult`]; see the [`handler`](crate::handler) module. The `inputSchema` is
+    /// the argument extractor's type's, or an empty object schema for a tool without one.
+    ///
+    /// [`Args`]: crate::Args
+    /// [`Json`]: crate::Json
+    /// [`State`]: crate::State
+    /// [`IntoToolResult`]: crate::IntoToolResult
+    pub fn handler<H, T>(name: impl Into<String>, handler: H) -> Self
+    where
+        H: crate::ToolHandler<T>,
+        T: 'static,
+    {
+        let mut route = Self::raw(name, H::input_schema(), |_ctx, _args| async {
+            Err(ToolError::internal(
+                "the tool's handler was not bound to the server",
+            ))
+        });
+        route.bind = Some(crate::handler::binder(handler));
+        route.needs = H::required_states();
+        route
+    }
+
     /// A tool with an explicit JSON `inputSchema` whose handler takes the raw arguments.
     pub fn raw<F, Fut>(name: impl Into<String>, input_schema: JsonObject, handler: F) -> Self
     where
@@ -94,6 +122,8 @@ impl ToolRoute {
             restart: RestartPolicy::Fail,
             headers: Vec::new(),
             handler: Arc::new(move |ctx, args| handler(ctx, args).boxed()),
+            bind: None,
+            needs: Vec::new(),
         }
     }
 
@@ -150,9 +180,22 @@ impl ToolRoute {
         &self.tool.name
     }
 
-    /// Reads and validates the `x-mcp-header` annotations of the input schema.
-    pub(crate) fn prepare(&mut self) -> Result<(), String> {
+    /// Reads and validates the `x-mcp-header` annotations of the input schema, binds the
+    /// handler to the server's state, and makes a [`ToolError::Failed`] an `isError` result.
+    pub(crate) fn prepare(&mut self, states: &Arc<crate::handler::States>) -> Result<(), String> {
         self.headers = header_params(&self.tool.input_schema)?;
+        if let Some(bind) = self.bind.take() {
+            self.handler = bind(states.clone());
+        }
+        let inner = self.handler.clone();
+        self.handler = Arc::new(move |ctx, args| {
+            inner(ctx, args)
+                .map(|r| match r {
+                    Err(ToolError::Failed(m)) => Ok(CallToolResult::error(m)),
+                    r => r,
+                })
+                .boxed()
+        });
         Ok(())
     }
 }
@@ -212,6 +255,47 @@ pub(crate) fn header_params(schema: &JsonObject) -> Result<Vec<HeaderParam>, Str
         });
     }
     Ok(out)
+}
+
+/// The SEP-986 tool name rules: 1 to 128 characters from `A-Z a-z 0-9 _ - .`.
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 128 {
+        return Err(format!(
+            "a tool name has 1 to 128 characters ({} here)",
+            name.chars().count()
+        ));
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        Some(c) => Err(format!(
+            "{c:?} is not allowed (only A-Z, a-z, 0-9, '_', '-' and '.')"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `inputSchema` (and `outputSchema`, when set) must be valid JSON Schemas of objects.
+pub(crate) fn check_schemas(tool: &Tool) -> Result<(), (&'static str, String)> {
+    let schemas = [
+        ("inputSchema", Some(&tool.input_schema)),
+        ("outputSchema", tool.output_schema.as_ref()),
+    ];
+    for (which, schema) in schemas {
+        let Some(schema) = schema else { continue };
+        if schema.get("type").and_then(Value::as_str) != Some("object") {
+            return Err((which, "its \"type\" must be \"object\"".into()));
+        }
+        let value = Value::Object(schema.clone());
+        if let Err(e) = jsonschema::meta::validate(&value) {
+            return Err((
+                which,
+                format!("not a valid JSON Schema: {e} (at {})", e.instance_path()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_tchar(b: u8) -> bool {

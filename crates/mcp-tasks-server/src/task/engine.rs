@@ -20,7 +20,7 @@ use super::record::{Lease, Outcome, Owner, TaskRecord};
 use super::state::TaskEvent;
 use super::store::{DynTaskStore, ListQuery, StoreError};
 use crate::ToolError;
-use crate::dispatch::Outbox;
+use crate::outbox::Outbox;
 
 /// Limits and timings of the task engine. Every limit is explicit.
 #[derive(Debug, Clone)]
@@ -652,6 +652,15 @@ impl TaskEngine {
                     let msg = e.message.clone();
                     (TaskEvent::Failed, Some(Outcome::Error(e)), Some(msg))
                 }
+                Some(Err(ToolError::Failed(m))) => {
+                    // Tool routes already make this an `isError` result; kept for safety.
+                    let e = ErrorObject::internal(m);
+                    (
+                        TaskEvent::Failed,
+                        Some(Outcome::Error(e.clone())),
+                        Some(e.message),
+                    )
+                }
                 Some(Err(ToolError::InputRequired)) => {
                     let e = ErrorObject::internal("the task asked for input it cannot receive");
                     (
@@ -756,7 +765,7 @@ impl TaskEngine {
     }
 
     /// Records answers (`tasks/update`): keys that are outstanding and of the right kind are
-    /// taken; anything else is ignored (PROTOCOL.md §5.7).
+    /// taken; anything else is ignored (SEP-2663 "tasks/update").
     pub(crate) async fn answer(
         &self,
         id: &str,

@@ -1,4 +1,4 @@
-//! The one internal task record, shared by both task generations (PROTOCOL.md §7 sketch).
+//! The one internal task record, shared by both task generations (SEP-2663 "Backward compatibility" sketch).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -85,7 +85,7 @@ pub struct TaskRecord {
     pub input_requests: BTreeMap<String, InputRequest>,
     /// Answers received and not yet consumed by the handler.
     pub answers: BTreeMap<String, InputResponse>,
-    /// Every key ever answered (keys are never reused, PROTOCOL.md §5.6).
+    /// Every key ever answered (keys are never reused, SEP-2663 "tasks/get").
     pub answered_keys: BTreeSet<String>,
     /// The era that created it (decides its wire shapes).
     pub era: Era,

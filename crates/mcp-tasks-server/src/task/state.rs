@@ -1,4 +1,4 @@
-//! The task state machine (PROTOCOL.md §5.3, §6.6): a pure function, no I/O, no clock.
+//! The task state machine (SEP-2663 "Status machine"; SEP-1686 "Status lifecycle"): a pure function, no I/O, no clock.
 //!
 //! Every status change of a stored task goes through [`next`]; terminal states never change.
 
@@ -53,7 +53,7 @@ mod tests {
     use TaskEvent as E;
     use TaskStatus as S;
 
-    /// The full table of PROTOCOL.md §5.3: every (status, event) pair.
+    /// The full table of SEP-2663 "Status machine": every (status, event) pair.
     #[test]
     fn transition_table() {
         let table: &[(S, E, Option<S>)] = &[

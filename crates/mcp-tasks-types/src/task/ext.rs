@@ -1,4 +1,4 @@
-//! The tasks extension `io.modelcontextprotocol/tasks` (2026-07-28+; PROTOCOL.md §5).
+//! The tasks extension `io.modelcontextprotocol/tasks` (2026-07-28+, SEP-2663).
 //!
 //! The server alone decides to create a task and answers `tools/call` with a flat
 //! [`CreateTaskResult`]; the client polls `tasks/get` ([`GetTaskResult`], a
@@ -366,7 +366,7 @@ pub struct UpdateTaskRequestParams {
     /// The task to answer.
     pub task_id: String,
     /// Answers keyed like the task's `inputRequests`, kept as sent: a server must ignore
-    /// answers for keys it is not waiting for (PROTOCOL.md §5.7), whatever their shape, so
+    /// answers for keys it is not waiting for (SEP-2663 "tasks/update"), whatever their shape, so
     /// each value is decoded on use ([`UpdateTaskRequestParams::responses`]).
     pub input_responses: BTreeMap<String, serde_json::Value>,
     /// Request metadata (required by 2026-07-28 core).

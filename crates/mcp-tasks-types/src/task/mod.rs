@@ -1,5 +1,5 @@
 //! Tasks of both generations: v1 (2025-11-25, [`v1`]) and the `io.modelcontextprotocol/tasks`
-//! extension (2026-07-28, [`ext`]), PROTOCOL.md §5–§7.
+//! extension (2026-07-28, [`ext`]), SEP-2663 and SEP-1686.
 //!
 //! What both generations share lives here: the status set ([`TaskStatus`]), the `{taskId}`
 //! params of `tasks/get` and `tasks/cancel`, and those two requests.
@@ -46,7 +46,7 @@ impl TaskStatus {
         )
     }
 
-    /// Whether the status machine (PROTOCOL.md §5.3 / §6.6) allows moving from `self` to
+    /// Whether the status machine (SEP-2663 "Status machine"; SEP-1686 "Status lifecycle") allows moving from `self` to
     /// `next`. Staying in the same status is not a transition and returns `false`.
     pub const fn can_transition_to(self, next: TaskStatus) -> bool {
         match self {

@@ -1,4 +1,4 @@
-//! Tasks v1 (2025-11-25, experimental; PROTOCOL.md §6).
+//! Tasks v1 (2025-11-25, experimental; SEP-1686).
 //!
 //! The requestor asks for a task with `params.task` ([`TaskMetadata`]); the receiver answers
 //! with a nested [`CreateTaskResult`] and later serves `tasks/get`, `tasks/result`,

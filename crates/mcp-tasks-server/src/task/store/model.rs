@@ -183,7 +183,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The transition table of PROTOCOL.md §5.3, written out independently of
+/// The transition table of SEP-2663 "Status machine", written out independently of
 /// [`crate::task::state::next`]: the model's status after `event`, `None` when illegal.
 pub fn table(from: TaskStatus, event: TaskEvent) -> Option<TaskStatus> {
     use TaskEvent as E;

@@ -1,5 +1,5 @@
 //! The SQLite store: the durable embedded default. WAL journal; a creation is committed
-//! before `create` returns (PROTOCOL.md §5.4), so a task survives `kill -9`.
+//! before `create` returns (SEP-2663 "Task creation"), so a task survives `kill -9`.
 //!
 //! Writes go to one writer thread that commits whatever is queued in one transaction (group
 //! commit: every caller still waits for the commit that contains its write). Reads use a

@@ -1,12 +1,12 @@
-//! Rendering a task record as each generation's wire shape (PROTOCOL.md §7 table).
+//! Rendering a task record as each generation's wire shape (SEP-2663 "Backward compatibility" table).
 
 use mcp_tasks_types::Era;
 use mcp_tasks_types::task::{TaskStatus, ext, v1};
 
 use crate::render::{self, ServerInfo};
 
-use super::clock::iso8601;
-use super::record::{Outcome, TaskRecord};
+use crate::task::clock::iso8601;
+use crate::task::record::{Outcome, TaskRecord};
 
 /// The extension's `Task`.
 pub(crate) fn ext_task(r: &TaskRecord) -> ext::Task {

@@ -16,46 +16,38 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
+
 use mcp_tasks_types::base::LoggingLevel;
+use mcp_tasks_types::elicitation::{ElicitAction, RequestedSchema};
 use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcNotification, ProgressToken};
 use mcp_tasks_types::methods::notifications as notif;
 use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
 use mcp_tasks_types::{ClientCapabilities, Era, JsonRpcMessage};
 use parking_lot::Mutex;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+pub(crate) mod task;
+
+pub use crate::error::ToolError;
 use crate::session::Session;
-use crate::task::TaskInput;
 
-/// Why a handler did not produce a result.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum ToolError {
-    /// A JSON-RPC error for this request (or, inside a task, the task's `failed` outcome).
-    /// Tool-level failures belong in a result with `isError: true` instead.
-    #[error(transparent)]
-    Protocol(#[from] ErrorObject),
-    /// Client input is needed first (modern era). Returned by [`Ctx::input`]; propagate it.
-    #[error("client input required")]
-    InputRequired,
-    /// The request or task was cancelled.
-    #[error("cancelled")]
-    Cancelled,
-}
-
-impl ToolError {
-    /// A JSON-RPC internal error (-32603) with a message.
-    pub fn internal(message: impl Into<String>) -> Self {
-        ToolError::Protocol(ErrorObject::internal(message))
-    }
-    /// A JSON-RPC invalid-params error (-32602) with a message.
-    pub fn invalid_params(message: impl Into<String>) -> Self {
-        ToolError::Protocol(ErrorObject::invalid_params(message))
-    }
+/// How a handler running as a task talks to its task.
+pub(crate) trait TaskInput: Send + Sync {
+    /// Sets the task's status message.
+    fn status_message(&self, message: String) -> BoxFuture<'_, ()>;
+    /// Whether the task exists yet (a modern call may still be in its MRTR rounds).
+    fn is_created(&self) -> bool;
+    /// Parks the task in `input_required` until every request is answered.
+    fn input(
+        &self,
+        requests: Vec<(String, InputRequest)>,
+    ) -> BoxFuture<'_, Result<BTreeMap<String, InputResponse>, ToolError>>;
 }
 
 /// Where a handler's client input comes from.
@@ -180,9 +172,7 @@ impl Ctx {
         if self.inner.era != Era::Legacy || self.is_task() {
             return;
         }
-        if let (Some(out), Some(marker)) =
-            (&self.inner.outbox, crate::dispatch::stream_break_marker())
-        {
+        if let (Some(out), Some(marker)) = (&self.inner.outbox, crate::outbox::break_marker()) {
             let _ = out.send(marker);
         }
     }
@@ -309,6 +299,187 @@ impl Ctx {
             required,
         )))
     }
+}
+
+/// The user's answer to [`Ctx::elicit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Elicitation<T> {
+    /// The user submitted the form; its values, decoded.
+    Accept(T),
+    /// The user explicitly declined.
+    Decline,
+    /// The user dismissed the form without choosing.
+    Cancel,
+}
+
+/// What [`Ctx::report`] tells the client: a message, a progress figure, or both.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    message: Option<String>,
+    progress: Option<(f64, Option<f64>)>,
+}
+
+impl Report {
+    /// Progress so far, out of `total` when known.
+    pub fn progress(progress: f64, total: Option<f64>) -> Self {
+        Report {
+            message: None,
+            progress: Some((progress, total)),
+        }
+    }
+    /// Adds (or replaces) the message.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+}
+
+impl From<&str> for Report {
+    fn from(m: &str) -> Self {
+        Report::default().message(m)
+    }
+}
+
+impl From<String> for Report {
+    fn from(m: String) -> Self {
+        Report::default().message(m)
+    }
+}
+
+impl Ctx {
+    /// Tells the client how the work goes, whatever the mode and era: use it instead of
+    /// choosing between [`progress`](Ctx::progress), [`status`](Ctx::status) and
+    /// [`log`](Ctx::log). What the client sees:
+    ///
+    /// | where the handler runs | 2025-11-25 (legacy) | 2026-07-28 (modern) |
+    /// | --- | --- | --- |
+    /// | a plain call with a `progressToken` | `notifications/progress` (with the message) | the same, on the request's SSE stream |
+    /// | a plain call without one | `notifications/message` at `info` if the client set a log level, else nothing | nothing (no log level without a session) |
+    /// | a task | the task's `statusMessage` (`tasks/get`, `notifications/tasks/status`), plus `notifications/progress` if the call carried a token | the task's `statusMessage` (`tasks/get`, `notifications/tasks`) |
+    ///
+    /// In a task without a message, the status message is the figure (`3/10`, or `3`).
+    pub async fn report(&self, report: impl Into<Report>) {
+        let Report { message, progress } = report.into();
+        if self.is_task() {
+            let text = message.clone().or_else(|| {
+                progress.map(|(p, t)| match t {
+                    Some(t) => format!("{p}/{t}"),
+                    None => format!("{p}"),
+                })
+            });
+            if let Some(text) = text {
+                self.status(text).await;
+            }
+        }
+        if let Some((p, t)) = progress {
+            if self.inner.progress_token.is_some() {
+                self.progress(p, t, message.as_deref());
+                return;
+            }
+        }
+        if self.inner.progress_token.is_some() {
+            if let Some(m) = &message {
+                // A message without a figure: progress notifications need one, so repeat none.
+                self.log(LoggingLevel::Info, Some("report"), m);
+                return;
+            }
+        }
+        if !self.is_task() {
+            if let Some(m) = message {
+                self.log(LoggingLevel::Info, Some("report"), m);
+            }
+        }
+    }
+
+    /// Asks the user to fill in a form derived from `T`'s JSON Schema (a flat object of
+    /// strings, numbers, booleans and enums; doc comments become field descriptions) and
+    /// decodes the answer into `T`. Carried like [`Ctx::input`] in every era; in the modern
+    /// era outside a task, propagate the [`ToolError::InputRequired`] with `?`.
+    ///
+    /// The request's key (which MRTR and the tasks extension match answers by) is derived
+    /// from `T` and the message; [`elicit_with_key`](Ctx::elicit_with_key) names it.
+    pub async fn elicit<T: DeserializeOwned + JsonSchema>(
+        &self,
+        message: impl Into<String>,
+    ) -> Result<Elicitation<T>, ToolError> {
+        let message = message.into();
+        // Stable across MRTR rounds (and processes running the same build).
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::any::type_name::<T>().hash(&mut h);
+            message.hash(&mut h);
+            format!("elicit-{:016x}", h.finish())
+        };
+        self.elicit_with_key(&key, message).await
+    }
+
+    /// [`elicit`](Ctx::elicit) with the input request's key chosen by the caller (when a
+    /// client or a test expects a particular key).
+    pub async fn elicit_with_key<T: DeserializeOwned + JsonSchema>(
+        &self,
+        key: &str,
+        message: impl Into<String>,
+    ) -> Result<Elicitation<T>, ToolError> {
+        let schema = form_schema::<T>()?;
+        let answer = self
+            .input(key, InputRequest::elicit_form(message, schema))
+            .await?;
+        let r = answer
+            .as_elicit()
+            .ok_or_else(|| ToolError::internal("expected an elicitation answer"))?;
+        match r.action {
+            ElicitAction::Accept => {
+                let content = serde_json::to_value(r.content.clone().unwrap_or_default())
+                    .map_err(|e| ToolError::internal(e.to_string()))?;
+                serde_json::from_value(content)
+                    .map(Elicitation::Accept)
+                    .map_err(|e| {
+                        ToolError::invalid_params(format!(
+                            "the elicitation answer does not fit the form: {e}"
+                        ))
+                    })
+            }
+            ElicitAction::Decline => Ok(Elicitation::Decline),
+            ElicitAction::Cancel => Ok(Elicitation::Cancel),
+        }
+    }
+}
+
+/// The elicitation form of `T`: its JSON Schema with references inlined, optional fields
+/// as their plain type, and number formats dropped (forms have none).
+fn form_schema<T: JsonSchema>() -> Result<RequestedSchema, ToolError> {
+    let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
+        s.inline_subschemas = true;
+    });
+    let schema = settings.into_generator().into_root_schema_for::<T>();
+    let mut v = serde_json::to_value(schema).map_err(|e| ToolError::internal(e.to_string()))?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("title");
+        o.remove("$schema");
+        if let Some(props) = o.get_mut("properties").and_then(Value::as_object_mut) {
+            for p in props.values_mut() {
+                let Some(p) = p.as_object_mut() else { continue };
+                if let Some(Value::Array(types)) = p.get("type") {
+                    if let Some(t) = types.iter().find(|t| t.as_str() != Some("null")).cloned() {
+                        p.insert("type".into(), t);
+                    }
+                }
+                if matches!(
+                    p.get("type").and_then(Value::as_str),
+                    Some("integer" | "number")
+                ) {
+                    p.remove("format");
+                }
+            }
+        }
+    }
+    serde_json::from_value(v).map_err(|e| {
+        ToolError::internal(format!(
+            "{} cannot be an elicitation form (flat objects of strings, numbers, booleans and enums only): {e}",
+            std::any::type_name::<T>()
+        ))
+    })
 }
 
 impl Ctx {

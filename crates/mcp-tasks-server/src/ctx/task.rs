@@ -1,7 +1,7 @@
 //! The handler side of a task: what `Ctx::input` and `Ctx::status` do inside a task.
 //!
 //! A modern tool call that may become a task starts in the `Pre` phase: input asked for
-//! before the task exists travels by MRTR (PROTOCOL.md §5.5), exactly as for a synchronous
+//! before the task exists travels by MRTR (SEP-2663 "Composition with MRTR"), exactly as for a synchronous
 //! call. Once the task is created the phase is `Created` and input parks the task in
 //! `input_required` (modern) or goes out as a related-task request on the legacy session.
 
@@ -17,11 +17,11 @@ use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::TaskInput;
-use super::engine::TaskEngine;
-use super::state::TaskEvent;
 use crate::ToolError;
 use crate::mrtr::Round;
 use crate::session::Session;
+use crate::task::engine::TaskEngine;
+use crate::task::state::TaskEvent;
 
 pub(crate) enum Phase {
     /// Before the task exists: MRTR answers, asked keys, a buffered status message.
@@ -39,6 +39,49 @@ pub(crate) struct TaskHandle {
     pub(crate) era: Era,
     pub(crate) session: Option<Arc<Session>>,
     pub(crate) cancel: CancellationToken,
+}
+
+/// Everything a task's handler needs to reach its client: the one way to start a task's
+/// handler (a v1 task, an extension task, a task re-run after a restart).
+pub(crate) struct TaskStart {
+    pub(crate) era: Era,
+    pub(crate) caps: mcp_tasks_types::ClientCapabilities,
+    pub(crate) phase: Phase,
+    /// The legacy session the task belongs to (input goes out on it).
+    pub(crate) session: Option<Arc<Session>>,
+    /// Where progress and log notifications go (`None`: nowhere).
+    pub(crate) outbox: Option<tokio::sync::mpsc::UnboundedSender<mcp_tasks_types::JsonRpcMessage>>,
+    pub(crate) progress_token: Option<mcp_tasks_types::jsonrpc::ProgressToken>,
+    /// The task id for related-task `_meta` on notifications (Tasks v1).
+    pub(crate) related_task: Option<String>,
+}
+
+impl TaskStart {
+    /// The task's handle and the handler's context, sharing one cancellation token (fired
+    /// by `tasks/cancel`; pass it to `TaskEngine::spawn`).
+    pub(crate) fn begin(
+        self,
+        engine: &Arc<TaskEngine>,
+    ) -> (Arc<TaskHandle>, crate::Ctx, CancellationToken) {
+        let cancel = CancellationToken::new();
+        let handle = Arc::new(TaskHandle {
+            engine: engine.clone(),
+            phase: Mutex::new(self.phase),
+            era: self.era,
+            session: self.session,
+            cancel: cancel.clone(),
+        });
+        let ctx = crate::Ctx::for_task(
+            self.era,
+            self.caps,
+            handle.clone(),
+            cancel.clone(),
+            self.outbox,
+            self.progress_token,
+            self.related_task,
+        );
+        (handle, ctx, cancel)
+    }
 }
 
 impl TaskHandle {
