@@ -1925,7 +1925,7 @@ pub(crate) fn list(selected: impl Fn(&ClientScenario, &str) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Mock, Seen};
+    use super::{Mock, RELATED_TASK, Seen, hosted_step, v1_task_at};
     use mcp_tasks_schema::{Schema, Schemas};
     use serde_json::{Value, json};
 
@@ -2007,6 +2007,49 @@ mod tests {
             "CancelTaskResult",
             &ask(&m, "tasks/cancel", json!({"taskId": id})),
         );
+
+        // What the v1 mock sends the client: status pushes and the client-hosted requests.
+        let created = ask(
+            &m,
+            "tools/call",
+            json!({"name": "v1_hosted_task", "task": {"ttl": 1000}}),
+        );
+        let id = created["task"]["taskId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut st = m.lock();
+        let t = st.tasks.get_mut(&id).expect("the hosted task");
+        let push = json!({"jsonrpc": "2.0", "method": "notifications/tasks/status",
+            "params": v1_task_at(&id, t, 0)});
+        check(Schema::V2025, "TaskStatusNotification", &push);
+        let related = json!({RELATED_TASK: {"taskId": id}});
+        for (caps, def) in [
+            (
+                json!({"tasks": {"requests": {"sampling": {"createMessage": {}}}}}),
+                "CreateMessageRequest",
+            ),
+            (
+                json!({"tasks": {"requests": {"elicitation": {"create": {}}}}}),
+                "ElicitRequest",
+            ),
+        ] {
+            t.hosted_sent.clear();
+            let (req, last) = hosted_step(t, &id, &caps, &related, json!({})).expect("a request");
+            assert!(!last);
+            check(Schema::V2025, def, &req);
+            let rid = req["id"].clone();
+            t.hosted_replies.insert(
+                rid.as_str().unwrap_or_default().to_owned(),
+                json!({"result": {"task": {"taskId": "c-1"}}}),
+            );
+            let (get, _) = hosted_step(t, &id, &caps, &related, json!({})).expect("tasks/get");
+            check(Schema::V2025, "GetTaskRequest", &get);
+            t.hosted_replies
+                .insert(get["id"].as_str().unwrap_or_default().to_owned(), json!({}));
+            let (res, _) = hosted_step(t, &id, &caps, &related, json!({})).expect("tasks/result");
+            check(Schema::V2025, "GetTaskPayloadRequest", &res);
+        }
     }
 
     #[test]
