@@ -121,6 +121,34 @@ check!(
     "Requestors poll tasks/get until terminal: once v1_failing_task has failed (seen by tasks/get, or as the error of tasks/result) the client stops following it — no further tasks/result or tasks/cancel, and at most one tasks/get to read its final status (a v1 tasks/result error does not say whether the task failed or was cancelled)."
 );
 check!(
+    V1_STATUS,
+    "sep-1686-client-tolerates-status-notifications",
+    Must,
+    "PROTOCOL.md §6.5",
+    "notifications/tasks/status may come at any status change and a requestor MUST NOT depend on it: a client that receives it on the tasks/result stream of v1_task_tool (working, then completed) still takes the task's result from that tasks/result, and once told the task is terminal asks for it again at most with one tasks/get (no further tasks/result or tasks/cancel)."
+);
+check!(
+    HOSTED_CREATE,
+    "sep-1686-client-hosted-create-task-result",
+    Must,
+    "PROTOCOL.md §6.1, §6.4, §6.5",
+    "A client that declared tasks.requests.sampling.createMessage (or tasks.requests.elicitation.create) answers such a request carrying params.task (here sent by v1_hosted_task on its tasks/result stream) with a CreateTaskResult: {task: Task} with taskId, status, createdAt, lastUpdatedAt and ttl (integer or null)."
+);
+check!(
+    HOSTED_GET,
+    "sep-1686-client-hosted-serves-tasks-get",
+    Must,
+    "PROTOCOL.md §6.1, §6.5",
+    "A client hosting a task serves the server's tasks/get for it: a Task with the same taskId, a valid status, createdAt, lastUpdatedAt and ttl."
+);
+check!(
+    HOSTED_RESULT,
+    "sep-1686-client-hosted-serves-tasks-result",
+    Must,
+    "PROTOCOL.md §6.5, §6.7",
+    "A client hosting a task serves the server's tasks/result for it: the request's real result (a CreateMessageResult with role, content and model; an ElicitResult with its action), whose _meta[\"io.modelcontextprotocol/related-task\"].taskId is the client's task id."
+);
+check!(
     V1_CANCEL,
     "sep-1686-client-cancels-with-tasks-cancel",
     Must,
@@ -178,6 +206,10 @@ pub(crate) fn scenarios() -> Vec<ClientScenario> {
                 &V1_POLL,
                 &V1_INPUT,
                 &V1_FAILED,
+                &V1_STATUS,
+                &HOSTED_CREATE,
+                &HOSTED_GET,
+                &HOSTED_RESULT,
             ],
         },
         ClientScenario {
@@ -210,6 +242,8 @@ enum Kind {
     Failing,
     Long,
     Unsupported,
+    /// v1: asks the client for a task-augmented sampling (or elicitation), client-hosted.
+    Hosted,
 }
 
 /// One message the client sent.
@@ -245,6 +279,18 @@ struct MockTask {
     /// v1: the elicitations sent to the client for this task (request id, key).
     #[serde(default)]
     asked: Vec<(String, String)>,
+    /// v1: each notifications/tasks/status pushed for this task (status, log length then).
+    #[serde(default)]
+    notified: Vec<(String, usize)>,
+    /// v1 client-hosted: the requests sent to the client, in order (request id, request).
+    #[serde(default)]
+    hosted_sent: Vec<(String, Value)>,
+    /// v1 client-hosted: the client's responses, by request id.
+    #[serde(default)]
+    hosted_replies: BTreeMap<String, Value>,
+    /// v1 client-hosted: every step done (the server's task then completes).
+    #[serde(default)]
+    hosted_done: bool,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -305,6 +351,120 @@ fn v1_tool(name: &str, description: &str, support: Option<&str>) -> Value {
 fn elicit(message: &str, field: &str) -> Value {
     json!({"method": "elicitation/create", "params": {"mode": "form", "message": message,
         "requestedSchema": {"type": "object", "properties": {field: {"type": "string"}}, "required": [field]}}})
+}
+
+/// The v1 status of a task at `now_ms` (since the mock started): (status, statusMessage).
+fn v1_status_at(t: &MockTask, now_ms: u64) -> (&'static str, Option<&'static str>) {
+    let age = now_ms.saturating_sub(t.created_ms);
+    match t.kind {
+        _ if t.cancelled => ("cancelled", None),
+        Kind::Poll if age >= V1_WORK.as_millis() as u64 => ("completed", None),
+        Kind::Input if t.answered.len() >= QUESTIONS.len() => ("completed", None),
+        Kind::Input => ("input_required", Some("waiting for the client's answers")),
+        Kind::Failing => ("failed", Some("the mock job failed on purpose")),
+        Kind::Long if age >= LONG_TASK.as_millis() as u64 => ("completed", None),
+        Kind::Hosted if t.hosted_done => ("completed", None),
+        // The server needs the client's answer (its hosted task): tasks/result carries it.
+        Kind::Hosted => (
+            "input_required",
+            Some("waiting for the client's hosted task"),
+        ),
+        _ => ("working", None),
+    }
+}
+
+fn v1_task_at(id: &str, t: &MockTask, now_ms: u64) -> Value {
+    let (status, message) = v1_status_at(t, now_ms);
+    let now = now_iso();
+    let mut task = json!({"taskId": id, "status": status, "createdAt": now,
+        "lastUpdatedAt": now, "ttl": 60_000, "pollInterval": Mock::poll_ms(t.kind)});
+    if let Some(m) = message {
+        task["statusMessage"] = json!(m);
+    }
+    task
+}
+
+/// The client-hosted request the client declared it can take as a task (sampling first).
+fn hosted_method(caps: &Value) -> Option<&'static str> {
+    let declared = |p: &str| caps.pointer(p).is_some_and(Value::is_object);
+    if declared("/tasks/requests/sampling/createMessage") {
+        Some("sampling/createMessage")
+    } else if declared("/tasks/requests/elicitation/create") {
+        Some("elicitation/create")
+    } else {
+        None
+    }
+}
+
+/// The capabilities the client declared at `initialize` (`Null` before it did).
+fn client_caps(st: &MockState) -> Value {
+    st.log
+        .iter()
+        .find(|s| s.method == "initialize")
+        .and_then(|s| s.params.get("capabilities").cloned())
+        .unwrap_or(Value::Null)
+}
+
+/// The next message of a client-hosted task's tasks/result stream: the task-augmented
+/// request, then tasks/get and tasks/result of the client's task, each once the previous
+/// was answered; `None` while waiting. `Some((msg, true))` ends the server's task.
+fn hosted_step(
+    t: &mut MockTask,
+    task_id: &str,
+    caps: &Value,
+    related: &Value,
+    done: Value,
+) -> Option<(Value, bool)> {
+    if let Some((rid, _)) = t.hosted_sent.last() {
+        if !t.hosted_replies.contains_key(rid) {
+            return None;
+        }
+    }
+    let client_task = || {
+        t.hosted_sent
+            .first()
+            .and_then(|(rid, _)| t.hosted_replies.get(rid))
+            .and_then(|r| r.pointer("/result/task/taskId"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let (step, method, params) = match (t.hosted_sent.len(), hosted_method(caps)) {
+        (0, Some(m @ "sampling/createMessage")) => (
+            "create",
+            m,
+            json!({"messages": [{"role": "user", "content": {"type": "text", "text": "Say hello (a client-hosted task)."}}],
+                "maxTokens": 32, "task": {"ttl": 60_000}, "_meta": related}),
+        ),
+        (0, Some(m)) => {
+            let mut p = elicit("Your name (a client-hosted task)?", "name")["params"].clone();
+            p["task"] = json!({"ttl": 60_000});
+            p["_meta"] = related.clone();
+            ("create", m, p)
+        }
+        (1, _) => match client_task() {
+            Some(ct) => ("get", "tasks/get", json!({"taskId": ct})),
+            None => {
+                t.hosted_done = true;
+                return Some((done, true));
+            }
+        },
+        (2, _) => match client_task() {
+            Some(ct) => ("result", "tasks/result", json!({"taskId": ct})),
+            None => {
+                t.hosted_done = true;
+                return Some((done, true));
+            }
+        },
+        // Every step done, or a client that hosts no tasks: nothing to ask.
+        _ => {
+            t.hosted_done = true;
+            return Some((done, true));
+        }
+    };
+    let rid = format!("mock-hosted-{task_id}-{step}");
+    let req = json!({"jsonrpc": "2.0", "id": rid, "method": method, "params": params});
+    t.hosted_sent.push((rid, req.clone()));
+    Some((req, false))
 }
 
 fn lock(state: &Mutex<MockState>) -> std::sync::MutexGuard<'_, MockState> {
@@ -370,6 +530,10 @@ impl Mock {
                 cancelled: false,
                 terminal_at: None,
                 asked: Vec::new(),
+                notified: Vec::new(),
+                hosted_sent: Vec::new(),
+                hosted_replies: BTreeMap::new(),
+                hosted_done: false,
             },
         );
         (id, now_iso())
@@ -536,27 +700,11 @@ impl Mock {
 
     /// The v1 status of a task now: (status, statusMessage).
     fn v1_status(&self, t: &MockTask) -> (&'static str, Option<&'static str>) {
-        let age = self.ms().saturating_sub(t.created_ms);
-        match t.kind {
-            _ if t.cancelled => ("cancelled", None),
-            Kind::Poll if age >= V1_WORK.as_millis() as u64 => ("completed", None),
-            Kind::Input if t.answered.len() >= QUESTIONS.len() => ("completed", None),
-            Kind::Input => ("input_required", Some("waiting for the client's answers")),
-            Kind::Failing => ("failed", Some("the mock job failed on purpose")),
-            Kind::Long if age >= LONG_TASK.as_millis() as u64 => ("completed", None),
-            _ => ("working", None),
-        }
+        v1_status_at(t, self.ms())
     }
 
     fn v1_task(&self, id: &str, t: &MockTask) -> Value {
-        let (status, message) = self.v1_status(t);
-        let now = now_iso();
-        let mut task = json!({"taskId": id, "status": status, "createdAt": now,
-            "lastUpdatedAt": now, "ttl": 60_000, "pollInterval": Self::poll_ms(t.kind)});
-        if let Some(m) = message {
-            task["statusMessage"] = json!(m);
-        }
-        task
+        v1_task_at(id, t, self.ms())
     }
 
     fn answer_v1(&self, method: &str, id: &Value, params: &Value) -> Answer {
@@ -589,6 +737,11 @@ impl Mock {
                             Some("required"),
                         ),
                         v1_tool("v1_failing_task", "Task-required; fails.", Some("required")),
+                        v1_tool(
+                            "v1_hosted_task",
+                            "Task-required; asks the client for a sampling (or elicitation) as a task the client hosts.",
+                            Some("required"),
+                        ),
                     ]
                 } else {
                     vec![v1_tool(
@@ -615,6 +768,7 @@ impl Mock {
                     "v1_input_task" => Kind::Input,
                     "v1_failing_task" => Kind::Failing,
                     "v1_long_task" => Kind::Long,
+                    "v1_hosted_task" => Kind::Hosted,
                     _ => return Err((-32602, format!("unknown tool {name:?}"), None)),
                 };
                 if !augmented {
@@ -679,6 +833,7 @@ impl Mock {
         tokio::spawn(async move {
             let deadline = Instant::now() + V1_RESULT_WAIT;
             let mut asked = 0usize;
+            let mut last_status: Option<&'static str> = None;
             loop {
                 let waiter = changed.notified();
                 let next = {
@@ -686,7 +841,20 @@ impl Mock {
                     // The status is delivered now: requests logged later came after it.
                     let at = st.log.len().saturating_sub(1);
                     let ms = t0.elapsed().as_millis() as u64;
+                    let caps = client_caps(&st);
                     match st.tasks.get_mut(&task_id) {
+                        // Each status change is pushed first (PROTOCOL.md §6.5: the receiver
+                        // MAY; the requestor must not depend on it).
+                        Some(t) if last_status != Some(v1_status_at(t, ms).0) => {
+                            let status = v1_status_at(t, ms).0;
+                            last_status = Some(status);
+                            t.notified.push((status.to_owned(), at));
+                            Some((
+                                json!({"jsonrpc": "2.0", "method": "notifications/tasks/status",
+                                    "params": v1_task_at(&task_id, t, ms)}),
+                                false,
+                            ))
+                        }
                         None => Some((
                             json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32602, "message": format!("unknown task {task_id:?}")}}),
                             true,
@@ -733,6 +901,19 @@ impl Mock {
                                     Kind::Input if t.answered.len() >= QUESTIONS.len() => {
                                         terminal(t);
                                         Some((done("v1_input_task done"), true))
+                                    }
+                                    Kind::Hosted => {
+                                        let r = hosted_step(
+                                            t,
+                                            &task_id,
+                                            &caps,
+                                            &related,
+                                            done("v1_hosted_task done"),
+                                        );
+                                        if r.as_ref().is_some_and(|(_, last)| *last) {
+                                            terminal(t);
+                                        }
+                                        r
                                     }
                                     Kind::Input
                                         if t.asked.len() == t.answered.len()
@@ -796,6 +977,9 @@ impl Mock {
                 if v.get("result").is_some() {
                     t.answered.push(key.clone());
                 }
+            }
+            if t.hosted_sent.iter().any(|(r, _)| r == rid) {
+                t.hosted_replies.insert(rid.to_owned(), v.clone());
             }
         }
         drop(st);
@@ -1472,6 +1656,209 @@ fn evaluate_v1(st: &MockState, summary: &str, rec: &mut Recorder) {
         },
         None => rec.violate(&V1_FAILED, format!("v1_failing_task never started a task: {summary}")),
     }
+    evaluate_v1_status(st, summary, rec);
+    evaluate_hosted(st, summary, rec);
+}
+
+/// notifications/tasks/status on v1_task_tool's tasks/result stream did not derail the client.
+fn evaluate_v1_status(st: &MockState, summary: &str, rec: &mut Recorder) {
+    let Some((id, t)) = tasks_of(st, Kind::Poll).into_iter().next() else {
+        rec.violate(
+            &V1_STATUS,
+            format!("v1_task_tool never started a task: {summary}"),
+        );
+        return;
+    };
+    let terminal = t
+        .notified
+        .iter()
+        .find(|(s, _)| matches!(s.as_str(), "completed" | "failed" | "cancelled"));
+    let Some((status, at)) = terminal else {
+        rec.violate(
+            &V1_STATUS,
+            format!(
+                "task {id} (v1_task_tool): no terminal notifications/tasks/status was pushed (pushed {:?}): the client never waited on tasks/result for it",
+                t.notified
+            ),
+        );
+        return;
+    };
+    let after: Vec<String> = requests_for(st, id)
+        .iter()
+        .filter(|(i, _)| i > at)
+        .map(|(_, s)| s.method.clone())
+        .collect();
+    let gets = after.iter().filter(|m| *m == "tasks/get").count();
+    rec.check(
+        &V1_STATUS,
+        gets <= 1 && gets == after.len(),
+        format!(
+            "task {id} (v1_task_tool): pushed {:?} on its tasks/result stream, then its result; requests for it after the {status} notification: {after:?}",
+            t.notified.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>()
+        ),
+    );
+}
+
+/// Why `task` is not a v1 `Task` (with `task_id`, when given); empty when it is one.
+fn v1_task_problems(task: Option<&Value>, task_id: Option<&str>) -> Vec<String> {
+    let Some(task) = task.filter(|t| t.is_object()) else {
+        return vec!["no Task object".to_owned()];
+    };
+    let mut p = Vec::new();
+    match task.get("taskId").and_then(Value::as_str) {
+        None => p.push("taskId is not a string".to_owned()),
+        Some(got) => {
+            if let Some(want) = task_id.filter(|w| *w != got) {
+                p.push(format!("taskId {got:?} is not {want:?}"));
+            }
+        }
+    }
+    let status = task.get("status").and_then(Value::as_str).unwrap_or("");
+    if !matches!(
+        status,
+        "working" | "input_required" | "completed" | "failed" | "cancelled"
+    ) {
+        p.push(format!(
+            "status {:?} is not a task status",
+            task.get("status")
+        ));
+    }
+    for f in ["createdAt", "lastUpdatedAt"] {
+        if !task.get(f).is_some_and(Value::is_string) {
+            p.push(format!("{f} is missing or not a string"));
+        }
+    }
+    match task.get("ttl") {
+        Some(Value::Null) => {}
+        Some(v) if v.as_f64().is_some_and(|n| n >= 0.0 && n.fract() == 0.0) => {}
+        None => p.push("ttl is missing (required: an integer, or null)".to_owned()),
+        Some(v) => p.push(format!("ttl {v} is neither an integer nor null")),
+    }
+    p
+}
+
+/// The client-hosted task of v1_hosted_task: the client's CreateTaskResult, and its answers to
+/// the mock's tasks/get and tasks/result.
+fn evaluate_hosted(st: &MockState, summary: &str, rec: &mut Recorder) {
+    const ALL: [&CheckDef; 3] = [&HOSTED_CREATE, &HOSTED_GET, &HOSTED_RESULT];
+    let caps = client_caps(st);
+    let initialized = st.log.iter().any(|s| s.method == "initialize");
+    let hosted = tasks_of(st, Kind::Hosted).into_iter().next();
+    let method = hosted_method(&caps);
+    // A client that declared no client-hosted tasks is not graded on them (whether or not it
+    // started v1_hosted_task: augmenting it is another check's business).
+    let (Some((id, t)), Some(method)) = (hosted, method) else {
+        for c in ALL {
+            if initialized && method.is_none() {
+                rec.skip(
+                    c,
+                    format!(
+                        "the client did not declare capabilities.tasks.requests.sampling.createMessage nor tasks.requests.elicitation.create at initialize (its capabilities: {}): it hosts no tasks, so none was asked of it",
+                        short(&caps)
+                    ),
+                );
+            } else {
+                rec.violate(c, format!("v1_hosted_task never started a task: {summary}"));
+            }
+        }
+        return;
+    };
+    let reply = |i: usize| {
+        t.hosted_sent
+            .get(i)
+            .map(|(rid, req)| (req, t.hosted_replies.get(rid)))
+    };
+    let shown = |r: Option<&Value>| r.map_or_else(|| "no answer".to_owned(), short);
+    // 1. The task-augmented request.
+    let client_task = match reply(0) {
+        None => {
+            for c in ALL {
+                rec.violate(
+                    c,
+                    format!(
+                        "task {id} (v1_hosted_task) is input_required, but the client never asked tasks/result for it, the stream that carries the {method} request: {summary}"
+                    ),
+                );
+            }
+            return;
+        }
+        Some((req, r)) => {
+            let p = v1_task_problems(r.and_then(|r| r.pointer("/result/task")), None);
+            let d = format!("{} -> {}", short(req), shown(r));
+            let ct = r
+                .and_then(|r| r.pointer("/result/task/taskId"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            rec.verdict(
+                &HOSTED_CREATE,
+                if p.is_empty() {
+                    Ok(d)
+                } else {
+                    Err(format!("not a CreateTaskResult ({}): {d}", p.join("; ")))
+                },
+            );
+            match ct {
+                Some(ct) => ct,
+                None => {
+                    for c in [&HOSTED_GET, &HOSTED_RESULT] {
+                        rec.skip(c, "the client returned no task id to ask about");
+                    }
+                    return;
+                }
+            }
+        }
+    };
+    // 2. tasks/get, 3. tasks/result.
+    match reply(1) {
+        Some((req, r)) => {
+            let p = v1_task_problems(r.and_then(|r| r.get("result")), Some(&client_task));
+            let d = format!("{} -> {}", short(req), shown(r));
+            rec.verdict(
+                &HOSTED_GET,
+                if p.is_empty() {
+                    Ok(d)
+                } else {
+                    Err(format!("not its Task ({}): {d}", p.join("; ")))
+                },
+            );
+        }
+        None => rec.skip(&HOSTED_GET, "the run ended before tasks/get was sent"),
+    }
+    match reply(2) {
+        Some((req, r)) => {
+            let res = r.and_then(|r| r.get("result"));
+            let mut p = Vec::new();
+            let related = res
+                .and_then(|v| v.pointer(&format!("/_meta/{}", RELATED_TASK.replace('/', "~1"))))
+                .and_then(|v| v.get("taskId"))
+                .and_then(Value::as_str);
+            if related != Some(client_task.as_str()) {
+                p.push(format!(
+                    "_meta[{RELATED_TASK:?}].taskId is {related:?}, not {client_task:?}"
+                ));
+            }
+            let fields: &[&str] = if method == "sampling/createMessage" {
+                &["role", "content", "model"]
+            } else {
+                &["action"]
+            };
+            for f in fields {
+                if res.and_then(|v| v.get(*f)).is_none() {
+                    p.push(format!("no {f} (the {method} result)"));
+                }
+            }
+            let d = format!("{} -> {}", short(req), shown(r));
+            rec.verdict(
+                &HOSTED_RESULT,
+                if p.is_empty() {
+                    Ok(d)
+                } else {
+                    Err(format!("{}: {d}", p.join("; ")))
+                },
+            );
+        }
+        None => rec.skip(&HOSTED_RESULT, "the run ended before tasks/result was sent"),
+    }
 }
 
 fn evaluate_cancel(st: &MockState, summary: &str, rec: &mut Recorder, def: &'static CheckDef) {
@@ -1538,7 +1925,7 @@ pub(crate) fn list(selected: impl Fn(&ClientScenario, &str) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Mock, Seen};
+    use super::{Mock, RELATED_TASK, Seen, hosted_step, v1_task_at};
     use mcp_tasks_schema::{Schema, Schemas};
     use serde_json::{Value, json};
 
@@ -1620,6 +2007,49 @@ mod tests {
             "CancelTaskResult",
             &ask(&m, "tasks/cancel", json!({"taskId": id})),
         );
+
+        // What the v1 mock sends the client: status pushes and the client-hosted requests.
+        let created = ask(
+            &m,
+            "tools/call",
+            json!({"name": "v1_hosted_task", "task": {"ttl": 1000}}),
+        );
+        let id = created["task"]["taskId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut st = m.lock();
+        let t = st.tasks.get_mut(&id).expect("the hosted task");
+        let push = json!({"jsonrpc": "2.0", "method": "notifications/tasks/status",
+            "params": v1_task_at(&id, t, 0)});
+        check(Schema::V2025, "TaskStatusNotification", &push);
+        let related = json!({RELATED_TASK: {"taskId": id}});
+        for (caps, def) in [
+            (
+                json!({"tasks": {"requests": {"sampling": {"createMessage": {}}}}}),
+                "CreateMessageRequest",
+            ),
+            (
+                json!({"tasks": {"requests": {"elicitation": {"create": {}}}}}),
+                "ElicitRequest",
+            ),
+        ] {
+            t.hosted_sent.clear();
+            let (req, last) = hosted_step(t, &id, &caps, &related, json!({})).expect("a request");
+            assert!(!last);
+            check(Schema::V2025, def, &req);
+            let rid = req["id"].clone();
+            t.hosted_replies.insert(
+                rid.as_str().unwrap_or_default().to_owned(),
+                json!({"result": {"task": {"taskId": "c-1"}}}),
+            );
+            let (get, _) = hosted_step(t, &id, &caps, &related, json!({})).expect("tasks/get");
+            check(Schema::V2025, "GetTaskRequest", &get);
+            t.hosted_replies
+                .insert(get["id"].as_str().unwrap_or_default().to_owned(), json!({}));
+            let (res, _) = hosted_step(t, &id, &caps, &related, json!({})).expect("tasks/result");
+            check(Schema::V2025, "GetTaskPayloadRequest", &res);
+        }
     }
 
     #[test]

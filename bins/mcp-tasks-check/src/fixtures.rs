@@ -228,6 +228,9 @@ pub(crate) struct Offered {
     pub(crate) prompts: Option<BTreeSet<String>>,
     /// How it was learnt (or why not), for the report.
     pub(crate) how: String,
+    /// Why the server does not offer the tasks extension at all (`None`: it does, or it
+    /// could not be told): its group is then not applicable rather than failed.
+    pub(crate) no_extension: Option<String>,
 }
 
 impl Offered {
@@ -311,6 +314,45 @@ pub(crate) async fn discover(env: &std::sync::Arc<Env>) -> Offered {
         tools: listed_tools.then_some(tools),
         prompts: (listed_prompts || listed_tools).then_some(prompts),
         how: how.join("; "),
+        no_extension: lacks_extension(env).await,
+    }
+}
+
+/// Why the server does not offer the `io.modelcontextprotocol/tasks` extension, or `None`.
+/// Not declaring it in `server/discover` is not enough: a server that still answers
+/// `tasks/get` like a tasks server (a result, or -32602 for the unknown id) has the extension
+/// and is judged, `tasks-extension-advertised` failing. A transport failure decides nothing.
+async fn lacks_extension(env: &std::sync::Arc<Env>) -> Option<String> {
+    let c = Modern::new(env, caps_with_tasks());
+    let d = c.request("server/discover", json!({})).await.ok()?;
+    let declared = d
+        .result()
+        .and_then(|r| r.pointer("/capabilities/extensions"))
+        .and_then(|e| e.get(mcp_tasks_types::TASKS_EXTENSION))
+        .is_some_and(Value::is_object);
+    if declared {
+        return None;
+    }
+    let g = c
+        .request("tasks/get", json!({"taskId": "mcp-tasks-check-probe"}))
+        .await
+        .ok()?;
+    if g.result().is_some() || g.error_code() == Some(-32602) {
+        return None;
+    }
+    Some(format!(
+        "the server does not offer the {} extension: server/discover does not declare it in capabilities.extensions ({}) and tasks/get with the extension declared -> {}",
+        mcp_tasks_types::TASKS_EXTENSION,
+        clip(&d.describe()),
+        clip(&g.describe())
+    ))
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 200;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
     }
 }
 

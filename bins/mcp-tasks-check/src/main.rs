@@ -516,7 +516,13 @@ async fn run(args: ServerArgs) -> ExitCode {
                 ScenarioStatus::NotRequested,
                 "opt-in: pass --instances URL,URL,... (two or more instances on one store)",
             )),
-            _ => None,
+            _ => match &offered.no_extension {
+                // A server without the extension breaks none of its rules by lacking it.
+                Some(why) if s.group == scenarios::EXTENSION_GROUP => {
+                    Some((ScenarioStatus::NotApplicable, why.as_str()))
+                }
+                _ => None,
+            },
         };
         if let Some((status, reason)) = not_run {
             let checks = Recorder::default().into_results(&declared, reason);

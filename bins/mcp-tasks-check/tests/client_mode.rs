@@ -77,8 +77,8 @@ fn client_mode_mcp_tasks_conformance_client_passes_every_client_check() {
     let bin = client_bin();
     let report = run_client(&format!("{} conformance-client", bin.display()), &[]);
     let all = statuses(&report);
-    // 8 checks on the extension mock, 7 on the Tasks v1 mock (HTTP).
-    assert!(all.len() >= 15, "too few client checks: {report}");
+    // 8 checks on the extension mock, 11 on the Tasks v1 mock (HTTP).
+    assert!(all.len() >= 19, "too few client checks: {report}");
     let mut bad = Vec::new();
     for (id, status, detail) in &all {
         let gap = CLIENT_KNOWN_GAPS.iter().any(|(g, _)| g == id);
@@ -156,7 +156,9 @@ fn client_mode_a_client_that_does_nothing_fails() {
 
 /// A client we did not write the SDK of: the TypeScript SDK 1.x (`tests/peers/ts-client`,
 /// its experimental Tasks v1 client) passes every check of the Tasks v1 mock, elicitation
-/// tied to the task included; it predates 2026-07-28, so the extension mock is not run.
+/// tied to the task and pushed status notifications included; it declares no client-hosted
+/// tasks, so those three are skipped saying so. It predates 2026-07-28, so the extension
+/// mock is not run.
 #[test]
 fn client_mode_ts_sdk_client_passes_the_tasks_v1_mock() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -172,8 +174,75 @@ fn client_mode_ts_sdk_client_passes_the_tasks_v1_mock() {
         &["--only", "tasks-v1-*"],
     );
     let all = statuses(&report);
-    assert_eq!(all.len(), 7, "{report}");
+    assert_eq!(all.len(), 11, "{report}");
     for (id, status, detail) in &all {
-        assert_eq!(status, "pass", "{id}: {detail}");
+        if id.starts_with("sep-1686-client-hosted-") {
+            assert_eq!(status, "skipped", "{id}: {detail}");
+            assert!(
+                detail.contains("did not declare capabilities.tasks.requests"),
+                "{id}: {detail}"
+            );
+        } else {
+            assert_eq!(status, "pass", "{id}: {detail}");
+        }
+    }
+}
+
+/// Faulty Tasks v1 clients (`tests/clients/faulty_v1_client.py`, standard-library Python):
+/// each mode breaks one rule, and the checks of that rule must fail. Every check of the
+/// pushed status notifications and of client-hosted tasks is named here at least once.
+const CLIENT_FAULTS: &[(&str, &[&str])] = &[
+    (
+        "status-retry",
+        &["sep-1686-client-tolerates-status-notifications"],
+    ),
+    (
+        "hosted-no-task",
+        &["sep-1686-client-hosted-create-task-result"],
+    ),
+    (
+        "hosted-bad-task",
+        &[
+            "sep-1686-client-hosted-serves-tasks-get",
+            "sep-1686-client-hosted-serves-tasks-result",
+        ],
+    ),
+];
+
+#[test]
+fn client_mode_faulty_v1_clients_fail_their_checks() {
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/faulty_v1_client.py");
+    let mut bad = Vec::new();
+    for (mode, ids) in CLIENT_FAULTS {
+        let report = run_client(
+            &format!("python3 {} {mode}", script.display()),
+            &["--only", "tasks-v1-client-lifecycle"],
+        );
+        let all = statuses(&report);
+        for id in *ids {
+            match all.iter().find(|(i, _, _)| i == id) {
+                Some((_, s, _)) if s == "fail" => {}
+                Some((_, s, d)) => bad.push(format!("{mode}: {id} is {s}, not fail: {d}")),
+                None => bad.push(format!("{mode}: {id} missing from {report}")),
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // The new v1 client checks all have a fault (the list can only grow with them).
+    let covered: Vec<&str> = CLIENT_FAULTS
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    let list = Command::new(checker())
+        .args(["client", "--list"])
+        .output()
+        .expect("run client --list");
+    let list = String::from_utf8_lossy(&list.stdout);
+    for id in list.split_whitespace().filter(|w| {
+        w.starts_with("sep-1686-client-hosted-")
+            || *w == "sep-1686-client-tolerates-status-notifications"
+    }) {
+        assert!(covered.contains(&id), "{id} has no faulty client");
     }
 }

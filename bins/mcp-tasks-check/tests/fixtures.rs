@@ -257,3 +257,48 @@ fn fixtures_fastmcp_subset_server_skips_what_it_lacks() {
         );
     }
 }
+
+/// The official Python SDK (PyPI, `bash tests/interop/install.sh`) has no tasks at all: its
+/// `server/discover` declares no extension and `tasks/get` is -32601. The whole
+/// `tasks-extension` group is then not applicable, with that reason, not a list of failures
+/// restating `tasks-extension-advertised` (the fault `discover-no-extension` in
+/// `tests/faults.rs` keeps a server that serves tasks undeclared failing it).
+#[test]
+fn fixtures_server_without_the_extension_has_its_group_not_applicable() {
+    let python = repo().join(".cache/interop/venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `bash tests/interop/install.sh` (or scripts/install-test-deps.sh)",
+        python.display()
+    );
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let cmd = format!(
+        "{} {} {port}",
+        python.display(),
+        repo().join("tests/peers/python-sdk/server.py").display()
+    );
+    let o = check(&["--url", &url, "--cmd", &cmd, "--format", "json"]);
+    let r = report(&o);
+    let ext: Vec<&Value> = r["scenarios"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["group"] == "tasks-extension")
+        .collect();
+    assert!(ext.len() >= 10, "{r:#}");
+    for s in &ext {
+        assert_eq!(s["status"], "not-applicable", "{s:#}");
+        let note = s["note"].as_str().unwrap_or_default();
+        assert!(
+            note.contains("does not offer the io.modelcontextprotocol/tasks extension")
+                && note.contains("server/discover")
+                && note.contains("-32601"),
+            "{note}"
+        );
+    }
+    // The groups it does speak are still judged, and it breaks no MUST there.
+    assert!(checks(&r).iter().any(|(_, s, _)| s == "pass"), "{r:#}");
+    assert_eq!(r["ok"], true, "{r:#}");
+    assert_eq!(o.status.code(), Some(0));
+}

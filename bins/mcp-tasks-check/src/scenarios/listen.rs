@@ -76,7 +76,7 @@ check!(
 pub(super) fn scenarios() -> Vec<Scenario> {
     vec![Scenario {
         name: "tasks-status-notifications",
-        group: "tasks-extension",
+        group: super::EXTENSION_GROUP,
         description: "notifications/tasks over subscriptions/listen: ack, subscription id, DetailedTask payloads.",
         needs: Needs::Any,
         checks: &[

@@ -17,6 +17,10 @@ use std::sync::Arc;
 use crate::model::{CheckDef, Recorder};
 use crate::peer::Env;
 
+/// The group of the `io.modelcontextprotocol/tasks` extension's scenarios: not applicable to
+/// a server that does not offer the extension at all.
+pub(crate) const EXTENSION_GROUP: &str = "tasks-extension";
+
 /// What a scenario runs with.
 pub(crate) struct Cx {
     pub(crate) env: Arc<Env>,

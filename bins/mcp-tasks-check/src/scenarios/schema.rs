@@ -33,7 +33,7 @@ fn schemas() -> &'static Schemas {
 pub(super) fn scenarios() -> Vec<Scenario> {
     vec![Scenario {
         name: "tasks-result-schema",
-        group: "tasks-extension",
+        group: super::EXTENSION_GROUP,
         description: "Inlined task results and notification payloads against the official schemas.",
         needs: Needs::Any,
         checks: &[&INLINED_RESULT_SCHEMA],

@@ -401,7 +401,7 @@ fn scenario(
 ) -> Scenario {
     Scenario {
         name,
-        group: "tasks-extension",
+        group: super::EXTENSION_GROUP,
         description,
         needs,
         checks,
