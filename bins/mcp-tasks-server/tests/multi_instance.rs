@@ -207,6 +207,63 @@ fn multi_instance_listen_sees_a_change_whose_notify_was_lost() {
     );
 }
 
+/// The operator console reads and writes the shared store: a cancel from B's console stops the
+/// handler running on A (issue 12 with issue 18), and A's MCP clients see `cancelled`.
+#[test]
+fn multi_instance_console_on_b_cancels_a_task_running_on_a() {
+    use std::io::{Read, Write};
+    let Some(db) = test_db("console") else { return };
+    let dir = std::env::temp_dir().join(format!("mcp-tasks-mi-console-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("token");
+    let token = "multi-instance-console-token-0123456789";
+    std::fs::write(&token_file, token).unwrap();
+    let a = ServerGuard::start_logging(&["--store", &db.url], "info");
+    let b = ServerGuard::start_logging(
+        &[
+            "--store",
+            &db.url,
+            "--console",
+            "127.0.0.1:0",
+            "--console-token-file",
+            token_file.to_str().unwrap(),
+        ],
+        "info",
+    );
+    let console: SocketAddr = b
+        .log_text()
+        .split("console on http://")
+        .nth(1)
+        .and_then(|r| r.split(['/', ' ', '\n']).next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no console line: {}", b.log_text()));
+    let id = create(a.addr(), "slow_compute", json!({"seconds": 3600}));
+    assert_eq!(get(b.addr(), &id)["status"], "working");
+
+    let mut s = std::net::TcpStream::connect(console).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST /tasks/{id}/cancel HTTP/1.1\r\nHost: {console}\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let status: u16 = raw
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    assert!((200..400).contains(&status), "console cancel: {raw}");
+
+    let t = wait_status(a.addr(), &id, "cancelled");
+    assert_eq!(t["status"], "cancelled");
+    // Cooperative cancellation fired in A's handler, not just in the record.
+    wait_log(&a, &["task handler stopped: the task was cancelled", &id]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Lease settings of the takeover tests: short, so a takeover is quick to observe.
 const LEASE_MS: u64 = 2_000;
 const TAKEOVER_MS: u64 = 300;
