@@ -306,6 +306,37 @@ fn lease_columns(lease: Option<&Lease>) -> (&str, i64) {
     }
 }
 
+/// The outcome of a compare-and-swap statement that returns `(new version, row exists)`.
+async fn cas_outcome(
+    c: &deadpool_postgres::Object,
+    id: &str,
+    row: &tokio_postgres::Row,
+) -> Result<Version, StoreError> {
+    match (row.get::<_, Option<i64>>(0), row.get::<_, bool>(1)) {
+        (Some(v), _) => Ok(v as Version),
+        (None, false) => Err(StoreError::NotFound),
+        (None, true) => {
+            // The EXISTS reads the statement's snapshot: when a concurrent DELETE committed
+            // while the UPDATE waited for the row's lock, the row is gone for the UPDATE but
+            // still visible to the EXISTS. A new statement, with a new snapshot, tells a lost
+            // race (Conflict) from a deleted task.
+            let exists = c
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM mcp_tasks WHERE id = $1)",
+                    &[&id],
+                )
+                .await
+                .map_err(backend)?
+                .get::<_, bool>(0);
+            Err(if exists {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            })
+        }
+    }
+}
+
 /// A record from `record, lease_holder, lease_until` starting at column `at`.
 fn decode_row(row: &tokio_postgres::Row, at: usize) -> Result<TaskRecord, StoreError> {
     let mut r = decode(row.get(at))?;
@@ -395,26 +426,7 @@ impl TaskStore for PgStore {
                 )
                 .await
                 .map_err(backend)?;
-            match (row.get::<_, Option<i64>>(0), row.get::<_, bool>(1)) {
-                (Some(v), _) => Ok(v as Version),
-                (None, false) => Err(StoreError::NotFound),
-                (None, true) => {
-                    // The EXISTS above reads the statement's snapshot: when a concurrent
-                    // DELETE committed while the UPDATE waited for the row's lock, the row is
-                    // gone for the UPDATE but still visible to it. A new statement, with a
-                    // new snapshot, tells a lost race (Conflict) from a deleted task.
-                    let exists = c
-                        .query_one("SELECT EXISTS (SELECT 1 FROM mcp_tasks WHERE id = $1)", &[&record.id])
-                        .await
-                        .map_err(backend)?
-                        .get::<_, bool>(0);
-                    Err(if exists {
-                        StoreError::Conflict
-                    } else {
-                        StoreError::NotFound
-                    })
-                }
-            }
+            cas_outcome(&c, &record.id, &row).await
         }
         .boxed()
     }
@@ -549,26 +561,7 @@ impl TaskStore for PgStore {
                 )
                 .await
                 .map_err(backend)?;
-            match (row.get::<_, Option<i64>>(0), row.get::<_, bool>(1)) {
-                (Some(v), _) => Ok(v as Version),
-                (None, false) => Err(StoreError::NotFound),
-                (None, true) => {
-                    // The EXISTS above reads the statement's snapshot: when a concurrent
-                    // DELETE committed while the UPDATE waited for the row's lock, the row is
-                    // gone for the UPDATE but still visible to it. A new statement, with a
-                    // new snapshot, tells a lost race (Conflict) from a deleted task.
-                    let exists = c
-                        .query_one("SELECT EXISTS (SELECT 1 FROM mcp_tasks WHERE id = $1)", &[&record.id])
-                        .await
-                        .map_err(backend)?
-                        .get::<_, bool>(0);
-                    Err(if exists {
-                        StoreError::Conflict
-                    } else {
-                        StoreError::NotFound
-                    })
-                }
-            }
+            cas_outcome(&c, &record.id, &row).await
         }
         .boxed()
     }
