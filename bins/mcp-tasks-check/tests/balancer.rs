@@ -582,33 +582,17 @@ fn balancer_checker_instances_scenario_passes_and_kills_the_first() {
     assert!(TcpStream::connect(cluster.instances[0].addr).is_err());
 }
 
-#[path = "common/instance_faults.rs"]
-mod instance_faults;
-
-/// The checks of a JSON report that did not pass (fail, warning, info) or whose scenario
-/// errored.
-fn not_passing(report: &Value) -> std::collections::BTreeSet<String> {
-    let mut s = std::collections::BTreeSet::new();
-    for sc in report["scenarios"].as_array().into_iter().flatten() {
-        for c in sc["checks"].as_array().into_iter().flatten() {
-            if matches!(c["status"].as_str(), Some("fail" | "warning" | "info")) {
-                s.insert(c["id"].as_str().unwrap_or_default().to_owned());
-            }
-        }
-        if let Some(e) = sc["error"].as_str() {
-            s.insert(format!("scenario-error:{e}"));
-        }
-    }
-    s
-}
+#[path = "common/faults.rs"]
+mod common_faults;
+use common_faults::{INSTANCE_FAULTS, not_passing};
 
 /// Each multi-instance check can fail: three instances with one fault each (an instance
 /// that keeps tasks to itself, no cross-instance wake-ups, no takeover), and exactly the
-/// checks the fault breaks do not pass (`common/instance_faults.rs`, counted as coverage by
+/// checks the fault breaks do not pass (`common/faults.rs`, counted as coverage by
 /// `faults.rs`).
 #[test]
 fn balancer_checker_instances_checks_fail_on_broken_clusters() {
-    for (fault, extra, expected) in instance_faults::INSTANCE_FAULTS {
+    for (fault, extra, expected) in INSTANCE_FAULTS {
         let Some(cluster) = Cluster::start_with("lbfault", fault, extra) else {
             return;
         };

@@ -88,24 +88,6 @@ fn run(fault: Option<&str>, store: &str, extra: &[String]) -> Value {
     })
 }
 
-fn not_passing(report: &Value) -> BTreeSet<String> {
-    let mut s = BTreeSet::new();
-    for sc in report["scenarios"].as_array().into_iter().flatten() {
-        for c in sc["checks"].as_array().into_iter().flatten() {
-            if matches!(c["status"].as_str(), Some("fail" | "warning" | "info")) {
-                s.insert(c["id"].as_str().unwrap_or_default().to_owned());
-            }
-        }
-        if let Some(e) = sc["error"].as_str() {
-            s.insert(format!(
-                "scenario-error:{}:{e}",
-                sc["name"].as_str().unwrap_or_default()
-            ));
-        }
-    }
-    s
-}
-
 /// Which store and flags a fault runs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Store {
@@ -634,9 +616,9 @@ const KNOWN_UNCOVERED: &[&str] = &[];
 
 // The multi-instance checks need several instances on one shared store: their faults are
 // proven by tests/balancer.rs on three real instances.
-#[path = "common/instance_faults.rs"]
-mod instance_faults;
-use instance_faults::INSTANCE_FAULTS;
+#[path = "common/faults.rs"]
+mod common_faults;
+use common_faults::{INSTANCE_FAULTS, not_passing};
 
 // ---- Faults below HTTP parsing: a tiny raw-TCP server ----
 //
