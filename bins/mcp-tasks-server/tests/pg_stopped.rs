@@ -19,7 +19,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{ServerGuard, request};
+use support::{ServerGuard, is_root, request};
 
 fn pg_bin() -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
@@ -29,14 +29,6 @@ fn pg_bin() -> Option<PathBuf> {
         .collect();
     dirs.sort();
     dirs.pop()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
 }
 
 /// A private PostgreSQL cluster; stopped and deleted on drop.

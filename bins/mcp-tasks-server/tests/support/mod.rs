@@ -314,3 +314,12 @@ impl ListenStream {
         }
     }
 }
+
+/// Whether the tests run as root (some set-ups need another user or a mount namespace).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
