@@ -6,8 +6,7 @@
 mod browser;
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use browser::{Browser, repo_root};
@@ -16,7 +15,7 @@ use mcp_tasks_types::elicitation::ElicitResult;
 use mcp_tasks_types::mrtr::InputResponses;
 use mcp_tasks_types::task::TaskStatus;
 use serde_json::json;
-use support::ServerGuard;
+use support::{ServerGuard, http};
 
 const TOKEN: &str = "console-test-token-0123456789";
 
@@ -71,32 +70,6 @@ mod tempdir {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
-}
-
-/// One raw HTTP/1.1 request; returns (status, headers+body text).
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    s.write_all(req.as_bytes()).unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    let status = raw
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {raw:?}"));
-    (status, raw)
 }
 
 fn addr_of(base: &str) -> SocketAddr {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use mcp_tasks_server::task::store::postgres::testdb::TestDb;
 use serde_json::{Value, json};
-use support::{ListenStream, ServerGuard, request};
+use support::{ListenStream, ServerGuard, http, request};
 
 fn test_db(tag: &str) -> Option<TestDb> {
     tokio::runtime::Builder::new_current_thread()
@@ -211,7 +211,6 @@ fn multi_instance_listen_sees_a_change_whose_notify_was_lost() {
 /// handler running on A (issue 12 with issue 18), and A's MCP clients see `cancelled`.
 #[test]
 fn multi_instance_console_on_b_cancels_a_task_running_on_a() {
-    use std::io::{Read, Write};
     let Some(db) = test_db("console") else { return };
     let dir = std::env::temp_dir().join(format!("mcp-tasks-mi-console-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -240,21 +239,13 @@ fn multi_instance_console_on_b_cancels_a_task_running_on_a() {
     let id = create(a.addr(), "slow_compute", json!({"seconds": 3600}));
     assert_eq!(get(b.addr(), &id)["status"], "working");
 
-    let mut s = std::net::TcpStream::connect(console).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "POST /tasks/{id}/cancel HTTP/1.1\r\nHost: {console}\r\nAuthorization: Bearer {token}\r\n\
-         Connection: close\r\nContent-Length: 0\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    let status: u16 = raw
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+    let (status, raw) = http(
+        console,
+        "POST",
+        &format!("/tasks/{id}/cancel"),
+        &[("Authorization", &format!("Bearer {token}"))],
+        "",
+    );
     assert!((200..400).contains(&status), "console cancel: {raw}");
 
     let t = wait_status(a.addr(), &id, "cancelled");
