@@ -52,20 +52,25 @@ fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
 /// (no notifier, and waiters and subscriptions never re-read the store), as an SDK that only
 /// stores rows in a shared database would be.
 pub(crate) fn no_wakeups() -> bool {
-    std::env::var("MCP_TASKS_FAULT").is_ok_and(|f| f == "instances-no-wakeups")
+    fault().as_deref() == Some("instances-no-wakeups")
 }
 
 /// The fault `instances-no-notify`: this instance never notifies the others of its changes
 /// (as when every NOTIFY it sends is lost); it still re-reads the store as usual.
 pub(crate) fn no_notify() -> bool {
-    std::env::var("MCP_TASKS_FAULT").is_ok_and(|f| f == "instances-no-notify")
+    fault().as_deref() == Some("instances-no-notify")
+}
+
+/// The fault named by `MCP_TASKS_FAULT`, if any.
+fn fault() -> Option<String> {
+    std::env::var("MCP_TASKS_FAULT")
+        .ok()
+        .filter(|f| !f.is_empty())
 }
 
 /// Wraps `server`; reads `MCP_TASKS_FAULT`.
 pub(crate) fn wrap(inner: Server) -> Faulty {
-    let fault = std::env::var("MCP_TASKS_FAULT")
-        .ok()
-        .filter(|f| !f.is_empty());
+    let fault = fault();
     if let Some(f) = &fault {
         tracing::warn!("fault injection enabled: {f} (this server is deliberately non-conformant)");
     }
