@@ -22,6 +22,7 @@ pub mod engine;
 mod error;
 pub mod notify;
 pub mod operator;
+pub mod prelude;
 pub mod record;
 pub mod state;
 pub mod store;
