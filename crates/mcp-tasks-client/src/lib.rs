@@ -58,6 +58,7 @@
 //! Re-initializing an expired legacy session.
 #![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
 
+pub mod auth;
 mod client;
 mod error;
 mod handlers;
