@@ -18,10 +18,10 @@ use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::auth::{Authorized, Authorizer, OAuthConfig};
 use crate::error::{Error, Result};
 use crate::handlers::Handlers;
 use crate::mirror::{self, Mirrored};
-use crate::auth::{Authorized, Authorizer, OAuthConfig};
 use crate::transport::http::{HttpTransport, NetOptions};
 use crate::transport::stdio::StdioTransport;
 use crate::transport::{Inbound, Route, Transport};
@@ -244,7 +244,9 @@ impl ClientBuilder {
         let config = self
             .oauth
             .ok_or_else(|| Error::Config("authorize_http needs an OAuth configuration".into()))?;
-        Authorizer::new(config, url, self.net)?.authorize_now().await
+        Authorizer::new(config, url, self.net)?
+            .authorize_now()
+            .await
     }
 
     /// Connects to a Streamable HTTP endpoint (`http://` or `https://host:port/mcp`) and
@@ -261,8 +263,7 @@ impl ClientBuilder {
             )?)),
             None => None,
         };
-        let transport =
-            HttpTransport::new(url, &self.net, Arc::clone(&inbound), auth.clone())?;
+        let transport = HttpTransport::new(url, &self.net, Arc::clone(&inbound), auth.clone())?;
         self.finish(Box::new(transport), inbound, true, auth).await
     }
 

@@ -60,9 +60,9 @@ pub(crate) fn parse_challenges<'a>(values: impl Iterator<Item = &'a str>) -> Cha
                     (after_eq[..end].trim().to_owned(), &after_eq[end..])
                 };
                 rest = remaining;
-                let ours = current
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("dpop"));
+                let ours = current.as_deref().is_some_and(|s| {
+                    s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("dpop")
+                });
                 if ours {
                     let slot = match token.to_ascii_lowercase().as_str() {
                         "error" => &mut out.error,
@@ -96,7 +96,9 @@ pub(crate) fn prm_candidates(server: &Url) -> Vec<String> {
     let path = server.path().trim_end_matches('/');
     let mut out = Vec::new();
     if !path.is_empty() {
-        out.push(format!("{origin}/.well-known/oauth-protected-resource{path}"));
+        out.push(format!(
+            "{origin}/.well-known/oauth-protected-resource{path}"
+        ));
     }
     out.push(format!("{origin}/.well-known/oauth-protected-resource"));
     out
@@ -179,8 +181,11 @@ impl AsMetadata {
             // RFC 8414 §2 defaults.
             grant_types_supported: strings(m, "grant_types_supported")
                 .unwrap_or_else(|| vec!["authorization_code".into(), "implicit".into()]),
-            token_endpoint_auth_methods_supported: strings(m, "token_endpoint_auth_methods_supported")
-                .unwrap_or_else(|| vec!["client_secret_basic".into()]),
+            token_endpoint_auth_methods_supported: strings(
+                m,
+                "token_endpoint_auth_methods_supported",
+            )
+            .unwrap_or_else(|| vec!["client_secret_basic".into()]),
             client_id_metadata_document_supported: m
                 .get("client_id_metadata_document_supported")
                 .and_then(Value::as_bool)
@@ -252,7 +257,9 @@ mod tests {
             c.resource_metadata.as_deref(),
             Some("http://h/.well-known/oauth-protected-resource/mcp")
         );
-        let d = parse_challenges([r#"DPoP error="use_dpop_nonce", resource_metadata="http://h/x""#].into_iter());
+        let d = parse_challenges(
+            [r#"DPoP error="use_dpop_nonce", resource_metadata="http://h/x""#].into_iter(),
+        );
         assert_eq!(d.scheme.as_deref(), Some("DPoP"));
         assert_eq!(d.error.as_deref(), Some("use_dpop_nonce"));
         let e = parse_challenges([r#"Bearer scope=mcp:basic"#].into_iter());

@@ -40,7 +40,10 @@ impl Fetched {
 
     /// The start of the body, for error messages.
     pub(crate) fn snippet(&self) -> String {
-        String::from_utf8_lossy(&self.body).chars().take(300).collect()
+        String::from_utf8_lossy(&self.body)
+            .chars()
+            .take(300)
+            .collect()
     }
 }
 
@@ -71,9 +74,17 @@ pub(crate) async fn fetch(
     headers: &[(HeaderName, String)],
     payload: Option<Payload>,
 ) -> Result<Fetched> {
-    tokio::time::timeout(limits.timeout, fetch_inner(net, limits, method.clone(), url, headers, payload))
-        .await
-        .map_err(|_| Error::Timeout(format!("{method} {url} took longer than {:?}", limits.timeout)))?
+    tokio::time::timeout(
+        limits.timeout,
+        fetch_inner(net, limits, method.clone(), url, headers, payload),
+    )
+    .await
+    .map_err(|_| {
+        Error::Timeout(format!(
+            "{method} {url} took longer than {:?}",
+            limits.timeout
+        ))
+    })?
 }
 
 async fn fetch_inner(

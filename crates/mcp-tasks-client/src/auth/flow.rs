@@ -236,9 +236,8 @@ impl Authorizer {
             let rec = self.record.lock();
             rec.token.as_ref().is_some_and(|t| {
                 t.refresh_token.is_some()
-                    && t.expires_at.is_some_and(|at| {
-                        at <= jose::now_secs() + self.cfg.refresh_skew.as_secs()
-                    })
+                    && t.expires_at
+                        .is_some_and(|at| at <= jose::now_secs() + self.cfg.refresh_skew.as_secs())
             })
         };
         if expiring {
@@ -253,7 +252,9 @@ impl Authorizer {
                 let r = self.refresh().await;
                 self.busy.store(false, Ordering::Relaxed);
                 if let Err(e) = r {
-                    tracing::info!("refreshing the access token failed ({e}); re-authorizing on demand");
+                    tracing::info!(
+                        "refreshing the access token failed ({e}); re-authorizing on demand"
+                    );
                     let mut rec = self.record.lock().clone();
                     rec.token = None;
                     self.save(&rec);
@@ -341,7 +342,12 @@ impl Authorizer {
         }
         if status == 403 && presented.had_token {
             // Re-authorizing for scopes the token already has cannot help (a loop).
-            let granted = self.record.lock().token.as_ref().and_then(|t| t.scope.clone());
+            let granted = self
+                .record
+                .lock()
+                .token
+                .as_ref()
+                .and_then(|t| t.scope.clone());
             let wanted = challenge.scope.as_deref().unwrap_or_default();
             if !wanted.is_empty()
                 && wanted
@@ -447,7 +453,9 @@ impl Authorizer {
             ))
         })?;
         let meta = self.as_metadata(as_url).await?.ok_or_else(|| {
-            Error::Auth(format!("no authorization server metadata found for {as_url}"))
+            Error::Auth(format!(
+                "no authorization server metadata found for {as_url}"
+            ))
         })?;
         Ok(Discovery {
             resource: Some(prm.resource),
@@ -486,7 +494,12 @@ impl Authorizer {
     }
 
     fn dpop_for(&self, meta: &AsMetadata) -> Result<Option<Arc<EsKey>>> {
-        if !self.cfg.dpop || !meta.dpop_signing_alg_values_supported.iter().any(|a| a == "ES256") {
+        if !self.cfg.dpop
+            || !meta
+                .dpop_signing_alg_values_supported
+                .iter()
+                .any(|a| a == "ES256")
+        {
             return Ok(None);
         }
         let mut slot = self.dpop_key.lock();
@@ -500,7 +513,9 @@ impl Authorizer {
 
     /// Gets a new token, by refresh when allowed and possible, else by a full grant.
     async fn authorize(&self, challenge: &Challenge, may_refresh: bool) -> Result<()> {
-        let disc = self.discover(challenge.resource_metadata.as_deref()).await?;
+        let disc = self
+            .discover(challenge.resource_metadata.as_deref())
+            .await?;
         *self.discovery.lock() = Some(disc.clone());
         let mut rec = self.record.lock().clone();
         if rec.issuer.as_deref() != Some(disc.issuer_key.as_str()) {
@@ -517,7 +532,12 @@ impl Authorizer {
             rec.issuer = Some(disc.issuer_key.clone());
         }
         rec.resource = disc.resource.clone();
-        if may_refresh && rec.token.as_ref().is_some_and(|t| t.refresh_token.is_some()) {
+        if may_refresh
+            && rec
+                .token
+                .as_ref()
+                .is_some_and(|t| t.refresh_token.is_some())
+        {
             self.save(&rec);
             match self.refresh().await {
                 Ok(()) => return Ok(()),
@@ -553,8 +573,10 @@ impl Authorizer {
             GrantChoice::AuthorizationCode => true,
             GrantChoice::ClientCredentials => false,
             GrantChoice::Auto => {
-                let machine = self.cfg.client_secret.is_some() || self.cfg.private_key_pem.is_some();
-                let code = meta.supports_grant("authorization_code") && self.cfg.user_agent.is_some();
+                let machine =
+                    self.cfg.client_secret.is_some() || self.cfg.private_key_pem.is_some();
+                let code =
+                    meta.supports_grant("authorization_code") && self.cfg.user_agent.is_some();
                 code || !(machine && meta.supports_grant("client_credentials"))
             }
         }
@@ -591,26 +613,29 @@ impl Authorizer {
 
     /// The configured (pre-registered) client, authenticating the best way the server allows.
     fn configured_creds(&self, meta: &AsMetadata) -> Result<ClientCreds> {
-        let id = self.cfg.client_id.clone().ok_or_else(|| {
-            Error::Auth("this grant needs a pre-registered client id".into())
-        })?;
+        let id = self
+            .cfg
+            .client_id
+            .clone()
+            .ok_or_else(|| Error::Auth("this grant needs a pre-registered client id".into()))?;
         let key = match &self.cfg.private_key_pem {
             Some(pem) => Some(Arc::new(EsKey::from_pem(pem)?)),
             None => None,
         };
         let supported = &meta.token_endpoint_auth_methods_supported;
         let offers = |m: &str| supported.iter().any(|s| s == m);
-        let method = if key.is_some() && (offers("private_key_jwt") || self.cfg.client_secret.is_none()) {
-            AuthMethod::PrivateKeyJwt
-        } else if self.cfg.client_secret.is_some() {
-            if !offers("client_secret_basic") && offers("client_secret_post") {
-                AuthMethod::Post
+        let method =
+            if key.is_some() && (offers("private_key_jwt") || self.cfg.client_secret.is_none()) {
+                AuthMethod::PrivateKeyJwt
+            } else if self.cfg.client_secret.is_some() {
+                if !offers("client_secret_basic") && offers("client_secret_post") {
+                    AuthMethod::Post
+                } else {
+                    AuthMethod::Basic
+                }
             } else {
-                AuthMethod::Basic
-            }
-        } else {
-            AuthMethod::None
-        };
+                AuthMethod::None
+            };
         Ok(ClientCreds {
             id,
             secret: self.cfg.client_secret.clone(),
@@ -627,7 +652,11 @@ impl Authorizer {
         idp: &super::EnterpriseIdp,
         scope: Option<&str>,
     ) -> Result<String> {
-        let audience = disc.meta.issuer.clone().unwrap_or_else(|| disc.issuer_key.clone());
+        let audience = disc
+            .meta
+            .issuer
+            .clone()
+            .unwrap_or_else(|| disc.issuer_key.clone());
         let mut form = vec![
             ("grant_type".to_owned(), TOKEN_EXCHANGE_GRANT.to_owned()),
             ("requested_token_type".into(), ID_JAG_TYPE.into()),
@@ -643,16 +672,31 @@ impl Authorizer {
             form.push(("scope".into(), s.to_owned()));
         }
         let r = self
-            .fetch(Method::POST, &idp.token_endpoint, &[], Some(Payload::Form(form)))
+            .fetch(
+                Method::POST,
+                &idp.token_endpoint,
+                &[],
+                Some(Payload::Form(form)),
+            )
             .await?;
         let body = r.json().unwrap_or_default();
         if r.status != 200 {
-            return Err(oauth_error(&idp.token_endpoint, "token exchange", r.status, &body));
+            return Err(oauth_error(
+                &idp.token_endpoint,
+                "token exchange",
+                r.status,
+                &body,
+            ));
         }
         body.get("access_token")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| Error::Auth(format!("{}: the token exchange returned no token", idp.token_endpoint)))
+            .ok_or_else(|| {
+                Error::Auth(format!(
+                    "{}: the token exchange returned no token",
+                    idp.token_endpoint
+                ))
+            })
     }
 
     /// The client to run the authorization code grant as: configured, metadata document,
@@ -678,12 +722,17 @@ impl Authorizer {
                 method: AuthMethod::None,
             });
         }
-        if let Some(c) = rec.client.as_ref().filter(|c| c.redirect_uris.iter().any(|u| u == redirect_uri)) {
+        if let Some(c) = rec
+            .client
+            .as_ref()
+            .filter(|c| c.redirect_uris.iter().any(|u| u == redirect_uri))
+        {
             return Ok(creds_of(c));
         }
         let endpoint = meta.registration_endpoint.as_deref().ok_or_else(|| {
             Error::Auth(
-                "the authorization server offers no dynamic registration: configure a client id".into(),
+                "the authorization server offers no dynamic registration: configure a client id"
+                    .into(),
             )
         })?;
         let supported = &meta.token_endpoint_auth_methods_supported;
@@ -713,7 +762,11 @@ impl Authorizer {
         let client_id = answer
             .get("client_id")
             .and_then(Value::as_str)
-            .ok_or_else(|| Error::Auth(format!("{endpoint}: the registration returned no client_id")))?;
+            .ok_or_else(|| {
+                Error::Auth(format!(
+                    "{endpoint}: the registration returned no client_id"
+                ))
+            })?;
         let client = RegisteredClient {
             client_id: client_id.to_owned(),
             client_secret: answer
@@ -753,7 +806,9 @@ impl Authorizer {
             Error::Auth("the authorization server has no authorization endpoint".into())
         })?;
         let redirect_uri = agent.redirect_uri();
-        let creds = self.code_client(meta, rec, &redirect_uri, scope.as_deref()).await?;
+        let creds = self
+            .code_client(meta, rec, &redirect_uri, scope.as_deref())
+            .await?;
         let (verifier, challenge) = jose::pkce();
         let state = jose::random_token(16);
         let mut url = Url::parse(endpoint)
@@ -809,7 +864,9 @@ impl Authorizer {
         }
         if let Some(error) = param("error") {
             let desc = param("error_description").unwrap_or_default();
-            return Err(Error::Auth(format!("authorization refused: {error} {desc}")));
+            return Err(Error::Auth(format!(
+                "authorization refused: {error} {desc}"
+            )));
         }
         let code = param("code")
             .ok_or_else(|| Error::Auth("the authorization response carries no code".into()))?;
@@ -858,7 +915,9 @@ impl Authorizer {
             ("grant_type".to_owned(), "refresh_token".to_owned()),
             ("refresh_token".into(), refresh_token.clone()),
         ];
-        let mut token = self.token_request(&disc, &creds, form, old.scope.clone()).await?;
+        let mut token = self
+            .token_request(&disc, &creds, form, old.scope.clone())
+            .await?;
         // A server that does not rotate refresh tokens keeps the old one valid.
         if token.refresh_token.is_none() {
             token.refresh_token = Some(refresh_token);
@@ -880,10 +939,7 @@ impl Authorizer {
     ) -> Result<TokenSet> {
         let meta = &disc.meta;
         let endpoint = meta.token_endpoint.clone();
-        let grant = form
-            .first()
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+        let grant = form.first().map(|(_, v)| v.clone()).unwrap_or_default();
         let is_refresh = grant == "refresh_token";
         match &requested_scope {
             Some(s) if !is_refresh => form.push(("scope".into(), s.clone())),
@@ -897,7 +953,10 @@ impl Authorizer {
             AuthMethod::None => form.push(("client_id".into(), creds.id.clone())),
             AuthMethod::Post => {
                 form.push(("client_id".into(), creds.id.clone()));
-                form.push(("client_secret".into(), creds.secret.clone().unwrap_or_default()));
+                form.push((
+                    "client_secret".into(),
+                    creds.secret.clone().unwrap_or_default(),
+                ));
             }
             AuthMethod::Basic => {
                 // RFC 6749 §2.3.1: both parts form-encoded before base64.
@@ -940,7 +999,12 @@ impl Authorizer {
                 ));
             }
             let r = self
-                .fetch(Method::POST, &endpoint, &h, Some(Payload::Form(form.clone())))
+                .fetch(
+                    Method::POST,
+                    &endpoint,
+                    &h,
+                    Some(Payload::Form(form.clone())),
+                )
                 .await?;
             let nonce = r.header("dpop-nonce").map(str::to_owned);
             if let Some(n) = &nonce {
@@ -951,7 +1015,11 @@ impl Authorizer {
                 return token_set(&endpoint, &body, requested_scope);
             }
             let error = body.get("error").and_then(Value::as_str);
-            if dpop.is_some() && error == Some("use_dpop_nonce") && nonce.is_some() && !nonce_retried {
+            if dpop.is_some()
+                && error == Some("use_dpop_nonce")
+                && nonce.is_some()
+                && !nonce_retried
+            {
                 nonce_retried = true;
                 continue;
             }
@@ -1038,7 +1106,14 @@ mod tests {
     fn scopes_follow_the_selection_strategy() {
         // The challenge wins, then the resource's scopes_supported, else nothing.
         assert_eq!(
-            select_scope(None, Some("mcp:basic"), None, Some(&s(&["a", "b"])), None, true),
+            select_scope(
+                None,
+                Some("mcp:basic"),
+                None,
+                Some(&s(&["a", "b"])),
+                None,
+                true
+            ),
             Some("mcp:basic".into())
         );
         assert_eq!(
@@ -1053,15 +1128,36 @@ mod tests {
         );
         // offline_access only where the authorization server lists it (SEP-2207).
         assert_eq!(
-            select_scope(None, None, None, Some(&s(&["mcp:basic"])), Some(&s(&["mcp:basic", "offline_access"])), true),
+            select_scope(
+                None,
+                None,
+                None,
+                Some(&s(&["mcp:basic"])),
+                Some(&s(&["mcp:basic", "offline_access"])),
+                true
+            ),
             Some("mcp:basic offline_access".into())
         );
         assert_eq!(
-            select_scope(None, None, None, Some(&s(&["mcp:basic"])), Some(&s(&["mcp:basic"])), true),
+            select_scope(
+                None,
+                None,
+                None,
+                Some(&s(&["mcp:basic"])),
+                Some(&s(&["mcp:basic"])),
+                true
+            ),
             Some("mcp:basic".into())
         );
         assert_eq!(
-            select_scope(None, None, None, Some(&s(&["mcp:basic"])), Some(&s(&["offline_access"])), false),
+            select_scope(
+                None,
+                None,
+                None,
+                Some(&s(&["mcp:basic"])),
+                Some(&s(&["offline_access"])),
+                false
+            ),
             Some("mcp:basic".into())
         );
         assert_eq!(

@@ -69,8 +69,9 @@ impl EsKey {
 
     /// A PKCS#8 DER key (with its public half, as OpenSSL and WebCrypto write them).
     pub(crate) fn from_pkcs8(der: &[u8]) -> Result<EsKey> {
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
-            .map_err(|e| Error::Config(format!("not a PKCS#8 P-256 private key: {e}")))?;
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
+                .map_err(|e| Error::Config(format!("not a PKCS#8 P-256 private key: {e}")))?;
         Ok(EsKey {
             pair,
             pkcs8: der.to_vec(),
@@ -86,7 +87,8 @@ impl EsKey {
             .collect();
         if !pem.contains("BEGIN PRIVATE KEY") {
             return Err(Error::Config(
-                "the client key must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) P-256 key".into(),
+                "the client key must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) P-256 key"
+                    .into(),
             ));
         }
         let der = STANDARD
@@ -116,7 +118,9 @@ impl EsKey {
     pub(crate) fn thumbprint(&self) -> String {
         let (x, y) = self.coordinates();
         // Required members only, in lexicographic order, no whitespace (RFC 7638 §3.2).
-        sha256_b64(&format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#))
+        sha256_b64(&format!(
+            r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#
+        ))
     }
 
     /// A compact ES256 JWS of `claims` with `header` (whose `alg` is set here).
@@ -157,10 +161,7 @@ pub(crate) fn dpop_proof(
     if let Some(n) = nonce {
         claims["nonce"] = json!(n);
     }
-    key.sign_jwt(
-        json!({"typ": "dpop+jwt", "jwk": key.public_jwk()}),
-        &claims,
-    )
+    key.sign_jwt(json!({"typ": "dpop+jwt", "jwk": key.public_jwk()}), &claims)
 }
 
 /// A `private_key_jwt` client assertion (RFC 7523 §3, RFC 7521 §4.2): issued by and about
@@ -205,19 +206,35 @@ mod tests {
     #[test]
     fn dpop_proofs_verify_against_their_embedded_key() {
         let key = EsKey::generate().unwrap();
-        let proof = dpop_proof(&key, "POST", "http://a.example/mcp?x=1", Some("tok"), Some("n1")).unwrap();
+        let proof = dpop_proof(
+            &key,
+            "POST",
+            "http://a.example/mcp?x=1",
+            Some("tok"),
+            Some("n1"),
+        )
+        .unwrap();
         let parts: Vec<&str> = proof.split('.').collect();
         assert_eq!(parts.len(), 3);
-        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
-        let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         assert_eq!(header["typ"], "dpop+jwt");
         assert_eq!(header["alg"], "ES256");
-        assert!(header["jwk"].get("d").is_none(), "no private part in the proof");
+        assert!(
+            header["jwk"].get("d").is_none(),
+            "no private part in the proof"
+        );
         assert_eq!(claims["htu"], "http://a.example/mcp");
         assert_eq!(claims["ath"], sha256_b64("tok"));
         assert_eq!(claims["nonce"], "n1");
-        let x = URL_SAFE_NO_PAD.decode(header["jwk"]["x"].as_str().unwrap()).unwrap();
-        let y = URL_SAFE_NO_PAD.decode(header["jwk"]["y"].as_str().unwrap()).unwrap();
+        let x = URL_SAFE_NO_PAD
+            .decode(header["jwk"]["x"].as_str().unwrap())
+            .unwrap();
+        let y = URL_SAFE_NO_PAD
+            .decode(header["jwk"]["y"].as_str().unwrap())
+            .unwrap();
         let mut point = vec![4u8];
         point.extend(x);
         point.extend(y);
@@ -239,6 +256,9 @@ mod tests {
         );
         let again = EsKey::from_pem(&pem).unwrap();
         assert_eq!(again.thumbprint(), key.thumbprint());
-        assert!(EsKey::from_pem("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----").is_err());
+        assert!(
+            EsKey::from_pem("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----")
+                .is_err()
+        );
     }
 }

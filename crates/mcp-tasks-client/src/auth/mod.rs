@@ -308,7 +308,8 @@ impl UserAgent for FollowRedirect {
 
     fn authorize<'a>(&'a self, url: &'a str, http: &'a AuthHttp) -> BoxFuture<'a, Result<String>> {
         Box::pin(async move {
-            let mut current = url::Url::parse(url).map_err(|e| Error::Auth(format!("bad authorization URL {url:?}: {e}")))?;
+            let mut current = url::Url::parse(url)
+                .map_err(|e| Error::Auth(format!("bad authorization URL {url:?}: {e}")))?;
             for _ in 0..self.max_hops {
                 let (status, location) = http.get_no_redirect(current.as_str()).await?;
                 let Some(location) = location.filter(|_| (300..400).contains(&status)) else {

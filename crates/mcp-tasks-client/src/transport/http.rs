@@ -163,7 +163,12 @@ impl Shared {
             all.extend(presented.headers.iter().cloned());
             let resp = self.send_once(method.clone(), all, body.clone()).await?;
             let verdict = auth
-                .on_response(&presented, resp.status().as_u16(), resp.headers(), &mut tries)
+                .on_response(
+                    &presented,
+                    resp.status().as_u16(),
+                    resp.headers(),
+                    &mut tries,
+                )
                 .await?;
             if verdict == Verdict::Pass {
                 return Ok(resp);
