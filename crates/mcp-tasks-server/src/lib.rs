@@ -105,9 +105,11 @@ mod mrtr;
 mod outbox;
 pub mod prelude;
 mod registry;
+mod relay;
 mod render;
 mod session;
-pub mod task;
+/// The task domain (the `mcp-tasks-core` crate): state machine, record, stores, engine.
+pub use mcp_tasks_core as task;
 
 pub use registry::handler;
 
@@ -121,6 +123,7 @@ pub use handler::{
 };
 pub use mrtr::StateSealer;
 pub use registry::{PromptRoute, ResourceRoute, ResourceTemplateRoute, RestartPolicy, ToolRoute};
+pub use task::TaskError;
 pub use task::engine::{TaskConfig, TaskEngine};
 pub use task::operator::Operator;
 pub use task::store::{DynTaskStore, StoreError, TaskStore};
@@ -436,6 +439,7 @@ impl ServerBuilder {
                 closing: Default::default(),
                 started: Default::default(),
                 tasks: self.tasks.map(Arc::new),
+                v1_relay: Default::default(),
             }),
         };
         server.install_task_hook();
@@ -481,6 +485,8 @@ pub(crate) struct Inner {
     pub(crate) events: tokio::sync::broadcast::Sender<ServerEvent>,
     /// The task engine, when the server runs tasks.
     pub(crate) tasks: Option<Arc<TaskEngine>>,
+    /// Tasks v1 streams and input bookkeeping (legacy era).
+    pub(crate) v1_relay: Arc<relay::V1Relay>,
     /// In-flight modern stdio requests, for `notifications/cancelled`.
     pub(crate) inflight:
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,

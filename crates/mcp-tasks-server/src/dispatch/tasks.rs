@@ -16,7 +16,9 @@ use mcp_tasks_types::{
 use super::task_wire as wire;
 use super::{Outbox, ReqCx};
 use crate::Inner;
+use crate::error::{run_end_of, task_error};
 use crate::render::{self, Rejection};
+use crate::task::TaskError;
 use crate::task::record::Outcome;
 use crate::task::{engine, record, state, store};
 
@@ -159,9 +161,13 @@ impl Inner {
         }
         let owner = caller(&rcx);
         let rej = |e: ErrorObject| Rejection::new(era, e);
+        let trej = |e: TaskError| Rejection::new(era, task_error(e));
         match (era, call) {
             (Era::Modern, ClientRequest::GetTask { params }) => {
-                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                let r = engine
+                    .get_for(&params.task_id, &owner)
+                    .await
+                    .map_err(trej)?;
                 let res = ext::GetTaskResult {
                     result_type: Default::default(),
                     task: wire::ext_detailed(&r, &self.info),
@@ -175,19 +181,22 @@ impl Inner {
                 engine
                     .answer(&params.task_id, &owner, answers, &malformed)
                     .await
-                    .map_err(rej)?;
+                    .map_err(trej)?;
                 render::ok(era, &self.info, ext::AckResult::default())
             }
             (Era::Modern, ClientRequest::CancelTask { params }) => {
                 // An ack even for a terminal task (the extension has no terminal rule).
-                engine.cancel(&params.task_id, &owner).await.map_err(rej)?;
+                engine.cancel(&params.task_id, &owner).await.map_err(trej)?;
                 render::ok(era, &self.info, ext::AckResult::default())
             }
             (Era::Legacy, ClientRequest::GetTask { params }) => {
-                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                let r = engine
+                    .get_for(&params.task_id, &owner)
+                    .await
+                    .map_err(trej)?;
                 if r.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
                     // The requestor now knows the task needs input: its request may go.
-                    engine.v1_input_seen.lock().insert(r.id.clone());
+                    self.v1_relay.mark_seen(&r.id);
                 }
                 let res = v1::GetTaskResult {
                     task: wire::v1_task(&r),
@@ -197,7 +206,10 @@ impl Inner {
                 render::ok(era, &self.info, &res)
             }
             (Era::Legacy, ClientRequest::CancelTask { params }) => {
-                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                let r = engine
+                    .get_for(&params.task_id, &owner)
+                    .await
+                    .map_err(trej)?;
                 if r.is_terminal() {
                     return Err(rej(ErrorObject::invalid_params(format!(
                         "Task {} is already {} and cannot be cancelled",
@@ -205,7 +217,7 @@ impl Inner {
                         r.status().as_str()
                     ))));
                 }
-                let r = engine.cancel(&params.task_id, &owner).await.map_err(rej)?;
+                let r = engine.cancel(&params.task_id, &owner).await.map_err(trej)?;
                 let res = v1::GetTaskResult {
                     task: wire::v1_task(&r),
                     meta: None,
@@ -215,11 +227,11 @@ impl Inner {
             }
             (Era::Legacy, ClientRequest::GetTaskPayload { params }) => {
                 let id = params.task_id.clone();
-                engine.get_for(&id, &owner).await.map_err(rej)?;
-                engine.v1_streams.lock().insert(id.clone(), out);
+                engine.get_for(&id, &owner).await.map_err(trej)?;
+                self.v1_relay.open_stream(&id, out);
                 let done = engine.wait_terminal(&id, &owner, &rcx.cancel).await;
-                engine.v1_streams.lock().remove(&id);
-                let r = done.map_err(rej)?;
+                self.v1_relay.close_stream(&id);
+                let r = done.map_err(trej)?;
                 match r.outcome {
                     Some(Outcome::Result(res)) => {
                         let p = v1::GetTaskPayloadResult::new(res, &id);
@@ -240,7 +252,7 @@ impl Inner {
                         rej(ErrorObject::invalid_params(format!("Invalid cursor: {c}")))
                     })?;
                 }
-                let (page, next) = engine.list(&owner, after).await.map_err(rej)?;
+                let (page, next) = engine.list(&owner, after).await.map_err(trej)?;
                 let res = v1::ListTasksResult {
                     tasks: page.iter().map(wire::v1_task).collect(),
                     next_cursor: next,
@@ -364,7 +376,7 @@ impl crate::Server {
             });
         }
         let weak = Arc::downgrade(&engine);
-        let every = engine.config.purge_interval;
+        let every = engine.config().purge_interval;
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.tick().await;
@@ -411,7 +423,7 @@ impl crate::Server {
         for id in &ids {
             if let Err(e) = self.inner.settle_interrupted(&engine, id).await {
                 // The next start resolves it (recovery runs over every live task).
-                tracing::warn!(task = %id, error = %e.message, "shutdown: could not settle the task");
+                tracing::warn!(task = %id, error = %e, "shutdown: could not settle the task");
             }
         }
         // With a shared store, the tasks left to re-run go to another instance at its next
@@ -436,7 +448,7 @@ impl Inner {
         &self,
         engine: &engine::TaskEngine,
         id: &str,
-    ) -> Result<(), ErrorObject> {
+    ) -> Result<(), TaskError> {
         let now = engine.now();
         engine
             .modify(id, |rec| {
@@ -444,7 +456,7 @@ impl Inner {
                     return Ok(false);
                 }
                 if self.reruns(rec) {
-                    rec.status_message = Some(if engine.store.is_shared() {
+                    rec.status_message = Some(if engine.store().is_shared() {
                         "Interrupted by a server shutdown; another instance runs it again".into()
                     } else {
                         "Interrupted by a server shutdown; it runs again when the server starts"
@@ -453,8 +465,7 @@ impl Inner {
                 } else {
                     let msg =
                         "The server shut down while this task was running; it did not complete";
-                    rec.apply(state::TaskEvent::Failed, now)
-                        .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    rec.apply(state::TaskEvent::Failed, now)?;
                     rec.status_message = Some(msg.into());
                     rec.outcome = Some(Outcome::Error(ErrorObject::internal(msg)));
                 }
@@ -486,7 +497,7 @@ impl Inner {
         let mut after = None;
         loop {
             let page = engine
-                .store
+                .store()
                 .list_unleased(cutoff_ms, after.clone(), 500)
                 .await?;
             let Some(last) = page.last() else {
@@ -506,8 +517,7 @@ impl Inner {
                             rec.status_message = Some(RERUN_MESSAGE.into());
                             rec.updated_at_ms = now;
                             if rec.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
-                                rec.apply(state::TaskEvent::InputsAnswered, now)
-                                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                                rec.apply(state::TaskEvent::InputsAnswered, now)?;
                             }
                             Ok(())
                         })
@@ -525,15 +535,14 @@ impl Inner {
                         progress_token: None,
                         related_task: None,
                     }
-                    .begin(engine);
+                    .begin(engine, &self.v1_relay);
                     let fut = (route.handler)(ctx, r.request.arguments.clone());
-                    engine.spawn(r.id.clone(), cancel, fut);
+                    engine.spawn(r.id.clone(), cancel, run_end_of(fut));
                 } else {
                     let now = engine.now();
                     let done = engine
                         .claim(&r.id, cutoff_ms, |rec| {
-                            rec.apply(state::TaskEvent::Failed, now)
-                                .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                            rec.apply(state::TaskEvent::Failed, now)?;
                             rec.status_message = Some(STOPPED_MESSAGE.into());
                             rec.outcome =
                                 Some(Outcome::Error(ErrorObject::internal(STOPPED_MESSAGE)));
