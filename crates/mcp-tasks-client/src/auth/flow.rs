@@ -232,21 +232,21 @@ impl Authorizer {
     /// The headers for one request to the endpoint: the access token (refreshed first when
     /// it is about to expire) and, for a DPoP token, a fresh proof.
     pub(crate) async fn present(&self, method: &str) -> Result<Presented> {
-        let expiring = {
-            let rec = self.record.lock();
-            rec.token.as_ref().is_some_and(|t| {
-                t.refresh_token.is_some()
-                    && t.expires_at
-                        .is_some_and(|at| at <= jose::now_secs() + self.cfg.refresh_skew.as_secs())
-            })
-        };
+        let expiring = self
+            .record
+            .lock()
+            .token
+            .as_ref()
+            .is_some_and(|t| t.refresh_token.is_some() && self.expiring(t));
         if expiring {
             let _g = self.gate.lock().await;
             // Another request may have refreshed while this one waited.
-            let still = self.record.lock().token.as_ref().is_some_and(|t| {
-                t.expires_at
-                    .is_some_and(|at| at <= jose::now_secs() + self.cfg.refresh_skew.as_secs())
-            });
+            let still = self
+                .record
+                .lock()
+                .token
+                .as_ref()
+                .is_some_and(|t| self.expiring(t));
             if still {
                 self.busy.store(true, Ordering::Relaxed);
                 let r = self.refresh().await;
@@ -294,6 +294,17 @@ impl Authorizer {
             generation,
             had_token: token.is_some(),
         })
+    }
+
+    /// Whether `t` expires within the refresh margin: [`OAuthConfig::refresh_skew`], or a
+    /// quarter of the token's lifetime when that is shorter.
+    fn expiring(&self, t: &TokenSet) -> bool {
+        let Some(at) = t.expires_at else {
+            return false;
+        };
+        let lifetime = t.issued_at.map_or(u64::MAX, |i| at.saturating_sub(i));
+        let margin = self.cfg.refresh_skew.as_secs().min(lifetime / 4);
+        at <= jose::now_secs() + margin
     }
 
     /// Looks at a response from the endpoint: a nonce to remember, a challenge to answer.
@@ -805,7 +816,7 @@ impl Authorizer {
         let endpoint = meta.authorization_endpoint.as_deref().ok_or_else(|| {
             Error::Auth("the authorization server has no authorization endpoint".into())
         })?;
-        let redirect_uri = agent.redirect_uri();
+        let redirect_uri = agent.redirect_uri()?;
         let creds = self
             .code_client(meta, rec, &redirect_uri, scope.as_deref())
             .await?;
@@ -1070,6 +1081,7 @@ fn token_set(
             .get("expires_in")
             .and_then(Value::as_u64)
             .map(|s| jose::now_secs() + s),
+        issued_at: Some(jose::now_secs()),
         scope: body
             .get("scope")
             .and_then(Value::as_str)

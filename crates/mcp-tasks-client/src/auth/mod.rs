@@ -14,8 +14,8 @@
 //!    ([`OAuthConfig::client_metadata_url`]), else RFC 7591 dynamic registration
 //!    (`application_type: native`). Registrations are bound to the issuer that made them
 //!    and dropped when the resource moves to another authorization server.
-//! 3. **Grant.** Authorization code with PKCE S256 through a [`UserAgent`] (the CLI's
-//!    loopback redirect, or [`FollowRedirect`] for servers that approve without a user),
+//! 3. **Grant.** Authorization code with PKCE S256 through a [`UserAgent`] (a browser and
+//!    a [`LoopbackRedirect`], or [`FollowRedirect`] for servers that approve without a user),
 //!    checking `state` and the RFC 9207 `iss` parameter by simple string comparison;
 //!    client credentials (`client_secret_basic`, `client_secret_post`, `private_key_jwt`
 //!    with an ES256 key) for machines; the RFC 7523 JWT-bearer grant with a workload
@@ -38,6 +38,7 @@ mod discovery;
 mod fetch;
 mod flow;
 mod jose;
+mod loopback;
 
 use std::fmt;
 use std::sync::Arc;
@@ -50,6 +51,7 @@ use crate::error::{Error, Result};
 use crate::handlers::BoxFuture;
 
 pub(crate) use flow::{Authorizer, Tries, Verdict};
+pub use loopback::LoopbackRedirect;
 
 /// The RFC 7523 JWT-bearer grant type.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -239,6 +241,13 @@ impl OAuthConfig {
         self
     }
 
+    /// How long before its expiry an access token is refreshed (default 30 s, at most a
+    /// quarter of the token's lifetime).
+    pub fn refresh_skew(mut self, skew: Duration) -> Self {
+        self.refresh_skew = skew;
+        self
+    }
+
     /// Time limit of each request to an authorization server or metadata URL (default 30 s).
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
         self.http_timeout = timeout;
@@ -256,7 +265,7 @@ impl OAuthConfig {
 /// redirected them (the authorization code grant's front channel).
 pub trait UserAgent: Send + Sync + fmt::Debug + 'static {
     /// The redirect URI this agent receives answers at (registered with the server).
-    fn redirect_uri(&self) -> String;
+    fn redirect_uri(&self) -> Result<String>;
 
     /// Has `authorization_url` approved and returns the full redirect URL (with `code`,
     /// `state`, `iss` or `error`).
@@ -302,8 +311,8 @@ impl FollowRedirect {
 }
 
 impl UserAgent for FollowRedirect {
-    fn redirect_uri(&self) -> String {
-        self.redirect_uri.clone()
+    fn redirect_uri(&self) -> Result<String> {
+        Ok(self.redirect_uri.clone())
     }
 
     fn authorize<'a>(&'a self, url: &'a str, http: &'a AuthHttp) -> BoxFuture<'a, Result<String>> {
@@ -362,6 +371,9 @@ pub struct TokenSet {
     /// When the access token expires (seconds since the Unix epoch), if the server said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// When the access token was issued (seconds since the Unix epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<u64>,
     /// The scopes granted (as the server reported them, else as requested).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
