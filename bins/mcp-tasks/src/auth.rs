@@ -163,8 +163,9 @@ pub(crate) fn config(
     state_dir: Option<&Path>,
 ) -> Result<OAuthConfig, Error> {
     let server = url.to_owned();
+    let store = state_dir.map(|dir| FileStore::new(dir, url));
     let open = !args.no_browser && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let agent = LoopbackRedirect::new(args.callback_port, move |auth_url| {
+    let mut agent = LoopbackRedirect::new(args.callback_port, move |auth_url| {
         eprintln!("mcp-tasks: {server} needs your authorization. Open this URL:");
         eprintln!("  {auth_url}");
         if open && open_browser(auth_url) {
@@ -172,6 +173,10 @@ pub(crate) fn config(
         }
     })
     .timeout(args.login_timeout);
+    // Come back on the port of the saved registration, whose redirect URI names it.
+    if let Some(port) = store.as_ref().and_then(registered_port) {
+        agent = agent.prefer_port(port);
+    }
     let mut cfg = OAuthConfig::new("mcp-tasks")
         .user_agent(agent)
         .grant(match args.grant {
@@ -193,8 +198,16 @@ pub(crate) fn config(
     if let Some(scope) = &args.scope {
         cfg = cfg.scope(scope);
     }
-    if let Some(dir) = state_dir {
-        cfg = cfg.store(FileStore::new(dir, url));
+    if let Some(store) = store {
+        cfg = cfg.store(store);
     }
     Ok(cfg)
+}
+
+/// The loopback port of the saved registration's redirect URI.
+fn registered_port(store: &FileStore) -> Option<u16> {
+    let record = store.load().ok()??;
+    let uri = record.client?.redirect_uris.into_iter().next()?;
+    let rest = uri.strip_prefix("http://127.0.0.1:")?;
+    rest.split('/').next()?.parse().ok()
 }

@@ -560,6 +560,25 @@ fn login_keeps_a_private_token_that_later_commands_use_and_logout_forgets_it() {
     );
     assert_eq!(srv.counts(), (1, 0));
 
+    // Logging in again reuses the registration: the browser comes back on the port its
+    // redirect URI names.
+    let (o, approved) = run_approving(&[
+        "login",
+        "--url",
+        &srv.url,
+        "--state-dir",
+        state,
+        "--no-browser",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(approved, 1);
+    assert_eq!(srv.counts(), (2, 0));
+    assert_eq!(
+        srv.state.lock().unwrap().clients.len(),
+        1,
+        "no second registration"
+    );
+
     let o = Command::new(env!("CARGO_BIN_EXE_mcp-tasks"))
         .args(["logout", "--url", &srv.url, "--state-dir", state])
         .output()

@@ -20,6 +20,8 @@ const CALLBACK_PATH: &str = "/callback";
 /// (print it, open a browser) and waits on a loopback port for the redirect.
 pub struct LoopbackRedirect {
     port: u16,
+    /// Tried first when `port` is 0 (the port of an earlier registration).
+    preferred: Option<u16>,
     listener: OnceLock<std::result::Result<std::net::TcpListener, String>>,
     present: Arc<dyn Fn(&str) + Send + Sync>,
     timeout: Duration,
@@ -40,6 +42,7 @@ impl LoopbackRedirect {
     pub fn new(port: u16, present: impl Fn(&str) + Send + Sync + 'static) -> LoopbackRedirect {
         LoopbackRedirect {
             port,
+            preferred: None,
             listener: OnceLock::new(),
             present: Arc::new(present),
             timeout: Duration::from_secs(300),
@@ -52,11 +55,25 @@ impl LoopbackRedirect {
         self
     }
 
+    /// With port 0, tries `port` first (the redirect URI an earlier registration used, so that
+    /// it stays valid), falling back to any free port.
+    pub fn prefer_port(mut self, port: u16) -> Self {
+        self.preferred = Some(port);
+        self
+    }
+
     fn listener(&self) -> Result<&std::net::TcpListener> {
         self.listener
             .get_or_init(|| {
-                let l = std::net::TcpListener::bind(("127.0.0.1", self.port))
-                    .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", self.port))?;
+                let preferred = self
+                    .preferred
+                    .filter(|_| self.port == 0)
+                    .and_then(|p| std::net::TcpListener::bind(("127.0.0.1", p)).ok());
+                let l = match preferred {
+                    Some(l) => l,
+                    None => std::net::TcpListener::bind(("127.0.0.1", self.port))
+                        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", self.port))?,
+                };
                 l.set_nonblocking(true).map_err(|e| e.to_string())?;
                 Ok(l)
             })
