@@ -342,7 +342,8 @@ impl ServerBuilder {
                 .iter()
                 .map(|r| {
                     let mut t = r.tool.clone();
-                    t.execution = render::tool_execution(era, self.tasks.is_some(), r.task_support);
+                    t.execution =
+                        render::wire(era).tool_execution(self.tasks.is_some(), r.task_support);
                     serde_json::to_value(t).unwrap_or_default()
                 })
                 .collect::<Vec<_>>()

@@ -4,43 +4,20 @@
 
 use std::sync::Arc;
 
-use mcp_tasks_types::capabilities::{
-    ServerCapabilities, ServerTaskRequests, ServerTasksCapability, ToolsTaskRequests,
-};
 use mcp_tasks_types::jsonrpc::ErrorObject;
 use mcp_tasks_types::task::{ext, v1};
 use mcp_tasks_types::{
     ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, messages::ClientRequest, methods,
 };
 
-use super::task_wire as wire;
 use super::{Outbox, ReqCx};
 use crate::Inner;
 use crate::error::{run_end_of, task_error};
+use crate::render::task_wire as wire;
 use crate::render::{self, Rejection};
 use crate::task::TaskError;
 use crate::task::record::Outcome;
 use crate::task::{engine, record, state, store};
-
-/// Whether the tasks surface of `era` has `method` (v1 in the legacy era, the extension in
-/// the modern era).
-pub(crate) fn serves_method(era: Era, method: &str) -> bool {
-    match era {
-        Era::Legacy => [
-            methods::TASKS_GET,
-            methods::TASKS_RESULT,
-            methods::TASKS_LIST,
-            methods::TASKS_CANCEL,
-        ]
-        .contains(&method),
-        Era::Modern => [
-            methods::TASKS_GET,
-            methods::TASKS_UPDATE,
-            methods::TASKS_CANCEL,
-        ]
-        .contains(&method),
-    }
-}
 
 /// The `notifications/tasks` params of a modern task (a DetailedTask, without `_meta`).
 fn task_notification_params(
@@ -67,32 +44,6 @@ pub(crate) fn caller(rcx: &ReqCx) -> record::Owner {
 }
 
 impl Inner {
-    /// Adds the task capabilities of `era` (v1 keys in the legacy era, the extension in the
-    /// modern era; never both, SEP-2663 "Backward compatibility").
-    pub(crate) fn add_task_capabilities(&self, era: Era, c: &mut ServerCapabilities) {
-        if self.tasks.is_none() {
-            return;
-        }
-        match era {
-            Era::Legacy => {
-                c.tasks = Some(ServerTasksCapability {
-                    list: Some(JsonObject::new()),
-                    cancel: Some(JsonObject::new()),
-                    requests: Some(ServerTaskRequests {
-                        tools: Some(ToolsTaskRequests {
-                            call: Some(JsonObject::new()),
-                        }),
-                    }),
-                });
-            }
-            Era::Modern => {
-                c.extensions
-                    .get_or_insert_with(Default::default)
-                    .insert(TASKS_EXTENSION.to_owned(), JsonObject::new());
-            }
-        }
-    }
-
     /// Narrows a listen request's `taskIds` to the tasks the caller may see; asking for
     /// task notifications without declaring the extension is -32021 (SEP-2663 "notifications/tasks").
     /// Returns the current state of each honoured task, as events for the stream.
@@ -198,12 +149,7 @@ impl Inner {
                     // The requestor now knows the task needs input: its request may go.
                     self.v1_relay.mark_seen(&r.id);
                 }
-                let res = v1::GetTaskResult {
-                    task: wire::v1_task(&r),
-                    meta: None,
-                    extra: JsonObject::new(),
-                };
-                render::ok(era, &self.info, &res)
+                render::wire(era).task_state(&r, &self.info).map_err(rej)
             }
             (Era::Legacy, ClientRequest::CancelTask { params }) => {
                 let r = engine
@@ -218,12 +164,7 @@ impl Inner {
                     ))));
                 }
                 let r = engine.cancel(&params.task_id, &owner).await.map_err(trej)?;
-                let res = v1::GetTaskResult {
-                    task: wire::v1_task(&r),
-                    meta: None,
-                    extra: JsonObject::new(),
-                };
-                render::ok(era, &self.info, &res)
+                render::wire(era).task_state(&r, &self.info).map_err(rej)
             }
             (Era::Legacy, ClientRequest::GetTaskPayload { params }) => {
                 let id = params.task_id.clone();

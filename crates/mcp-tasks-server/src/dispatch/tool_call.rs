@@ -5,11 +5,9 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use mcp_tasks_types::jsonrpc::ErrorObject;
-use mcp_tasks_types::task::{ext, v1};
 use mcp_tasks_types::tool::{CallToolRequestParams, TaskSupport};
 use mcp_tasks_types::{ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, methods};
 
-use super::task_wire as wire;
 use super::tasks::caller;
 use super::{Outbox, ReqCx, tool_error};
 use crate::Inner;
@@ -183,8 +181,9 @@ impl Inner {
         }
         .begin(&engine, &self.v1_relay);
         engine.spawn(id, cancel, run_end_of(handler(ctx, args)));
-        let res = v1::CreateTaskResult::new(wire::v1_task(&record));
-        render::result(era, &self.info, res).map_err(rej)
+        render::wire(era)
+            .task_created(&record, &self.info)
+            .map_err(rej)
     }
 
     /// Modern era: the handler's first poll decides. If it finishes at once, the result is
@@ -250,12 +249,8 @@ impl Inner {
             .await
             .map_err(|e| rej(task_error(e)))?;
         engine.spawn(id, cancel, run_end_of(fut));
-        let res = ext::CreateTaskResult {
-            result_type: Default::default(),
-            task: wire::ext_task(&record),
-            meta: None,
-            extra: JsonObject::new(),
-        };
-        render::result(era, &self.info, res).map_err(rej)
+        render::wire(era)
+            .task_created(&record, &self.info)
+            .map_err(rej)
     }
 }
