@@ -140,6 +140,23 @@ pub(crate) fn resource_covers(resource: &str, server: &Url) -> bool {
     rp.is_empty() || sp == rp || sp.starts_with(&format!("{rp}/"))
 }
 
+/// Whether `url` is `https://`, or `http://` to a loopback host.
+pub(crate) fn secure_endpoint(url: &str) -> bool {
+    let Ok(u) = Url::parse(url) else {
+        return false;
+    };
+    match u.scheme() {
+        "https" => true,
+        "http" => match u.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 /// Authorization server metadata, the fields the client uses.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AsMetadata {
@@ -295,6 +312,42 @@ mod tests {
                 "http://as:2/.well-known/oauth-authorization-server",
                 "http://as:2/.well-known/openid-configuration"
             ]
+        );
+    }
+
+    #[test]
+    fn credentials_go_over_tls_or_stay_on_this_machine() {
+        assert!(secure_endpoint("https://as.example.com/token"));
+        assert!(secure_endpoint("http://localhost:9/token"));
+        assert!(secure_endpoint("http://127.0.0.1:9/token"));
+        assert!(secure_endpoint("http://[::1]:9/token"));
+        assert!(!secure_endpoint("http://as.example.com/token"));
+        assert!(!secure_endpoint("http://10.0.0.1/token"));
+        assert!(!secure_endpoint("ftp://localhost/token"));
+        assert!(!secure_endpoint("not a url"));
+    }
+
+    #[test]
+    fn garbage_challenges_parse_to_nothing_without_panicking() {
+        for g in [
+            "",
+            "=",
+            "Bearer",
+            "Bearer ,,,",
+            "Bearer scope=\"unterminated",
+            "Bearer =x",
+            "Bearer scope=\"é\\\"",
+            "DPoP error",
+            "\"",
+            "Bearer a=b=c, ,=,",
+        ] {
+            let _ = parse_challenges([g].into_iter());
+        }
+        assert_eq!(
+            parse_challenges(["Bearer scope=\"a b"].into_iter())
+                .scope
+                .as_deref(),
+            Some("a b")
         );
     }
 

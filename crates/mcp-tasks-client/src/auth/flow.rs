@@ -442,7 +442,11 @@ impl Authorizer {
             // A 2025-03-26 server: the authorization server is the endpoint's origin.
             let meta = match self.as_metadata(&origin).await? {
                 Some(m) => m,
-                None => AsMetadata::defaults(&origin),
+                None => {
+                    let meta = AsMetadata::defaults(&origin);
+                    self.check_transport(&meta)?;
+                    meta
+                }
             };
             return Ok(Discovery {
                 resource: None,
@@ -499,9 +503,32 @@ impl Authorizer {
                     meta.issuer
                 )));
             }
+            self.check_transport(&meta)?;
             return Ok(Some(meta));
         }
         Ok(None)
+    }
+
+    /// OAuth 2.1 §1.5: credentials travel over TLS, except to this machine (and except when
+    /// the configuration allows plain HTTP).
+    fn check_transport(&self, meta: &AsMetadata) -> Result<()> {
+        if self.cfg.allow_http {
+            return Ok(());
+        }
+        let endpoints = [
+            meta.authorization_endpoint.as_deref(),
+            Some(meta.token_endpoint.as_str()),
+            meta.registration_endpoint.as_deref(),
+        ];
+        for e in endpoints.into_iter().flatten() {
+            if !discovery::secure_endpoint(e) {
+                return Err(Error::Auth(format!(
+                    "refusing to send credentials to {e}: authorization endpoints must use https:// \
+                     (plain http:// is allowed to this machine only)"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn dpop_for(&self, meta: &AsMetadata) -> Result<Option<Arc<EsKey>>> {

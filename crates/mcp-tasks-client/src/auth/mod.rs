@@ -111,6 +111,7 @@ pub struct OAuthConfig {
     pub(crate) max_response_bytes: usize,
     pub(crate) refresh_skew: Duration,
     pub(crate) assertion_lifetime: Duration,
+    pub(crate) allow_http: bool,
 }
 
 impl fmt::Debug for OAuthConfig {
@@ -153,6 +154,7 @@ impl OAuthConfig {
             max_response_bytes: 1 << 20,
             refresh_skew: Duration::from_secs(30),
             assertion_lifetime: Duration::from_secs(300),
+            allow_http: false,
         }
     }
 
@@ -245,6 +247,13 @@ impl OAuthConfig {
     /// quarter of the token's lifetime).
     pub fn refresh_skew(mut self, skew: Duration) -> Self {
         self.refresh_skew = skew;
+        self
+    }
+
+    /// Whether authorization servers may be reached over plain `http://` beyond this machine
+    /// (default `false`: OAuth 2.1 §1.5 wants TLS; loopback addresses are always allowed).
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
         self
     }
 
