@@ -49,6 +49,7 @@ struct AsState {
     refresh: HashSet<String>,
     authorizations: usize,
     refreshes: usize,
+    machine_grants: usize,
 }
 
 type Shared = Arc<Mutex<AsState>>;
@@ -88,9 +89,9 @@ async fn as_metadata(State(s): State<Shared>) -> Response {
             "token_endpoint": format!("{base}/token"),
             "registration_endpoint": format!("{base}/register"),
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["none"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
             "scopes_supported": ["tasks", "offline_access"],
             "authorization_response_iss_parameter_supported": true,
         }),
@@ -180,7 +181,15 @@ fn issue(st: &mut AsState) -> Value {
     })
 }
 
-async fn token(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
+async fn token(
+    State(s): State<Shared>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let f = form(&body);
     let mut st = s.lock().unwrap();
     let base = st.base.clone();
@@ -203,6 +212,20 @@ async fn token(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
                 return json_response(StatusCode::BAD_REQUEST, json!({"error": "invalid_grant"}));
             }
             json_response(StatusCode::OK, issue(&mut st))
+        }
+        Some("client_credentials") => {
+            // The one pre-registered machine client, with client_secret_basic.
+            let basic = format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode("machine:s3cret")
+            );
+            if authorization != Some(basic) {
+                return json_response(StatusCode::UNAUTHORIZED, json!({"error": "invalid_client"}));
+            }
+            st.machine_grants += 1;
+            let mut t = issue(&mut st);
+            t.as_object_mut().unwrap().remove("refresh_token");
+            json_response(StatusCode::OK, t)
         }
         Some("refresh_token") => {
             let Some(rt) = f
@@ -352,6 +375,10 @@ impl Protected {
     fn counts(&self) -> (usize, usize) {
         let st = self.state.lock().unwrap();
         (st.authorizations, st.refreshes)
+    }
+
+    fn revoke(&self, token: &str) {
+        self.state.lock().unwrap().access.remove(token);
     }
 
     fn token_is_live(&self, token: &str) -> bool {
@@ -682,4 +709,99 @@ fn a_command_authorizes_on_demand_and_an_expired_token_is_refreshed() {
         .to_owned();
     assert_ne!(first, second);
     assert!(srv.token_is_live(&second));
+}
+
+#[test]
+fn a_refused_token_is_refreshed_and_machines_use_client_credentials() {
+    let srv = Protected::start(3600);
+    let dir = TempDir::new("revoked");
+    let state = dir.0.to_str().unwrap();
+    let (o, approved) = run_approving(&[
+        "login",
+        "--url",
+        &srv.url,
+        "--state-dir",
+        state,
+        "--no-browser",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(approved, 1);
+    let file = token_file(&dir.0);
+    let first = saved(&file)["token"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The server stops accepting the (unexpired) token: its 401 is answered with the refresh
+    // token, not with another trip to the browser.
+    srv.revoke(&first);
+    let (o, approved) = run_approving(&[
+        "tools",
+        "--url",
+        &srv.url,
+        "--state-dir",
+        state,
+        "--no-browser",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(approved, 0);
+    assert_eq!(srv.counts(), (1, 1));
+    let second = saved(&file)["token"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(first, second);
+
+    // A machine: client credentials with a pre-registered id and secret, no browser at all.
+    let machine_dir = TempDir::new("machine");
+    let (o, approved) = run_approving(&[
+        "tools",
+        "--url",
+        &srv.url,
+        "--state-dir",
+        machine_dir.0.to_str().unwrap(),
+        "--grant",
+        "client-credentials",
+        "--client-id",
+        "machine",
+        "--client-secret",
+        "s3cret",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(approved, 0);
+    assert!(text(&o.stdout).contains("greet(name)"));
+    assert_eq!(srv.state.lock().unwrap().machine_grants, 1);
+    let rec = saved(&token_file(&machine_dir.0));
+    assert!(
+        rec.get("client").is_none(),
+        "a pre-registered client is not saved"
+    );
+    assert!(srv.token_is_live(rec["token"]["access_token"].as_str().unwrap()));
+
+    // A wrong secret is an authorization error, not a hang or a panic (the saved token
+    // is revoked first, to force a grant).
+    srv.revoke(rec["token"]["access_token"].as_str().unwrap());
+    let o = Command::new(env!("CARGO_BIN_EXE_mcp-tasks"))
+        .args([
+            "tools",
+            "--url",
+            &srv.url,
+            "--state-dir",
+            machine_dir.0.to_str().unwrap(),
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            "machine",
+            "--client-secret",
+            "wrong",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("invalid_client"),
+        "{}",
+        text(&o.stderr)
+    );
 }
