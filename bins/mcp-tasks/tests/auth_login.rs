@@ -752,6 +752,27 @@ fn a_refused_token_is_refreshed_and_machines_use_client_credentials() {
         .to_owned();
     assert_ne!(first, second);
 
+    // `login` to a server that publishes no OAuth metadata says so instead of guessing.
+    let upstream = srv.state.lock().unwrap().upstream.clone();
+    let o = Command::new(env!("CARGO_BIN_EXE_mcp-tasks"))
+        .args([
+            "login",
+            "--url",
+            &upstream,
+            "--state-dir",
+            state,
+            "--no-browser",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("does not say it is protected"),
+        "{}",
+        text(&o.stderr)
+    );
+
     // A machine: client credentials with a pre-registered id and secret, no browser at all.
     let machine_dir = TempDir::new("machine");
     let (o, approved) = run_approving(&[

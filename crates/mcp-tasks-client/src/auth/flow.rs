@@ -380,7 +380,7 @@ impl Authorizer {
         tries.authorizations += 1;
         self.busy.store(true, Ordering::Relaxed);
         let r = self
-            .authorize(&challenge, status == 401 && presented.had_token)
+            .authorize(&challenge, status == 401 && presented.had_token, true)
             .await;
         self.busy.store(false, Ordering::Relaxed);
         r?;
@@ -391,7 +391,7 @@ impl Authorizer {
     pub(crate) async fn authorize_now(&self) -> Result<Authorized> {
         let _g = self.gate.lock().await;
         self.busy.store(true, Ordering::Relaxed);
-        let r = self.authorize(&Challenge::default(), false).await;
+        let r = self.authorize(&Challenge::default(), false, false).await;
         self.busy.store(false, Ordering::Relaxed);
         r?;
         let rec = self.record.lock().clone();
@@ -408,8 +408,14 @@ impl Authorizer {
         })
     }
 
-    /// Finds the authorization server (MCP "Authorization Server Discovery").
-    async fn discover(&self, resource_metadata: Option<&str>) -> Result<Discovery> {
+    /// Finds the authorization server (MCP "Authorization Server Discovery"). `challenged`:
+    /// the server answered `401`, so a server without resource metadata is a 2025-03-26 one
+    /// (without a challenge, such a server is simply not protected).
+    async fn discover(
+        &self,
+        resource_metadata: Option<&str>,
+        challenged: bool,
+    ) -> Result<Discovery> {
         let candidates = match resource_metadata {
             Some(u) => vec![u.to_owned()],
             None => discovery::prm_candidates(&self.server),
@@ -442,6 +448,12 @@ impl Authorizer {
             // A 2025-03-26 server: the authorization server is the endpoint's origin.
             let meta = match self.as_metadata(&origin).await? {
                 Some(m) => m,
+                None if !challenged => {
+                    return Err(Error::Auth(format!(
+                        "{} publishes no OAuth metadata (RFC 9728 or RFC 8414): it does not say it is protected",
+                        self.server_url
+                    )));
+                }
                 None => {
                     let meta = AsMetadata::defaults(&origin);
                     self.check_transport(&meta)?;
@@ -550,9 +562,14 @@ impl Authorizer {
     }
 
     /// Gets a new token, by refresh when allowed and possible, else by a full grant.
-    async fn authorize(&self, challenge: &Challenge, may_refresh: bool) -> Result<()> {
+    async fn authorize(
+        &self,
+        challenge: &Challenge,
+        may_refresh: bool,
+        challenged: bool,
+    ) -> Result<()> {
         let disc = self
-            .discover(challenge.resource_metadata.as_deref())
+            .discover(challenge.resource_metadata.as_deref(), challenged)
             .await?;
         *self.discovery.lock() = Some(disc.clone());
         let mut rec = self.record.lock().clone();
@@ -923,7 +940,7 @@ impl Authorizer {
         let disc = match cached {
             Some(d) => d,
             None => {
-                let d = self.discover(None).await?;
+                let d = self.discover(None, true).await?;
                 *self.discovery.lock() = Some(d.clone());
                 d
             }
