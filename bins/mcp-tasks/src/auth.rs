@@ -30,6 +30,10 @@ pub(crate) struct AuthArgs {
     /// OAuth: that client's ES256 private key, a PKCS#8 PEM file (private_key_jwt).
     #[arg(long, value_name = "FILE")]
     client_key: Option<PathBuf>,
+    /// OAuth: the HTTPS URL of this client's metadata document, used as its client id where
+    /// the authorization server supports Client ID Metadata Documents.
+    #[arg(long, value_name = "URL", env = "MCP_TASKS_CLIENT_METADATA_URL")]
+    client_metadata_url: Option<String>,
     /// OAuth: ask for exactly these scopes (space-separated) instead of the server's.
     #[arg(long)]
     scope: Option<String>,
@@ -194,6 +198,9 @@ pub(crate) fn config(
         let pem = std::fs::read_to_string(path)
             .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
         cfg = cfg.private_key_pem(pem);
+    }
+    if let Some(u) = &args.client_metadata_url {
+        cfg = cfg.client_metadata_url(u);
     }
     if let Some(scope) = &args.scope {
         cfg = cfg.scope(scope);

@@ -164,8 +164,8 @@ struct Conn {
     #[arg(long, short)]
     verbose: bool,
     /// Where the sessions of started 2025-11-25 tasks are remembered, so that `task
-    /// get|cancel|watch` in another process can rejoin them (default
-    /// $XDG_STATE_HOME/mcp-tasks or ~/.local/state/mcp-tasks).
+    /// get|cancel|watch` in another process can rejoin them, and the OAuth credentials of each
+    /// server (mode 0600) (default $XDG_STATE_HOME/mcp-tasks or ~/.local/state/mcp-tasks).
     #[arg(long, env = "MCP_TASKS_STATE_DIR")]
     state_dir: Option<PathBuf>,
     #[command(flatten)]
