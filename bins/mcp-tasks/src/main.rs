@@ -376,8 +376,9 @@ async fn login(conn: &Conn) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `mcp-tasks logout`: removes the server's credentials file.
-fn logout(conn: &Conn) -> Result<ExitCode, Error> {
+/// `mcp-tasks logout`: revokes the server's tokens where its authorization server allows
+/// (best effort) and removes its credentials file.
+async fn logout(conn: &Conn) -> Result<ExitCode, Error> {
     let url = conn
         .url
         .as_deref()
@@ -386,21 +387,32 @@ fn logout(conn: &Conn) -> Result<ExitCode, Error> {
         return Err(Error::Config("no state directory: set --state-dir".into()));
     };
     let store = auth::FileStore::new(&dir, url);
-    match std::fs::remove_file(store.path()) {
-        Ok(()) => out(&format!(
-            "Logged out of {url} (removed {})",
-            store.path().display()
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            out(&format!("Not logged in to {url}"));
-        }
-        Err(e) => {
-            return Err(Error::Config(format!(
-                "cannot remove {}: {e}",
-                store.path().display()
-            )));
-        }
+    if !store.path().exists() {
+        out(&format!("Not logged in to {url}"));
+        return Ok(ExitCode::SUCCESS);
     }
+    let mut builder = ClientBuilder::new().oauth(auth::config(&conn.auth, url, Some(&dir))?);
+    for ca in &conn.ca_cert {
+        builder = builder.ca_cert_file(ca);
+    }
+    let revoked = match builder.revoke_http(url).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mcp-tasks: could not revoke the tokens ({e}); forgetting them anyway");
+            false
+        }
+    };
+    std::fs::remove_file(store.path())
+        .map_err(|e| Error::Config(format!("cannot remove {}: {e}", store.path().display())))?;
+    out(&format!(
+        "Logged out of {url} (removed {}{})",
+        store.path().display(),
+        if revoked {
+            "; tokens revoked at the authorization server"
+        } else {
+            ""
+        }
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -408,7 +420,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let ui = Ui::new();
     match cli.cmd {
         Cmd::Login { conn } => login(&conn).await,
-        Cmd::Logout { conn } => logout(&conn),
+        Cmd::Logout { conn } => logout(&conn).await,
         Cmd::ConformanceClient { url, .. } => {
             let setup = conformance::Setup::from_env()?;
             let failures = conformance::run(&url, &setup).await?;

@@ -50,6 +50,7 @@ struct AsState {
     authorizations: usize,
     refreshes: usize,
     machine_grants: usize,
+    revocations: usize,
 }
 
 type Shared = Arc<Mutex<AsState>>;
@@ -88,6 +89,7 @@ async fn as_metadata(State(s): State<Shared>) -> Response {
             "authorization_endpoint": format!("{base}/authorize"),
             "token_endpoint": format!("{base}/token"),
             "registration_endpoint": format!("{base}/register"),
+            "revocation_endpoint": format!("{base}/revoke"),
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "code_challenge_methods_supported": ["S256"],
@@ -246,6 +248,24 @@ async fn token(
     }
 }
 
+/// RFC 7009: a public client names itself with `client_id`; the token is forgotten.
+async fn revoke(State(s): State<Shared>, body: axum::body::Bytes) -> Response {
+    let f = form(&body);
+    let mut st = s.lock().unwrap();
+    if !f
+        .get("client_id")
+        .is_some_and(|c| st.clients.contains_key(c))
+    {
+        return json_response(StatusCode::UNAUTHORIZED, json!({"error": "invalid_client"}));
+    }
+    if let Some(t) = f.get("token") {
+        st.refresh.remove(t);
+        st.access.remove(t);
+        st.revocations += 1;
+    }
+    StatusCode::OK.into_response()
+}
+
 /// The protected MCP endpoint: a valid, unexpired bearer token, else 401 with the resource
 /// metadata; then the request goes to the reference server as it came.
 async fn mcp(State(s): State<Shared>, req: Request) -> Response {
@@ -359,6 +379,7 @@ impl Protected {
             .route("/register", post(register))
             .route("/authorize", get(authorize))
             .route("/token", post(token))
+            .route("/revoke", post(revoke))
             .route("/mcp", any(mcp))
             .with_state(Arc::clone(&state));
         rt.spawn(async move {
@@ -606,17 +627,32 @@ fn login_keeps_a_private_token_that_later_commands_use_and_logout_forgets_it() {
         "no second registration"
     );
 
+    // Logout revokes the refresh token at the authorization server and forgets the file.
+    let refresh = saved(&file)["token"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(srv.state.lock().unwrap().refresh.contains(&refresh));
     let o = Command::new(env!("CARGO_BIN_EXE_mcp-tasks"))
         .args(["logout", "--url", &srv.url, "--state-dir", state])
         .output()
         .unwrap();
     assert!(o.status.success());
     assert!(
-        text(&o.stdout).contains("Logged out of"),
+        text(&o.stdout).contains("Logged out of")
+            && text(&o.stdout).contains("tokens revoked at the authorization server"),
         "{}",
         text(&o.stdout)
     );
     assert!(!file.exists(), "logout removes the credentials");
+    {
+        let st = srv.state.lock().unwrap();
+        assert_eq!(st.revocations, 1);
+        assert!(
+            !st.refresh.contains(&refresh),
+            "the saved refresh token no longer works"
+        );
+    }
     let o = Command::new(env!("CARGO_BIN_EXE_mcp-tasks"))
         .args(["logout", "--url", &srv.url, "--state-dir", state])
         .output()

@@ -249,6 +249,17 @@ impl ClientBuilder {
             .await
     }
 
+    /// Revokes the tokens kept for the HTTP endpoint `url` at the authorization server that
+    /// issued them (RFC 7009, where it offers revocation) and removes them from the
+    /// configuration's store. Whether the server confirmed the revocation; the tokens are
+    /// forgotten in every case. Needs [`ClientBuilder::oauth`].
+    pub async fn revoke_http(self, url: &str) -> Result<bool> {
+        let config = self
+            .oauth
+            .ok_or_else(|| Error::Config("revoke_http needs an OAuth configuration".into()))?;
+        Authorizer::new(config, url, self.net)?.revoke().await
+    }
+
     /// Connects to a Streamable HTTP endpoint (`http://` or `https://host:port/mcp`) and
     /// settles the era. TLS uses rustls with the system's roots plus
     /// [`ClientBuilder::ca_cert_file`]; proxies come from the environment unless

@@ -165,6 +165,7 @@ pub(crate) struct AsMetadata {
     pub(crate) authorization_endpoint: Option<String>,
     pub(crate) token_endpoint: String,
     pub(crate) registration_endpoint: Option<String>,
+    pub(crate) revocation_endpoint: Option<String>,
     pub(crate) scopes_supported: Option<Vec<String>>,
     pub(crate) grant_types_supported: Vec<String>,
     pub(crate) token_endpoint_auth_methods_supported: Vec<String>,
@@ -194,6 +195,7 @@ impl AsMetadata {
             authorization_endpoint: string(m, "authorization_endpoint"),
             token_endpoint: string(m, "token_endpoint")?,
             registration_endpoint: string(m, "registration_endpoint"),
+            revocation_endpoint: string(m, "revocation_endpoint"),
             scopes_supported: strings(m, "scopes_supported"),
             // RFC 8414 §2 defaults.
             grant_types_supported: strings(m, "grant_types_supported")
@@ -224,6 +226,7 @@ impl AsMetadata {
             authorization_endpoint: Some(format!("{origin}/authorize")),
             token_endpoint: format!("{origin}/token"),
             registration_endpoint: Some(format!("{origin}/register")),
+            revocation_endpoint: None,
             scopes_supported: None,
             grant_types_supported: vec!["authorization_code".into(), "refresh_token".into()],
             token_endpoint_auth_methods_supported: vec!["client_secret_basic".into()],

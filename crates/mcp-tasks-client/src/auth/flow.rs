@@ -408,6 +408,57 @@ impl Authorizer {
         })
     }
 
+    /// Revokes the saved tokens at the authorization server (RFC 7009: the refresh token,
+    /// which takes its access tokens with it, else the access token) and forgets them.
+    /// Whether the server confirmed; the tokens are forgotten either way.
+    pub(crate) async fn revoke(&self) -> Result<bool> {
+        let _g = self.gate.lock().await;
+        let mut rec = self.record.lock().clone();
+        let Some(token) = rec.token.take() else {
+            return Ok(false);
+        };
+        self.save(&rec);
+        // The issuer that granted the tokens, not whatever the resource names today.
+        let Some(issuer) = rec.issuer.clone() else {
+            return Ok(false);
+        };
+        let Some(meta) = self.as_metadata(&issuer).await? else {
+            return Ok(false);
+        };
+        let Some(endpoint) = meta.revocation_endpoint.clone() else {
+            return Ok(false);
+        };
+        let disc = Discovery {
+            resource: rec.resource.clone(),
+            prm_scopes: None,
+            issuer_key: issuer,
+            meta,
+        };
+        let creds = match (&self.cfg.client_id, &rec.client) {
+            (Some(_), _) => self.configured_creds(&disc.meta)?,
+            (None, Some(c)) => creds_of(c),
+            (None, None) => return Ok(false),
+        };
+        let (value, hint) = match &token.refresh_token {
+            Some(r) => (r.clone(), "refresh_token"),
+            None => (token.access_token.clone(), "access_token"),
+        };
+        let mut form = vec![
+            ("token".to_owned(), value),
+            ("token_type_hint".to_owned(), hint.to_owned()),
+        ];
+        let headers = client_auth(
+            &creds,
+            &disc,
+            &mut form,
+            self.cfg.assertion_lifetime.as_secs(),
+        )?;
+        let r = self
+            .fetch(Method::POST, &endpoint, &headers, Some(Payload::Form(form)))
+            .await?;
+        Ok(r.status == 200)
+    }
+
     /// Finds the authorization server (MCP "Authorization Server Discovery"). `challenged`:
     /// the server answered `401`, so a server without resource metadata is a 2025-03-26 one
     /// (without a challenge, such a server is simply not protected).
@@ -531,6 +582,7 @@ impl Authorizer {
             meta.authorization_endpoint.as_deref(),
             Some(meta.token_endpoint.as_str()),
             meta.registration_endpoint.as_deref(),
+            meta.revocation_endpoint.as_deref(),
         ];
         for e in endpoints.into_iter().flatten() {
             if !discovery::secure_endpoint(e) {
@@ -1003,45 +1055,12 @@ impl Authorizer {
         if let Some(r) = &disc.resource {
             form.push(("resource".into(), r.clone()));
         }
-        let mut headers: Vec<(HeaderName, String)> = Vec::new();
-        match creds.method {
-            AuthMethod::None => form.push(("client_id".into(), creds.id.clone())),
-            AuthMethod::Post => {
-                form.push(("client_id".into(), creds.id.clone()));
-                form.push((
-                    "client_secret".into(),
-                    creds.secret.clone().unwrap_or_default(),
-                ));
-            }
-            AuthMethod::Basic => {
-                // RFC 6749 §2.3.1: both parts form-encoded before base64.
-                let pair = format!(
-                    "{}:{}",
-                    form_encode(&creds.id),
-                    form_encode(creds.secret.as_deref().unwrap_or_default())
-                );
-                headers.push((
-                    http::header::AUTHORIZATION,
-                    format!("Basic {}", STANDARD.encode(pair)),
-                ));
-            }
-            AuthMethod::PrivateKeyJwt => {
-                let key = creds
-                    .key
-                    .as_ref()
-                    .ok_or_else(|| Error::Auth("private_key_jwt needs a private key".into()))?;
-                let audience = meta.issuer.clone().unwrap_or_else(|| endpoint.clone());
-                let assertion = jose::client_assertion(
-                    key,
-                    &creds.id,
-                    &audience,
-                    self.cfg.assertion_lifetime.as_secs(),
-                )?;
-                form.push(("client_id".into(), creds.id.clone()));
-                form.push(("client_assertion_type".into(), JWT_ASSERTION_TYPE.into()));
-                form.push(("client_assertion".into(), assertion));
-            }
-        }
+        let headers = client_auth(
+            creds,
+            disc,
+            &mut form,
+            self.cfg.assertion_lifetime.as_secs(),
+        )?;
         let dpop = self.dpop_for(meta)?;
         let mut nonce_retried = false;
         loop {
@@ -1081,6 +1100,55 @@ impl Authorizer {
             return Err(oauth_error(&endpoint, &grant, r.status, &body));
         }
     }
+}
+
+/// Adds the client's authentication to a token-endpoint request: a form field or an
+/// `Authorization` header (OAuth 2.1 §2.4, RFC 7523 §2.2).
+fn client_auth(
+    creds: &ClientCreds,
+    disc: &Discovery,
+    form: &mut Vec<(String, String)>,
+    assertion_lifetime: u64,
+) -> Result<Vec<(HeaderName, String)>> {
+    let mut headers = Vec::new();
+    match creds.method {
+        AuthMethod::None => form.push(("client_id".into(), creds.id.clone())),
+        AuthMethod::Post => {
+            form.push(("client_id".into(), creds.id.clone()));
+            form.push((
+                "client_secret".into(),
+                creds.secret.clone().unwrap_or_default(),
+            ));
+        }
+        AuthMethod::Basic => {
+            // RFC 6749 §2.3.1: both parts form-encoded before base64.
+            let pair = format!(
+                "{}:{}",
+                form_encode(&creds.id),
+                form_encode(creds.secret.as_deref().unwrap_or_default())
+            );
+            headers.push((
+                http::header::AUTHORIZATION,
+                format!("Basic {}", STANDARD.encode(pair)),
+            ));
+        }
+        AuthMethod::PrivateKeyJwt => {
+            let key = creds
+                .key
+                .as_ref()
+                .ok_or_else(|| Error::Auth("private_key_jwt needs a private key".into()))?;
+            let audience = disc
+                .meta
+                .issuer
+                .clone()
+                .unwrap_or_else(|| disc.meta.token_endpoint.clone());
+            let assertion = jose::client_assertion(key, &creds.id, &audience, assertion_lifetime)?;
+            form.push(("client_id".into(), creds.id.clone()));
+            form.push(("client_assertion_type".into(), JWT_ASSERTION_TYPE.into()));
+            form.push(("client_assertion".into(), assertion));
+        }
+    }
+    Ok(headers)
 }
 
 fn creds_of(c: &RegisteredClient) -> ClientCreds {
