@@ -8,7 +8,7 @@
 //! bearer token and forwards to the reference server binary (`mcp-tasks-server`), so the
 //! commands talk MCP to a real server. The test plays the browser: it reads the
 //! authorization URL the CLI prints, requests it, and follows the redirect to the CLI's
-//! loopback port.
+//! loopback port. One test drives the SDK directly (concurrent refusals share one refresh).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -861,4 +861,46 @@ fn a_refused_token_is_refreshed_and_machines_use_client_credentials() {
         "{}",
         text(&o.stderr)
     );
+}
+
+#[test]
+fn concurrent_refusals_share_one_refresh_through_the_sdk() {
+    use mcp_tasks_client::Client;
+    use mcp_tasks_client::auth::{FollowRedirect, OAuthConfig};
+
+    let srv = Protected::start(3600);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // This authorization server approves at once, so the SDK's redirect follower is the
+        // whole user agent (the redirect URI is registered, never requested).
+        let client = Client::builder()
+            .oauth(
+                OAuthConfig::new("sdk-test")
+                    .user_agent(FollowRedirect::new("http://127.0.0.1:9/callback")),
+            )
+            .connect_http(&srv.url)
+            .await
+            .expect("connect, authorizing on the first 401");
+        assert_eq!(srv.counts(), (1, 0));
+        let live: Vec<String> = srv.state.lock().unwrap().access.keys().cloned().collect();
+        for t in &live {
+            srv.revoke(t);
+        }
+        // Eight requests meet the 401 together: one refreshes, the others wait and reuse it.
+        let calls = (0..8).map(|_| client.request("tools/list", json!({})));
+        for r in futures_util::future::join_all(calls).await {
+            let tools = r.expect("tools/list after the refresh");
+            assert!(tools["tools"].as_array().is_some_and(|t| !t.is_empty()));
+        }
+        assert_eq!(
+            srv.counts(),
+            (1, 1),
+            "one authorization and one refresh in all"
+        );
+        client.close().await;
+    });
 }
