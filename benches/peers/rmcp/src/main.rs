@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use rmcp::model::*;
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::task_manager::{TaskManager, TaskOptions};
@@ -123,8 +124,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = axum::Router::new().nest_service("/mcp", service);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on {}", listener.local_addr()?);
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
-        .tcp_nodelay(true)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
