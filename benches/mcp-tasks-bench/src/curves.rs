@@ -67,7 +67,9 @@ pub(crate) async fn curves(a: &CurveArgs) -> Result<Vec<Point>, String> {
         .db_dir
         .join(format!("mcp-tasks-curves-{}.json", std::process::id()));
     for store in &a.stores {
-        let db = a.db_dir.join(format!("curves-{}-{store}.db", std::process::id()));
+        let db = a
+            .db_dir
+            .join(format!("curves-{}-{store}.db", std::process::id()));
         // Stored tasks: sizes ascending; SQLite keeps its file, so each size adds the rest.
         let mut sizes = a.sizes.clone();
         sizes.sort_unstable();
@@ -169,7 +171,14 @@ fn fanout_process(
 ) -> Result<crate::fanout::FanoutFigures, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(exe)
-        .args(["load", "--addr", &addr.to_string(), "--kind", "fanout", "--ids"])
+        .args([
+            "load",
+            "--addr",
+            &addr.to_string(),
+            "--kind",
+            "fanout",
+            "--ids",
+        ])
         .arg(ids)
         .stderr(std::process::Stdio::inherit())
         .output()
@@ -303,7 +312,10 @@ pub(crate) fn print(points: &[Point], checks: &[crate::Check]) {
             p.figures.errors + p.single.map(|f| f.errors).unwrap_or(0)
         );
     }
-    println!("{:<48} {:>10} {:>10}  result", "target", "measured", "wanted");
+    println!(
+        "{:<48} {:>10} {:>10}  result",
+        "target", "measured", "wanted"
+    );
     for c in checks {
         println!(
             "{:<48} {:>10} {:>10}  {}",

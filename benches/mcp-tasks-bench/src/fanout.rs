@@ -49,9 +49,7 @@ async fn listener(
     limit: Duration,
 ) -> Result<Instant, String> {
     let result = async {
-        let stream = TcpStream::connect(addr)
-            .await
-            .map_err(|e| e.to_string())?;
+        let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
         let _ = stream.set_nodelay(true);
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
@@ -81,7 +79,9 @@ async fn listener(
                 Some(Err(e)) => return Err(e.to_string()),
                 None => return Err("the stream ended".into()),
             };
-            let Ok(data) = frame.into_data() else { continue };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
             let now = Instant::now();
             seen.extend_from_slice(&data);
             if contains(&seen, br#""status":"working""#) {
@@ -105,7 +105,9 @@ async fn listener(
             Some(Err(e)) => return Err(e.to_string()),
             None => return Err("the stream ended".into()),
         };
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         let now = Instant::now();
         seen.extend_from_slice(&data);
         if contains(&seen, br#""status":"cancelled""#) {

@@ -6,9 +6,9 @@
 //! See `README.md` beside this crate for what is measured and the targets.
 #![warn(missing_docs)]
 
+mod curves;
 mod durability;
 mod fanout;
-mod curves;
 mod load;
 mod race;
 mod rss;
@@ -69,7 +69,10 @@ enum Cmd {
         #[arg(long, default_value_t = 32)]
         connections: usize,
         /// The rmcp server (benches/peers/rmcp, built by benches/peers/install.sh).
-        #[arg(long, default_value = ".cache/peers/rmcp-bench-target/release/rmcp-bench-peer")]
+        #[arg(
+            long,
+            default_value = ".cache/peers/rmcp-bench-target/release/rmcp-bench-peer"
+        )]
         rmcp: std::path::PathBuf,
         /// Print JSON instead of a table.
         #[arg(long)]
