@@ -61,6 +61,12 @@ pub(crate) fn no_notify() -> bool {
     fault().as_deref() == Some("instances-no-notify")
 }
 
+/// The fault `auth-wrong-resource`: the Protected Resource Metadata (and the challenge that
+/// points to it) names another resource than this endpoint.
+pub(crate) fn wrong_resource() -> bool {
+    fault().as_deref() == Some("auth-wrong-resource")
+}
+
 /// The fault named by `MCP_TASKS_FAULT`, if any.
 fn fault() -> Option<String> {
     std::env::var("MCP_TASKS_FAULT")
@@ -862,6 +868,14 @@ impl McpService for Faulty {
         let Some(fault) = self.fault.clone() else {
             return self.inner.handle(inbound, cx).await;
         };
+        if fault == "auth-ignore-principal" && cx.principal.is_some() {
+            // Authenticates every request, then forgets who made it: every principal is one
+            // owner, so anyone may reach anyone's tasks.
+            cx.principal = Some(std::sync::Arc::new(
+                mcp_tasks_transport::auth::Principal::new("everyone"),
+            ));
+            return self.inner.handle(inbound, cx).await;
+        }
         let (inbound, req) = match inbound {
             Inbound::Message(m @ JsonRpcMessage::Request(_)) => {
                 let mut v = to_value(&m).unwrap_or(Value::Null);

@@ -156,6 +156,11 @@ impl Inner {
         let record = Self::task_record(&engine, rcx, name, args.clone(), ttl);
         let id = record.id.clone();
         engine.create(record.clone()).await.map_err(rej)?;
+        if let (crate::task::record::Owner::Principal(_), Some(s)) = (&record.owner, &rcx.session) {
+            self.v1_task_sessions
+                .lock()
+                .insert(id.clone(), s.id.clone());
+        }
         // Progress keeps the original token for the task's lifetime and travels on the
         // session's standalone stream (the creating request has ended).
         let outbox = rcx.session.as_ref().map(|s| {
