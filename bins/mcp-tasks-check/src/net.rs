@@ -34,11 +34,6 @@ impl HttpTarget {
         self.endpoint.url().to_string()
     }
 
-    /// The endpoint.
-    pub(crate) fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-
     /// A target for another URL with the same TLS roots and proxy (no bearer).
     pub(crate) fn sibling(&self, url: &str) -> Result<HttpTarget, String> {
         let endpoint = Endpoint::parse(url).map_err(|e| e.to_string())?;

@@ -67,6 +67,32 @@ pub(crate) fn wrong_resource() -> bool {
     fault().as_deref() == Some("auth-wrong-resource")
 }
 
+/// The fault `auth-anonymous-allowed`: requests without a token are served.
+pub(crate) fn anonymous_allowed() -> bool {
+    fault().as_deref() == Some("auth-anonymous-allowed")
+}
+
+/// The fault `auth-accept-any-token`: every bearer token is accepted, as a principal named
+/// by the token itself.
+pub(crate) fn accept_any_token() -> bool {
+    fault().as_deref() == Some("auth-accept-any-token")
+}
+
+/// The authenticator of `auth-accept-any-token`.
+pub(crate) struct AnyToken;
+
+impl mcp_tasks_transport::auth::Authenticator for AnyToken {
+    fn authenticate<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        Result<mcp_tasks_transport::auth::Principal, mcp_tasks_transport::auth::AuthError>,
+    > {
+        Box::pin(async move { Ok(mcp_tasks_transport::auth::Principal::new(token)) })
+    }
+}
+
 /// The fault named by `MCP_TASKS_FAULT`, if any.
 fn fault() -> Option<String> {
     std::env::var("MCP_TASKS_FAULT")

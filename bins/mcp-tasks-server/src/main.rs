@@ -143,16 +143,16 @@ impl AuthArgs {
             .auth_resource
             .clone()
             .unwrap_or_else(|| format!("http://{local}/mcp"));
+        let audience = if self.auth_audience.is_empty() {
+            vec![resource.clone()]
+        } else {
+            self.auth_audience.clone()
+        };
         let resource = if faults::wrong_resource() {
             // Test-only fault: the metadata names another resource than this endpoint.
             "http://wrong-resource.invalid/mcp".to_owned()
         } else {
             resource
-        };
-        let audience = if self.auth_audience.is_empty() {
-            vec![resource.clone()]
-        } else {
-            self.auth_audience.clone()
         };
         let leeway = Duration::from_secs(self.auth_leeway_secs);
         let authenticator: Arc<dyn Authenticator> =
@@ -190,11 +190,17 @@ impl AuthArgs {
                     return Err("give --auth-jwks-url or --auth-introspection-url, not both".into());
                 }
             };
+        let authenticator = if faults::accept_any_token() {
+            Arc::new(faults::AnyToken) as Arc<dyn Authenticator>
+        } else {
+            authenticator
+        };
         let mut auth = ResourceAuth::new(resource, authenticator);
         auth.authorization_servers = self.auth_issuer.iter().cloned().collect();
         auth.scopes_supported = self.auth_scopes_supported.clone();
         auth.required_scopes = self.auth_required_scope.clone();
-        auth.allow_anonymous = self.auth_allow_anonymous;
+        // Test-only fault `auth-anonymous-allowed`: no token needed at all.
+        auth.allow_anonymous = self.auth_allow_anonymous || faults::anonymous_allowed();
         auth.resource_name = Some("mcp-tasks reference server".into());
         Ok(Some(Arc::new(auth)))
     }

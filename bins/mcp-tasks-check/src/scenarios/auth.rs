@@ -108,6 +108,19 @@ fn resource_metadata(challenge: &str) -> Option<String> {
     Some(rest.split('"').next()?.to_owned())
 }
 
+/// The path-specific well-known metadata URL of an endpoint URL.
+fn well_known(endpoint: &str) -> Option<String> {
+    let after = endpoint.find("://")? + 3;
+    let (origin, path) = match endpoint[after..].find('/') {
+        Some(i) => endpoint.split_at(after + i),
+        None => (endpoint, ""),
+    };
+    Some(format!(
+        "{origin}/.well-known/oauth-protected-resource{}",
+        path.trim_end_matches('/')
+    ))
+}
+
 async fn discovery(cx: &mut Cx) -> Result<(), String> {
     let conn = cx.env.conn().await;
     let Conn::Http(target) = &*conn else {
@@ -118,17 +131,19 @@ async fn discovery(cx: &mut Cx) -> Result<(), String> {
         .call(&cx.env.tools.greet, json!({"name": "auth"}))
         .await?;
     let challenge = r.header("www-authenticate").unwrap_or("").to_owned();
-    let url = resource_metadata(&challenge);
+    let named = resource_metadata(&challenge);
     cx.rec.check(
         &CHALLENGE,
         r.status == Some(401)
             && challenge.to_ascii_lowercase().starts_with("bearer")
-            && url.is_some(),
+            && named.is_some(),
         format!(
             "no token: HTTP {:?}, WWW-Authenticate {challenge:?}",
             r.status
         ),
     );
+    // Without a challenge naming it, clients try the well-known location (RFC 9728 §3.1).
+    let url = named.or_else(|| well_known(&target.url()));
     match url {
         None => cx
             .rec
@@ -305,10 +320,8 @@ async fn isolation(cx: &mut Cx) -> Result<(), String> {
     cx.rec.check(&ISO_V1, ok, details.join("; "));
 
     // The owner's session id with the other principal's token.
-    let hijack = Legacy {
-        authorization: Some(other),
-        ..mine.clone_session()
-    };
+    let mut hijack = mine.clone_session();
+    hijack.authorization = Some(other);
     let r = hijack.request("tasks/get", json!({"taskId": v1})).await?;
     cx.rec.check(
         &SESSION_BOUND,
