@@ -164,7 +164,7 @@ fn checker_no_fault_every_check_passes_on_sqlite_with_durability() {
     for sc in report["scenarios"].as_array().into_iter().flatten() {
         if sc["group"] == "auth" {
             // Opt-in (--bearer); tests/auth.rs runs them against a protected server.
-            assert_eq!(sc["status"], "not_requested", "{sc}");
+            assert_eq!(sc["status"], "not-requested", "{sc}");
             continue;
         }
         if sc["name"] == "instances" {
