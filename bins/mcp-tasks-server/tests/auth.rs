@@ -3,6 +3,9 @@
 //! checks them (`--auth-*` flags), binds tasks and legacy sessions to principals, and keeps
 //! quotas per principal, for anonymous callers and in total.
 
+#[allow(dead_code)]
+#[path = "../examples/axum_auth.rs"]
+mod axum_auth;
 #[path = "support/issuer.rs"]
 mod issuer;
 mod support;
@@ -625,4 +628,85 @@ fn without_auth_flags_nothing_changes() {
         "",
     );
     assert_eq!(m.status, 404);
+}
+
+/// The `axum_auth` example (the SDK embedded in an axum application, protected by
+/// `HttpConfig::auth`): per-tool scopes and the metadata route of `into_router`.
+#[test]
+fn embedded_endpoint_enforces_per_tool_scopes() {
+    let issuer = Issuer::start();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (addr, resource) = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let resource = format!("http://{addr}/mcp");
+        let server = std::sync::Arc::new(axum_auth::server().unwrap());
+        let auth = axum_auth::protection(&resource, &issuer.url(), &issuer.jwks_url()).unwrap();
+        let app = axum_auth::app(server, auth);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (addr, resource)
+    });
+    let call = |token: Option<&str>, tool: &str| {
+        modern(
+            addr,
+            token,
+            "tools/call",
+            json!({"name": tool, "arguments": {"path": "/tmp/x"}}),
+        )
+    };
+    let reader = issuer.token("alice", &resource, "files:read");
+    let writer = issuer.token("bob", &resource, "files:read files:write");
+
+    let a = call(Some(&reader), "read_file");
+    assert_eq!(
+        a.body["result"]["content"][0]["text"], "contents of /tmp/x",
+        "{}",
+        a.raw
+    );
+    // The scope the tool declares is missing: 403, and the challenge names it.
+    let a = call(Some(&reader), "delete_file");
+    assert_eq!(a.status, 403, "{}", a.raw);
+    let c = a.header("www-authenticate").expect("a challenge");
+    assert!(c.starts_with("Bearer error=\"insufficient_scope\""), "{c}");
+    assert!(c.contains("scope=\"files:write\""), "{c}");
+    assert!(
+        c.contains(&format!(
+            "resource_metadata=\"http://{addr}/.well-known/oauth-protected-resource/mcp\""
+        )),
+        "{c}"
+    );
+    assert!(
+        a.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("files:write")
+    );
+    // The same tool with the scope: served.
+    let a = call(Some(&writer), "delete_file");
+    assert_eq!(
+        a.body["result"]["content"][0]["text"], "deleted /tmp/x",
+        "{}",
+        a.raw
+    );
+    // No token at all: 401 before any tool runs.
+    let a = call(None, "read_file");
+    assert_eq!(a.status, 401, "{}", a.raw);
+    // `into_router` serves the metadata at both well-known paths.
+    for path in [
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let m = send(addr, "GET", path, &[], "");
+        assert_eq!(m.status, 200, "{}", m.raw);
+        assert_eq!(m.body["resource"], resource.as_str());
+        assert_eq!(
+            m.body["scopes_supported"],
+            json!(["files:read", "files:write"])
+        );
+    }
+    rt.shutdown_timeout(Duration::from_secs(1));
 }
