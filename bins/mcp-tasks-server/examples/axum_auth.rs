@@ -15,7 +15,7 @@
 use std::sync::Arc;
 
 use mcp_tasks_server::task::store::memory::MemoryStore;
-use mcp_tasks_server::{Args, Server, ServerConfig, TaskEngine, ToolRoute};
+use mcp_tasks_server::{Args, Ctx, Server, ServerConfig, TaskEngine, ToolRoute};
 use mcp_tasks_transport::auth::{JwtAuthenticator, JwtConfig, ResourceAuth};
 use mcp_tasks_transport::{HttpConfig, McpHttpService};
 
@@ -33,9 +33,14 @@ pub(crate) fn server() -> Result<Server, mcp_tasks_server::BuildError> {
             |Args(a): Args<FileArg>| async move { format!("contents of {}", a.path) },
         ))
         .tool(
-            ToolRoute::handler("delete_file", |Args(a): Args<FileArg>| async move {
-                format!("deleted {}", a.path)
-            })
+            ToolRoute::handler(
+                "delete_file",
+                |ctx: Ctx, Args(a): Args<FileArg>| async move {
+                    // Who asked: the token's subject (the scope check already passed).
+                    let by = ctx.principal().map_or("nobody", |p| p.subject.as_str());
+                    format!("deleted {} for {by}", a.path)
+                },
+            )
             .scopes(["files:write"]),
         )
         .tasks(TaskEngine::new(Arc::new(MemoryStore::new())))

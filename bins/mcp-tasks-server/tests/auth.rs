@@ -688,7 +688,7 @@ fn embedded_endpoint_enforces_per_tool_scopes() {
     // The same tool with the scope: served.
     let a = call(Some(&writer), "delete_file");
     assert_eq!(
-        a.body["result"]["content"][0]["text"], "deleted /tmp/x",
+        a.body["result"]["content"][0]["text"], "deleted /tmp/x for bob",
         "{}",
         a.raw
     );

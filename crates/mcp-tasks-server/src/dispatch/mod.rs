@@ -464,6 +464,7 @@ impl Inner {
                 cancel: rcx.cancel.clone(),
                 state: Mutex::new(user_state),
                 related_task: None,
+                principal: rcx.principal.clone(),
             }),
         };
         match f(ctx.clone()).await {

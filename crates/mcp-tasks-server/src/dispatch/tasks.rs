@@ -501,6 +501,7 @@ impl Inner {
                         outbox: None,
                         progress_token: None,
                         related_task: None,
+                        principal: None,
                     }
                     .begin(engine, &self.v1_relay);
                     let fut = (route.handler)(ctx, r.request.arguments.clone());

@@ -183,6 +183,7 @@ impl Inner {
             outbox,
             progress_token: rcx.progress_token.clone(),
             related_task: Some(id.clone()),
+            principal: rcx.principal.clone(),
         }
         .begin(&engine, &self.v1_relay);
         engine.spawn(id, cancel, run_end_of(handler(ctx, args)));
@@ -225,6 +226,7 @@ impl Inner {
             outbox: None,
             progress_token: None,
             related_task: None,
+            principal: rcx.principal.clone(),
         }
         .begin(&engine, &self.v1_relay);
         *ctx.inner.state.lock() = user_state;

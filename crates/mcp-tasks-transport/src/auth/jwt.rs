@@ -134,15 +134,14 @@ impl JwtAuthenticator {
         })
     }
 
-    /// The key named `kid` (or the only signing key when the token names none), from the
-    /// cache; `None` when the cache lacks it or is stale.
+    /// The key named `kid` (or the only signing key when the token names none) from the
+    /// cache, and whether the cache is fresh.
     fn cached_key(&self, kid: Option<&str>) -> (Option<Jwk>, bool) {
         let k = self.keys.lock();
         let fresh = k
             .fetched
             .is_some_and(|t| t.elapsed() < self.config.jwks_ttl);
-        let key = k.set.as_ref().and_then(|s| find(s, kid)).cloned();
-        (key.filter(|_| fresh), fresh)
+        (k.set.as_ref().and_then(|s| find(s, kid)).cloned(), fresh)
     }
 
     /// Fetches the JWKS unless another fetch did while we waited or the last one is too
