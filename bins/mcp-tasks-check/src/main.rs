@@ -481,7 +481,7 @@ async fn run(args: ServerArgs) -> ExitCode {
             }
             return ExitCode::from(2);
         }
-        Conn::Http(target)
+        Conn::Http(Box::new(target))
     };
     let can_restart = spawned.is_some();
     let mut env = Env::new(

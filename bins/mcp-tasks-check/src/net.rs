@@ -208,7 +208,7 @@ impl Drop for AbortOnDrop {
 
 /// A connection to the server under test.
 pub(crate) enum Conn {
-    Http(HttpTarget),
+    Http(Box<HttpTarget>),
     Stdio(Arc<StdioPeer>),
 }
 
