@@ -2,8 +2,8 @@
 //! "Authorization"): every HTTP request is authenticated before the service sees it.
 //!
 //! - A bearer token (`Authorization: Bearer …`, never a query parameter) is checked by an
-//!   [`Authenticator`]: the built-ins are [`JwtAuthenticator`] (JWT access tokens verified
-//!   against the issuer's JWKS) and [`IntrospectionAuthenticator`] (RFC 7662), both behind the
+//!   [`Authenticator`]: the built-ins are `JwtAuthenticator` (JWT access tokens verified
+//!   against the issuer's JWKS) and `IntrospectionAuthenticator` (RFC 7662), both behind the
 //!   `auth` feature; implement the trait for anything else.
 //! - The outcome, a [`Principal`], travels to the service in
 //!   [`Context::principal`](crate::Context::principal), where the MCP server binds tasks and
