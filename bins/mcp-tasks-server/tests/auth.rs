@@ -710,3 +710,92 @@ fn embedded_endpoint_enforces_per_tool_scopes() {
     }
     rt.shutdown_timeout(Duration::from_secs(1));
 }
+
+/// A reverse proxy that adds `Authorization: Bearer TOKEN` to every request it forwards to
+/// `upstream` (streams in both directions, so SSE and disconnects pass through): how the
+/// official suite, which cannot send a token itself, reaches a protected server.
+async fn token_proxy(listener: tokio::net::TcpListener, upstream: SocketAddr, token: String) {
+    use hyper::body::Incoming;
+    use hyper_util::rt::TokioIo;
+    let value = http::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let value = value.clone();
+        let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            let value = value.clone();
+            async move {
+                let conn = tokio::net::TcpStream::connect(upstream).await?;
+                let (mut sender, c) =
+                    hyper::client::conn::http1::handshake::<_, Incoming>(TokioIo::new(conn))
+                        .await
+                        .map_err(std::io::Error::other)?;
+                tokio::spawn(c);
+                req.headers_mut().insert(http::header::AUTHORIZATION, value);
+                sender
+                    .send_request(req)
+                    .await
+                    .map_err(std::io::Error::other)
+            }
+        });
+        tokio::spawn(
+            hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc),
+        );
+    }
+}
+
+/// The official suite's requirement sets of both revisions against a protected reference
+/// server, each request carrying a valid token (added by [`token_proxy`]: the suite's CLI has
+/// no option for one). Every required and every extra scenario passes.
+#[test]
+fn official_suite_passes_against_a_protected_server_given_a_token() {
+    use support::suite::{Suite, assert_scenario_passed, out_dir, read_results};
+    let issuer = Issuer::start();
+    let srv = start_jwt(&issuer, &[]);
+    let token = issuer.token("suite", &srv.url, "mcp:tasks");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let proxy = rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(token_proxy(l, srv.addr(), token));
+        addr
+    });
+    // Without the proxy the server refuses the suite.
+    assert_eq!(greet(srv.addr(), None).status, 401);
+    let suite = Suite::locate();
+    for (revision, min_checks) in [("2025-11-25", 80), ("2026-07-28", 145)] {
+        let dir = out_dir(&format!("auth-req-{revision}"));
+        let url = format!("http://{proxy}/mcp");
+        let (status, output) = suite.run_server(&url, &dir, &["--requirements", revision]);
+        assert!(
+            status.success(),
+            "conformance --requirements {revision} through the token proxy failed ({status}):\n{output}\nserver log:\n{}",
+            srv.log_text()
+        );
+        let results = read_results(&dir);
+        let required = suite.server_scenarios(&["--requirements", revision]);
+        let mut total = 0;
+        for scenario in &required {
+            let sc = results
+                .get(scenario)
+                .unwrap_or_else(|| panic!("required scenario {scenario} did not run:\n{output}"));
+            total += assert_scenario_passed(scenario, sc, &|| srv.log_text());
+        }
+        for (scenario, sc) in &results {
+            if !required.contains(scenario) {
+                total += assert_scenario_passed(scenario, sc, &|| srv.log_text());
+            }
+        }
+        assert!(
+            total >= min_checks,
+            "only {total} checks ran for {revision}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    rt.shutdown_timeout(Duration::from_secs(1));
+}
