@@ -523,6 +523,16 @@ fn tasks_are_their_principals_in_both_eras() {
     // Bob presenting alice's session id: the session does not exist for him.
     let hijack = sa.as_other(&bob).call("tasks/get", json!({"taskId": v1}));
     assert_eq!(hijack.status, 404, "{}", hijack.raw);
+    // Nor can he end it, or open its stream.
+    let mut headers = vec![
+        ("Mcp-Session-Id", sa.session.clone()),
+        ("Authorization", format!("Bearer {bob}")),
+    ];
+    assert_eq!(send(addr, "DELETE", "/mcp", &headers, "").status, 404);
+    headers.push(("Accept", "text/event-stream".into()));
+    assert_eq!(send(addr, "GET", "/mcp", &headers, "").status, 404);
+    let still = sa.call("tasks/get", json!({"taskId": v1}));
+    assert_eq!(still.body["result"]["taskId"], v1.as_str(), "{}", still.raw);
     // The task is alice's, not her session's: a new session of hers sees it.
     let sa2 = Legacy::open(addr, Some(&alice));
     let g = sa2.call("tasks/get", json!({"taskId": v1}));
@@ -611,6 +621,42 @@ fn quotas_per_principal_for_anonymous_callers_and_in_total() {
     }
     assert!(ok, "carol gets the freed slot");
     refused_for_quota(&slow(addr, Some(&alice)), "the most tasks it allows (5)");
+}
+
+#[test]
+fn an_unreachable_token_service_is_503_and_the_server_keeps_serving() {
+    let closed = support::free_addr();
+    let srv = ServerGuard::start_env(
+        &[
+            "--store",
+            "memory:",
+            "--auth-issuer",
+            "http://issuer.invalid",
+            "--auth-introspection-url",
+            &format!("http://{closed}/introspect"),
+            "--auth-client-id",
+            "c",
+        ],
+        "warn",
+        &[("MCP_TASKS_AUTH_CLIENT_SECRET", "s")],
+    );
+    let addr = srv.addr();
+    for _ in 0..2 {
+        let a = greet(addr, Some("some-token"));
+        assert_eq!(a.status, 503, "{}", a.raw);
+        assert!(
+            a.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("retry"),
+            "{}",
+            a.raw
+        );
+    }
+    // Without a token it is still a 401 with the challenge: nothing to check remotely.
+    let a = greet(addr, None);
+    assert_eq!(a.status, 401, "{}", a.raw);
+    assert!(a.header("www-authenticate").is_some());
 }
 
 #[test]
