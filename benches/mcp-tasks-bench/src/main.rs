@@ -1,12 +1,15 @@
-//! `mcp-tasks-bench`: a load benchmark of the MCP tasks server SDK. Everything runs in one
-//! process, so every figure is read as a ratio against a bare hyper server measured in the
-//! same run on the same machine.
+//! `mcp-tasks-bench`: a load benchmark of the MCP tasks server SDK. Every figure is read as a
+//! ratio against a bare hyper server measured in the same run on the same machine. The
+//! default parts run in one process; `race` puts each server (mcp-tasks, rmcp, bare hyper) in
+//! its own process and generates the load from another.
 //!
 //! See `README.md` beside this crate for what is measured and the targets.
 #![warn(missing_docs)]
 
 mod durability;
+mod curves;
 mod load;
+mod race;
 mod rss;
 mod servers;
 
@@ -45,6 +48,103 @@ struct Args {
     /// Finished tasks inserted by the memory measurement.
     #[arg(long, default_value_t = 100_000)]
     rss_tasks: usize,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+/// Modes besides the default in-process parts.
+#[derive(Debug, clap::Subcommand)]
+enum Cmd {
+    /// Race mcp-tasks, rmcp and bare hyper: each server in its own process, the load from
+    /// another (`load`), rounds alternating the servers, medians reported.
+    Race {
+        /// Rounds (each runs every server once, in a rotating order).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Connections of the throughput runs (latency also runs with 1).
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// The rmcp server (benches/peers/rmcp, built by benches/peers/install.sh).
+        #[arg(long, default_value = ".cache/peers/rmcp-bench-target/release/rmcp-bench-peer")]
+        rmcp: std::path::PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// How task costs grow: `tasks/get` with 10k/100k/1M stored tasks, creations/s as
+    /// connections grow, memory per running task; servers and load in separate processes.
+    Curves {
+        /// Stored-task counts of the `tasks/get` curve.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<usize>,
+        /// Stores (`memory`, `sqlite`).
+        #[arg(long, value_delimiter = ',', default_value = "memory,sqlite")]
+        stores: Vec<String>,
+        /// Connection counts of the creation curve.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,64,256")]
+        concurrency: Vec<usize>,
+        /// Running tasks of the memory measurement (0: skip).
+        #[arg(long, default_value_t = 10_000)]
+        running: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// Where the SQLite files go (default: the system temp dir).
+        #[arg(long)]
+        db_dir: Option<std::path::PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve one server until stdin closes; prints `listening on ADDR` (used by `race` and
+    /// `curves`).
+    Serve {
+        /// Which server.
+        #[arg(value_enum)]
+        what: ServeWhat,
+        /// The SQLite file (`sqlite`).
+        #[arg(long)]
+        db: Option<std::path::PathBuf>,
+        /// Finished tasks to have in the store before serving (added to what it holds).
+        #[arg(long, default_value_t = 0)]
+        preload: usize,
+        /// Where to write 512 ids of stored tasks (JSON array), for `load --kind get`.
+        #[arg(long)]
+        ids_out: Option<std::path::PathBuf>,
+    },
+    /// Generate load against ADDR from this process and print the figures as JSON (used by
+    /// `race`).
+    Load {
+        /// The server.
+        #[arg(long)]
+        addr: SocketAddr,
+        /// What to send.
+        #[arg(long, value_enum)]
+        kind: race::LoadKind,
+        /// JSON array of task ids (for `--kind get`).
+        #[arg(long)]
+        ids: Option<std::path::PathBuf>,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Seconds measured (after a warm-up of a fifth of it, at most 1 s).
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
+}
+
+/// A server `serve` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ServeWhat {
+    /// The bare hyper baseline.
+    Bare,
+    /// This SDK with its memory task store.
+    Memory,
+    /// This SDK with its SQLite task store (`--db`).
+    Sqlite,
 }
 
 /// A part of the benchmark.
@@ -86,15 +186,15 @@ struct Row {
 
 /// One target and whether it was met.
 #[derive(Debug, Clone)]
-struct Check {
+pub(crate) struct Check {
     /// What is compared.
-    name: &'static str,
+    pub(crate) name: &'static str,
     /// The measured figure, formatted.
-    measured: String,
+    pub(crate) measured: String,
     /// The target, formatted.
-    target: &'static str,
+    pub(crate) target: &'static str,
     /// Whether the target was met.
-    pass: bool,
+    pub(crate) pass: bool,
 }
 
 const VERSION: &str = "2026-07-28";
@@ -132,7 +232,7 @@ fn modern(
     Prepared::new(addr, body, &headers)
 }
 
-fn call_echo(addr: SocketAddr) -> Prepared {
+pub(crate) fn call_echo(addr: SocketAddr) -> Prepared {
     modern(
         addr,
         "tools/call",
@@ -142,7 +242,7 @@ fn call_echo(addr: SocketAddr) -> Prepared {
     )
 }
 
-fn call_work(addr: SocketAddr) -> Prepared {
+pub(crate) fn call_work(addr: SocketAddr) -> Prepared {
     modern(
         addr,
         "tools/call",
@@ -152,7 +252,17 @@ fn call_work(addr: SocketAddr) -> Prepared {
     )
 }
 
-fn tasks_get(addr: SocketAddr, id: &str) -> Prepared {
+pub(crate) fn call_hold(addr: SocketAddr) -> Prepared {
+    modern(
+        addr,
+        "tools/call",
+        json!({"name": "hold", "arguments": {"text": "hi"}}),
+        Some("hold"),
+        true,
+    )
+}
+
+pub(crate) fn tasks_get(addr: SocketAddr, id: &str) -> Prepared {
     modern(addr, "tasks/get", json!({"taskId": id}), Some(id), true)
 }
 
@@ -658,6 +768,15 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Some(cmd) = &args.cmd {
+        return match rt.block_on(run_cmd(cmd)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mcp-tasks-bench: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let report = match rt.block_on(run(&args)) {
         Ok(r) => r,
         Err(e) => {
@@ -675,4 +794,164 @@ fn main() -> std::process::ExitCode {
         print_table(&args, &report, &checks);
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// The modes besides the default parts.
+async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
+    match cmd {
+        Cmd::Race {
+            rounds,
+            seconds,
+            connections,
+            rmcp,
+            json,
+        } => {
+            let a = race::RaceArgs {
+                rounds: *rounds,
+                seconds: *seconds,
+                connections: *connections,
+                rmcp: rmcp.clone(),
+            };
+            let report = race::race(&a).await?;
+            let checks = race::checks(&report);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&race::to_json(&a, &report, &checks))
+                        .unwrap_or_default()
+                );
+            } else {
+                race::print(&a, &report, &checks);
+            }
+            Ok(())
+        }
+        Cmd::Curves {
+            sizes,
+            stores,
+            concurrency,
+            running,
+            seconds,
+            db_dir,
+            json,
+        } => {
+            let a = curves::CurveArgs {
+                sizes: sizes.clone(),
+                stores: stores.clone(),
+                concurrency: concurrency.clone(),
+                running: *running,
+                seconds: *seconds,
+                db_dir: db_dir.clone().unwrap_or_else(std::env::temp_dir),
+            };
+            let points = curves::curves(&a).await?;
+            let checks = curves::checks(&points);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&curves::to_json(&points, &checks))
+                        .unwrap_or_default()
+                );
+            } else {
+                curves::print(&points, &checks);
+            }
+            Ok(())
+        }
+        Cmd::Serve {
+            what,
+            db,
+            preload,
+            ids_out,
+        } => {
+            let store: Option<Arc<dyn TaskStore>> = match what {
+                ServeWhat::Bare => None,
+                ServeWhat::Memory => Some(Arc::new(MemoryStore::new())),
+                ServeWhat::Sqlite => {
+                    let path = db.clone().ok_or("serve sqlite needs --db")?;
+                    Some(Arc::new(
+                        SqliteStore::open(&path).map_err(|e| e.to_string())?,
+                    ))
+                }
+            };
+            if let Some(store) = &store {
+                preload_store(store, *preload, ids_out.as_deref()).await?;
+            }
+            let running = match store {
+                None => servers::bare().await?,
+                Some(store) => {
+                    // The benchmark is one caller: no per-owner cap in the way of 10k tasks.
+                    let config = mcp_tasks_server::TaskConfig {
+                        max_live_per_owner: 10_000_000,
+                        ..Default::default()
+                    };
+                    servers::sdk_with(Some(
+                        mcp_tasks_server::TaskEngine::new(store).with_config(config),
+                    ))
+                    .await?
+                }
+            };
+            println!("listening on {}", running.addr);
+            // Until the parent closes stdin (or dies).
+            let _ = tokio::task::spawn_blocking(|| {
+                let mut sink = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+            })
+            .await;
+            drop(running);
+            Ok(())
+        }
+        Cmd::Load {
+            addr,
+            kind,
+            ids,
+            connections,
+            seconds,
+        } => {
+            let f = race::load_process(*addr, *kind, ids.clone(), *connections, *seconds).await?;
+            println!("{}", serde_json::to_string(&f).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+    }
+}
+
+/// Brings `store` to at least `n` stored tasks (finished records through the store API, 256
+/// at a time so SQLite commits in groups), and writes 512 ids of them to `ids_out`.
+async fn preload_store(
+    store: &Arc<dyn TaskStore>,
+    n: usize,
+    ids_out: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let have = store
+        .list(mcp_tasks_server::task::store::ListQuery {
+            limit: n.max(1),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let mut ids: Vec<String> = have.iter().take(512).map(|r| r.id.clone()).collect();
+    let mut left = n.saturating_sub(have.len());
+    drop(have);
+    while left > 0 {
+        let k = left.min(256);
+        left -= k;
+        let mut batch = tokio::task::JoinSet::new();
+        for _ in 0..k {
+            let s = store.clone();
+            let r = rss::finished_record(now_ms)?;
+            if ids.len() < 512 {
+                ids.push(r.id.clone());
+            }
+            batch.spawn(async move { s.create(r).await.map(|_| ()).map_err(|e| e.to_string()) });
+        }
+        while let Some(r) = batch.join_next().await {
+            r.map_err(|e| e.to_string())??;
+        }
+    }
+    if let Some(p) = ids_out {
+        std::fs::write(p, serde_json::to_vec(&ids).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -110,6 +110,17 @@ fn work() -> ToolRoute {
     .task_support(TaskSupport::Optional)
 }
 
+/// The long task tool: becomes a task and runs until cancelled (running-task memory).
+fn hold() -> ToolRoute {
+    ToolRoute::new("hold", |ctx: Ctx, _a: EchoArgs| async move {
+        ctx.run_as_task().await;
+        ctx.cancelled().cancelled().await;
+        Err::<CallToolResult, _>(ToolError::Cancelled)
+    })
+    .description("Becomes a task and runs until cancelled")
+    .task_support(TaskSupport::Optional)
+}
+
 /// The SDK server with `echo` (and, with a store, the task tool `work`), served by the
 /// SDK's own HTTP transport with its default configuration.
 pub(crate) async fn sdk(store: Option<Arc<dyn TaskStore>>) -> Result<Running, String> {
@@ -130,10 +141,10 @@ pub(crate) async fn sdk_pg(url: &str) -> Result<Running, String> {
     .await
 }
 
-async fn sdk_with(engine: Option<TaskEngine>) -> Result<Running, String> {
+pub(crate) async fn sdk_with(engine: Option<TaskEngine>) -> Result<Running, String> {
     let mut b = Server::builder("mcp-tasks-bench", env!("CARGO_PKG_VERSION")).tool(echo());
     if let Some(engine) = engine {
-        b = b.tool(work()).tasks(engine);
+        b = b.tool(work()).tool(hold()).tasks(engine);
     }
     let server = b.build().map_err(|e| e.to_string())?;
     server

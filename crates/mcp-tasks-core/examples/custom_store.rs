@@ -11,11 +11,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::future::BoxFuture;
-use mcp_tasks_core::record::{Owner, TaskRecord};
+use mcp_tasks_core::prelude::*;
 use mcp_tasks_core::store::memory::MemoryStore;
-use mcp_tasks_core::store::{ListQuery, Version};
-use mcp_tasks_core::{StoreError, TaskEngine, TaskStore};
 
 /// The in-memory store, with a count of the writes that reached it.
 #[derive(Debug, Default)]

@@ -5,7 +5,7 @@
 //!
 //! This crate knows nothing of requests, sessions, transports or JSON-RPC envelopes; its
 //! errors are [`TaskError`], which the server maps to JSON-RPC errors in one place. A
-//! third-party [`TaskStore`](store::TaskStore) depends on this crate alone and proves itself
+//! third-party [`TaskStore`] depends on this crate alone and proves itself
 //! with the `store-conformance` feature's suite.
 //!
 //! # Features
@@ -22,6 +22,7 @@ pub mod engine;
 mod error;
 pub mod notify;
 pub mod operator;
+pub mod prelude;
 pub mod record;
 pub mod state;
 pub mod store;
