@@ -139,6 +139,15 @@ impl AuthArgs {
             Authenticator, IntrospectionAuthenticator, IntrospectionConfig, JwtAuthenticator,
             JwtConfig, ResourceAuth,
         };
+        if self.auth_resource.is_none()
+            && local.ip().is_unspecified()
+            && (self.auth_jwks_url.is_some() || self.auth_introspection_url.is_some())
+        {
+            return Err(format!(
+                "listening on {local} (every address): give the URL clients use with \
+                 --auth-resource (e.g. https://mcp.example.com/mcp), the audience tokens must name"
+            ));
+        }
         let resource = self
             .auth_resource
             .clone()

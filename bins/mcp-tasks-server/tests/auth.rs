@@ -660,6 +660,26 @@ fn an_unreachable_token_service_is_503_and_the_server_keeps_serving() {
 }
 
 #[test]
+fn a_server_on_every_address_needs_its_public_resource_url() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-tasks-server"))
+        .args([
+            "--http",
+            "0.0.0.0:0",
+            "--store",
+            "memory:",
+            "--auth-issuer",
+            "https://issuer.example",
+            "--auth-jwks-url",
+            "https://issuer.example/jwks",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--auth-resource"), "{err}");
+}
+
+#[test]
 fn without_auth_flags_nothing_changes() {
     let srv = ServerGuard::start();
     let addr = srv.addr();
