@@ -123,6 +123,10 @@ struct AuthArgs {
     /// Clock leeway for token `exp`/`nbf`, in seconds (at most 300).
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     auth_leeway_secs: u64,
+    /// How long an introspection answer for an active token is reused, in seconds (never past
+    /// the token's expiry; 0: ask on every request, so a revocation takes effect at once).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    auth_introspection_cache_secs: u64,
     /// Least time between two JWKS fetches caused by tokens naming an unknown key, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     auth_jwks_refetch_secs: u64,
@@ -184,6 +188,7 @@ impl AuthArgs {
                     c.audience = audience;
                     c.issuer = self.auth_issuer.clone();
                     c.leeway = leeway;
+                    c.cache_ttl = Duration::from_secs(self.auth_introspection_cache_secs);
                     Arc::new(IntrospectionAuthenticator::new(c)?)
                 }
                 (None, None) => {

@@ -396,28 +396,36 @@ fn jwt_tokens_are_checked_against_the_issuers_jwks() {
     ));
 }
 
+/// A server checking tokens by introspection at `issuer`, with `extra` flags.
+fn start_introspection(issuer: &Issuer, extra: &[&str]) -> ServerGuard {
+    let url = issuer.introspection_url();
+    let iss = issuer.url();
+    let mut args = vec![
+        "--store",
+        "memory:",
+        "--auth-issuer",
+        &iss,
+        "--auth-introspection-url",
+        &url,
+        "--auth-client-id",
+        INTROSPECTION_CLIENT.0,
+    ];
+    args.extend_from_slice(extra);
+    ServerGuard::start_env(
+        &args,
+        "warn",
+        &[("MCP_TASKS_AUTH_CLIENT_SECRET", INTROSPECTION_CLIENT.1)],
+    )
+}
+
 #[test]
 fn introspected_tokens() {
     let issuer = Issuer::start();
-    let url = issuer.introspection_url();
     let iss = issuer.url();
-    let srv = ServerGuard::start_env(
-        &[
-            "--store",
-            "memory:",
-            "--auth-issuer",
-            &iss,
-            "--auth-introspection-url",
-            &url,
-            "--auth-client-id",
-            INTROSPECTION_CLIENT.0,
-        ],
-        "warn",
-        &[("MCP_TASKS_AUTH_CLIENT_SECRET", INTROSPECTION_CLIENT.1)],
-    );
+    let answer = |sub: &str, aud: &str, exp: u64| json!({"active": true, "sub": sub, "aud": aud, "iss": iss, "scope": "mcp:tasks", "exp": exp, "client_id": "app"});
+    let srv = start_introspection(&issuer, &[]);
     let addr = srv.addr();
     let aud = srv.url.clone();
-    let answer = |sub: &str, aud: &str, exp: u64| json!({"active": true, "sub": sub, "aud": aud, "iss": iss, "scope": "mcp:tasks", "exp": exp, "client_id": "app"});
     issuer.opaque("good", answer("alice", &aud, now() + 600));
     issuer.opaque("expired", answer("alice", &aud, now() - 600));
     issuer.opaque(
@@ -425,12 +433,28 @@ fn introspected_tokens() {
         answer("alice", "http://other.example/mcp", now() + 600),
     );
     issuer.opaque("inactive", json!({"active": false}));
+    let before = issuer.introspections();
     assert_greeted(&greet(addr, Some("good")));
     for t in ["expired", "elsewhere", "inactive", "unknown"] {
+        assert_invalid_token(&greet(addr, Some(t)), t);
+        // Refusals are not cached: asked again, refused again.
         assert_invalid_token(&greet(addr, Some(t)), t);
     }
     assert_eq!(greet(addr, None).status, 401);
     assert_greeted(&greet(addr, Some("good")));
+    assert_eq!(
+        issuer.introspections() - before,
+        1 + 8,
+        "an active token's answer is reused; refusals are asked each time"
+    );
+
+    // Without the cache, a revocation at the authorization server takes effect at once.
+    let srv = start_introspection(&issuer, &["--auth-introspection-cache-secs", "0"]);
+    let addr = srv.addr();
+    issuer.opaque("revocable", answer("bob", &srv.url, now() + 600));
+    assert_greeted(&greet(addr, Some("revocable")));
+    issuer.opaque("revocable", json!({"active": false}));
+    assert_invalid_token(&greet(addr, Some("revocable")), "revoked");
 }
 
 /// The error a caller gets for a task id that never existed (the id replaced by `ID`).

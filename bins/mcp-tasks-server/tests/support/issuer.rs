@@ -74,7 +74,9 @@ struct State {
 pub struct Issuer {
     pub addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    /// JWKS fetches and introspection calls served.
     jwks_fetches: Arc<AtomicUsize>,
+    introspections: Arc<AtomicUsize>,
     pub key: SigningKey,
 }
 
@@ -89,18 +91,20 @@ impl Issuer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let jwks_fetches = Arc::new(AtomicUsize::new(0));
-        let (st, fetches) = (state.clone(), jwks_fetches.clone());
+        let introspections = Arc::new(AtomicUsize::new(0));
+        let (st, fetches, calls) = (state.clone(), jwks_fetches.clone(), introspections.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
-                let (st, fetches) = (st.clone(), fetches.clone());
-                std::thread::spawn(move || serve(conn, &st, &fetches));
+                let (st, fetches, calls) = (st.clone(), fetches.clone(), calls.clone());
+                std::thread::spawn(move || serve(conn, &st, &fetches, &calls));
             }
         });
         Issuer {
             addr,
             state,
             jwks_fetches,
+            introspections,
             key,
         }
     }
@@ -119,6 +123,10 @@ impl Issuer {
 
     pub fn jwks_fetches(&self) -> usize {
         self.jwks_fetches.load(Ordering::SeqCst)
+    }
+
+    pub fn introspections(&self) -> usize {
+        self.introspections.load(Ordering::SeqCst)
     }
 
     /// Publishes another key (a rotation at the issuer).
@@ -151,7 +159,12 @@ impl Issuer {
 
 /// Answers one connection's requests (one request per connection is enough for the clients
 /// here, which send `Connection`-less HTTP/1.1 requests and read one answer).
-fn serve(conn: std::net::TcpStream, state: &Mutex<State>, fetches: &AtomicUsize) {
+fn serve(
+    conn: std::net::TcpStream,
+    state: &Mutex<State>,
+    fetches: &AtomicUsize,
+    introspections: &AtomicUsize,
+) {
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut conn = conn;
     loop {
@@ -196,6 +209,7 @@ fn serve(conn: std::net::TcpStream, state: &Mutex<State>, fetches: &AtomicUsize)
                 )
             }
             ("POST", "/introspect") => {
+                introspections.fetch_add(1, Ordering::SeqCst);
                 let expected = format!(
                     "Basic {}",
                     base64::engine::general_purpose::STANDARD.encode(format!(

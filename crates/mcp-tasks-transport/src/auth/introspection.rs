@@ -1,13 +1,16 @@
 //! OAuth 2.0 Token Introspection (RFC 7662): the authorization server says whether a token
 //! is active and for whom.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http::{HeaderValue, Method, StatusCode, header};
+use parking_lot::Mutex;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use super::fetch::Target;
 use super::{AuthError, Authenticator, Principal};
@@ -34,6 +37,11 @@ pub struct IntrospectionConfig {
     pub timeout: Duration,
     /// Largest answer read (default 64 KiB).
     pub max_response_bytes: usize,
+    /// How long an active token's answer is reused (default 30 s, never past its `exp`;
+    /// zero: every request asks). Revocation takes effect within this time.
+    pub cache_ttl: Duration,
+    /// Most answers kept (default 10,000); the cache is emptied when full.
+    pub cache_entries: usize,
 }
 
 impl IntrospectionConfig {
@@ -53,16 +61,20 @@ impl IntrospectionConfig {
             leeway: Duration::from_secs(60),
             timeout: Duration::from_secs(10),
             max_response_bytes: 64 * 1024,
+            cache_ttl: Duration::from_secs(30),
+            cache_entries: 10_000,
         }
     }
 }
 
-/// Checks each token with the authorization server's introspection endpoint (one call per
-/// request: revocation takes effect at once).
+/// Checks tokens with the authorization server's introspection endpoint. Answers for active
+/// tokens are kept for [`IntrospectionConfig::cache_ttl`] (keyed by the token's SHA-256, so
+/// the cache holds no tokens); refusals are not kept.
 pub struct IntrospectionAuthenticator {
     config: IntrospectionConfig,
     target: Target,
     authorization: HeaderValue,
+    cache: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
 }
 
 impl std::fmt::Debug for IntrospectionAuthenticator {
@@ -130,10 +142,36 @@ impl IntrospectionAuthenticator {
             config,
             target,
             authorization,
+            cache: Mutex::new(HashMap::new()),
         })
     }
 
-    async fn introspect(&self, token: &str) -> Result<Principal, AuthError> {
+    async fn cached(&self, token: &str) -> Result<Principal, AuthError> {
+        if self.config.cache_ttl.is_zero() {
+            return self.introspect(token).await.map(|(p, _)| p);
+        }
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some((p, until)) = self.cache.lock().get(&key) {
+            if Instant::now() < *until {
+                return Ok(p.clone());
+            }
+        }
+        let (p, exp) = self.introspect(token).await?;
+        let mut until = Instant::now() + self.config.cache_ttl;
+        if let Some(exp) = exp {
+            let left = Duration::from_secs(exp.saturating_sub(unix_now()));
+            until = until.min(Instant::now() + left);
+        }
+        let mut cache = self.cache.lock();
+        if cache.len() >= self.config.cache_entries {
+            cache.clear();
+        }
+        cache.insert(key, (p.clone(), until));
+        Ok(p)
+    }
+
+    /// One introspection call: the principal, and the token's `exp`.
+    async fn introspect(&self, token: &str) -> Result<(Principal, Option<u64>), AuthError> {
         let bad = |m: &str| AuthError::InvalidToken(m.to_owned());
         let body = format!("token={}&token_type_hint=access_token", form_encode(token));
         let (status, body) = self
@@ -164,10 +202,7 @@ impl IntrospectionAuthenticator {
         if !a.active {
             return Err(bad("the token is not active"));
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = unix_now();
         let leeway = self.config.leeway.as_secs();
         if a.exp.is_some_and(|exp| exp.saturating_add(leeway) < now) {
             return Err(bad("the token has expired"));
@@ -188,7 +223,8 @@ impl IntrospectionAuthenticator {
                 return Err(bad("the token is from another issuer"));
             }
         }
-        Ok(Principal {
+        let exp = a.exp;
+        let principal = Principal {
             subject: a
                 .sub
                 .or_else(|| a.client_id.clone())
@@ -201,12 +237,20 @@ impl IntrospectionAuthenticator {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect(),
-        })
+        };
+        Ok((principal, exp))
     }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
 }
 
 impl Authenticator for IntrospectionAuthenticator {
     fn authenticate<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Principal, AuthError>> {
-        Box::pin(self.introspect(token))
+        Box::pin(self.cached(token))
     }
 }
