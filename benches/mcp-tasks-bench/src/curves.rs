@@ -21,6 +21,7 @@ pub(crate) struct CurveArgs {
     pub(crate) stores: Vec<String>,
     pub(crate) concurrency: Vec<usize>,
     pub(crate) running: usize,
+    pub(crate) listeners: usize,
     pub(crate) seconds: f64,
     pub(crate) db_dir: PathBuf,
 }
@@ -38,6 +39,8 @@ pub(crate) struct Point {
     pub(crate) single: Option<Figures>,
     /// Bytes per running task (running curve only).
     pub(crate) bytes_per_task: Option<f64>,
+    /// Fan-out figures (fan-out only).
+    pub(crate) fanout: Option<crate::fanout::FanoutFigures>,
 }
 
 fn serve(store: &str, db: &Path, preload: usize, ids_out: Option<&Path>) -> Result<Proc, String> {
@@ -80,6 +83,7 @@ pub(crate) async fn curves(a: &CurveArgs) -> Result<Vec<Point>, String> {
                 figures: f,
                 single: Some(one),
                 bytes_per_task: None,
+                fanout: None,
             });
         }
         remove_db(&db);
@@ -95,6 +99,7 @@ pub(crate) async fn curves(a: &CurveArgs) -> Result<Vec<Point>, String> {
                 figures: f,
                 single: None,
                 bytes_per_task: None,
+                fanout: None,
             });
             drop(p);
             remove_db(&db);
@@ -120,6 +125,34 @@ pub(crate) async fn curves(a: &CurveArgs) -> Result<Vec<Point>, String> {
                 figures: Figures::default(),
                 single: None,
                 bytes_per_task: Some(per),
+                fanout: None,
+            });
+            drop(p);
+            remove_db(&db);
+        }
+        if a.listeners > 0 {
+            eprintln!("{store}: fan-out to {} listeners ...", a.listeners);
+            let p = serve(store, &db, 0, None)?;
+            let bodies =
+                crate::load::many(p.addr, &crate::call_hold(p.addr), a.listeners, 16).await?;
+            let task_ids: Vec<String> = bodies
+                .iter()
+                .filter_map(|b| {
+                    let v: Value = serde_json::from_slice(b).ok()?;
+                    v["result"]["taskId"].as_str().map(str::to_owned)
+                })
+                .collect();
+            std::fs::write(&ids, serde_json::to_vec(&task_ids).unwrap_or_default())
+                .map_err(|e| e.to_string())?;
+            let f = fanout_process(p.addr, &ids)?;
+            out.push(Point {
+                curve: "notifications/tasks fan-out",
+                store: store.clone(),
+                x: a.listeners,
+                figures: Figures::default(),
+                single: None,
+                bytes_per_task: None,
+                fanout: Some(f),
             });
             drop(p);
             remove_db(&db);
@@ -127,6 +160,24 @@ pub(crate) async fn curves(a: &CurveArgs) -> Result<Vec<Point>, String> {
     }
     let _ = std::fs::remove_file(&ids);
     Ok(out)
+}
+
+/// Runs the fan-out in a load process.
+fn fanout_process(
+    addr: std::net::SocketAddr,
+    ids: &Path,
+) -> Result<crate::fanout::FanoutFigures, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args(["load", "--addr", &addr.to_string(), "--kind", "fanout", "--ids"])
+        .arg(ids)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("fan-out process failed: {}", out.status));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
 }
 
 fn remove_db(db: &Path) {
@@ -182,6 +233,23 @@ pub(crate) fn checks(points: &[Point]) -> Vec<crate::Check> {
                 pass: v < 4096.0,
             });
         }
+        if let Some(f) = points
+            .iter()
+            .filter(|p| p.store == store)
+            .find_map(|p| p.fanout)
+        {
+            let all = f.delivered == f.listeners && f.errors == 0;
+            out.push(crate::Check {
+                name: if store == "memory" {
+                    "memory: fan-out p99 delay, every listener served"
+                } else {
+                    "sqlite: fan-out p99 delay, every listener served"
+                },
+                measured: format!("{:.1} ms", f.p99_ms),
+                target: "<= 50 ms",
+                pass: all && f.p99_ms <= 50.0,
+            });
+        }
     }
     out
 }
@@ -193,6 +261,20 @@ pub(crate) fn print(points: &[Point], checks: &[crate::Check]) {
         "curve", "store", "x", "req/s", "p50 us", "p99 us", "1-conn p50", "errors"
     );
     for p in points {
+        if let Some(f) = p.fanout {
+            println!(
+                "{:<28} {:<8} {:>9} {:>10} {:>10} {:>10} {:>11} {:>7}",
+                p.curve,
+                p.store,
+                p.x,
+                format!("{:.0}/s", f.per_second),
+                format!("{:.1}ms", f.p50_ms),
+                format!("{:.1}ms", f.p99_ms),
+                format!("{} got", f.delivered),
+                f.errors
+            );
+            continue;
+        }
         if let Some(b) = p.bytes_per_task {
             println!(
                 "{:<28} {:<8} {:>9} {:>10} {:>10} {:>10} {:>11} {:>7}",

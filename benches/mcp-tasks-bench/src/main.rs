@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod durability;
+mod fanout;
 mod curves;
 mod load;
 mod race;
@@ -89,6 +90,9 @@ enum Cmd {
         /// Running tasks of the memory measurement (0: skip).
         #[arg(long, default_value_t = 10_000)]
         running: usize,
+        /// Listeners of the fan-out, one task each (0: skip).
+        #[arg(long, default_value_t = 10_000)]
+        listeners: usize,
         /// Seconds per measurement.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
@@ -197,10 +201,10 @@ pub(crate) struct Check {
     pub(crate) pass: bool,
 }
 
-const VERSION: &str = "2026-07-28";
+pub(crate) const VERSION: &str = "2026-07-28";
 
 /// `params._meta` of a modern stateless request.
-fn meta(tasks_extension: bool) -> Value {
+pub(crate) fn meta(tasks_extension: bool) -> Value {
     let caps = if tasks_extension {
         json!({"extensions": {mcp_tasks_types::TASKS_EXTENSION: {}}})
     } else {
@@ -260,6 +264,10 @@ pub(crate) fn call_hold(addr: SocketAddr) -> Prepared {
         Some("hold"),
         true,
     )
+}
+
+pub(crate) fn tasks_cancel(addr: SocketAddr, id: &str) -> Prepared {
+    modern(addr, "tasks/cancel", json!({"taskId": id}), Some(id), true)
 }
 
 pub(crate) fn tasks_get(addr: SocketAddr, id: &str) -> Prepared {
@@ -830,6 +838,7 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
             stores,
             concurrency,
             running,
+            listeners,
             seconds,
             db_dir,
             json,
@@ -839,6 +848,7 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
                 stores: stores.clone(),
                 concurrency: concurrency.clone(),
                 running: *running,
+                listeners: *listeners,
                 seconds: *seconds,
                 db_dir: db_dir.clone().unwrap_or_else(std::env::temp_dir),
             };
@@ -882,9 +892,17 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
                         max_live_per_owner: 10_000_000,
                         ..Default::default()
                     };
-                    servers::sdk_with(Some(
-                        mcp_tasks_server::TaskEngine::new(store).with_config(config),
-                    ))
+                    // And no connection or stream cap in the way of 10k listeners.
+                    let http = mcp_tasks_transport::HttpConfig {
+                        max_connections: 30_000,
+                        max_connections_per_ip: None,
+                        max_subscriptions: 30_000,
+                        ..Default::default()
+                    };
+                    servers::sdk_with_config(
+                        Some(mcp_tasks_server::TaskEngine::new(store).with_config(config)),
+                        http,
+                    )
                     .await?
                 }
             };
@@ -905,6 +923,16 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
             connections,
             seconds,
         } => {
+            if *kind == race::LoadKind::Fanout {
+                let path = ids.as_ref().ok_or("--kind fanout needs --ids")?;
+                let ids: Vec<String> = serde_json::from_slice(
+                    &std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+                )
+                .map_err(|e| e.to_string())?;
+                let f = fanout::fanout(*addr, ids).await?;
+                println!("{}", serde_json::to_string(&f).map_err(|e| e.to_string())?);
+                return Ok(());
+            }
             let f = race::load_process(*addr, *kind, ids.clone(), *connections, *seconds).await?;
             println!("{}", serde_json::to_string(&f).map_err(|e| e.to_string())?);
             Ok(())

@@ -41,6 +41,9 @@ pub(crate) enum LoadKind {
     Get,
     /// `tools/call` of `work`: a task creation.
     Create,
+    /// `notifications/tasks` fan-out: one listen stream per task in `--ids`, then each task
+    /// cancelled (prints fan-out figures instead).
+    Fanout,
 }
 
 /// One load run's figures, as the load process prints them.
@@ -127,6 +130,7 @@ pub(crate) fn load(
             LoadKind::Call => "call",
             LoadKind::Get => "get",
             LoadKind::Create => "create",
+            LoadKind::Fanout => "fanout",
         },
         "--connections",
         &connections.to_string(),
@@ -279,6 +283,7 @@ pub(crate) async fn load_process(
     let (requests, expect): (Vec<_>, &'static [u8]) = match kind {
         LoadKind::Call => (vec![crate::call_echo(addr)], br#""content""#),
         LoadKind::Create => (vec![crate::call_work(addr)], br#""resultType":"task""#),
+        LoadKind::Fanout => return Err("fanout is not a throughput run".into()),
         LoadKind::Get => {
             let path = ids.ok_or("--kind get needs --ids")?;
             let ids: Vec<String> = serde_json::from_slice(

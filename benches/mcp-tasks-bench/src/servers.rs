@@ -142,6 +142,14 @@ pub(crate) async fn sdk_pg(url: &str) -> Result<Running, String> {
 }
 
 pub(crate) async fn sdk_with(engine: Option<TaskEngine>) -> Result<Running, String> {
+    sdk_with_config(engine, HttpConfig::default()).await
+}
+
+/// [`sdk_with`] with an HTTP configuration.
+pub(crate) async fn sdk_with_config(
+    engine: Option<TaskEngine>,
+    http: HttpConfig,
+) -> Result<Running, String> {
     let mut b = Server::builder("mcp-tasks-bench", env!("CARGO_PKG_VERSION")).tool(echo());
     if let Some(engine) = engine {
         b = b.tool(work()).tool(hold()).tasks(engine);
@@ -154,7 +162,7 @@ pub(crate) async fn sdk_with(engine: Option<TaskEngine>) -> Result<Running, Stri
     let (listener, addr) = listen().await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = serve_http(listener, Arc::new(server), HttpConfig::default(), async {
+        let _ = serve_http(listener, Arc::new(server), http, async {
             let _ = stopped.await;
         })
         .await;
