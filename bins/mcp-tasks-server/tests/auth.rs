@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use issuer::{INTROSPECTION_CLIENT, Issuer, SigningKey, now};
+use issuer::{INTROSPECTION_CLIENT, Issuer, MACHINE_CLIENT, SigningKey, now};
 use serde_json::{Value, json};
 use support::ServerGuard;
 
@@ -888,4 +888,63 @@ fn official_suite_passes_against_a_protected_server_given_a_token() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     rt.shutdown_timeout(Duration::from_secs(1));
+}
+
+/// Both sides of the project together: the `mcp-tasks` CLI (built next to this server) gets
+/// its own token by the client credentials grant after discovering everything from the
+/// protected reference server's 401 (metadata, then the test issuer's RFC 8414 metadata),
+/// and runs a tool and a task with it.
+#[test]
+fn the_mcp_tasks_cli_gets_a_token_and_uses_the_protected_server() {
+    let cli = std::path::PathBuf::from(env!("CARGO_BIN_EXE_mcp-tasks-server"))
+        .with_file_name("mcp-tasks");
+    assert!(
+        cli.exists(),
+        "{} is missing: build it with `cargo build -p mcp-tasks`",
+        cli.display()
+    );
+    let issuer = Issuer::start();
+    let srv = start_jwt(&issuer, &["--auth-required-scope", "mcp:tasks"]);
+    let state = std::env::temp_dir().join(format!("mcp-tasks-auth-cli-{}", std::process::id()));
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(&cli)
+            .args(args)
+            .args([
+                "--url",
+                &srv.url,
+                "--state-dir",
+                state.to_str().unwrap(),
+                "--grant",
+                "client-credentials",
+                "--client-id",
+                MACHINE_CLIENT.0,
+                "--client-secret",
+                MACHINE_CLIENT.1,
+            ])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&["tools"]);
+    assert!(ok, "mcp-tasks tools: {err}");
+    assert!(out.contains("greet(name)"), "{out}");
+    assert_eq!(
+        issuer.issued(),
+        1,
+        "one token, from the client credentials grant"
+    );
+    let (ok, out, err) = run(&[
+        "call",
+        "slow_compute",
+        r#"{"seconds": 0.2, "label": "auth"}"#,
+    ]);
+    assert!(ok, "mcp-tasks call: {out}\n{err}");
+    assert!(out.contains("Computed auth"), "{out}\n{err}");
+    assert_eq!(issuer.issued(), 1, "the saved token is reused");
+    let _ = std::fs::remove_dir_all(&state);
 }

@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 
 /// Client credentials the introspection endpoint accepts.
 pub const INTROSPECTION_CLIENT: (&str, &str) = ("mcp-server", "s3cret");
+/// The one client the token endpoint knows (client credentials grant, `client_secret_basic`).
+pub const MACHINE_CLIENT: (&str, &str) = ("machine", "m4chine");
 
 /// One signing key: its id, private key (PKCS#8) and public JWK.
 pub struct SigningKey {
@@ -64,6 +66,12 @@ pub fn now() -> u64 {
 }
 
 struct State {
+    /// Signs the tokens of the token endpoint.
+    signer: Option<SigningKey>,
+    /// This issuer's URL.
+    base: String,
+    /// Tokens the token endpoint issued.
+    issued: usize,
     /// The keys the JWKS publishes.
     published: Vec<Value>,
     /// Opaque tokens and their introspection answers.
@@ -84,12 +92,19 @@ impl Issuer {
     /// Starts serving with one published key (`k1`).
     pub fn start() -> Issuer {
         let key = SigningKey::generate("k1");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State {
+            signer: Some(SigningKey {
+                kid: key.kid.clone(),
+                pkcs8: key.pkcs8.clone(),
+                jwk: key.jwk.clone(),
+            }),
+            base: format!("http://{addr}"),
+            issued: 0,
             published: vec![key.jwk.clone()],
             opaque: HashMap::new(),
         }));
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
         let jwks_fetches = Arc::new(AtomicUsize::new(0));
         let introspections = Arc::new(AtomicUsize::new(0));
         let (st, fetches, calls) = (state.clone(), jwks_fetches.clone(), introspections.clone());
@@ -123,6 +138,11 @@ impl Issuer {
 
     pub fn jwks_fetches(&self) -> usize {
         self.jwks_fetches.load(Ordering::SeqCst)
+    }
+
+    /// Access tokens the token endpoint issued.
+    pub fn issued(&self) -> usize {
+        self.state.lock().unwrap().issued
     }
 
     pub fn introspections(&self) -> usize {
@@ -208,6 +228,54 @@ fn serve(
                     json!({"keys": state.lock().unwrap().published.clone()}),
                 )
             }
+            // RFC 8414 metadata: enough for a client-credentials client.
+            ("GET", "/.well-known/oauth-authorization-server") => {
+                let base = state.lock().unwrap().base.clone();
+                (
+                    200,
+                    json!({
+                        "issuer": base,
+                        "token_endpoint": format!("{base}/token"),
+                        "jwks_uri": format!("{base}/jwks"),
+                        "introspection_endpoint": format!("{base}/introspect"),
+                        "response_types_supported": ["code"],
+                        "grant_types_supported": ["client_credentials"],
+                        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+                        "scopes_supported": ["mcp:tasks"],
+                    }),
+                )
+            }
+            // Client credentials: a JWT for the `resource` asked for (RFC 8707).
+            ("POST", "/token") => {
+                let expected = format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD
+                        .encode(format!("{}:{}", MACHINE_CLIENT.0, MACHINE_CLIENT.1))
+                );
+                let form = form_fields(&String::from_utf8_lossy(&body));
+                let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+                if authorization != expected {
+                    (401, json!({"error": "invalid_client"}))
+                } else if field("grant_type") != "client_credentials" {
+                    (400, json!({"error": "unsupported_grant_type"}))
+                } else {
+                    let mut st = state.lock().unwrap();
+                    st.issued += 1;
+                    let scope = match field("scope") {
+                        s if s.is_empty() => "mcp:tasks".to_owned(),
+                        s => s,
+                    };
+                    let claims = json!({
+                        "iss": st.base, "sub": MACHINE_CLIENT.0, "client_id": MACHINE_CLIENT.0,
+                        "aud": field("resource"), "scope": scope, "iat": now(), "exp": now() + 600,
+                    });
+                    let token = st.signer.as_ref().unwrap().sign(&claims);
+                    (
+                        200,
+                        json!({"access_token": token, "token_type": "Bearer", "expires_in": 600, "scope": scope}),
+                    )
+                }
+            }
             ("POST", "/introspect") => {
                 introspections.fetch_add(1, Ordering::SeqCst);
                 let expected = format!(
@@ -247,4 +315,30 @@ fn serve(
             return;
         }
     }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body.
+fn form_fields(body: &str) -> HashMap<String, String> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' && i + 2 < bytes.len() {
+                if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    body.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
 }
