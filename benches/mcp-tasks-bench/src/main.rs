@@ -893,6 +893,7 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
                     // The benchmark is one caller: no per-owner cap in the way of 10k tasks.
                     let config = mcp_tasks_server::TaskConfig {
                         max_live_per_owner: 10_000_000,
+                        max_running: None,
                         ..Default::default()
                     };
                     // And no connection or stream cap in the way of 10k listeners.

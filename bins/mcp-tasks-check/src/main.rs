@@ -149,6 +149,26 @@ struct ServerArgs {
     /// Show the detail of passing checks too (text format).
     #[arg(long, short)]
     verbose: bool,
+    /// An OAuth access token for an OAuth-protected server: sent with every request
+    /// (`Authorization: Bearer`), and runs the auth scenarios (401 challenge and Protected
+    /// Resource Metadata without it).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MCP_TASKS_CHECK_BEARER",
+        hide_env_values = true
+    )]
+    bearer: Option<String>,
+    /// A second principal's token: runs the isolation checks (each task operation of one
+    /// principal on the other's task must be refused as for an id that never existed).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        requires = "bearer",
+        env = "MCP_TASKS_CHECK_BEARER_OTHER",
+        hide_env_values = true
+    )]
+    bearer_other: Option<String>,
     /// Per-request timeout, in seconds.
     #[arg(long, default_value_t = 10.0)]
     timeout_secs: f64,
@@ -425,7 +445,10 @@ async fn run(args: ServerArgs) -> ExitCode {
     } else {
         let url = args.url.clone().unwrap_or_default();
         let target = match HttpTarget::parse(&url, &args.ca_cert) {
-            Ok(t) => t,
+            Ok(mut t) => {
+                t.bearer = args.bearer.clone();
+                t
+            }
             Err(e) => {
                 eprintln!("mcp-tasks-check: {e}");
                 return ExitCode::from(2);
@@ -458,7 +481,7 @@ async fn run(args: ServerArgs) -> ExitCode {
             }
             return ExitCode::from(2);
         }
-        Conn::Http(target)
+        Conn::Http(Box::new(target))
     };
     let can_restart = spawned.is_some();
     let mut env = Env::new(
@@ -472,6 +495,8 @@ async fn run(args: ServerArgs) -> ExitCode {
     env.instances = args.instances.clone();
     env.kill_cmd = args.kill_cmd.clone();
     env.takeover_timeout = secs(args.takeover_timeout_secs);
+    env.bearer = args.bearer.clone();
+    env.bearer_other = args.bearer_other.clone();
     let env = Arc::new(env);
     let http = env.is_http().await;
     // What the server offers decides which checks can run at all (a missing fixture is a
@@ -511,6 +536,18 @@ async fn run(args: ServerArgs) -> ExitCode {
             Needs::Restart if !can_restart => Some((
                 ScenarioStatus::NotApplicable,
                 "needs a server the checker starts (--cmd or --stdio-cmd)",
+            )),
+            Needs::Auth | Needs::AuthOther if args.bearer.is_none() => Some((
+                ScenarioStatus::NotRequested,
+                "opt-in: pass --bearer TOKEN (an OAuth-protected server)",
+            )),
+            Needs::AuthOther if args.bearer_other.is_none() => Some((
+                ScenarioStatus::NotRequested,
+                "opt-in: pass --bearer-other TOKEN2 (a second principal)",
+            )),
+            Needs::Auth | Needs::AuthOther if !http => Some((
+                ScenarioStatus::NotApplicable,
+                "needs a Streamable HTTP server (--url)",
             )),
             Needs::Instances if args.instances.len() < 2 => Some((
                 ScenarioStatus::NotRequested,

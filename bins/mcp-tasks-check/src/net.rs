@@ -23,9 +23,28 @@ pub(crate) struct HttpTarget {
     pub(crate) authority: String,
     endpoint: Endpoint,
     connector: Connector,
+    /// `--bearer`: sent as `Authorization: Bearer …` with every request (a request's own
+    /// `authorization` header replaces it; an empty one sends none).
+    pub(crate) bearer: Option<String>,
 }
 
 impl HttpTarget {
+    /// The endpoint URL as given.
+    pub(crate) fn url(&self) -> String {
+        self.endpoint.url().to_string()
+    }
+
+    /// A target for another URL with the same TLS roots and proxy (no bearer).
+    pub(crate) fn sibling(&self, url: &str) -> Result<HttpTarget, String> {
+        let endpoint = Endpoint::parse(url).map_err(|e| e.to_string())?;
+        Ok(HttpTarget {
+            authority: endpoint.authority(),
+            endpoint,
+            connector: self.connector.clone(),
+            bearer: None,
+        })
+    }
+
     /// Parses `http://` or `https://` URLs; `ca_files` are trusted besides the system's roots.
     pub(crate) fn parse(url: &str, ca_files: &[std::path::PathBuf]) -> Result<HttpTarget, String> {
         let endpoint = Endpoint::parse(url).map_err(|e| e.to_string())?;
@@ -38,7 +57,14 @@ impl HttpTarget {
             authority: endpoint.authority(),
             endpoint,
             connector,
+            bearer: None,
         })
+    }
+
+    /// `GET` of this URL (a metadata document), JSON expected.
+    pub(crate) async fn get(&self, timeout: Duration) -> Result<Reply, String> {
+        let h = [("accept".to_owned(), "application/json".to_owned())];
+        http_request(self, "GET", &h, None, None, timeout, false).await
     }
 
     /// Opens one connection (TCP, proxy, TLS) and fails with a readable reason.
@@ -182,7 +208,7 @@ impl Drop for AbortOnDrop {
 
 /// A connection to the server under test.
 pub(crate) enum Conn {
-    Http(HttpTarget),
+    Http(Box<HttpTarget>),
     Stdio(Arc<StdioPeer>),
 }
 
@@ -319,6 +345,9 @@ fn build_request(
     if body.is_some() {
         req = req.header("content-type", "application/json");
     }
+    if let Some(b) = &t.bearer {
+        req = req.header("authorization", format!("Bearer {b}"));
+    }
     let mut r = req
         .body(Full::new(Bytes::from(body.unwrap_or_default())))
         .map_err(|e| format!("cannot build the request: {e}"))?;
@@ -327,6 +356,10 @@ fn build_request(
         r.headers_mut().remove(name);
     }
     for (k, v) in extra.iter() {
+        // An empty `authorization` means: send none.
+        if k == http::header::AUTHORIZATION && v.is_empty() {
+            continue;
+        }
         r.headers_mut().append(k.clone(), v.clone());
     }
     Ok(r)

@@ -47,6 +47,10 @@ pub(crate) struct Env {
     pub(crate) takeover_timeout: Duration,
     /// The stdio server's command: each 2025-11-25 session gets a process of its own.
     pub(crate) stdio_cmd: Option<String>,
+    /// `--bearer`: the token every request carries (the auth scenario runs only with it).
+    pub(crate) bearer: Option<String>,
+    /// `--bearer-other`: a second principal's token, for the isolation checks.
+    pub(crate) bearer_other: Option<String>,
     next_id: AtomicI64,
 }
 
@@ -70,6 +74,8 @@ impl Env {
             kill_cmd: None,
             takeover_timeout: Duration::from_secs(60),
             stdio_cmd: None,
+            bearer: None,
+            bearer_other: None,
             next_id: AtomicI64::new(1),
         }
     }
@@ -115,6 +121,8 @@ pub(crate) fn caps_plain() -> Value {
 pub(crate) struct Modern {
     env: Arc<Env>,
     pub(crate) caps: Value,
+    /// Headers added to every request (another principal's `authorization`).
+    pub(crate) extra_headers: Vec<(String, String)>,
 }
 
 impl Modern {
@@ -122,7 +130,14 @@ impl Modern {
         Modern {
             env: env.clone(),
             caps,
+            extra_headers: Vec::new(),
         }
+    }
+
+    /// This client with `authorization: value` on every request (`""`: no token at all).
+    pub(crate) fn with_authorization(mut self, value: &str) -> Modern {
+        set_header(&mut self.extra_headers, "authorization", Some(value));
+        self
     }
 
     pub(crate) fn meta(&self) -> Value {
@@ -171,6 +186,7 @@ impl Modern {
                 mcp_tasks_transport::headers::encode_header_value(n),
             ));
         }
+        headers.extend(self.extra_headers.iter().cloned());
         let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         (body, headers)
     }
@@ -298,10 +314,21 @@ pub(crate) struct Legacy {
     /// 2025-11-25 rules for its whole life (PROTOCOL.md §1.5), so it must not be the process
     /// the stateless checks run against.
     own: Option<(Arc<Conn>, Target)>,
+    /// `authorization` sent with every request, when not the default (`--bearer`).
+    pub(crate) authorization: Option<String>,
 }
 
 impl Legacy {
     pub(crate) async fn connect(env: &Arc<Env>, caps: Value) -> Result<Legacy, String> {
+        Legacy::connect_as(env, caps, None).await
+    }
+
+    /// [`Legacy::connect`] with `authorization: value` on every request of the session.
+    pub(crate) async fn connect_as(
+        env: &Arc<Env>,
+        caps: Value,
+        authorization: Option<String>,
+    ) -> Result<Legacy, String> {
         let own = match (&env.stdio_cmd, env.is_http().await) {
             (Some(cmd), false) => match Target::spawn(cmd, true)? {
                 (t, Some((i, o))) => Some((Arc::new(Conn::Stdio(StdioPeer::start(i, o))), t)),
@@ -316,7 +343,11 @@ impl Legacy {
         let body = json!({"jsonrpc":"2.0","id": env.next_id(),"method":"initialize","params":{
             "protocolVersion": env.legacy_version, "capabilities": caps,
             "clientInfo": {"name": "mcp-tasks-check", "version": env!("CARGO_PKG_VERSION")}}});
-        let r = conn.post(&body, &[], env.timeout).await?;
+        let auth: Vec<(String, String)> = authorization
+            .iter()
+            .map(|a| ("authorization".to_owned(), a.clone()))
+            .collect();
+        let r = conn.post(&body, &auth, env.timeout).await?;
         let Some(init) = r.result().cloned() else {
             return Err(format!("{INITIALIZE_REFUSED} {}", r.describe()));
         };
@@ -326,9 +357,22 @@ impl Legacy {
             session,
             init,
             own,
+            authorization,
         };
         l.notify("notifications/initialized", json!({})).await?;
         Ok(l)
+    }
+
+    /// The same session id on the same connection (HTTP), without the stdio process; for
+    /// presenting it with other credentials.
+    pub(crate) fn clone_session(&self) -> Legacy {
+        Legacy {
+            env: self.env.clone(),
+            session: self.session.clone(),
+            init: self.init.clone(),
+            own: None,
+            authorization: self.authorization.clone(),
+        }
     }
 
     /// The connection of this session.
@@ -346,6 +390,9 @@ impl Legacy {
         )];
         if let Some(s) = &self.session {
             h.push(("mcp-session-id".to_owned(), s.clone()));
+        }
+        if let Some(a) = &self.authorization {
+            h.push(("authorization".to_owned(), a.clone()));
         }
         h
     }

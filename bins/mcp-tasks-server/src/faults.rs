@@ -61,6 +61,38 @@ pub(crate) fn no_notify() -> bool {
     fault().as_deref() == Some("instances-no-notify")
 }
 
+/// The fault `auth-wrong-resource`: the Protected Resource Metadata (and the challenge that
+/// points to it) names another resource than this endpoint.
+pub(crate) fn wrong_resource() -> bool {
+    fault().as_deref() == Some("auth-wrong-resource")
+}
+
+/// The fault `auth-anonymous-allowed`: requests without a token are served.
+pub(crate) fn anonymous_allowed() -> bool {
+    fault().as_deref() == Some("auth-anonymous-allowed")
+}
+
+/// The fault `auth-accept-any-token`: every bearer token is accepted, as a principal named
+/// by the token itself.
+pub(crate) fn accept_any_token() -> bool {
+    fault().as_deref() == Some("auth-accept-any-token")
+}
+
+/// The authenticator of `auth-accept-any-token`.
+pub(crate) struct AnyToken;
+
+impl mcp_tasks_transport::auth::Authenticator for AnyToken {
+    fn authenticate<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        Result<mcp_tasks_transport::auth::Principal, mcp_tasks_transport::auth::AuthError>,
+    > {
+        Box::pin(async move { Ok(mcp_tasks_transport::auth::Principal::new(token)) })
+    }
+}
+
 /// The fault named by `MCP_TASKS_FAULT`, if any.
 fn fault() -> Option<String> {
     std::env::var("MCP_TASKS_FAULT")
@@ -862,6 +894,14 @@ impl McpService for Faulty {
         let Some(fault) = self.fault.clone() else {
             return self.inner.handle(inbound, cx).await;
         };
+        if fault == "auth-ignore-principal" && cx.principal.is_some() {
+            // Authenticates every request, then forgets who made it: every principal is one
+            // owner, so anyone may reach anyone's tasks.
+            cx.principal = Some(std::sync::Arc::new(
+                mcp_tasks_transport::auth::Principal::new("everyone"),
+            ));
+            return self.inner.handle(inbound, cx).await;
+        }
         let (inbound, req) = match inbound {
             Inbound::Message(m @ JsonRpcMessage::Request(_)) => {
                 let mut v = to_value(&m).unwrap_or(Value::Null);

@@ -71,6 +71,153 @@ struct Args {
     tasks: TaskArgs,
     #[command(flatten)]
     console: console::ConsoleArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+/// OAuth 2.1 protection of the HTTP endpoint (MCP "Authorization"): this server is a resource
+/// server; tokens come from your authorization server. Give `--auth-issuer` with
+/// `--auth-jwks-url` (JWT access tokens), or `--auth-introspection-url` with client
+/// credentials (RFC 7662). Without either, the endpoint is not protected.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Authorization (OAuth 2.1 resource server)")]
+struct AuthArgs {
+    /// The authorization server that issues tokens (its issuer URL): the only accepted
+    /// `iss`, and the `authorization_servers` entry of the Protected Resource Metadata.
+    #[arg(long, value_name = "URL")]
+    auth_issuer: Option<String>,
+    /// Verify JWT access tokens with the keys published here (the issuer's `jwks_uri`).
+    #[arg(long, value_name = "URL", requires = "auth_issuer")]
+    auth_jwks_url: Option<String>,
+    /// Check tokens with this RFC 7662 introspection endpoint instead of JWT verification.
+    #[arg(long, value_name = "URL", conflicts_with = "auth_jwks_url", requires_all = ["auth_client_id", "auth_client_secret"])]
+    auth_introspection_url: Option<String>,
+    /// This server's client id at the authorization server (for introspection).
+    #[arg(long, value_name = "ID")]
+    auth_client_id: Option<String>,
+    /// This server's client secret (for introspection; prefer the environment variable).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "MCP_TASKS_AUTH_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    auth_client_secret: Option<String>,
+    /// The canonical URL clients use for this endpoint (RFC 8707 resource indicator; the
+    /// `resource` of the metadata). Default: http://ADDR/mcp of --http.
+    #[arg(long, value_name = "URL")]
+    auth_resource: Option<String>,
+    /// Accepted token audience (`aud`). Default: the resource URL. Repeat for several.
+    #[arg(long, value_name = "URI")]
+    auth_audience: Vec<String>,
+    /// Scopes listed in the metadata and asked for in 401 challenges (comma-separated).
+    #[arg(long, value_name = "SCOPES", value_delimiter = ',')]
+    auth_scopes_supported: Vec<String>,
+    /// A scope every request needs (403 insufficient_scope otherwise). Repeatable.
+    #[arg(long, value_name = "SCOPE")]
+    auth_required_scope: Vec<String>,
+    /// Serve requests that carry no token at all (as anonymous callers, with their own small
+    /// task quota, --max-anonymous-tasks). By default they get 401.
+    #[arg(long)]
+    auth_allow_anonymous: bool,
+    /// Clock leeway for token `exp`/`nbf`, in seconds (at most 300).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    auth_leeway_secs: u64,
+    /// How long an introspection answer for an active token is reused, in seconds (never past
+    /// the token's expiry; 0: ask on every request, so a revocation takes effect at once).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    auth_introspection_cache_secs: u64,
+    /// Least time between two JWKS fetches caused by tokens naming an unknown key, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    auth_jwks_refetch_secs: u64,
+}
+
+impl AuthArgs {
+    /// The protection the flags ask for, if any. `local` is the bound address (the default
+    /// resource URL).
+    fn resource_auth(
+        &self,
+        local: std::net::SocketAddr,
+    ) -> Result<Option<Arc<mcp_tasks_transport::auth::ResourceAuth>>, String> {
+        use mcp_tasks_transport::auth::{
+            Authenticator, IntrospectionAuthenticator, IntrospectionConfig, JwtAuthenticator,
+            JwtConfig, ResourceAuth,
+        };
+        if self.auth_resource.is_none()
+            && local.ip().is_unspecified()
+            && (self.auth_jwks_url.is_some() || self.auth_introspection_url.is_some())
+        {
+            return Err(format!(
+                "listening on {local} (every address): give the URL clients use with \
+                 --auth-resource (e.g. https://mcp.example.com/mcp), the audience tokens must name"
+            ));
+        }
+        let resource = self
+            .auth_resource
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}/mcp"));
+        let audience = if self.auth_audience.is_empty() {
+            vec![resource.clone()]
+        } else {
+            self.auth_audience.clone()
+        };
+        let resource = if faults::wrong_resource() {
+            // Test-only fault: the metadata names another resource than this endpoint.
+            "http://wrong-resource.invalid/mcp".to_owned()
+        } else {
+            resource
+        };
+        let leeway = Duration::from_secs(self.auth_leeway_secs);
+        let authenticator: Arc<dyn Authenticator> =
+            match (&self.auth_jwks_url, &self.auth_introspection_url) {
+                (Some(jwks), None) => {
+                    let issuer = self.auth_issuer.clone().unwrap_or_default();
+                    let mut c = JwtConfig::new(issuer, resource.clone(), jwks.clone());
+                    c.audience = audience;
+                    c.leeway = leeway;
+                    c.jwks_refetch_interval = Duration::from_secs(self.auth_jwks_refetch_secs);
+                    Arc::new(JwtAuthenticator::new(c)?)
+                }
+                (None, Some(url)) => {
+                    let mut c = IntrospectionConfig::new(
+                        url.clone(),
+                        self.auth_client_id.clone().unwrap_or_default(),
+                        self.auth_client_secret.clone().unwrap_or_default(),
+                        resource.clone(),
+                    );
+                    c.audience = audience;
+                    c.issuer = self.auth_issuer.clone();
+                    c.leeway = leeway;
+                    c.cache_ttl = Duration::from_secs(self.auth_introspection_cache_secs);
+                    Arc::new(IntrospectionAuthenticator::new(c)?)
+                }
+                (None, None) => {
+                    if self.auth_issuer.is_some() {
+                        return Err(
+                            "--auth-issuer needs --auth-jwks-url or --auth-introspection-url"
+                                .into(),
+                        );
+                    }
+                    return Ok(None);
+                }
+                (Some(_), Some(_)) => {
+                    return Err("give --auth-jwks-url or --auth-introspection-url, not both".into());
+                }
+            };
+        let authenticator = if faults::accept_any_token() {
+            Arc::new(faults::AnyToken) as Arc<dyn Authenticator>
+        } else {
+            authenticator
+        };
+        let mut auth = ResourceAuth::new(resource, authenticator);
+        auth.authorization_servers = self.auth_issuer.iter().cloned().collect();
+        auth.scopes_supported = self.auth_scopes_supported.clone();
+        auth.required_scopes = self.auth_required_scope.clone();
+        // Test-only fault `auth-anonymous-allowed`: no token needed at all.
+        auth.allow_anonymous = self.auth_allow_anonymous || faults::anonymous_allowed();
+        auth.resource_name = Some("mcp-tasks reference server".into());
+        Ok(Some(Arc::new(auth)))
+    }
 }
 
 /// Limits on what clients may hold or send (every limit is explicit and configurable).
@@ -133,9 +280,17 @@ struct TaskArgs {
     /// Suggested poll interval sent to clients, in milliseconds.
     #[arg(long, default_value_t = 250)]
     poll_interval_ms: u64,
-    /// Most live tasks one owner may have at once.
+    /// Most live tasks one owner (an authenticated principal, a legacy session, or all
+    /// anonymous modern callers together) may have at once.
     #[arg(long, default_value_t = 1000)]
     max_tasks_per_owner: usize,
+    /// Most live tasks of an unauthenticated owner, when the server admits anonymous callers
+    /// beside authenticated ones (default: --max-tasks-per-owner).
+    #[arg(long, value_name = "N")]
+    max_anonymous_tasks: Option<usize>,
+    /// Most tasks this instance runs at once, whoever owns them (0: no cap).
+    #[arg(long, default_value_t = 10_000)]
+    max_running_tasks: usize,
     /// Most outstanding input requests one task may have.
     #[arg(long, default_value_t = 16)]
     max_input_keys: usize,
@@ -165,6 +320,8 @@ impl TaskArgs {
             max_ttl: Duration::from_secs(self.max_task_ttl_secs.max(1)),
             poll_interval: Duration::from_millis(self.poll_interval_ms.max(1)),
             max_live_per_owner: self.max_tasks_per_owner,
+            max_live_anonymous: self.max_anonymous_tasks,
+            max_running: (self.max_running_tasks > 0).then_some(self.max_running_tasks),
             max_input_keys: self.max_input_keys,
             lease: Duration::from_millis(self.lease_ms),
             heartbeat: Duration::from_millis(self.heartbeat_ms),
@@ -291,6 +448,7 @@ async fn run(args: Args) -> Result<(), String> {
         return Ok(());
     };
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let auth = args.auth.resource_auth(local)?;
     let config = HttpConfig {
         max_body_bytes: limits.max_body_bytes,
         max_drain_bytes: limits.max_drain_bytes,
@@ -317,8 +475,16 @@ async fn run(args: Args) -> Result<(), String> {
         } else {
             None
         },
+        auth: auth.clone(),
         ..HttpConfig::default()
     };
+    if let Some(a) = &auth {
+        eprintln!(
+            "mcp-tasks-server: OAuth-protected resource {} (metadata at {})",
+            a.resource,
+            a.metadata_url()
+        );
+    }
     eprintln!(
         "mcp-tasks-server: listening on http://{local}/mcp (store {})",
         redacted(&args.store)

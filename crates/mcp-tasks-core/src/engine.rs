@@ -32,6 +32,14 @@ pub struct TaskConfig {
     pub poll_interval: Duration,
     /// Most live (non-terminal) tasks one owner may have.
     pub max_live_per_owner: usize,
+    /// Most live tasks of an unauthenticated owner (a legacy session without principal, or
+    /// every anonymous modern caller together), when it differs from `max_live_per_owner`:
+    /// servers that require OAuth but admit anonymous callers give them a small quota.
+    /// `None`: `max_live_per_owner`.
+    pub max_live_anonymous: Option<usize>,
+    /// Most tasks this instance runs at once, whoever owns them (`None`: no cap), so that
+    /// many principals each within their quota cannot exhaust the server together.
+    pub max_running: Option<usize>,
     /// Most input requests one task may have outstanding.
     pub max_input_keys: usize,
     /// How often expired tasks are purged.
@@ -67,6 +75,8 @@ impl Default for TaskConfig {
             max_ttl: Duration::from_secs(24 * 3600),
             poll_interval: Duration::from_millis(250),
             max_live_per_owner: 1000,
+            max_live_anonymous: None,
+            max_running: Some(10_000),
             max_input_keys: 16,
             purge_interval: Duration::from_secs(30),
             recheck_interval: Duration::from_millis(500),
@@ -555,15 +565,22 @@ impl TaskEngine {
         }
         // The creating instance runs the handler: it holds the lease from the start.
         let record = record.with_lease(Some(self.my_lease()));
+        if let Some(max) = self.config.max_running {
+            if self.running.lock().len() >= max {
+                return Err(TaskError::ServerFull { limit: max });
+            }
+        }
+        let limit = match (&record.owner, self.config.max_live_anonymous) {
+            (Owner::Principal(_), _) | (_, None) => self.config.max_live_per_owner,
+            (_, Some(n)) => n,
+        };
         let live = self
             .store
-            .count_live(record.owner.clone(), self.config.max_live_per_owner)
+            .count_live(record.owner.clone(), limit)
             .await
             .map_err(store_error)?;
-        if live >= self.config.max_live_per_owner {
-            return Err(TaskError::TooManyTasks {
-                limit: self.config.max_live_per_owner,
-            });
+        if live >= limit {
+            return Err(TaskError::TooManyTasks { limit });
         }
         self.store.create(record.clone()).await.map_err(|e| {
             tracing::error!(error = %e, "task store failure: a task could not be created");

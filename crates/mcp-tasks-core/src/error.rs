@@ -18,6 +18,13 @@ pub enum TaskError {
         /// The limit that was reached.
         limit: usize,
     },
+    /// This instance runs as many tasks as it may, whoever owns them
+    /// ([`TaskConfig::max_running`](crate::engine::TaskConfig::max_running)).
+    #[error("The server runs the most tasks it allows ({limit}); retry later")]
+    ServerFull {
+        /// The limit that was reached.
+        limit: usize,
+    },
     /// The caller sent something the task cannot take (a malformed answer to an
     /// outstanding input request, ...).
     #[error("{0}")]

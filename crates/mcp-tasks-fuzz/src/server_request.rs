@@ -225,6 +225,8 @@ pub fn check(data: &[u8]) {
                 headers,
                 session_id,
                 disconnected: CancellationToken::new(),
+                principal: None,
+                auth: None,
             };
             let reply = tokio::time::timeout(
                 Duration::from_secs(3600),

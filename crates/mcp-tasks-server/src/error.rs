@@ -60,7 +60,9 @@ pub(crate) fn task_error(e: TaskError) -> ErrorObject {
     let message = e.to_string();
     match e {
         TaskError::NotFound(_) | TaskError::InvalidInput(_) => ErrorObject::invalid_params(message),
-        TaskError::TooManyTasks { .. } => ErrorObject::invalid_request(message),
+        TaskError::TooManyTasks { .. } | TaskError::ServerFull { .. } => {
+            ErrorObject::invalid_request(message)
+        }
         TaskError::Cancelled => ErrorObject::internal("Request cancelled"),
         _ => ErrorObject::internal(message),
     }

@@ -439,6 +439,7 @@ impl ServerBuilder {
                 inflight: Mutex::new(Default::default()),
                 closing: Default::default(),
                 started: Default::default(),
+                v1_task_sessions: Default::default(),
                 tasks: self.tasks.map(Arc::new),
                 v1_relay: Default::default(),
                 task_feeds: Default::default(),
@@ -498,6 +499,9 @@ pub(crate) struct Inner {
     pub(crate) closing: tokio_util::sync::CancellationToken,
     /// Set once [`Server::start`] succeeded.
     pub(crate) started: tokio::sync::OnceCell<()>,
+    /// The session that created each live v1 task owned by a principal (the record names
+    /// the principal, and `notifications/tasks/status` still go to the creating session).
+    pub(crate) v1_task_sessions: Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// An MCP server. Cheap to clone.

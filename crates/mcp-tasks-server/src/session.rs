@@ -41,6 +41,8 @@ pub(crate) struct Session {
     next_stream: AtomicU64,
     /// How long a server→client request may wait for its answer.
     pub(crate) request_timeout: Duration,
+    /// The key of the principal that created it (`None`: created anonymously).
+    pub(crate) principal: Option<String>,
 }
 
 impl Session {
@@ -65,6 +67,7 @@ impl Session {
             inflight: Mutex::new(HashMap::new()),
             streams: Mutex::new(HashMap::new()),
             next_stream: AtomicU64::new(1),
+            principal: None,
             request_timeout,
         }
     }

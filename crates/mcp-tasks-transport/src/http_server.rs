@@ -52,6 +52,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+use crate::auth::{AuthChallenge, Principal, ResourceAuth};
 use crate::{Context, Inbound, McpService, Reply, ReplyBody, TransportKind, headers, sse};
 
 /// After the shutdown deadline, how long connections still get to deliver what settling
@@ -130,6 +131,17 @@ pub struct HttpConfig {
     /// settles what still runs at this deadline ([`McpService::shutdown`]); connections get
     /// one more second to deliver the outcome, then the server returns.
     pub shutdown_grace: Duration,
+    /// OAuth protection (default `None`: every request is served without authentication).
+    /// When set, every request is authenticated before the service sees it (401/403 with
+    /// `WWW-Authenticate` otherwise) and its [`Principal`](crate::auth::Principal) reaches
+    /// the service in [`Context::principal`]. [`serve_http`] and
+    /// [`McpHttpService::into_router`] also serve the Protected Resource Metadata at
+    /// [`ResourceAuth::metadata_paths`]; a mounted service leaves routing those to you
+    /// ([`ResourceAuth::metadata_response`]).
+    ///
+    /// Without it, a [`Principal`](crate::auth::Principal) that your own layer put in the
+    /// request's extensions (`req.extensions_mut().insert(principal)`) is passed on.
+    pub auth: Option<Arc<ResourceAuth>>,
 }
 
 impl Default for HttpConfig {
@@ -155,6 +167,7 @@ impl Default for HttpConfig {
             allowed_hosts: Some(vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()]),
             keep_alive: Duration::from_secs(15),
             shutdown_grace: Duration::from_secs(10),
+            auth: None,
         }
     }
 }
@@ -340,7 +353,21 @@ impl<S: McpService> McpHttpService<S> {
     #[cfg(feature = "axum")]
     pub fn into_router(self) -> axum::Router {
         let path = self.shared.config.path.clone();
-        axum::Router::new().route_service(&path, self)
+        let auth = self.shared.config.auth.clone();
+        let mut router = axum::Router::new().route_service(&path, self);
+        if let Some(auth) = auth {
+            for p in auth.metadata_paths() {
+                let auth = auth.clone();
+                router = router.route(
+                    &p,
+                    axum::routing::get(move || {
+                        let auth = auth.clone();
+                        async move { auth.metadata_response::<axum::body::Body>() }
+                    }),
+                );
+            }
+        }
+        router
     }
 }
 
@@ -426,6 +453,9 @@ pub async fn serve_http<S: McpService>(
             async move {
                 // The standalone server owns the path; a mounted service leaves it to the router.
                 if req.uri().path() != mcp.config().path {
+                    if let Some(r) = metadata_reply(&req, mcp.config()) {
+                        return Ok::<_, Infallible>(r);
+                    }
                     return Ok::<_, Infallible>(plain(StatusCode::NOT_FOUND, "not found"));
                 }
                 tower_service::Service::call(&mut mcp, req).await
@@ -464,6 +494,22 @@ pub async fn serve_http<S: McpService>(
         );
     }
     Ok(())
+}
+
+/// The Protected Resource Metadata (RFC 9728), for a GET of one of its paths on a protected
+/// endpoint.
+fn metadata_reply<B>(req: &Request<B>, config: &HttpConfig) -> Option<Response<McpBody>> {
+    let auth = config.auth.as_ref()?;
+    if !auth.metadata_paths().iter().any(|p| p == req.uri().path()) {
+        return None;
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET"));
+        return Some(r);
+    }
+    Some(auth.metadata_response())
 }
 
 /// Serves one connection that is over its address's limit: whatever it asks gets 503 with
@@ -562,6 +608,26 @@ async fn handle<S: McpService, B: HttpBody>(
             );
         }
     }
+    let principal = match &config.auth {
+        Some(auth) => match auth.check(req.headers()).await {
+            Ok(p) => p.map(Arc::new),
+            Err(refusal) => {
+                let mut r = error_reply(
+                    refusal.status,
+                    None,
+                    ErrorObject::invalid_request(refusal.message),
+                );
+                if let Some(c) = refusal
+                    .challenge
+                    .and_then(|c| HeaderValue::from_str(&c).ok())
+                {
+                    r.headers_mut().insert(header::WWW_AUTHENTICATE, c);
+                }
+                return r;
+            }
+        },
+        None => req.extensions().get::<Principal>().cloned().map(Arc::new),
+    };
     let inbound = match *req.method() {
         Method::POST => None,
         Method::GET => Some(Inbound::OpenStream {
@@ -646,6 +712,8 @@ async fn handle<S: McpService, B: HttpBody>(
         session_id: session_id.clone(),
         headers: parts.headers,
         disconnected: disconnected.clone(),
+        principal,
+        auth: config.auth.clone().map(AuthChallenge::new),
     };
     let reply = shared.service.handle(inbound, cx).await;
     let slot = match &reply.body {
@@ -842,6 +910,12 @@ impl McpBody {
         McpBody {
             kind: BodyKind::Full((!bytes.is_empty()).then_some(bytes)),
         }
+    }
+}
+
+impl From<Bytes> for McpBody {
+    fn from(b: Bytes) -> Self {
+        McpBody::full(b)
     }
 }
 

@@ -7,6 +7,7 @@
 //! headers, and either nothing, one JSON message, or a stream of SSE events.
 #![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
 
+pub mod auth;
 pub mod headers;
 #[cfg(feature = "http-client")]
 pub mod http_client;
@@ -62,6 +63,13 @@ pub struct Context {
     /// Fires when the peer goes away before the reply is complete (HTTP response stream
     /// closed, stdio EOF). In the modern era this is the cancellation of the request.
     pub disconnected: CancellationToken,
+    /// The authenticated caller (HTTP with [`HttpConfig::auth`], or a [`auth::Principal`]
+    /// an embedder's own layer put in the request's extensions); `None` for anonymous
+    /// requests and on stdio.
+    pub principal: Option<std::sync::Arc<auth::Principal>>,
+    /// Set when the endpoint is OAuth-protected: how to word a 401/403 the service itself
+    /// decides (a tool's required scopes).
+    pub auth: Option<auth::AuthChallenge>,
 }
 
 /// One event of a streamed reply.

@@ -107,6 +107,8 @@ where
         headers: http::HeaderMap::new(),
         session_id: Some(conn_id.clone()),
         disconnected: closed.child_token(),
+        principal: None,
+        auth: None,
     };
 
     // The standalone stream: server-initiated messages of this connection. It never ends by

@@ -62,9 +62,11 @@ pub(super) fn scenarios() -> Vec<Scenario> {
 
 /// A client of one instance (its own connection, same tools and timeouts).
 fn client_of(env: &Env, url: &str) -> Result<Modern, String> {
-    let target = HttpTarget::parse(url, &[])?;
+    let mut target = HttpTarget::parse(url, &[])?;
+    // A protected deployment: every instance takes the same token.
+    target.bearer = env.bearer.clone();
     let e = Env::new(
-        Conn::Http(target),
+        Conn::Http(Box::new(target)),
         env.tools.clone(),
         env.timeout,
         env.task_timeout,

@@ -1,5 +1,6 @@
 //! Scenarios: small units that talk to the server and report named checks.
 
+mod auth;
 mod durability;
 mod headers;
 mod instances;
@@ -41,6 +42,10 @@ pub(crate) enum Needs {
     Restart,
     /// Opt-in: needs two or more instances on one store (`--instances`).
     Instances,
+    /// Opt-in: an OAuth-protected HTTP server and a token for it (`--bearer`).
+    Auth,
+    /// Opt-in: [`Needs::Auth`] and a second principal's token (`--bearer-other`).
+    AuthOther,
 }
 
 /// A scenario as declared.
@@ -65,5 +70,6 @@ pub(crate) fn all() -> Vec<Scenario> {
     v.extend(stateless::scenarios());
     v.extend(durability::scenarios());
     v.extend(instances::scenarios());
+    v.extend(auth::scenarios());
     v
 }

@@ -2,6 +2,9 @@
 //! multi-instance scenario (`--instances`), which `faults.rs` counts as coverage and
 //! `balancer.rs` proves on three real instances.
 
+// Each test file that includes this uses only some of it.
+#![allow(dead_code)]
+
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -60,5 +63,25 @@ pub(crate) const INSTANCE_FAULTS: &[(&str, &[&str], &[&str])] = &[
         "",
         &["--takeover-interval-ms", "86400000"],
         &["instances-takeover-after-kill"],
+    ),
+];
+
+/// Faults of an OAuth-protected reference server (`tests/auth.rs` runs them with a test
+/// issuer, `--bearer` and `--bearer-other`): (`MCP_TASKS_FAULT`, the checks that must not
+/// pass).
+pub(crate) const AUTH_FAULTS: &[(&str, &[&str])] = &[
+    ("auth-anonymous-allowed", &["auth-401-without-token"]),
+    ("auth-wrong-resource", &["auth-protected-resource-metadata"]),
+    ("auth-accept-any-token", &["auth-invalid-token-401"]),
+    (
+        "auth-ignore-principal",
+        &[
+            "auth-isolation-tasks-get",
+            "auth-isolation-tasks-update",
+            "auth-isolation-tasks-cancel",
+            "auth-isolation-listen",
+            "auth-isolation-v1-tasks",
+            "auth-session-bound-to-principal",
+        ],
     ),
 ];

@@ -72,6 +72,8 @@ pub(crate) struct CtxInner {
     pub(crate) cancel: CancellationToken,
     pub(crate) state: Mutex<Option<Value>>,
     pub(crate) related_task: Option<String>,
+    /// The authenticated caller ([`Ctx::principal`]).
+    pub(crate) principal: Option<Arc<mcp_tasks_transport::auth::Principal>>,
 }
 
 /// The handler context. Cheap to clone; clones share the request.
@@ -92,6 +94,14 @@ impl Ctx {
     /// The era of the request.
     pub fn era(&self) -> Era {
         self.inner.era
+    }
+
+    /// Who called, on an OAuth-protected HTTP endpoint
+    /// ([`HttpConfig::auth`](mcp_tasks_transport::HttpConfig::auth)): subject, issuer, client
+    /// and granted scopes. `None` for anonymous callers, on stdio, and for a task re-run after
+    /// a restart (the principal is not stored with the task; its owner key is).
+    pub fn principal(&self) -> Option<&mcp_tasks_transport::auth::Principal> {
+        self.inner.principal.as_deref()
     }
 
     /// The capabilities the client declared (per request in the modern era, at
@@ -480,31 +490,4 @@ fn form_schema<T: JsonSchema>() -> Result<RequestedSchema, ToolError> {
             std::any::type_name::<T>()
         ))
     })
-}
-
-impl Ctx {
-    /// A context for a handler running as a task.
-    pub(crate) fn for_task(
-        era: Era,
-        caps: ClientCapabilities,
-        handle: Arc<dyn TaskInput>,
-        cancel: CancellationToken,
-        outbox: Option<mpsc::UnboundedSender<JsonRpcMessage>>,
-        progress_token: Option<ProgressToken>,
-        related_task: Option<String>,
-    ) -> Ctx {
-        Ctx {
-            inner: Arc::new(CtxInner {
-                era,
-                caps,
-                progress_token,
-                log_level: None,
-                outbox,
-                input: InputMode::Task(handle),
-                cancel,
-                state: Mutex::new(None),
-                related_task,
-            }),
-        }
-    }
 }

@@ -57,6 +57,8 @@ pub(crate) struct TaskStart {
     pub(crate) progress_token: Option<mcp_tasks_types::jsonrpc::ProgressToken>,
     /// The task id for related-task `_meta` on notifications (Tasks v1).
     pub(crate) related_task: Option<String>,
+    /// The authenticated caller that created the task.
+    pub(crate) principal: Option<Arc<mcp_tasks_transport::auth::Principal>>,
 }
 
 impl TaskStart {
@@ -76,15 +78,20 @@ impl TaskStart {
             session: self.session,
             cancel: cancel.clone(),
         });
-        let ctx = crate::Ctx::for_task(
-            self.era,
-            self.caps,
-            handle.clone(),
-            cancel.clone(),
-            self.outbox,
-            self.progress_token,
-            self.related_task,
-        );
+        let ctx = crate::Ctx {
+            inner: Arc::new(super::CtxInner {
+                era: self.era,
+                caps: self.caps,
+                progress_token: self.progress_token,
+                log_level: None,
+                outbox: self.outbox,
+                input: super::InputMode::Task(handle.clone()),
+                cancel: cancel.clone(),
+                state: Mutex::new(None),
+                related_task: self.related_task,
+                principal: self.principal,
+            }),
+        };
         (handle, ctx, cancel)
     }
 }

@@ -56,8 +56,8 @@ impl Inner {
         if req.method == methods::INITIALIZE {
             return Ok(Route::Initialize);
         }
-        if let Some(sid) = &cx.session_id {
-            if let Some(s) = self.sessions.lock().get(sid) {
+        if cx.session_id.is_some() {
+            if let Some(s) = self.session_of(cx) {
                 self.check_legacy_headers(&s, cx)?;
                 return Ok(Route::Legacy(s));
             }

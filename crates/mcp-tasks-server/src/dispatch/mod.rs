@@ -104,6 +104,8 @@ pub(crate) struct ReqCx {
     pub(crate) log_level: Option<mcp_tasks_types::LoggingLevel>,
     pub(crate) session: Option<Arc<Session>>,
     pub(crate) cancel: CancellationToken,
+    /// The authenticated caller (HTTP with auth configured).
+    pub(crate) principal: Option<Arc<mcp_tasks_transport::auth::Principal>>,
 }
 
 /// The method table: whether this server serves `method` in `era`. The one place a request
@@ -155,6 +157,11 @@ impl Inner {
             Ok(c) => c,
             Err(e) => return reply_error(id, Rejection::new(era, e.to_error())),
         };
+        if let ClientRequest::CallTool { params } = &call {
+            if let Some(reply) = self.scope_refusal(&id, &params.name, &cx) {
+                return reply;
+            }
+        }
         // The first page of `tools/list` never changes: answer it from its encoded form.
         if let ClientRequest::ListTools { params } = &call {
             if params.as_ref().is_none_or(|p| p.cursor.is_none()) {
@@ -168,14 +175,17 @@ impl Inner {
             ClientRequest::SubscriptionsListen { mut params } => {
                 // Subscribe before reading the current state, so no change is missed.
                 let events = self.events.subscribe();
+                // Subscribed to every requested task; only the honoured ones (the caller's)
+                // are delivered (`deliver` filters by the acknowledged `taskIds`).
                 let feed = params
                     .notifications
                     .task_ids
                     .as_deref()
                     .filter(|ids| !ids.is_empty())
                     .map(|ids| self.task_feeds.subscribe(ids));
+                let owner = tasks::owner_of(cx.principal.as_deref(), session.as_ref());
                 let initial = match self
-                    .task_subscription(&mut params.notifications, &caps)
+                    .task_subscription(&mut params.notifications, &caps, &owner)
                     .await
                 {
                     Ok(initial) => initial,
@@ -214,6 +224,7 @@ impl Inner {
             caps,
             session: session.clone(),
             cancel: cancel.clone(),
+            principal: cx.principal.clone(),
         };
         let delivery = match (&session, cx.kind) {
             (Some(s), TransportKind::Http) => Delivery::Resumable {
@@ -462,6 +473,7 @@ impl Inner {
                 cancel: rcx.cancel.clone(),
                 state: Mutex::new(user_state),
                 related_task: None,
+                principal: rcx.principal.clone(),
             }),
         };
         match f(ctx.clone()).await {
@@ -627,13 +639,16 @@ impl Inner {
                 .clone()
                 .unwrap_or_else(crate::task::clock::random_id),
         };
-        let session = Arc::new(Session::new(
+        let mut session = Session::new(
             sid.clone(),
             version,
             params.capabilities.clone(),
             params.client_info.clone(),
             self.config.client_request_timeout,
-        ));
+        );
+        // The session is its creator's: another principal presenting its id gets 404.
+        session.principal = cx.principal.as_ref().map(|p| p.key());
+        let session = Arc::new(session);
         if cx.kind == TransportKind::Stdio {
             if let Some(tx) = self.connections.lock().get(&sid) {
                 session.attach_standalone(tx.clone());
@@ -669,10 +684,7 @@ impl Inner {
     }
 
     fn on_notification(&self, n: JsonRpcNotification, cx: &Context) -> Reply {
-        let session = cx
-            .session_id
-            .as_ref()
-            .and_then(|s| self.sessions.lock().get(s));
+        let session = self.session_of(cx);
         match n.method.as_str() {
             notif::INITIALIZED => {
                 if let Some(s) = &session {
@@ -709,10 +721,7 @@ impl Inner {
         id: &RequestId,
         outcome: Result<Value, ErrorObject>,
     ) -> Reply {
-        let session = cx
-            .session_id
-            .as_ref()
-            .and_then(|s| self.sessions.lock().get(s));
+        let session = self.session_of(cx);
         match session {
             Some(s) => {
                 s.complete(id, outcome);
@@ -731,11 +740,7 @@ impl Inner {
             }
             return Reply::subscription(Box::pin(tokio_stream_from(rx).map(SseEvent::message)));
         }
-        let Some(session) = cx
-            .session_id
-            .as_ref()
-            .and_then(|s| self.sessions.lock().get(s))
-        else {
+        let Some(session) = self.session_of(cx) else {
             return match &cx.session_id {
                 Some(_) => Reply::status(StatusCode::NOT_FOUND),
                 // No session: GET is not served (modern-era servers answer 405).
@@ -762,10 +767,57 @@ impl Inner {
 
     fn close_session(&self, cx: &Context) -> Reply {
         match &cx.session_id {
-            Some(id) if self.sessions.lock().remove(id).is_some() => Reply::status(StatusCode::OK),
+            Some(id)
+                if self.session_of(cx).is_some() && self.sessions.lock().remove(id).is_some() =>
+            {
+                Reply::status(StatusCode::OK)
+            }
             Some(_) => Reply::status(StatusCode::NOT_FOUND),
             None => Reply::status(StatusCode::METHOD_NOT_ALLOWED),
         }
+    }
+}
+
+impl Inner {
+    /// The refusal of a call to a tool whose required scopes the caller's token lacks, on an
+    /// OAuth-protected endpoint: 403 `insufficient_scope`, or 401 for an anonymous caller,
+    /// each with the `WWW-Authenticate` challenge naming the scopes.
+    fn scope_refusal(&self, id: &RequestId, tool: &str, cx: &Context) -> Option<Reply> {
+        let auth = cx.auth.as_ref()?;
+        let scopes = &self.tools.get(tool)?.scopes;
+        if scopes.is_empty() {
+            return None;
+        }
+        let (status, message, challenge) = match &cx.principal {
+            Some(p) if p.has_scopes(scopes) => return None,
+            Some(_) => (
+                StatusCode::FORBIDDEN,
+                format!(
+                    "Forbidden: insufficient scope: tool {tool:?} needs {}",
+                    scopes.join(" ")
+                ),
+                auth.insufficient_scope(scopes),
+            ),
+            None => (
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "Unauthorized: tool {tool:?} needs a token with {}",
+                    scopes.join(" ")
+                ),
+                auth.unauthorized(scopes),
+            ),
+        };
+        let rej = Rejection::with_status(ErrorObject::invalid_request(message), status);
+        Some(reply_error(id.clone(), rej).with_header(http::header::WWW_AUTHENTICATE, challenge))
+    }
+
+    /// The legacy session `cx` names, if it exists and belongs to the caller: a session is
+    /// bound to the principal that created it (MCP 2025-11-25 "Security Best Practices",
+    /// session hijacking), and anyone else is told it does not exist.
+    pub(crate) fn session_of(&self, cx: &Context) -> Option<Arc<Session>> {
+        let s = self.sessions.lock().get(cx.session_id.as_ref()?)?;
+        let caller = cx.principal.as_ref().map(|p| p.key());
+        (s.principal == caller).then_some(s)
     }
 }
 

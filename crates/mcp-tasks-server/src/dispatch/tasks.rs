@@ -37,9 +37,21 @@ fn task_notification_params(
 
 /// Who the caller of a request is, for task ownership.
 pub(crate) fn caller(rcx: &ReqCx) -> record::Owner {
-    match &rcx.session {
-        Some(s) => record::Owner::Session(s.id.clone()),
-        None => record::Owner::Unbound,
+    owner_of(rcx.principal.as_deref(), rcx.session.as_ref())
+}
+
+/// The owner of the tasks a caller creates, and whose tasks it may see: an authenticated
+/// principal in both eras (SEP-2663 "Security": every task operation is authorized against
+/// the task's creator; Tasks v1: tasks are bound to the authorization context), else the
+/// legacy session, else nobody (modern anonymous tasks are reached by their unguessable id).
+pub(crate) fn owner_of(
+    principal: Option<&mcp_tasks_transport::auth::Principal>,
+    session: Option<&Arc<crate::session::Session>>,
+) -> record::Owner {
+    match (principal, session) {
+        (Some(p), _) => record::Owner::Principal(p.key()),
+        (None, Some(s)) => record::Owner::Session(s.id.clone()),
+        (None, None) => record::Owner::Unbound,
     }
 }
 
@@ -51,6 +63,7 @@ impl Inner {
         &self,
         filter: &mut mcp_tasks_types::subscriptions::SubscriptionFilter,
         caps: &ClientCapabilities,
+        owner: &record::Owner,
     ) -> Result<Vec<crate::ServerEvent>, Rejection> {
         let Some(ids) = filter.task_ids.take() else {
             return Ok(Vec::new());
@@ -72,7 +85,7 @@ impl Inner {
         let mut honoured = Vec::new();
         let mut current = Vec::new();
         for id in ids {
-            if let Ok(r) = engine.get_for(&id, &record::Owner::Unbound).await {
+            if let Ok(r) = engine.get_for(&id, owner).await {
                 if let Some(params) = task_notification_params(&r, &self.info) {
                     current.push(crate::ServerEvent::TaskChanged {
                         id: id.clone(),
@@ -233,10 +246,23 @@ impl crate::Server {
                 }
                 return;
             }
-            let record::Owner::Session(sid) = &r.owner else {
-                return;
+            let sid = match &r.owner {
+                record::Owner::Session(sid) => sid.clone(),
+                record::Owner::Principal(_) => {
+                    let mut map = inner.v1_task_sessions.lock();
+                    let sid = if r.is_terminal() {
+                        map.remove(&r.id)
+                    } else {
+                        map.get(&r.id).cloned()
+                    };
+                    let Some(sid) = sid else {
+                        return;
+                    };
+                    sid
+                }
+                record::Owner::Unbound => return,
             };
-            let Some(session) = inner.sessions.lock().get(sid) else {
+            let Some(session) = inner.sessions.lock().get(&sid) else {
                 return;
             };
             let params = v1::TaskStatusNotificationParams {
@@ -472,6 +498,7 @@ impl Inner {
                         outbox: None,
                         progress_token: None,
                         related_task: None,
+                        principal: None,
                     }
                     .begin(engine, &self.v1_relay);
                     let fut = (route.handler)(ctx, r.request.arguments.clone());

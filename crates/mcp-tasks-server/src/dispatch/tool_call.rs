@@ -158,6 +158,11 @@ impl Inner {
             .create(record.clone())
             .await
             .map_err(|e| rej(task_error(e)))?;
+        if let (crate::task::record::Owner::Principal(_), Some(s)) = (&record.owner, &rcx.session) {
+            self.v1_task_sessions
+                .lock()
+                .insert(id.clone(), s.id.clone());
+        }
         // Progress keeps the original token for the task's lifetime and travels on the
         // session's standalone stream (the creating request has ended).
         let outbox = rcx.session.as_ref().map(|s| {
@@ -178,6 +183,7 @@ impl Inner {
             outbox,
             progress_token: rcx.progress_token.clone(),
             related_task: Some(id.clone()),
+            principal: rcx.principal.clone(),
         }
         .begin(&engine, &self.v1_relay);
         engine.spawn(id, cancel, run_end_of(handler(ctx, args)));
@@ -220,6 +226,7 @@ impl Inner {
             outbox: None,
             progress_token: None,
             related_task: None,
+            principal: rcx.principal.clone(),
         }
         .begin(&engine, &self.v1_relay);
         *ctx.inner.state.lock() = user_state;

@@ -39,6 +39,8 @@ pub struct ToolRoute {
     pub(crate) bind: Option<Arc<crate::handler::Binder>>,
     /// The state types the handler's extractors need.
     pub(crate) needs: Vec<(std::any::TypeId, &'static str)>,
+    /// OAuth scopes a caller needs to call it ([`ToolRoute::scopes`]).
+    pub(crate) scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for ToolRoute {
@@ -124,6 +126,7 @@ impl ToolRoute {
             handler: Arc::new(move |ctx, args| handler(ctx, args).boxed()),
             bind: None,
             needs: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 
@@ -162,6 +165,26 @@ impl ToolRoute {
     pub fn task_support(mut self, s: TaskSupport) -> Self {
         self.task_support = s;
         self
+    }
+
+    /// OAuth scopes a caller's token needs to call this tool, on an endpoint protected with
+    /// [`HttpConfig::auth`](mcp_tasks_transport::HttpConfig::auth). A token without them
+    /// gets HTTP 403 with `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`
+    /// (MCP 2025-11-25 "Scope Challenge Handling"), so the client can ask for them and retry;
+    /// an anonymous caller gets 401 with the same `scope`. Unprotected endpoints and stdio
+    /// (whose caller is the local user) do not check them.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The OAuth scopes a caller needs ([`ToolRoute::scopes`]).
+    pub fn required_scopes(&self) -> &[String] {
+        &self.scopes
     }
 
     /// What to do with a running task of this tool after a server restart.
