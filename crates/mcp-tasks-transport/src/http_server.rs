@@ -133,13 +133,13 @@ pub struct HttpConfig {
     pub shutdown_grace: Duration,
     /// OAuth protection (default `None`: every request is served without authentication).
     /// When set, every request is authenticated before the service sees it (401/403 with
-    /// `WWW-Authenticate` otherwise) and its [`Principal`](crate::auth::Principal) reaches
+    /// `WWW-Authenticate` otherwise) and its [`Principal`] reaches
     /// the service in [`Context::principal`]. [`serve_http`] and
-    /// [`McpHttpService::into_router`] also serve the Protected Resource Metadata at
+    /// `McpHttpService::into_router` (feature `axum`) also serve the Protected Resource Metadata at
     /// [`ResourceAuth::metadata_paths`]; a mounted service leaves routing those to you
     /// ([`ResourceAuth::metadata_response`]).
     ///
-    /// Without it, a [`Principal`](crate::auth::Principal) that your own layer put in the
+    /// Without it, a [`Principal`] that your own layer put in the
     /// request's extensions (`req.extensions_mut().insert(principal)`) is passed on.
     pub auth: Option<Arc<ResourceAuth>>,
 }
