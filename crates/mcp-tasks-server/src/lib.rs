@@ -108,6 +108,7 @@ mod registry;
 mod relay;
 mod render;
 mod session;
+mod task_feed;
 /// The task domain (the `mcp-tasks-core` crate): state machine, record, stores, engine.
 pub use mcp_tasks_core as task;
 
@@ -491,7 +492,7 @@ pub(crate) struct Inner {
     /// Tasks v1 streams and input bookkeeping (legacy era).
     pub(crate) v1_relay: Arc<relay::V1Relay>,
     /// Listen streams by subscribed task (modern era `notifications/tasks`).
-    pub(crate) task_feeds: Arc<dispatch::task_feed::TaskFeeds>,
+    pub(crate) task_feeds: Arc<task_feed::TaskFeeds>,
     /// In-flight modern stdio requests, for `notifications/cancelled`.
     pub(crate) inflight:
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,

@@ -4,7 +4,7 @@
 //!
 //! Both read the server's event broadcast ([`ServerEvent`]) for list and resource changes;
 //! listen streams get their tasks' changes from their own feed
-//! ([`task_feed`](super::task_feed)). What an event becomes on the wire is decided by
+//! ([`task_feed`](crate::task_feed)). What an event becomes on the wire is decided by
 //! [`deliver`] against what the subscriber asked for.
 
 use std::collections::VecDeque;
@@ -150,7 +150,7 @@ struct ListenState {
     /// The subscribed tasks are followed across instances while the stream is open.
     _watch: Option<crate::task::engine::WatchGuard>,
     /// The subscribed tasks' changes.
-    feed: Option<super::task_feed::FeedGuard>,
+    feed: Option<crate::task_feed::FeedGuard>,
 }
 
 impl Inner {
@@ -166,7 +166,7 @@ impl Inner {
         id: RequestId,
         params: SubscriptionsListenRequestParams,
         events: broadcast::Receiver<ServerEvent>,
-        feed: Option<super::task_feed::FeedGuard>,
+        feed: Option<crate::task_feed::FeedGuard>,
         initial: Vec<ServerEvent>,
         cx: &Context,
     ) -> Reply {

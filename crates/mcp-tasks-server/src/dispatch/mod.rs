@@ -5,7 +5,6 @@ mod era;
 mod headers;
 mod listen;
 mod stream;
-pub(crate) mod task_feed;
 pub(crate) mod tasks;
 mod tool_call;
 
