@@ -71,6 +71,11 @@ pub mod prelude;
 pub use client::{Client, ClientBuilder, EraChoice, LegacySession, ServerDetails};
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};
+#[cfg(feature = "sqlite")]
+pub use hosted::SqliteHostedStore;
+pub use hosted::{
+    Finish, HostedLimits, HostedRecord, HostedStoreError, HostedTaskStore, MemoryHostedStore,
+};
 pub use task::{Started, TaskHandle, TaskInfo, ToolCallStream, ToolEvent};
 
 /// The README's snippets, compiled as doctests.

@@ -703,6 +703,18 @@ impl Inner {
                     }
                 }
             }
+            notif::TASKS_STATUS => {
+                // A client-hosted task (Tasks v1) changed: wake the handler that follows it.
+                let task = n.params.and_then(|p| {
+                    serde_json::from_value::<
+                            mcp_tasks_types::task::v1::TaskStatusNotificationParams,
+                        >(Value::Object(p))
+                        .ok()
+                });
+                if let (Some(s), Some(t)) = (&session, task) {
+                    s.client_task_status(t.task);
+                }
+            }
             _ => {}
         }
         Reply::accepted()
