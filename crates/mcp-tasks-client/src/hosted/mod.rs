@@ -564,4 +564,274 @@ mod tests {
         let r = waiting.await.unwrap().unwrap_err();
         assert!(r.message.contains("cancelled"), "{}", r.message);
     }
+
+    fn record(scope: &str, id: &str, owner: &str, expires_at_ms: Option<u64>) -> HostedRecord {
+        HostedRecord {
+            scope: scope.into(),
+            owner: owner.into(),
+            task: Task::new(id, TaskStatus::Working, iso8601(1), Some(60_000)),
+            method: methods::ELICITATION_CREATE.into(),
+            outcome: None,
+            expires_at_ms,
+        }
+    }
+
+    fn done(status: TaskStatus, outcome: Option<Result<Value, ErrorObject>>) -> Finish {
+        Finish {
+            status,
+            status_message: Some(format!("now {}", status.as_str())),
+            outcome,
+            at: iso8601(2),
+        }
+    }
+
+    /// The store contract, run by every backend.
+    fn store_contract(store: &dyn HostedTaskStore) {
+        for id in ["b", "a", "c"] {
+            store.create(&record("s1", id, "o1", None)).unwrap();
+        }
+        store.create(&record("s2", "a", "o1", Some(5))).unwrap();
+        assert!(
+            store.create(&record("s1", "a", "o1", None)).is_err(),
+            "ids are unique"
+        );
+        // Scoped reads.
+        assert!(store.get("s1", "a").unwrap().is_some());
+        assert!(store.get("s3", "a").unwrap().is_none());
+        // Conditional finish: only a running task ends, once.
+        let ok = Some(Ok(json!({"action": "accept"})));
+        let r = store
+            .finish("s1", "a", &done(TaskStatus::Completed, ok.clone()))
+            .unwrap()
+            .expect("ends");
+        assert_eq!(r.task.status, TaskStatus::Completed);
+        assert_eq!(r.outcome, ok);
+        assert!(
+            store
+                .finish("s1", "a", &done(TaskStatus::Cancelled, None))
+                .unwrap()
+                .is_none(),
+            "a terminal task stays as it is"
+        );
+        let again = store.get("s1", "a").unwrap().unwrap();
+        assert_eq!(again.task.status, TaskStatus::Completed);
+        assert_eq!(again.task.status_message.as_deref(), Some("now completed"));
+        assert_eq!(again.outcome, ok);
+        let err = Some(Err(ErrorObject::internal("boom")));
+        store
+            .finish("s1", "b", &done(TaskStatus::Failed, err.clone()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.get("s1", "b").unwrap().unwrap().outcome, err);
+        // Pages by id, within the scope.
+        let ids = |v: Vec<HostedRecord>| v.into_iter().map(|r| r.task.task_id).collect::<Vec<_>>();
+        assert_eq!(ids(store.list("s1", None, 2).unwrap()), ["a", "b"]);
+        assert_eq!(ids(store.list("s1", Some("b"), 2).unwrap()), ["c"]);
+        assert_eq!(ids(store.list("s2", None, 10).unwrap()), ["a"]);
+        // Orphans: unfinished, in the scope, of another owner.
+        assert_eq!(ids(store.orphans("s1", "o2").unwrap()), ["c"]);
+        assert!(store.orphans("s1", "o1").unwrap().is_empty());
+        // Purge by expiry only.
+        assert_eq!(store.purge(5).unwrap(), ["a"]);
+        assert!(store.get("s2", "a").unwrap().is_none());
+        assert!(store.get("s1", "a").unwrap().is_some());
+    }
+
+    #[test]
+    fn hosted_store_contract_memory() {
+        store_contract(&MemoryHostedStore::new());
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn hosted_store_contract_sqlite_survives_reopening() {
+        let dir =
+            std::env::temp_dir().join(format!("mcp-tasks-hosted-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("contract.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let store = SqliteHostedStore::open(&path).unwrap();
+            store_contract(&store);
+        }
+        let reopened = SqliteHostedStore::open(&path).unwrap();
+        let r = reopened.get("s1", "b").unwrap().expect("kept on disk");
+        assert_eq!(r.task.status, TaskStatus::Failed);
+        assert_eq!(r.outcome, Some(Err(ErrorObject::internal("boom"))));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn hosting(
+        store: Arc<dyn HostedTaskStore>,
+        scope: &str,
+        limits: HostedLimits,
+    ) -> Arc<HostedTasks> {
+        let h = HostedTasks::new(store, limits);
+        h.join_scope(scope.into());
+        h
+    }
+
+    fn quick() -> Handlers {
+        Handlers::new()
+            .on_elicitation(|_p, _cx| async { Ok(ElicitResult::accept([("name", "Ada")])) })
+    }
+
+    fn ask() -> JsonObject {
+        obj(
+            json!({"message": "?", "requestedSchema": {"type": "object", "properties": {}}, "task": {}}),
+        )
+    }
+
+    async fn finished(h: &HostedTasks, id: &str) -> Value {
+        h.serve(methods::TASKS_RESULT, Some(obj(json!({"taskId": id}))))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn hosted_tasks_list_is_paginated_and_scoped() {
+        let store: Arc<dyn HostedTaskStore> = Arc::new(MemoryHostedStore::new());
+        let limits = HostedLimits {
+            page_size: 2,
+            ..HostedLimits::default()
+        };
+        let a = hosting(store.clone(), "session-a", limits.clone());
+        let b = hosting(store.clone(), "session-b", limits);
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            let c = a
+                .create(quick(), methods::ELICITATION_CREATE.into(), ask(), None)
+                .unwrap();
+            ids.push(c["task"]["taskId"].as_str().unwrap().to_owned());
+        }
+        for id in &ids {
+            finished(&a, id).await;
+        }
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let params = cursor.as_ref().map(|c| obj(json!({"cursor": c})));
+            let page = a.serve(methods::TASKS_LIST, params).await.unwrap();
+            pages += 1;
+            let tasks = page["tasks"].as_array().unwrap();
+            assert!(tasks.len() <= 2, "{page}");
+            seen.extend(
+                tasks
+                    .iter()
+                    .map(|t| t["taskId"].as_str().unwrap().to_owned()),
+            );
+            match page.get("nextCursor").and_then(Value::as_str) {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3);
+        ids.sort();
+        assert_eq!(seen, ids);
+        let e = a
+            .serve(
+                methods::TASKS_LIST,
+                Some(obj(json!({"cursor": "not-a-cursor"}))),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code.0, -32602);
+        // Another session sees none of them.
+        let other = b.serve(methods::TASKS_LIST, None).await.unwrap();
+        assert_eq!(other["tasks"], json!([]));
+        for m in [
+            methods::TASKS_GET,
+            methods::TASKS_RESULT,
+            methods::TASKS_CANCEL,
+        ] {
+            let e = b
+                .serve(m, Some(obj(json!({"taskId": ids[0]}))))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code.0, -32602, "{m}");
+        }
+    }
+
+    #[tokio::test]
+    async fn hosted_tasks_push_every_status_change_and_honour_ttl() {
+        let store: Arc<dyn HostedTaskStore> = Arc::new(MemoryHostedStore::new());
+        let limits = HostedLimits {
+            max_ttl: Duration::from_millis(50),
+            ..HostedLimits::default()
+        };
+        let h = hosting(store, "s", limits);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        h.push_to(tx);
+        // Completed: one push with the final task.
+        let c = h
+            .create(quick(), methods::ELICITATION_CREATE.into(), obj(json!({"message": "?", "requestedSchema": {"type": "object", "properties": {}}, "task": {"ttl": 3_600_000}})), None)
+            .unwrap();
+        assert_eq!(c["task"]["ttl"], json!(50), "the ttl is capped");
+        let id = c["task"]["taskId"].as_str().unwrap().to_owned();
+        finished(&h, &id).await;
+        let n = rx.recv().await.unwrap();
+        assert_eq!(n.method, methods::notifications::TASKS_STATUS);
+        let p = n.params.unwrap();
+        assert_eq!(p["taskId"], json!(id));
+        assert_eq!(p["status"], json!("completed"));
+        // Cancelled: one push too.
+        let slow = Handlers::new().on_elicitation(|_p, _cx| async {
+            std::future::pending::<()>().await;
+            Ok(ElicitResult::decline())
+        });
+        let c = h
+            .create(slow, methods::ELICITATION_CREATE.into(), ask(), None)
+            .unwrap();
+        let id2 = c["task"]["taskId"].as_str().unwrap().to_owned();
+        h.serve(methods::TASKS_CANCEL, Some(obj(json!({"taskId": id2}))))
+            .await
+            .unwrap();
+        let p = rx.recv().await.unwrap().params.unwrap();
+        assert_eq!(
+            (p["taskId"].clone(), p["status"].clone()),
+            (json!(id2), json!("cancelled"))
+        );
+        // After the ttl both are gone.
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        for id in [&id, &id2] {
+            let e = h
+                .serve(methods::TASKS_GET, Some(obj(json!({"taskId": id}))))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code.0, -32602);
+        }
+    }
+
+    #[tokio::test]
+    async fn hosted_tasks_of_a_gone_client_fail_when_its_session_is_rejoined() {
+        let store: Arc<dyn HostedTaskStore> = Arc::new(MemoryHostedStore::new());
+        let first = hosting(store.clone(), "s", HostedLimits::default());
+        let slow = Handlers::new().on_elicitation(|_p, _cx| async {
+            std::future::pending::<()>().await;
+            Ok(ElicitResult::decline())
+        });
+        let c = first
+            .create(slow, methods::ELICITATION_CREATE.into(), ask(), None)
+            .unwrap();
+        let id = c["task"]["taskId"].as_str().unwrap().to_owned();
+        drop(first);
+        let second = HostedTasks::new(store, HostedLimits::default());
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        second.push_to(tx);
+        second.join_scope("s".into());
+        let p = rx.recv().await.unwrap().params.unwrap();
+        assert_eq!(p["status"], json!("failed"));
+        let got = second
+            .serve(methods::TASKS_GET, Some(obj(json!({"taskId": id}))))
+            .await
+            .unwrap();
+        assert_eq!(got["status"], json!("failed"));
+        assert_eq!(got["statusMessage"], json!(ORPHANED));
+        let e = second
+            .serve(methods::TASKS_RESULT, Some(obj(json!({"taskId": id}))))
+            .await
+            .unwrap_err();
+        assert_eq!(e.message, ORPHANED);
+    }
 }
