@@ -2,8 +2,9 @@
 //! after a restart it still answers for them (Tasks v1, 2025-11-25).
 //!
 //! ```text
-//! hosting_client start  <url> <db>                 # prints {"session":…,"serverTask":…}, then the
-//!                                                  # hosted task id, then hosts it (never answers)
+//! hosting_client start  <url> <db>                 # prints {"session":…,"serverTask":…}, then
+//!                                                  # {"hosted":…} once the server follows the
+//!                                                  # hosted task, then hosts it (never answers)
 //! hosting_client rejoin <url> <db> <session-json>  # rejoins, follows the server task, prints
 //!                                                  # {"ok":…} or {"error":…}
 //! ```
@@ -55,12 +56,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{}",
                 json!({"session": session, "serverTask": task.task_id})
             );
-            // Wait until the server's request arrived and is hosted.
+            // Wait until the server's request is hosted here and the server follows it
+            // (its task's status message names the client's task).
             loop {
                 let hosted = store.list(&session.session_id, None, 10)?;
                 if let Some(t) = hosted.first() {
-                    println!("{}", json!({"hosted": t.task.task_id}));
-                    break;
+                    let info = client.get_task(&task.task_id).await?;
+                    let message = info.status_message.unwrap_or_default();
+                    if message.contains(&t.task.task_id) {
+                        println!("{}", json!({"hosted": t.task.task_id, "server": message}));
+                        break;
+                    }
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }

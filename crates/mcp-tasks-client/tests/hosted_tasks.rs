@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use common::{ServerProcess, confirming_handlers, connect, stdio_command, text};
 use mcp_tasks_client::{
-    Client, ClientBuilder, EraChoice, Handlers, HostedRecord, HostedTaskStore, MemoryHostedStore,
-    Started,
+    Client, ClientBuilder, EraChoice, Handlers, HostedLimits, HostedRecord, HostedTaskStore,
+    MemoryHostedStore, Started,
 };
 use mcp_tasks_schema::wire::TapFile;
 use mcp_tasks_types::elicitation::ElicitResult;
@@ -57,7 +57,21 @@ async fn hosted_legacy_http_elicitation_runs_as_a_client_task_both_forms() {
     let srv = ServerProcess::start();
     let count = Arc::new(AtomicUsize::new(0));
     let store = Arc::new(MemoryHostedStore::new());
-    let c = legacy(confirming_handlers(count.clone()), store.clone())
+    // The user takes a while (10 polling periods), so the server polls with tasks/get
+    // before the status push tells it the task is done.
+    let seen = count.clone();
+    let slow = Handlers::new().on_elicitation(move |_params, _cx| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(ElicitResult::accept([("name", "Ada")]))
+        }
+    });
+    let c = legacy(slow, store.clone())
+        .hosted_limits(HostedLimits {
+            poll_interval: Duration::from_millis(50),
+            ..HostedLimits::default()
+        })
         .connect_http(&srv.url)
         .await
         .expect("connect");
@@ -353,6 +367,10 @@ async fn hosted_client_process_restart_answers_for_its_tasks() {
         .expect("the hosted line");
     let hosted: serde_json::Value = serde_json::from_str(&hosted_line).unwrap();
     let hosted_id = hosted["hosted"].as_str().unwrap().to_owned();
+    assert!(
+        hosted["server"].as_str().unwrap().contains("waiting for the client's task"),
+        "{hosted}"
+    );
     first.kill().await.unwrap();
     let _ = first.wait().await;
 

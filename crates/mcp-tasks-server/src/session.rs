@@ -45,6 +45,9 @@ pub(crate) struct Session {
     /// The client-hosted tasks (Tasks v1) a handler follows, fed by the client's
     /// `notifications/tasks/status`.
     client_tasks: Mutex<HashMap<String, watch::Sender<Option<Task>>>>,
+    /// Bumped whenever a standalone stream is attached: a request sent on the previous one
+    /// (which may be dead without anyone knowing yet) can be asked again on the new one.
+    standalone_epoch: watch::Sender<u64>,
 }
 
 impl Session {
@@ -71,6 +74,7 @@ impl Session {
             next_stream: AtomicU64::new(1),
             request_timeout,
             client_tasks: Mutex::new(HashMap::new()),
+            standalone_epoch: watch::channel(0).0,
         }
     }
 
@@ -100,6 +104,13 @@ impl Session {
     /// Attaches the standalone stream (GET, or the stdio connection's output).
     pub(crate) fn attach_standalone(&self, tx: mpsc::UnboundedSender<JsonRpcMessage>) {
         *self.standalone.lock() = Some(tx);
+        self.standalone_epoch
+            .send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Changes when a new standalone stream is attached.
+    pub(crate) fn standalone_changes(&self) -> watch::Receiver<u64> {
+        self.standalone_epoch.subscribe()
     }
 
     /// Whether a standalone stream is attached and open.
@@ -143,6 +154,14 @@ impl Session {
             .map_err(|e| ErrorObject::internal(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(id.clone(), tx);
+        // Forgets the request however this future ends (also when it is dropped).
+        struct Forget<'a>(&'a Session, &'a RequestId);
+        impl Drop for Forget<'_> {
+            fn drop(&mut self) {
+                self.0.pending.lock().remove(self.1);
+            }
+        }
+        let _forget = Forget(self, &id);
         let msg = JsonRpcMessage::Request(req);
         let sent = match via {
             Some(out) => out.send(msg.clone()).is_ok() || self.send_standalone(msg),

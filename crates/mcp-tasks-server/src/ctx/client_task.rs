@@ -147,15 +147,25 @@ struct Route {
 }
 
 impl Route {
+    /// Sends a request about the task. One that went out on the standalone stream is asked
+    /// again when the client attaches a new one: the old stream may have died unnoticed
+    /// (a client that restarted and rejoined its session), and its answer would never come.
     async fn request(
         &self,
         method: &str,
         params: Value,
         cancel: &CancellationToken,
     ) -> Result<Value, ErrorObject> {
-        self.session
-            .request(method, params, self.via.as_ref(), cancel)
-            .await
+        loop {
+            let mut changes = self.session.standalone_changes();
+            let standalone = self.via.as_ref().is_none_or(|v| v.is_closed());
+            tokio::select! {
+                r = self.session.request(method, params.clone(), self.via.as_ref(), cancel) => return r,
+                Ok(()) = changes.changed(), if standalone => {
+                    tracing::debug!(%method, "the client opened a new stream: asking again");
+                }
+            }
+        }
     }
 }
 
@@ -495,16 +505,38 @@ impl Ctx {
         if let Some(obj) = params.as_object_mut() {
             obj.insert("task".into(), json!(meta));
         }
-        let answer = route
-            .request(method, params, &self.inner.cancel)
-            .await
-            .map_err(|e| {
-                if self.inner.cancel.is_cancelled() {
-                    ClientTaskError::Tool(ToolError::Cancelled)
-                } else {
-                    ClientTaskError::Rejected(e)
+        // The creation runs on its own: if the handler is cancelled (or dropped) before the
+        // client answers, the task the client creates anyway is cancelled as soon as it exists.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let creator = route.clone();
+        tokio::spawn(async move {
+            let answer = creator
+                .request(method, params, &CancellationToken::new())
+                .await;
+            if let Err(Ok(v)) = tx.send(answer) {
+                if let Ok(created) = serde_json::from_value::<CreateTaskResult>(v) {
+                    let id = created.task.task_id;
+                    let r = creator
+                        .request(
+                            methods::TASKS_CANCEL,
+                            json!({"taskId": id}),
+                            &CancellationToken::new(),
+                        )
+                        .await;
+                    if let Err(e) = r {
+                        tracing::debug!(task = %id, "cannot cancel the abandoned client task: {e}");
+                    }
                 }
-            })?;
+            }
+        });
+        let answer = tokio::select! {
+            r = rx => r
+                .map_err(|_| ClientTaskError::Protocol(ErrorObject::internal("the request was dropped")))?
+                .map_err(ClientTaskError::Rejected)?,
+            () = self.inner.cancel.cancelled() => {
+                return Err(ClientTaskError::Tool(ToolError::Cancelled));
+            }
+        };
         let created: CreateTaskResult = serde_json::from_value(answer).map_err(|e| {
             ClientTaskError::Rejected(ErrorObject::invalid_params(format!(
                 "the client's answer to a task-augmented {method} is not a CreateTaskResult: {e}"
