@@ -10,5 +10,7 @@ bash scripts/install-test-deps.sh
 export MCP_TASKS_TEST_PG="${MCP_TASKS_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The API docs build with no broken intra-doc link.
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked
 cargo test --workspace --locked
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-5}"

@@ -98,7 +98,7 @@ impl Instance {
             )
             .args(extra)
             .env("MCP_TASKS_FAULT", fault)
-            .env("RUST_LOG", "info,mcp_tasks_server::task::engine=debug")
+            .env("RUST_LOG", "info,mcp_tasks_core::engine=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

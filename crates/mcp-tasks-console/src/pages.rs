@@ -318,8 +318,8 @@ pub(crate) async fn cancel(State(c): St, Path(id): Path<String>, headers: Header
             }
         }
         Err(e) => {
-            let body = html! { p.error role="alert" { "Cannot cancel: " (e.message) } };
-            let code = if e.message.contains("not found") {
+            let body = html! { p.error role="alert" { "Cannot cancel: " (e.to_string()) } };
+            let code = if matches!(e, mcp_tasks_server::TaskError::NotFound(_)) {
                 StatusCode::NOT_FOUND
             } else {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -1,7 +1,11 @@
-//! Why a handler did not produce a result: the one error type handlers, the task engine and
-//! dispatch share (below all of them, so none depends on another for it).
+//! Why a handler did not produce a result ([`ToolError`], shared by handlers and dispatch),
+//! and the one mapping of task errors to JSON-RPC errors and of handler ends to task outcomes.
 
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use mcp_tasks_core::{RunEnd, TaskError};
 use mcp_tasks_types::jsonrpc::ErrorObject;
+use mcp_tasks_types::tool::CallToolResult;
 
 /// Why a handler did not produce a result.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -36,5 +40,49 @@ impl ToolError {
     /// A JSON-RPC invalid-params error (-32602) with a message.
     pub fn invalid_params(message: impl Into<String>) -> Self {
         ToolError::Protocol(ErrorObject::invalid_params(message))
+    }
+}
+
+impl From<TaskError> for ToolError {
+    fn from(e: TaskError) -> Self {
+        match e {
+            TaskError::Cancelled => ToolError::Cancelled,
+            e => ToolError::Protocol(task_error(e)),
+        }
+    }
+}
+
+/// The JSON-RPC error for a task operation's failure: the one place task errors get codes
+/// (SEP-2663 "Error handling"; MCP 2025-11-25 "Tasks" → "Error Handling": an unknown or
+/// unauthorized task id is -32602, as is a bad cursor or answer; store and state failures
+/// are -32603; a refused creation is -32600).
+pub(crate) fn task_error(e: TaskError) -> ErrorObject {
+    let message = e.to_string();
+    match e {
+        TaskError::NotFound(_) | TaskError::InvalidInput(_) => ErrorObject::invalid_params(message),
+        TaskError::TooManyTasks { .. } => ErrorObject::invalid_request(message),
+        TaskError::Cancelled => ErrorObject::internal("Request cancelled"),
+        _ => ErrorObject::internal(message),
+    }
+}
+
+/// A task handler's future as the engine runs it (its end mapped by [`run_end`]).
+pub(crate) fn run_end_of(
+    fut: BoxFuture<'static, Result<CallToolResult, ToolError>>,
+) -> BoxFuture<'static, RunEnd> {
+    fut.map(run_end).boxed()
+}
+
+/// How the engine records a task handler's end.
+fn run_end(r: Result<CallToolResult, ToolError>) -> RunEnd {
+    match r {
+        Ok(result) => RunEnd::Completed(result),
+        Err(ToolError::Cancelled) => RunEnd::Cancelled,
+        Err(ToolError::Protocol(e)) => RunEnd::Failed(e),
+        // Tool routes already make this an `isError` result; kept for safety.
+        Err(ToolError::Failed(m)) => RunEnd::Failed(ErrorObject::internal(m)),
+        Err(ToolError::InputRequired) => RunEnd::Failed(ErrorObject::internal(
+            "the task asked for input it cannot receive",
+        )),
     }
 }

@@ -105,9 +105,11 @@ mod mrtr;
 mod outbox;
 pub mod prelude;
 mod registry;
+mod relay;
 mod render;
 mod session;
-pub mod task;
+/// The task domain (the `mcp-tasks-core` crate): state machine, record, stores, engine.
+pub use mcp_tasks_core as task;
 
 pub use registry::handler;
 
@@ -123,6 +125,7 @@ pub use handler::{
 };
 pub use mrtr::StateSealer;
 pub use registry::{PromptRoute, ResourceRoute, ResourceTemplateRoute, RestartPolicy, ToolRoute};
+pub use task::TaskError;
 pub use task::engine::{TaskConfig, TaskEngine};
 pub use task::operator::Operator;
 pub use task::store::{DynTaskStore, StoreError, TaskStore};
@@ -341,7 +344,8 @@ impl ServerBuilder {
                 .iter()
                 .map(|r| {
                     let mut t = r.tool.clone();
-                    t.execution = render::tool_execution(era, self.tasks.is_some(), r.task_support);
+                    t.execution =
+                        render::wire(era).tool_execution(self.tasks.is_some(), r.task_support);
                     serde_json::to_value(t).unwrap_or_default()
                 })
                 .collect::<Vec<_>>()
@@ -438,6 +442,7 @@ impl ServerBuilder {
                 closing: Default::default(),
                 started: Default::default(),
                 tasks: self.tasks.map(Arc::new),
+                v1_relay: Default::default(),
             }),
         };
         server.install_task_hook();
@@ -483,6 +488,8 @@ pub(crate) struct Inner {
     pub(crate) events: tokio::sync::broadcast::Sender<ServerEvent>,
     /// The task engine, when the server runs tasks.
     pub(crate) tasks: Option<Arc<TaskEngine>>,
+    /// Tasks v1 streams and input bookkeeping (legacy era).
+    pub(crate) v1_relay: Arc<relay::V1Relay>,
     /// In-flight modern stdio requests, for `notifications/cancelled`.
     pub(crate) inflight:
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,

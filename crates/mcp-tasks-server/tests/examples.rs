@@ -3,9 +3,6 @@
 
 mod common;
 #[allow(dead_code)]
-#[path = "../examples/custom_store.rs"]
-mod custom_store;
-#[allow(dead_code)]
 #[path = "../examples/plain_tool.rs"]
 mod plain_tool;
 #[allow(dead_code)]
@@ -145,18 +142,4 @@ async fn example_task_tool_asks_runs_as_a_task_and_cancels() {
             assert_eq!(t["status"], "cancelled");
         })
         .await;
-}
-
-/// The custom store passes the suite every backend of this crate passes, and counts what the
-/// suite wrote through it.
-#[cfg(feature = "store-conformance")]
-#[tokio::test]
-async fn example_custom_store_passes_the_store_suite() {
-    use std::sync::atomic::Ordering;
-    let store = std::sync::Arc::new(custom_store::CountingStore::default());
-    mcp_tasks_server::task::store::conformance::run_all(store.as_ref()).await;
-    assert!(store.writes.load(Ordering::Relaxed) > 10);
-    // And an engine takes it as it takes the built-in stores.
-    let engine = custom_store::engine(store.clone());
-    assert!(format!("{engine:?}").contains("counting-memory"));
 }

@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 use super::TaskInput;
 use crate::ToolError;
 use crate::mrtr::Round;
+use crate::relay::V1Relay;
 use crate::session::Session;
+use crate::task::TaskError;
 use crate::task::engine::TaskEngine;
 use crate::task::state::TaskEvent;
 
@@ -35,6 +37,7 @@ pub(crate) enum Phase {
 
 pub(crate) struct TaskHandle {
     pub(crate) engine: Arc<TaskEngine>,
+    pub(crate) relay: Arc<V1Relay>,
     pub(crate) phase: Mutex<Phase>,
     pub(crate) era: Era,
     pub(crate) session: Option<Arc<Session>>,
@@ -62,10 +65,12 @@ impl TaskStart {
     pub(crate) fn begin(
         self,
         engine: &Arc<TaskEngine>,
+        relay: &Arc<V1Relay>,
     ) -> (Arc<TaskHandle>, crate::Ctx, CancellationToken) {
         let cancel = CancellationToken::new();
         let handle = Arc::new(TaskHandle {
             engine: engine.clone(),
+            relay: relay.clone(),
             phase: Mutex::new(self.phase),
             era: self.era,
             session: self.session,
@@ -118,11 +123,10 @@ impl TaskHandle {
             self.engine
                 .modify(id, |r| {
                     if r.is_terminal() {
-                        return Err(ErrorObject::internal("task is no longer running"));
+                        return Err(TaskError::refused("task is no longer running"));
                     }
                     r.input_requests.insert(k.clone(), req.clone());
-                    r.apply(TaskEvent::InputRequested, now)
-                        .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    r.apply(TaskEvent::InputRequested, now)?;
                     Ok(true)
                 })
                 .await?;
@@ -132,16 +136,16 @@ impl TaskHandle {
             // Until the client opens one of them (tasks/result or GET), wait for it.
             let started = tokio::time::Instant::now();
             let deadline = started + session.request_timeout;
-            let grace = self.engine.config.v1_input_grace;
+            let grace = self.engine.config().v1_input_grace;
             let via = loop {
-                let via = self.engine.v1_streams.lock().get(id).cloned();
-                let seen = self.engine.v1_input_seen.lock().contains(id);
+                let via = self.relay.stream(id);
+                let seen = self.relay.was_seen(id);
                 if via.is_some()
                     || (session.has_standalone() && (seen || started.elapsed() >= grace))
                     || tokio::time::Instant::now() >= deadline
                 {
                     // The next request of this task waits for its own `input_required`.
-                    self.engine.v1_input_seen.lock().remove(id);
+                    self.relay.forget_seen(id);
                     break via;
                 }
                 tokio::select! {
@@ -161,8 +165,7 @@ impl TaskHandle {
                     r.input_requests.remove(&k);
                     r.answered_keys.insert(k.clone());
                     if r.input_requests.is_empty() {
-                        r.apply(TaskEvent::InputsAnswered, now)
-                            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                        r.apply(TaskEvent::InputsAnswered, now)?;
                     }
                     Ok(true)
                 })
@@ -170,6 +173,15 @@ impl TaskHandle {
             out.insert(k, answer?);
         }
         Ok(out)
+    }
+}
+
+impl Drop for TaskHandle {
+    fn drop(&mut self) {
+        // The handler is gone: nothing of this task waits for its requestor any more.
+        if let Phase::Created { id } = &*self.phase.lock() {
+            self.relay.forget_seen(id);
+        }
     }
 }
 
@@ -238,7 +250,10 @@ impl TaskInput for TaskHandle {
                 }
             };
             match self.era {
-                Era::Modern => self.engine.await_answers(&id, requests, &self.cancel).await,
+                Era::Modern => Ok(self
+                    .engine
+                    .await_answers(&id, requests, &self.cancel)
+                    .await?),
                 Era::Legacy => self.legacy_input(&id, requests).await,
             }
         }

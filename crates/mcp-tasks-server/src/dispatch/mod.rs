@@ -5,7 +5,6 @@ mod era;
 mod headers;
 mod listen;
 mod stream;
-mod task_wire;
 pub(crate) mod tasks;
 mod tool_call;
 
@@ -106,10 +105,9 @@ pub(crate) struct ReqCx {
     pub(crate) cancel: CancellationToken,
 }
 
-/// Whether `method` exists in `era` (the method table).
 /// The method table: whether this server serves `method` in `era`. The one place a request
 /// gets method-not-found (the `tasks/*` methods exist only with a task engine); the
-/// handlers behind it never produce it.
+/// handlers behind it never produce it. The era rows come from the era's wire.
 fn served(era: Era, method: &str, has_tasks: bool) -> bool {
     use methods::*;
     let common = [
@@ -122,23 +120,10 @@ fn served(era: Era, method: &str, has_tasks: bool) -> bool {
         RESOURCES_READ,
         COMPLETION_COMPLETE,
     ];
-    if common.contains(&method) {
-        return true;
-    }
-    if tasks::serves_method(era, method) {
-        return has_tasks;
-    }
-    match era {
-        Era::Legacy => [
-            INITIALIZE,
-            PING,
-            LOGGING_SET_LEVEL,
-            RESOURCES_SUBSCRIBE,
-            RESOURCES_UNSUBSCRIBE,
-        ]
-        .contains(&method),
-        Era::Modern => [SERVER_DISCOVER, SUBSCRIPTIONS_LISTEN].contains(&method),
-    }
+    let wire = render::wire(era);
+    common.contains(&method)
+        || wire.own_methods().contains(&method)
+        || (has_tasks && wire.task_methods().contains(&method))
 }
 
 impl Inner {
@@ -365,7 +350,10 @@ impl Inner {
                     })
                 };
                 let Some(handler) = handler else {
-                    return Err(Rejection::new(era, render::resource_not_found(era, &uri)));
+                    return Err(Rejection::new(
+                        era,
+                        render::wire(era).resource_not_found(&uri),
+                    ));
                 };
                 let scope = if self.resources.contains_key(&uri) {
                     CacheScope::Public
@@ -538,8 +526,8 @@ impl Inner {
         scope: &mut Option<CacheScope>,
         s: CacheScope,
     ) {
-        if era == Era::Modern {
-            *ttl = Some(self.config.list_ttl.as_millis() as u64);
+        if let Some(t) = render::wire(era).list_ttl(self.config.list_ttl) {
+            *ttl = Some(t);
             *scope = Some(s);
         }
     }
@@ -597,10 +585,10 @@ impl Inner {
             list_changed: Some(true),
         });
         c.resources = Some(ResourcesCapability {
-            subscribe: Some(era == Era::Legacy),
+            subscribe: None,
             list_changed: Some(true),
         });
-        self.add_task_capabilities(era, &mut c);
+        render::wire(era).capabilities(self.tasks.is_some(), &mut c);
         c
     }
 

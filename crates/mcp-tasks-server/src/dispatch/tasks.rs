@@ -4,41 +4,20 @@
 
 use std::sync::Arc;
 
-use mcp_tasks_types::capabilities::{
-    ServerCapabilities, ServerTaskRequests, ServerTasksCapability, ToolsTaskRequests,
-};
 use mcp_tasks_types::jsonrpc::ErrorObject;
 use mcp_tasks_types::task::{ext, v1};
 use mcp_tasks_types::{
     ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, messages::ClientRequest, methods,
 };
 
-use super::task_wire as wire;
 use super::{Outbox, ReqCx};
 use crate::Inner;
+use crate::error::{run_end_of, task_error};
+use crate::render::task_wire as wire;
 use crate::render::{self, Rejection};
+use crate::task::TaskError;
 use crate::task::record::Outcome;
 use crate::task::{engine, record, state, store};
-
-/// Whether the tasks surface of `era` has `method` (v1 in the legacy era, the extension in
-/// the modern era).
-pub(crate) fn serves_method(era: Era, method: &str) -> bool {
-    match era {
-        Era::Legacy => [
-            methods::TASKS_GET,
-            methods::TASKS_RESULT,
-            methods::TASKS_LIST,
-            methods::TASKS_CANCEL,
-        ]
-        .contains(&method),
-        Era::Modern => [
-            methods::TASKS_GET,
-            methods::TASKS_UPDATE,
-            methods::TASKS_CANCEL,
-        ]
-        .contains(&method),
-    }
-}
 
 /// The `notifications/tasks` params of a modern task (a DetailedTask, without `_meta`).
 fn task_notification_params(
@@ -65,32 +44,6 @@ pub(crate) fn caller(rcx: &ReqCx) -> record::Owner {
 }
 
 impl Inner {
-    /// Adds the task capabilities of `era` (v1 keys in the legacy era, the extension in the
-    /// modern era; never both, SEP-2663 "Backward compatibility").
-    pub(crate) fn add_task_capabilities(&self, era: Era, c: &mut ServerCapabilities) {
-        if self.tasks.is_none() {
-            return;
-        }
-        match era {
-            Era::Legacy => {
-                c.tasks = Some(ServerTasksCapability {
-                    list: Some(JsonObject::new()),
-                    cancel: Some(JsonObject::new()),
-                    requests: Some(ServerTaskRequests {
-                        tools: Some(ToolsTaskRequests {
-                            call: Some(JsonObject::new()),
-                        }),
-                    }),
-                });
-            }
-            Era::Modern => {
-                c.extensions
-                    .get_or_insert_with(Default::default)
-                    .insert(TASKS_EXTENSION.to_owned(), JsonObject::new());
-            }
-        }
-    }
-
     /// Narrows a listen request's `taskIds` to the tasks the caller may see; asking for
     /// task notifications without declaring the extension is -32021 (SEP-2663 "notifications/tasks").
     /// Returns the current state of each honoured task, as events for the stream.
@@ -159,9 +112,13 @@ impl Inner {
         }
         let owner = caller(&rcx);
         let rej = |e: ErrorObject| Rejection::new(era, e);
+        let trej = |e: TaskError| Rejection::new(era, task_error(e));
         match (era, call) {
             (Era::Modern, ClientRequest::GetTask { params }) => {
-                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                let r = engine
+                    .get_for(&params.task_id, &owner)
+                    .await
+                    .map_err(trej)?;
                 let res = ext::GetTaskResult {
                     result_type: Default::default(),
                     task: wire::ext_detailed(&r, &self.info),
@@ -175,29 +132,30 @@ impl Inner {
                 engine
                     .answer(&params.task_id, &owner, answers, &malformed)
                     .await
-                    .map_err(rej)?;
+                    .map_err(trej)?;
                 render::ok(era, &self.info, ext::AckResult::default())
             }
             (Era::Modern, ClientRequest::CancelTask { params }) => {
                 // An ack even for a terminal task (the extension has no terminal rule).
-                engine.cancel(&params.task_id, &owner).await.map_err(rej)?;
+                engine.cancel(&params.task_id, &owner).await.map_err(trej)?;
                 render::ok(era, &self.info, ext::AckResult::default())
             }
             (Era::Legacy, ClientRequest::GetTask { params }) => {
-                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                let r = engine
+                    .get_for(&params.task_id, &owner)
+                    .await
+                    .map_err(trej)?;
                 if r.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
                     // The requestor now knows the task needs input: its request may go.
-                    engine.v1_input_seen.lock().insert(r.id.clone());
+                    self.v1_relay.mark_seen(&r.id);
                 }
-                let res = v1::GetTaskResult {
-                    task: wire::v1_task(&r),
-                    meta: None,
-                    extra: JsonObject::new(),
-                };
-                render::ok(era, &self.info, &res)
+                render::wire(era).task_state(&r, &self.info).map_err(rej)
             }
             (Era::Legacy, ClientRequest::CancelTask { params }) => {
-                let r = engine.get_for(&params.task_id, &owner).await.map_err(rej)?;
+                let r = engine
+                    .get_for(&params.task_id, &owner)
+                    .await
+                    .map_err(trej)?;
                 if r.is_terminal() {
                     return Err(rej(ErrorObject::invalid_params(format!(
                         "Task {} is already {} and cannot be cancelled",
@@ -205,21 +163,16 @@ impl Inner {
                         r.status().as_str()
                     ))));
                 }
-                let r = engine.cancel(&params.task_id, &owner).await.map_err(rej)?;
-                let res = v1::GetTaskResult {
-                    task: wire::v1_task(&r),
-                    meta: None,
-                    extra: JsonObject::new(),
-                };
-                render::ok(era, &self.info, &res)
+                let r = engine.cancel(&params.task_id, &owner).await.map_err(trej)?;
+                render::wire(era).task_state(&r, &self.info).map_err(rej)
             }
             (Era::Legacy, ClientRequest::GetTaskPayload { params }) => {
                 let id = params.task_id.clone();
-                engine.get_for(&id, &owner).await.map_err(rej)?;
-                engine.v1_streams.lock().insert(id.clone(), out);
+                engine.get_for(&id, &owner).await.map_err(trej)?;
+                self.v1_relay.open_stream(&id, out);
                 let done = engine.wait_terminal(&id, &owner, &rcx.cancel).await;
-                engine.v1_streams.lock().remove(&id);
-                let r = done.map_err(rej)?;
+                self.v1_relay.close_stream(&id);
+                let r = done.map_err(trej)?;
                 match r.outcome {
                     Some(Outcome::Result(res)) => {
                         let p = v1::GetTaskPayloadResult::new(res, &id);
@@ -240,7 +193,7 @@ impl Inner {
                         rej(ErrorObject::invalid_params(format!("Invalid cursor: {c}")))
                     })?;
                 }
-                let (page, next) = engine.list(&owner, after).await.map_err(rej)?;
+                let (page, next) = engine.list(&owner, after).await.map_err(trej)?;
                 let res = v1::ListTasksResult {
                     tasks: page.iter().map(wire::v1_task).collect(),
                     next_cursor: next,
@@ -364,7 +317,7 @@ impl crate::Server {
             });
         }
         let weak = Arc::downgrade(&engine);
-        let every = engine.config.purge_interval;
+        let every = engine.config().purge_interval;
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.tick().await;
@@ -411,7 +364,7 @@ impl crate::Server {
         for id in &ids {
             if let Err(e) = self.inner.settle_interrupted(&engine, id).await {
                 // The next start resolves it (recovery runs over every live task).
-                tracing::warn!(task = %id, error = %e.message, "shutdown: could not settle the task");
+                tracing::warn!(task = %id, error = %e, "shutdown: could not settle the task");
             }
         }
         // With a shared store, the tasks left to re-run go to another instance at its next
@@ -436,7 +389,7 @@ impl Inner {
         &self,
         engine: &engine::TaskEngine,
         id: &str,
-    ) -> Result<(), ErrorObject> {
+    ) -> Result<(), TaskError> {
         let now = engine.now();
         engine
             .modify(id, |rec| {
@@ -444,7 +397,7 @@ impl Inner {
                     return Ok(false);
                 }
                 if self.reruns(rec) {
-                    rec.status_message = Some(if engine.store.is_shared() {
+                    rec.status_message = Some(if engine.store().is_shared() {
                         "Interrupted by a server shutdown; another instance runs it again".into()
                     } else {
                         "Interrupted by a server shutdown; it runs again when the server starts"
@@ -453,8 +406,7 @@ impl Inner {
                 } else {
                     let msg =
                         "The server shut down while this task was running; it did not complete";
-                    rec.apply(state::TaskEvent::Failed, now)
-                        .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    rec.apply(state::TaskEvent::Failed, now)?;
                     rec.status_message = Some(msg.into());
                     rec.outcome = Some(Outcome::Error(ErrorObject::internal(msg)));
                 }
@@ -486,7 +438,7 @@ impl Inner {
         let mut after = None;
         loop {
             let page = engine
-                .store
+                .store()
                 .list_unleased(cutoff_ms, after.clone(), 500)
                 .await?;
             let Some(last) = page.last() else {
@@ -506,8 +458,7 @@ impl Inner {
                             rec.status_message = Some(RERUN_MESSAGE.into());
                             rec.updated_at_ms = now;
                             if rec.status() == mcp_tasks_types::task::TaskStatus::InputRequired {
-                                rec.apply(state::TaskEvent::InputsAnswered, now)
-                                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                                rec.apply(state::TaskEvent::InputsAnswered, now)?;
                             }
                             Ok(())
                         })
@@ -525,15 +476,14 @@ impl Inner {
                         progress_token: None,
                         related_task: None,
                     }
-                    .begin(engine);
+                    .begin(engine, &self.v1_relay);
                     let fut = (route.handler)(ctx, r.request.arguments.clone());
-                    engine.spawn(r.id.clone(), cancel, fut);
+                    engine.spawn(r.id.clone(), cancel, run_end_of(fut));
                 } else {
                     let now = engine.now();
                     let done = engine
                         .claim(&r.id, cutoff_ms, |rec| {
-                            rec.apply(state::TaskEvent::Failed, now)
-                                .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                            rec.apply(state::TaskEvent::Failed, now)?;
                             rec.status_message = Some(STOPPED_MESSAGE.into());
                             rec.outcome =
                                 Some(Outcome::Error(ErrorObject::internal(STOPPED_MESSAGE)));

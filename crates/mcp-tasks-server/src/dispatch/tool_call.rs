@@ -5,15 +5,14 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use mcp_tasks_types::jsonrpc::ErrorObject;
-use mcp_tasks_types::task::{ext, v1};
 use mcp_tasks_types::tool::{CallToolRequestParams, TaskSupport};
 use mcp_tasks_types::{ClientCapabilities, Era, JsonObject, TASKS_EXTENSION, methods};
 
-use super::task_wire as wire;
 use super::tasks::caller;
 use super::{Outbox, ReqCx, tool_error};
 use crate::Inner;
 use crate::ctx::task::{Phase, TaskStart};
+use crate::error::{run_end_of, task_error};
 use crate::render::{self, Rejection};
 use crate::task::clock::new_task_id;
 use crate::task::record::{TaskRecord, TaskRequest};
@@ -47,7 +46,7 @@ impl Inner {
             },
             engine.now(),
             engine.effective_ttl(requested_ttl),
-            Some(engine.config.poll_interval.as_millis() as u64),
+            Some(engine.config().poll_interval.as_millis() as u64),
         )
     }
 
@@ -155,7 +154,10 @@ impl Inner {
         };
         let record = Self::task_record(&engine, rcx, name, args.clone(), ttl);
         let id = record.id.clone();
-        engine.create(record.clone()).await.map_err(rej)?;
+        engine
+            .create(record.clone())
+            .await
+            .map_err(|e| rej(task_error(e)))?;
         // Progress keeps the original token for the task's lifetime and travels on the
         // session's standalone stream (the creating request has ended).
         let outbox = rcx.session.as_ref().map(|s| {
@@ -177,10 +179,11 @@ impl Inner {
             progress_token: rcx.progress_token.clone(),
             related_task: Some(id.clone()),
         }
-        .begin(&engine);
-        engine.spawn(id, cancel, handler(ctx, args));
-        let res = v1::CreateTaskResult::new(wire::v1_task(&record));
-        render::result(era, &self.info, res).map_err(rej)
+        .begin(&engine, &self.v1_relay);
+        engine.spawn(id, cancel, run_end_of(handler(ctx, args)));
+        render::wire(era)
+            .task_created(&record, &self.info)
+            .map_err(rej)
     }
 
     /// Modern era: the handler's first poll decides. If it finishes at once, the result is
@@ -218,7 +221,7 @@ impl Inner {
             progress_token: None,
             related_task: None,
         }
-        .begin(&engine);
+        .begin(&engine, &self.v1_relay);
         *ctx.inner.state.lock() = user_state;
         let mut fut = handler(ctx.clone(), args.clone());
         let first = (&mut fut).now_or_never();
@@ -241,14 +244,13 @@ impl Inner {
         let id = record.id.clone();
         record.status_message = handle.mark_created(id.clone());
         // Durable before the reply (SEP-2663 "Task creation").
-        engine.create(record.clone()).await.map_err(rej)?;
-        engine.spawn(id, cancel, fut);
-        let res = ext::CreateTaskResult {
-            result_type: Default::default(),
-            task: wire::ext_task(&record),
-            meta: None,
-            extra: JsonObject::new(),
-        };
-        render::result(era, &self.info, res).map_err(rej)
+        engine
+            .create(record.clone())
+            .await
+            .map_err(|e| rej(task_error(e)))?;
+        engine.spawn(id, cancel, run_end_of(fut));
+        render::wire(era)
+            .task_created(&record, &self.info)
+            .map_err(rej)
     }
 }

@@ -16,7 +16,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 use tokio_util::sync::CancellationToken;
 
 use super::{NotifierEvent, TaskNotifier};
-use crate::task::store::postgres::PgStore;
+use crate::store::postgres::PgStore;
 
 /// The NOTIFY channel.
 pub const CHANNEL: &str = "mcp_tasks";
@@ -70,7 +70,7 @@ impl Drop for PgNotifier {
 impl PgNotifier {
     /// Starts listening and publishing on `store`'s database. Must run inside a tokio runtime.
     pub fn start(store: &PgStore, config: PgNotifierConfig) -> Arc<Self> {
-        let instance = crate::task::clock::random_id();
+        let instance = crate::clock::random_id();
         let (out, rx) = mpsc::unbounded_channel();
         let events = broadcast::channel(4096).0;
         let stop = CancellationToken::new();
@@ -142,7 +142,7 @@ async fn publisher(
                 &[&CHANNEL, &payloads],
             )
             .await
-            .map_err(crate::task::store::postgres::backend)
+            .map_err(crate::store::postgres::backend)
         }
         .await;
         if let Err(e) = sent {
@@ -231,7 +231,7 @@ async fn listener(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::task::store::postgres::testdb::TestDb;
+    use crate::store::postgres::testdb::TestDb;
 
     async fn next_event(rx: &mut broadcast::Receiver<NotifierEvent>) -> NotifierEvent {
         tokio::time::timeout(Duration::from_secs(10), rx.recv())
@@ -293,9 +293,9 @@ mod tests {
     /// woken by NOTIFY (B's store recheck is set far beyond the test's deadline).
     #[tokio::test]
     async fn a_waiter_on_b_returns_when_a_finishes_the_task() {
-        use crate::task::engine::{TaskConfig, TaskEngine};
-        use crate::task::record::{Owner, TaskRecord, TaskRequest};
-        use crate::task::state::TaskEvent;
+        use crate::engine::{TaskConfig, TaskEngine};
+        use crate::record::{Owner, TaskRecord, TaskRequest};
+        use crate::state::TaskEvent;
 
         let Some(db) = TestDb::create("waiter").await else {
             return;

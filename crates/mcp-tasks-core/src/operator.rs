@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use mcp_tasks_types::jsonrpc::ErrorObject;
 use tokio::sync::broadcast;
 
 use super::engine::{TaskEngine, not_found, store_error};
 use super::record::TaskRecord;
 use super::state::TaskEvent;
 use super::store::{ListQuery, StoreError};
+use crate::TaskError;
 
 /// An operator's view of a [`TaskEngine`]: reads the store directly, so with a store shared
 /// by several server instances it sees every instance's tasks.
@@ -32,7 +32,7 @@ impl TaskEngine {
 impl Operator {
     /// The store's name (`memory`, `sqlite`, ...).
     pub fn store_name(&self) -> &'static str {
-        self.engine.store.name()
+        self.engine.store().name()
     }
 
     /// The engine's clock, ms since the Unix epoch (what TTLs are measured against).
@@ -89,7 +89,7 @@ impl Operator {
     /// message (unless it is already terminal) and stops its handler if it runs in this
     /// process. Returns the record after the attempt; the owner sees `cancelled` through
     /// `tasks/get` and notifications like any cancellation.
-    pub async fn cancel(&self, id: &str, reason: &str) -> Result<TaskRecord, ErrorObject> {
+    pub async fn cancel(&self, id: &str, reason: &str) -> Result<TaskRecord, TaskError> {
         if self.get(id).await.map_err(store_error)?.is_none() {
             return Err(not_found(id));
         }
@@ -101,7 +101,7 @@ impl Operator {
                     return Ok(false);
                 }
                 r.apply(TaskEvent::Cancelled, now)
-                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    .map_err(TaskError::from)?;
                 r.status_message = Some(reason.to_owned());
                 Ok(true)
             })
@@ -114,8 +114,8 @@ impl Operator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::task::record::{Owner, TaskRequest};
-    use crate::task::store::memory::MemoryStore;
+    use crate::record::{Owner, TaskRequest};
+    use crate::store::memory::MemoryStore;
     use mcp_tasks_types::Era;
     use mcp_tasks_types::task::TaskStatus;
 

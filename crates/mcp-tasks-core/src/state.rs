@@ -92,8 +92,8 @@ mod tests {
     /// one changes nothing, and terminal states absorb everything.
     mod property {
         use super::*;
-        use crate::task::record::{Owner, TaskRecord, TaskRequest};
-        use crate::task::store::model::table;
+        use crate::record::{Owner, TaskRecord, TaskRequest};
+        use crate::store::model::table;
         use proptest::prelude::*;
 
         fn event() -> impl Strategy<Value = E> {

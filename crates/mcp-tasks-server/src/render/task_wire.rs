@@ -3,7 +3,7 @@
 use mcp_tasks_types::Era;
 use mcp_tasks_types::task::{TaskStatus, ext, v1};
 
-use crate::render::{self, ServerInfo};
+use super::{self as render, ServerInfo};
 
 use crate::task::clock::iso8601;
 use crate::task::record::{Outcome, TaskRecord};

@@ -31,7 +31,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{Lease, ListQuery, StoreError, TaskStore, Version};
-use crate::task::record::{Owner, TaskRecord};
+use crate::record::{Owner, TaskRecord};
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -914,7 +914,7 @@ mod tests {
         for cache in [DEFAULT_CACHE_ENTRIES, 0] {
             let (dir, path) = temp_db(&format!("c{cache}"));
             let store = SqliteStore::open_with_cache(&path, cache).unwrap();
-            crate::task::store::conformance::run_all(&store).await;
+            crate::store::conformance::run_all(&store).await;
             drop(store);
             // Reopening the file sees the same data (durability across processes is tested
             // end to end with kill -9 in the server's tests).
@@ -938,7 +938,7 @@ mod tests {
         let dir = base.join(format!("mcp-tasks-sqlite-model-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let n = std::sync::atomic::AtomicUsize::new(0);
-        crate::task::store::model::check_against_model(
+        crate::store::model::check_against_model(
             "sqlite",
             1_000,
             "proptest-regressions/sqlite-store-model.txt",
@@ -954,7 +954,7 @@ mod tests {
                 Box::pin(async move {
                     // Each case owns its file; the previous one's store is already dropped.
                     Arc::new(SqliteStore::open_with_cache(&path, cache).unwrap())
-                        as crate::task::store::DynTaskStore
+                        as crate::store::DynTaskStore
                 })
             },
         );
@@ -988,7 +988,7 @@ mod tests {
                     format!("g-{i:03}"),
                     Owner::Unbound,
                     mcp_tasks_types::Era::Modern,
-                    crate::task::record::TaskRequest {
+                    crate::record::TaskRequest {
                         method: "tools/call".into(),
                         name: "t".into(),
                         arguments: Default::default(),

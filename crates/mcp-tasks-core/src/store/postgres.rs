@@ -28,7 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::NoTls;
 
 use super::{Lease, ListQuery, StoreError, TaskStore, Version};
-use crate::task::record::{Owner, TaskRecord};
+use crate::record::{Owner, TaskRecord};
 
 /// Every schema change, in order. A database records the highest version it has; a binary
 /// refuses a database newer than it knows. Never edit a released entry: append one.
@@ -741,7 +741,7 @@ mod tests {
             return;
         };
         let store = PgStore::connect(&db.url).await.unwrap();
-        crate::task::store::conformance::run_all(&store).await;
+        crate::store::conformance::run_all(&store).await;
         // Another instance on the same database sees the same rows.
         let other = PgStore::connect(&db.url).await.unwrap();
         assert!(other.get("l-0".into()).await.unwrap().is_some());
@@ -784,7 +784,7 @@ mod tests {
                     format!("g-{:03}", i % 250), // 50 duplicates
                     Owner::Unbound,
                     mcp_tasks_types::Era::Modern,
-                    crate::task::record::TaskRequest {
+                    crate::record::TaskRequest {
                         method: "tools/call".into(),
                         name: "t".into(),
                         arguments: Default::default(),
@@ -851,7 +851,7 @@ mod tests {
         drop(rt);
         let url = db.url.clone();
         let store: Arc<tokio::sync::OnceCell<Arc<PgStore>>> = Arc::default();
-        crate::task::store::model::check_against_model(
+        crate::store::model::check_against_model(
             "postgres",
             1_000,
             "proptest-regressions/postgres-store-model.txt",
@@ -865,7 +865,7 @@ mod tests {
                     let c = s.client().await.unwrap();
                     c.batch_execute("TRUNCATE mcp_tasks").await.unwrap();
                     drop(c);
-                    s as crate::task::store::DynTaskStore
+                    s as crate::store::DynTaskStore
                 })
             },
         );

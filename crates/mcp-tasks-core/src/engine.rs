@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use mcp_tasks_types::JsonObject;
-use mcp_tasks_types::jsonrpc::{ErrorCode, ErrorObject};
+use mcp_tasks_types::jsonrpc::ErrorObject;
 use mcp_tasks_types::mrtr::{InputRequest, InputResponse, InputResponses};
 use mcp_tasks_types::tool::CallToolResult;
 use parking_lot::Mutex;
@@ -19,8 +19,7 @@ use super::notify::{LocalNotifier, NotifierEvent, TaskNotifier};
 use super::record::{Lease, Outcome, Owner, TaskRecord};
 use super::state::TaskEvent;
 use super::store::{DynTaskStore, ListQuery, StoreError};
-use crate::ToolError;
-use crate::outbox::Outbox;
+use crate::TaskError;
 
 /// Limits and timings of the task engine. Every limit is explicit.
 #[derive(Debug, Clone)]
@@ -80,7 +79,8 @@ impl Default for TaskConfig {
     }
 }
 
-type ChangeHook = Arc<dyn Fn(&TaskRecord) + Send + Sync>;
+/// What [`TaskEngine::set_hook`] takes.
+pub type ChangeHook = Arc<dyn Fn(&TaskRecord) + Send + Sync>;
 
 /// First and longest wait between attempts to store a finished task's outcome.
 const OUTCOME_RETRY_FIRST: Duration = Duration::from_millis(100);
@@ -90,7 +90,7 @@ const OUTCOME_RETRY_MAX: Duration = Duration::from_secs(5);
 enum ModifyError {
     NotFound,
     /// The change function refused.
-    Rejected(ErrorObject),
+    Rejected(TaskError),
     Store(StoreError),
     /// Lost the compare-and-swap too many times in a row.
     Contended,
@@ -103,11 +103,6 @@ pub struct TaskEngine {
     pub(crate) config: TaskConfig,
     changes: broadcast::Sender<String>,
     running: Mutex<HashMap<String, CancellationToken>>,
-    /// Open v1 `tasks/result` streams, which carry the task's input requests.
-    pub(crate) v1_streams: Mutex<HashMap<String, Outbox>>,
-    /// v1 tasks whose requestor has seen `input_required` (see
-    /// [`TaskConfig::v1_input_grace`]).
-    pub(crate) v1_input_seen: Mutex<std::collections::HashSet<String>>,
     hook: OnceLock<ChangeHook>,
     /// Fired at the end of a graceful shutdown: handlers stop without recording an outcome
     /// (the shutdown applies each task's restart policy instead) and no task is created.
@@ -147,7 +142,8 @@ struct Watched {
 }
 
 /// Keeps tasks watched for changes made by other instances; unwatches them when dropped.
-pub(crate) struct WatchGuard {
+#[derive(Debug)]
+pub struct WatchGuard {
     engine: std::sync::Weak<TaskEngine>,
     ids: Vec<String>,
 }
@@ -179,13 +175,26 @@ impl std::fmt::Debug for TaskEngine {
 }
 
 /// "Not found" for unknown, expired, purged and other owners' tasks alike (never leak).
-pub(crate) fn not_found(id: &str) -> ErrorObject {
-    ErrorObject::invalid_params(format!("Task not found: {id}"))
+pub(crate) fn not_found(id: &str) -> TaskError {
+    TaskError::NotFound(id.to_owned())
 }
 
-pub(crate) fn store_error(e: StoreError) -> ErrorObject {
+/// A store failure, logged where it happens.
+pub(crate) fn store_error(e: StoreError) -> TaskError {
     tracing::error!(error = %e, "task store failure");
-    ErrorObject::internal(format!("Task store failure: {e}"))
+    TaskError::Store(e)
+}
+
+/// How a task's handler ended, as the engine records it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RunEnd {
+    /// The handler returned a result (possibly with `isError: true`): `completed`.
+    Completed(CallToolResult),
+    /// The method failed with this JSON-RPC error: `failed`, and `tasks/result` returns it.
+    Failed(ErrorObject),
+    /// The handler stopped because the task was cancelled: `cancelled`.
+    Cancelled,
 }
 
 impl TaskEngine {
@@ -198,8 +207,6 @@ impl TaskEngine {
             config: TaskConfig::default(),
             changes,
             running: Mutex::new(HashMap::new()),
-            v1_streams: Mutex::new(HashMap::new()),
-            v1_input_seen: Mutex::new(std::collections::HashSet::new()),
             hook: OnceLock::new(),
             notifier: Arc::new(LocalNotifier::default()),
             watched: Mutex::new(HashMap::new()),
@@ -207,6 +214,16 @@ impl TaskEngine {
             stopping: std::sync::atomic::AtomicBool::new(false),
             halt: CancellationToken::new(),
         }
+    }
+
+    /// The store this engine writes to.
+    pub fn store(&self) -> &DynTaskStore {
+        &self.store
+    }
+
+    /// The engine's limits and timings.
+    pub fn config(&self) -> &TaskConfig {
+        &self.config
     }
 
     /// This instance's name in execution leases (random per process).
@@ -240,7 +257,8 @@ impl TaskEngine {
         }
     }
 
-    pub(crate) fn is_stopping(&self) -> bool {
+    /// Whether [`release_leases`](Self::release_leases) ran: this instance is stopping.
+    pub fn is_stopping(&self) -> bool {
         self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
@@ -248,14 +266,14 @@ impl TaskEngine {
     /// live and not running here): applies `change` and claims the lease for this instance
     /// in one compare-and-swap. `None` when there was nothing to take (finished, deleted, or
     /// another instance holds or just won it).
-    pub(crate) async fn claim<F>(
+    pub async fn claim<F>(
         &self,
         id: &str,
         cutoff_ms: u64,
         mut change: F,
     ) -> Result<Option<TaskRecord>, StoreError>
     where
-        F: FnMut(&mut TaskRecord) -> Result<(), ErrorObject>,
+        F: FnMut(&mut TaskRecord) -> Result<(), TaskError>,
     {
         for _ in 0..64 {
             let Some((mut r, v)) = self.store.get(id.to_owned()).await? else {
@@ -270,7 +288,7 @@ impl TaskEngine {
             }
             change(&mut r).map_err(|e| StoreError::Backend {
                 store: self.store.name(),
-                source: format!("taking over task {id}: {}", e.message).into(),
+                source: format!("taking over task {id}: {e}").into(),
             })?;
             r.lease = Some(self.my_lease());
             match self.store.claim(r.clone(), v, cutoff_ms).await {
@@ -293,7 +311,7 @@ impl TaskEngine {
 
     /// Renews the leases of the tasks running here every `every`; a handler whose lease was
     /// lost (another instance took the task over, or it ended elsewhere) is stopped here.
-    pub(crate) fn start_heartbeat(self: &Arc<Self>, every: Duration) {
+    pub fn start_heartbeat(self: &Arc<Self>, every: Duration) {
         let weak = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -334,7 +352,7 @@ impl TaskEngine {
 
     /// Releases this instance's leases of `ids` (the tasks a graceful shutdown stopped) and
     /// stops renewing and taking over: other instances may take these tasks at once.
-    pub(crate) async fn release_leases(&self, ids: Vec<String>) {
+    pub async fn release_leases(&self, ids: Vec<String>) {
         self.stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
         if ids.is_empty() {
@@ -355,7 +373,7 @@ impl TaskEngine {
     }
 
     /// Watches `ids` for changes made by other instances while the guard lives.
-    pub(crate) fn watch(self: &Arc<Self>, ids: Vec<String>) -> WatchGuard {
+    pub fn watch(self: &Arc<Self>, ids: Vec<String>) -> WatchGuard {
         {
             let mut w = self.watched.lock();
             for id in &ids {
@@ -382,7 +400,7 @@ impl TaskEngine {
     /// subscriber's notification by at most that interval instead of losing it. Waiters
     /// re-read on the same period themselves; running handlers learn of a cancel made
     /// elsewhere at their next lease renewal.
-    pub(crate) fn follow_notifier(self: &Arc<Self>) {
+    pub fn follow_notifier(self: &Arc<Self>) {
         let mut rx = self.notifier.subscribe();
         let weak = Arc::downgrade(self);
         let period = self
@@ -490,12 +508,13 @@ impl TaskEngine {
         self
     }
 
-    pub(crate) fn set_hook(&self, hook: ChangeHook) {
+    /// Sets the function called with every committed change (once; later calls are ignored).
+    pub fn set_hook(&self, hook: ChangeHook) {
         let _ = self.hook.set(hook);
     }
 
     /// Subscribes to changes (task ids, published after each successful write).
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<String> {
+    pub fn subscribe(&self) -> broadcast::Receiver<String> {
         self.changes.subscribe()
     }
 
@@ -512,12 +531,13 @@ impl TaskEngine {
         }
     }
 
-    pub(crate) fn now(&self) -> u64 {
+    /// The engine's clock, in ms since the Unix epoch.
+    pub fn now(&self) -> u64 {
         self.clock.now_ms()
     }
 
     /// The TTL a new task gets; `requested` (v1 only) is clamped to the maximum.
-    pub(crate) fn effective_ttl(&self, requested: Option<u64>) -> Option<u64> {
+    pub fn effective_ttl(&self, requested: Option<u64>) -> Option<u64> {
         let max = self.config.max_ttl.as_millis() as u64;
         match requested {
             Some(r) => Some(r.clamp(1, max)),
@@ -529,11 +549,9 @@ impl TaskEngine {
     }
 
     /// Stores a new task durably (after the owner limit check).
-    pub(crate) async fn create(&self, record: TaskRecord) -> Result<(), ErrorObject> {
+    pub async fn create(&self, record: TaskRecord) -> Result<(), TaskError> {
         if self.halt.is_cancelled() {
-            return Err(ErrorObject::internal(
-                "The server is shutting down; the task was not created",
-            ));
+            return Err(TaskError::ShuttingDown);
         }
         // The creating instance runs the handler: it holds the lease from the start.
         let record = record.with_lease(Some(self.my_lease()));
@@ -543,14 +561,13 @@ impl TaskEngine {
             .await
             .map_err(store_error)?;
         if live >= self.config.max_live_per_owner {
-            return Err(ErrorObject::invalid_request(format!(
-                "Too many live tasks for this caller (limit {})",
-                self.config.max_live_per_owner
-            )));
+            return Err(TaskError::TooManyTasks {
+                limit: self.config.max_live_per_owner,
+            });
         }
         self.store.create(record.clone()).await.map_err(|e| {
             tracing::error!(error = %e, "task store failure: a task could not be created");
-            ErrorObject::internal(format!("Task store failure: {e}; the task was not created"))
+            TaskError::NotCreated(e)
         })?;
         tracing::debug!(task = %record.id, "task created");
         // Local only: no other instance can be watching an id it has never seen.
@@ -559,11 +576,7 @@ impl TaskEngine {
     }
 
     /// Reads a task the caller may see.
-    pub(crate) async fn get_for(
-        &self,
-        id: &str,
-        caller: &Owner,
-    ) -> Result<TaskRecord, ErrorObject> {
+    pub async fn get_for(&self, id: &str, caller: &Owner) -> Result<TaskRecord, TaskError> {
         match self.store.get(id.to_owned()).await.map_err(store_error)? {
             Some((r, _)) if r.owner.admits(caller) && !self.expired(&r) => Ok(r),
             _ => Err(not_found(id)),
@@ -576,22 +589,22 @@ impl TaskEngine {
 
     /// Read-modify-write with compare-and-swap, retried on conflicts. `f` returns whether it
     /// changed anything; unchanged records are not written.
-    pub(crate) async fn modify<F>(&self, id: &str, f: F) -> Result<TaskRecord, ErrorObject>
+    pub async fn modify<F>(&self, id: &str, f: F) -> Result<TaskRecord, TaskError>
     where
-        F: FnMut(&mut TaskRecord) -> Result<bool, ErrorObject>,
+        F: FnMut(&mut TaskRecord) -> Result<bool, TaskError>,
     {
         self.try_modify(id, f).await.map_err(|e| match e {
             ModifyError::NotFound => not_found(id),
             ModifyError::Rejected(e) => e,
             ModifyError::Store(e) => store_error(e),
-            ModifyError::Contended => ErrorObject::internal("task is changing too fast to update"),
+            ModifyError::Contended => TaskError::Contended,
         })
     }
 
     /// [`modify`](Self::modify), telling apart why it failed.
     async fn try_modify<F>(&self, id: &str, mut f: F) -> Result<TaskRecord, ModifyError>
     where
-        F: FnMut(&mut TaskRecord) -> Result<bool, ErrorObject>,
+        F: FnMut(&mut TaskRecord) -> Result<bool, TaskError>,
     {
         for _ in 0..64 {
             let Some((mut r, v)) = self
@@ -619,11 +632,11 @@ impl TaskEngine {
     }
 
     /// Runs a task's handler in the background and records its outcome.
-    pub(crate) fn spawn(
+    pub fn spawn(
         self: &Arc<Self>,
         id: String,
         cancel: CancellationToken,
-        fut: BoxFuture<'static, Result<CallToolResult, ToolError>>,
+        fut: BoxFuture<'static, RunEnd>,
     ) {
         self.running.lock().insert(id.clone(), cancel.clone());
         let engine = self.clone();
@@ -634,40 +647,22 @@ impl TaskEngine {
                 // Shutdown: the task stays in `running` for `halt_running` to settle.
                 () = engine.halt.cancelled() => return,
             };
-            engine.v1_input_seen.lock().remove(&id);
             let now = engine.now();
             let (event, outcome, message) = match outcome {
-                None | Some(Err(ToolError::Cancelled)) => {
+                None | Some(RunEnd::Cancelled) => {
                     tracing::info!(task = %id, "task handler stopped: the task was cancelled");
                     (TaskEvent::Cancelled, None, None)
                 }
-                Some(Ok(result)) => {
+                Some(RunEnd::Completed(result)) => {
                     let obj = match serde_json::to_value(&result) {
                         Ok(serde_json::Value::Object(o)) => o,
                         _ => JsonObject::new(),
                     };
                     (TaskEvent::Completed, Some(Outcome::Result(obj)), None)
                 }
-                Some(Err(ToolError::Protocol(e))) => {
+                Some(RunEnd::Failed(e)) => {
                     let msg = e.message.clone();
                     (TaskEvent::Failed, Some(Outcome::Error(e)), Some(msg))
-                }
-                Some(Err(ToolError::Failed(m))) => {
-                    // Tool routes already make this an `isError` result; kept for safety.
-                    let e = ErrorObject::internal(m);
-                    (
-                        TaskEvent::Failed,
-                        Some(Outcome::Error(e.clone())),
-                        Some(e.message),
-                    )
-                }
-                Some(Err(ToolError::InputRequired)) => {
-                    let e = ErrorObject::internal("the task asked for input it cannot receive");
-                    (
-                        TaskEvent::Failed,
-                        Some(Outcome::Error(e.clone())),
-                        Some(e.message),
-                    )
                 }
             };
             // A store that fails (disk full, I/O error) gets the outcome again until it takes
@@ -687,8 +682,7 @@ impl TaskEngine {
                             // Another instance took the task over: its run owns the outcome.
                             return Ok(false);
                         }
-                        r.apply(event, now)
-                            .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                        r.apply(event, now).map_err(TaskError::from)?;
                         r.outcome = outcome.clone();
                         // A progress message ("waiting for ...") would be stale once terminal.
                         r.status_message = message.clone();
@@ -698,7 +692,7 @@ impl TaskEngine {
                 let e = match res {
                     Ok(_) | Err(ModifyError::NotFound) => break,
                     Err(ModifyError::Rejected(e)) => {
-                        tracing::warn!(task = %id, error = %e.message, "could not record the task outcome");
+                        tracing::warn!(task = %id, error = %e, "could not record the task outcome");
                         break;
                     }
                     Err(ModifyError::Store(e)) => e.to_string(),
@@ -718,7 +712,7 @@ impl TaskEngine {
     }
 
     /// Waits until no task handler runs in this process, or until `deadline`.
-    pub(crate) async fn wait_idle(&self, deadline: tokio::time::Instant) {
+    pub async fn wait_idle(&self, deadline: tokio::time::Instant) {
         let mut changes = self.subscribe();
         while !self.running.lock().is_empty() {
             tokio::select! {
@@ -732,14 +726,14 @@ impl TaskEngine {
 
     /// Stops every task handler of this process (without recording an outcome) and refuses
     /// new tasks from now on; returns the ids of the tasks that were running.
-    pub(crate) fn halt_running(&self) -> Vec<String> {
+    pub fn halt_running(&self) -> Vec<String> {
         self.halt.cancel();
         self.running.lock().drain().map(|(id, _)| id).collect()
     }
 
     /// Cancels a task: records `cancelled` (unless already terminal) and stops its handler
     /// if it runs here. Returns the record after the attempt.
-    pub(crate) async fn cancel(&self, id: &str, caller: &Owner) -> Result<TaskRecord, ErrorObject> {
+    pub async fn cancel(&self, id: &str, caller: &Owner) -> Result<TaskRecord, TaskError> {
         self.get_for(id, caller).await?;
         let now = self.now();
         let r = self
@@ -748,7 +742,7 @@ impl TaskEngine {
                     return Ok(false);
                 }
                 r.apply(TaskEvent::Cancelled, now)
-                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    .map_err(TaskError::from)?;
                 r.status_message = Some("Cancelled at the client's request".into());
                 Ok(true)
             })
@@ -758,7 +752,7 @@ impl TaskEngine {
     }
 
     /// Stops the handler of `id` if it runs in this process.
-    pub(crate) fn stop_local(&self, id: &str) {
+    pub fn stop_local(&self, id: &str) {
         if let Some(t) = self.running.lock().remove(id) {
             t.cancel();
         }
@@ -766,20 +760,20 @@ impl TaskEngine {
 
     /// Records answers (`tasks/update`): keys that are outstanding and of the right kind are
     /// taken; anything else is ignored (SEP-2663 "tasks/update").
-    pub(crate) async fn answer(
+    pub async fn answer(
         &self,
         id: &str,
         caller: &Owner,
         responses: InputResponses,
         malformed: &[String],
-    ) -> Result<(), ErrorObject> {
+    ) -> Result<(), TaskError> {
         self.get_for(id, caller).await?;
         let now = self.now();
         self.modify(id, |r| {
             // A malformed answer to an outstanding request is an error; anything sent for
             // keys the task is not waiting on is ignored whatever its shape.
             if let Some(k) = malformed.iter().find(|k| r.input_requests.contains_key(*k)) {
-                return Err(ErrorObject::invalid_params(format!(
+                return Err(TaskError::InvalidInput(format!(
                     "inputResponses[{k:?}] is not a valid answer to its input request"
                 )));
             }
@@ -795,7 +789,7 @@ impl TaskEngine {
             }
             if changed && r.input_requests.is_empty() && !r.is_terminal() {
                 r.apply(TaskEvent::InputsAnswered, now)
-                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    .map_err(TaskError::from)?;
             }
             if changed {
                 r.updated_at_ms = now;
@@ -808,55 +802,49 @@ impl TaskEngine {
 
     /// Parks the task in `input_required` with `requests` and waits until every one is
     /// answered (modern era: answers arrive through `tasks/update`).
-    pub(crate) async fn await_answers(
+    pub async fn await_answers(
         &self,
         id: &str,
         requests: Vec<(String, InputRequest)>,
         cancel: &CancellationToken,
-    ) -> Result<BTreeMap<String, InputResponse>, ToolError> {
+    ) -> Result<BTreeMap<String, InputResponse>, TaskError> {
         let now = self.now();
         let max = self.config.max_input_keys;
         let keys: Vec<String> = requests.iter().map(|(k, _)| k.clone()).collect();
         let mut changes = self.subscribe();
         self.modify(id, |r| {
             if r.is_terminal() {
-                return Err(ErrorObject::internal("task is no longer running"));
+                return Err(TaskError::refused("task is no longer running"));
             }
             for (k, req) in &requests {
                 if r.answers.contains_key(k) {
                     continue;
                 }
                 if r.answered_keys.contains(k) || r.input_requests.contains_key(k) {
-                    return Err(ErrorObject::internal(format!(
+                    return Err(TaskError::refused(format!(
                         "input key {k:?} was already used by this task; keys are never reused"
                     )));
                 }
                 r.input_requests.insert(k.clone(), req.clone());
             }
             if r.input_requests.len() > max {
-                return Err(ErrorObject::new(
-                    ErrorCode::INTERNAL_ERROR,
-                    format!("a task may have at most {max} outstanding input requests"),
-                ));
+                return Err(TaskError::refused(format!(
+                    "a task may have at most {max} outstanding input requests"
+                )));
             }
             if !r.input_requests.is_empty() {
                 r.apply(TaskEvent::InputRequested, now)
-                    .map_err(|e| ErrorObject::internal(e.to_string()))?;
+                    .map_err(TaskError::from)?;
             }
             Ok(true)
         })
         .await?;
         loop {
-            let Some((r, _)) = self
-                .store
-                .get(id.to_owned())
-                .await
-                .map_err(|e| ToolError::Protocol(store_error(e)))?
-            else {
-                return Err(ToolError::Cancelled);
+            let Some((r, _)) = self.store.get(id.to_owned()).await.map_err(store_error)? else {
+                return Err(TaskError::Cancelled);
             };
             if r.is_terminal() {
-                return Err(ToolError::Cancelled);
+                return Err(TaskError::Cancelled);
             }
             if keys.iter().all(|k| r.answers.contains_key(k)) {
                 // Consume the answers so the record holds only what is still useful.
@@ -876,18 +864,18 @@ impl TaskEngine {
             tokio::select! {
                 _ = changes.recv() => {}
                 () = tokio::time::sleep(self.config.recheck_interval) => {}
-                () = cancel.cancelled() => return Err(ToolError::Cancelled),
+                () = cancel.cancelled() => return Err(TaskError::Cancelled),
             }
         }
     }
 
     /// Waits until the task is terminal (v1 `tasks/result`).
-    pub(crate) async fn wait_terminal(
+    pub async fn wait_terminal(
         self: &Arc<Self>,
         id: &str,
         caller: &Owner,
         cancel: &CancellationToken,
-    ) -> Result<TaskRecord, ErrorObject> {
+    ) -> Result<TaskRecord, TaskError> {
         let mut changes = self.subscribe();
         // The task may run on another instance: follow its changes from there too.
         let _watch = self.watch(vec![id.to_owned()]);
@@ -899,17 +887,17 @@ impl TaskEngine {
             tokio::select! {
                 _ = changes.recv() => {}
                 () = tokio::time::sleep(self.config.recheck_interval) => {}
-                () = cancel.cancelled() => return Err(ErrorObject::internal("Request cancelled")),
+                () = cancel.cancelled() => return Err(TaskError::Cancelled),
             }
         }
     }
 
     /// A page of the caller's tasks (v1 `tasks/list`).
-    pub(crate) async fn list(
+    pub async fn list(
         &self,
         caller: &Owner,
         after: Option<String>,
-    ) -> Result<(Vec<TaskRecord>, Option<String>), ErrorObject> {
+    ) -> Result<(Vec<TaskRecord>, Option<String>), TaskError> {
         let limit = self.config.list_page_size.max(1);
         let mut page = self
             .store
@@ -935,7 +923,7 @@ impl TaskEngine {
     }
 
     /// Whether a handler for `id` runs in this process.
-    pub(crate) fn is_running_here(&self, id: &str) -> bool {
+    pub fn is_running_here(&self, id: &str) -> bool {
         self.running.lock().contains_key(id)
     }
 }

@@ -5,17 +5,14 @@
 //! passes (feature `store-conformance`):
 //!
 //! ```text
-//! cargo test -p mcp-tasks-server --features store-conformance --test examples custom_store
+//! cargo test -p mcp-tasks-core --features store-conformance --test examples
 //! ```
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::future::BoxFuture;
-use mcp_tasks_server::task::record::{Owner, TaskRecord};
-use mcp_tasks_server::task::store::memory::MemoryStore;
-use mcp_tasks_server::task::store::{ListQuery, Version};
-use mcp_tasks_server::{StoreError, TaskEngine, TaskStore};
+use mcp_tasks_core::prelude::*;
+use mcp_tasks_core::store::memory::MemoryStore;
 
 /// The in-memory store, with a count of the writes that reached it.
 #[derive(Debug, Default)]

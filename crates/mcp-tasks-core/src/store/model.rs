@@ -10,7 +10,7 @@
 //! time (a fresh file, or a truncated table):
 //!
 //! ```ignore
-//! mcp_tasks_server::task::store::model::check_against_model(
+//! mcp_tasks_core::store::model::check_against_model(
 //!     "postgres", 1000, "proptest-regressions/pg-model.txt",
 //!     || Box::pin(async { open_empty_pg_store().await }),
 //! );
@@ -27,8 +27,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 
 use super::{DynTaskStore, ListQuery, StoreError, TaskStore, Version};
-use crate::task::record::{Outcome, Owner, TaskRecord, TaskRequest};
-use crate::task::state::TaskEvent;
+use crate::record::{Outcome, Owner, TaskRecord, TaskRequest};
+use crate::state::TaskEvent;
 
 /// Task ids, owners and instants are drawn from small sets so that operations collide.
 const IDS: usize = 4;
@@ -184,7 +184,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// The transition table of SEP-2663 "Status machine", written out independently of
-/// [`crate::task::state::next`]: the model's status after `event`, `None` when illegal.
+/// [`crate::state::next`]: the model's status after `event`, `None` when illegal.
 pub fn table(from: TaskStatus, event: TaskEvent) -> Option<TaskStatus> {
     use TaskEvent as E;
     use TaskStatus as S;

@@ -10,7 +10,7 @@ use futures_util::future::{BoxFuture, FutureExt, ready};
 use parking_lot::Mutex;
 
 use super::{Lease, ListQuery, StoreError, TaskStore, Version};
-use crate::task::record::{Owner, TaskRecord};
+use crate::record::{Owner, TaskRecord};
 
 struct Slot {
     version: Version,
@@ -319,20 +319,20 @@ mod tests {
 
     #[tokio::test]
     async fn memory_store_passes_the_store_conformance_suite() {
-        crate::task::store::conformance::run_all(&MemoryStore::new()).await;
+        crate::store::conformance::run_all(&MemoryStore::new()).await;
         // Works through `dyn` too.
         let dynamic: Arc<dyn TaskStore> = Arc::new(MemoryStore::new());
-        crate::task::store::conformance::run_all(dynamic.as_ref()).await;
+        crate::store::conformance::run_all(dynamic.as_ref()).await;
     }
 
     /// The model test of `store::model`: 1,000 random sequences, compared step by step.
     #[test]
     fn memory_store_matches_the_model() {
-        crate::task::store::model::check_against_model(
+        crate::store::model::check_against_model(
             "memory",
             1_000,
             "proptest-regressions/memory-store-model.txt",
-            || Box::pin(async { Arc::new(MemoryStore::new()) as crate::task::store::DynTaskStore }),
+            || Box::pin(async { Arc::new(MemoryStore::new()) as crate::store::DynTaskStore }),
         );
     }
 }

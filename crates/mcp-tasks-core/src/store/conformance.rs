@@ -4,8 +4,8 @@
 use mcp_tasks_types::{Era, JsonObject};
 
 use super::{Lease, ListQuery, StoreError, TaskStore};
-use crate::task::record::{Outcome, Owner, TaskRecord, TaskRequest};
-use crate::task::state::TaskEvent;
+use crate::record::{Outcome, Owner, TaskRecord, TaskRequest};
+use crate::state::TaskEvent;
 
 fn record(id: &str, owner: Owner, created: u64, ttl: Option<u64>) -> TaskRecord {
     TaskRecord::new(
