@@ -368,7 +368,10 @@ async fn hosted_client_process_restart_answers_for_its_tasks() {
     let hosted: serde_json::Value = serde_json::from_str(&hosted_line).unwrap();
     let hosted_id = hosted["hosted"].as_str().unwrap().to_owned();
     assert!(
-        hosted["server"].as_str().unwrap().contains("waiting for the client's task"),
+        hosted["server"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for the client's task"),
         "{hosted}"
     );
     first.kill().await.unwrap();

@@ -233,7 +233,7 @@ impl TaskInput for TaskHandle {
             Phase::Pre { .. } => return None,
         };
         let session = self.session.clone()?;
-        let via = self.engine.v1_streams.lock().get(&id).cloned();
+        let via = self.relay.stream(&id);
         Some((session, via, id))
     }
 
