@@ -87,12 +87,27 @@ async fn hosted_legacy_http_elicitation_runs_as_a_client_task_both_forms() {
     let t = text(&r);
     assert!(t.starts_with("Hello, Ada (explicit client task "), "{t}");
     assert!(t.ends_with("completed)"), "{t}");
-    assert_eq!(count.load(Ordering::SeqCst), 2);
+    // A plain tools/call (no server task): the handler's requests travel on the call's own
+    // stream.
+    let raw = c
+        .request(
+            "tools/call",
+            json!({"name": "approve_via_client_task", "arguments": {}}),
+        )
+        .await
+        .expect("plain call");
+    assert!(raw.get("task").is_none(), "{raw:?}");
+    assert_eq!(
+        raw["content"][0]["text"],
+        json!("Hello, Ada (client task)"),
+        "{raw:?}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 3);
     let tasks = hosted(&store, &c);
-    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(tasks.len(), 3, "{tasks:?}");
     assert!(tasks.iter().all(|r| r.task.status == TaskStatus::Completed));
     assert!(
-        t.contains(&tasks[0].task.task_id) || t.contains(&tasks[1].task.task_id),
+        tasks.iter().any(|r| t.contains(&r.task.task_id)),
         "the explicit form names the client's task id: {t}"
     );
     let wire = srv.wire_methods();
@@ -171,6 +186,14 @@ async fn hosted_legacy_stdio_both_ways() {
         .await
         .unwrap();
     assert!(text(&r).starts_with("Hello, Ada (explicit client task "));
+    let raw = c
+        .request(
+            "tools/call",
+            json!({"name": "approve_via_client_task", "arguments": {}}),
+        )
+        .await
+        .expect("plain call");
+    assert_eq!(raw["content"][0]["text"], json!("Hello, Ada (client task)"));
     c.close().await;
     let wire = tap.assert_valid(true, "stdio hosted tasks").methods();
     assert!(
@@ -193,7 +216,7 @@ async fn hosted_legacy_stdio_both_ways() {
         .unwrap();
     assert_eq!(text(&r), "Hello, Ada (plain request)");
     c.close().await;
-    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert_eq!(count.load(Ordering::SeqCst), 4);
 }
 
 /// An elicitation handler that fails: the client's task fails, and the server's tool call
@@ -412,4 +435,53 @@ async fn hosted_client_process_restart_answers_for_its_tasks() {
         "{wire:#?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A plain call (no server task) whose request is cancelled (`notifications/cancelled`, sent
+/// by the client on stdio when the request future is dropped) while the client-hosted
+/// elicitation is pending: the server cancels the client's task.
+#[tokio::test]
+async fn hosted_cancelled_request_cancels_the_client_task_over_stdio() {
+    let tap = TapFile::new("hosted-request-cancel-stdio");
+    let (started, stopped) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let store = Arc::new(MemoryHostedStore::new());
+    let c = legacy(
+        pending_handlers(started.clone(), stopped.clone()),
+        store.clone(),
+    )
+    .spawn_stdio(stdio_command(&tap))
+    .await
+    .unwrap();
+    let call = c.request(
+        "tools/call",
+        json!({"name": "approve_via_client_task", "arguments": {}}),
+    );
+    let hosted_id = tokio::select! {
+        r = call => panic!("the call ended while its question was pending: {r:?}"),
+        id = eventually("the hosted task", || {
+            hosted(&store, &c).first().map(|r| r.task.task_id.clone())
+        }) => id,
+    };
+    // The call future is dropped here: the client sends notifications/cancelled.
+    eventually("the hosted task to be cancelled", || {
+        hosted(&store, &c)
+            .iter()
+            .find(|r| r.task.task_id == hosted_id && r.task.status == TaskStatus::Cancelled)
+            .map(|_| ())
+    })
+    .await;
+    eventually("the handler to stop", || {
+        stopped.load(Ordering::SeqCst).then_some(())
+    })
+    .await;
+    c.close().await;
+    let wire = tap.assert_valid(true, "stdio request cancel").methods();
+    assert!(
+        has(&wire, "client→server notifications/cancelled"),
+        "{wire:#?}"
+    );
+    assert!(has(&wire, "server→client tasks/cancel"), "{wire:#?}");
 }
