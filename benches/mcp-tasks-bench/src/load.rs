@@ -314,3 +314,48 @@ pub(crate) async fn many(
     all.truncate(count);
     Ok(all)
 }
+
+/// Requests per second with `connections` connections, and the latency of every request
+/// they sent (the race's load process: one run gives both).
+pub(crate) async fn throughput_with_latency(
+    what: &str,
+    target: &Target,
+    connections: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> (Throughput, Latency) {
+    let w = window(warmup, measure);
+    let per = target.requests.len().max(1) / connections.max(1);
+    let handles: Vec<_> = (0..connections.max(1))
+        .map(|c| tokio::spawn(drive(target.clone(), c * per.max(1), w, true)))
+        .collect();
+    let mut stats = Vec::with_capacity(handles.len());
+    for h in handles {
+        stats.push(h.await.unwrap_or_default());
+    }
+    report_first_error(what, &stats);
+    let ok: u64 = stats.iter().map(|s| s.ok).sum();
+    let errors: u64 = stats.iter().map(|s| s.errors).sum();
+    let mut l: Vec<u64> = stats.into_iter().flat_map(|s| s.latencies_ns).collect();
+    l.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if l.is_empty() {
+            return f64::NAN;
+        }
+        let idx = ((l.len() - 1) as f64 * p).round() as usize;
+        l[idx.min(l.len() - 1)] as f64 / 1_000.0
+    };
+    (
+        Throughput {
+            rps: ok as f64 / measure.as_secs_f64(),
+            ok,
+            errors,
+        },
+        Latency {
+            p50_us: pct(0.50),
+            p99_us: pct(0.99),
+            samples: l.len() as u64,
+            errors: 0,
+        },
+    )
+}

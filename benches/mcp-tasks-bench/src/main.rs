@@ -1,12 +1,14 @@
-//! `mcp-tasks-bench`: a load benchmark of the MCP tasks server SDK. Everything runs in one
-//! process, so every figure is read as a ratio against a bare hyper server measured in the
-//! same run on the same machine.
+//! `mcp-tasks-bench`: a load benchmark of the MCP tasks server SDK. Every figure is read as a
+//! ratio against a bare hyper server measured in the same run on the same machine. The
+//! default parts run in one process; `race` puts each server (mcp-tasks, rmcp, bare hyper) in
+//! its own process and generates the load from another.
 //!
 //! See `README.md` beside this crate for what is measured and the targets.
 #![warn(missing_docs)]
 
 mod durability;
 mod load;
+mod race;
 mod rss;
 mod servers;
 
@@ -45,6 +47,66 @@ struct Args {
     /// Finished tasks inserted by the memory measurement.
     #[arg(long, default_value_t = 100_000)]
     rss_tasks: usize,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+/// Modes besides the default in-process parts.
+#[derive(Debug, clap::Subcommand)]
+enum Cmd {
+    /// Race mcp-tasks, rmcp and bare hyper: each server in its own process, the load from
+    /// another (`load`), rounds alternating the servers, medians reported.
+    Race {
+        /// Rounds (each runs every server once, in a rotating order).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Connections of the throughput runs (latency also runs with 1).
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// The rmcp server (benches/peers/rmcp, built by benches/peers/install.sh).
+        #[arg(long, default_value = ".cache/peers/rmcp-bench-target/release/rmcp-bench-peer")]
+        rmcp: std::path::PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve one server until stdin closes; prints `listening on ADDR` (used by `race`).
+    Serve {
+        /// Which server.
+        #[arg(value_enum)]
+        what: ServeWhat,
+    },
+    /// Generate load against ADDR from this process and print the figures as JSON (used by
+    /// `race`).
+    Load {
+        /// The server.
+        #[arg(long)]
+        addr: SocketAddr,
+        /// What to send.
+        #[arg(long, value_enum)]
+        kind: race::LoadKind,
+        /// JSON array of task ids (for `--kind get`).
+        #[arg(long)]
+        ids: Option<std::path::PathBuf>,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Seconds measured (after a warm-up of a fifth of it, at most 1 s).
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
+}
+
+/// A server `serve` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ServeWhat {
+    /// The bare hyper baseline.
+    Bare,
+    /// This SDK with its memory task store.
+    Memory,
 }
 
 /// A part of the benchmark.
@@ -86,15 +148,15 @@ struct Row {
 
 /// One target and whether it was met.
 #[derive(Debug, Clone)]
-struct Check {
+pub(crate) struct Check {
     /// What is compared.
-    name: &'static str,
+    pub(crate) name: &'static str,
     /// The measured figure, formatted.
-    measured: String,
+    pub(crate) measured: String,
     /// The target, formatted.
-    target: &'static str,
+    pub(crate) target: &'static str,
     /// Whether the target was met.
-    pass: bool,
+    pub(crate) pass: bool,
 }
 
 const VERSION: &str = "2026-07-28";
@@ -132,7 +194,7 @@ fn modern(
     Prepared::new(addr, body, &headers)
 }
 
-fn call_echo(addr: SocketAddr) -> Prepared {
+pub(crate) fn call_echo(addr: SocketAddr) -> Prepared {
     modern(
         addr,
         "tools/call",
@@ -142,7 +204,7 @@ fn call_echo(addr: SocketAddr) -> Prepared {
     )
 }
 
-fn call_work(addr: SocketAddr) -> Prepared {
+pub(crate) fn call_work(addr: SocketAddr) -> Prepared {
     modern(
         addr,
         "tools/call",
@@ -152,7 +214,7 @@ fn call_work(addr: SocketAddr) -> Prepared {
     )
 }
 
-fn tasks_get(addr: SocketAddr, id: &str) -> Prepared {
+pub(crate) fn tasks_get(addr: SocketAddr, id: &str) -> Prepared {
     modern(addr, "tasks/get", json!({"taskId": id}), Some(id), true)
 }
 
@@ -658,6 +720,15 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Some(cmd) = &args.cmd {
+        return match rt.block_on(run_cmd(cmd)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mcp-tasks-bench: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let report = match rt.block_on(run(&args)) {
         Ok(r) => r,
         Err(e) => {
@@ -675,4 +746,62 @@ fn main() -> std::process::ExitCode {
         print_table(&args, &report, &checks);
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// The modes besides the default parts.
+async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
+    match cmd {
+        Cmd::Race {
+            rounds,
+            seconds,
+            connections,
+            rmcp,
+            json,
+        } => {
+            let a = race::RaceArgs {
+                rounds: *rounds,
+                seconds: *seconds,
+                connections: *connections,
+                rmcp: rmcp.clone(),
+            };
+            let report = race::race(&a).await?;
+            let checks = race::checks(&report);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&race::to_json(&a, &report, &checks))
+                        .unwrap_or_default()
+                );
+            } else {
+                race::print(&a, &report, &checks);
+            }
+            Ok(())
+        }
+        Cmd::Serve { what } => {
+            let running = match what {
+                ServeWhat::Bare => servers::bare().await?,
+                ServeWhat::Memory => servers::sdk(Some(Arc::new(MemoryStore::new()))).await?,
+            };
+            println!("listening on {}", running.addr);
+            // Until the parent closes stdin (or dies).
+            let _ = tokio::task::spawn_blocking(|| {
+                let mut sink = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+            })
+            .await;
+            drop(running);
+            Ok(())
+        }
+        Cmd::Load {
+            addr,
+            kind,
+            ids,
+            connections,
+            seconds,
+        } => {
+            let f = race::load_process(*addr, *kind, ids.clone(), *connections, *seconds).await?;
+            println!("{}", serde_json::to_string(&f).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+    }
 }

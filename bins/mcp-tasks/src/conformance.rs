@@ -9,9 +9,18 @@
 //! application: it lists what the server offers and uses it, through the public client API
 //! only. Every scenario runs the same generic exercise; a scenario only adds data (the
 //! context's tool calls) or a particular use of a tool (the schema echo).
+//!
+//! Authorization (`auth/*`) is the SDK's ordinary OAuth support, configured like an
+//! application would be: the context's credentials (a pre-registered client id and secret
+//! or key, a workload assertion, an enterprise identity provider) when the scenario gives
+//! some, a Client ID Metadata Document URL, and a user agent that approves by following
+//! the authorization endpoint's redirect (the suite's authorization servers need no person).
+//! The client does not know which scenario runs: each server's metadata and challenges
+//! drive what it does.
 
 use std::collections::BTreeMap;
 
+use mcp_tasks_client::auth::{EnterpriseIdp, FollowRedirect, OAuthConfig};
 use mcp_tasks_client::{Client, ClientBuilder, EraChoice, Error, HandlerError, Handlers, Started};
 use mcp_tasks_types::elicitation::{ElicitRequestParams, ElicitResult};
 use mcp_tasks_types::roots::ListRootsResult;
@@ -22,6 +31,12 @@ use serde_json::{Map, Value, json};
 
 /// The tool of `json-schema-2020-12-preservation` that echoes a schema back.
 const SCHEMA_ECHO_TOOL: &str = "json_schema_echo";
+
+/// The Client ID Metadata Document URL the suite's `auth/basic-cimd` expects (the document
+/// itself is never fetched by the suite's authorization server).
+const CLIENT_METADATA_URL: &str = "https://conformance-test.local/client-metadata.json";
+/// Where the suite's authorization servers redirect to; never requested.
+const REDIRECT_URI: &str = "http://localhost:3000/callback";
 
 /// What the suite told us, from the environment.
 #[derive(Debug, Clone)]
@@ -56,6 +71,43 @@ impl Setup {
             version,
             context,
         })
+    }
+
+    /// A string field of the context.
+    fn context_str(&self, key: &str) -> Option<&str> {
+        self.context.get(key).and_then(Value::as_str)
+    }
+
+    /// The OAuth configuration: the context's credentials, if any, plus the client's own
+    /// metadata document URL and a redirect-following user agent.
+    pub(crate) fn oauth(&self) -> OAuthConfig {
+        let mut cfg = OAuthConfig::new("mcp-tasks-conformance-client")
+            .client_metadata_url(CLIENT_METADATA_URL)
+            .user_agent(FollowRedirect::new(REDIRECT_URI));
+        if let Some(id) = self.context_str("client_id") {
+            cfg = cfg.client_id(id);
+        }
+        if let Some(secret) = self.context_str("client_secret") {
+            cfg = cfg.client_secret(secret);
+        }
+        if let Some(pem) = self.context_str("private_key_pem") {
+            cfg = cfg.private_key_pem(pem);
+        }
+        if let Some(jwt) = self.context_str("valid_jwt") {
+            cfg = cfg.jwt_bearer_assertion(jwt);
+        }
+        if let (Some(endpoint), Some(token), Some(id)) = (
+            self.context_str("idp_token_endpoint"),
+            self.context_str("idp_id_token"),
+            self.context_str("idp_client_id"),
+        ) {
+            cfg = cfg.enterprise(EnterpriseIdp {
+                token_endpoint: endpoint.to_owned(),
+                id_token: token.to_owned(),
+                client_id: id.to_owned(),
+            });
+        }
+        cfg
     }
 
     /// Tool calls the scenario prescribes (`context.toolCalls`: `[{name, arguments}]`).
@@ -100,7 +152,7 @@ pub(crate) async fn run(url: &str, setup: &Setup) -> Result<usize, Error> {
         .legacy_version(setup.version);
     // A URL is a Streamable HTTP server; anything else is the command of a stdio server.
     let client = if url.starts_with("http://") || url.starts_with("https://") {
-        client.connect_http(url).await?
+        client.oauth(setup.oauth()).connect_http(url).await?
     } else {
         let mut cmd = tokio::process::Command::new("sh");
         cmd.arg("-c").arg(url);

@@ -3,6 +3,7 @@
 //! cancels tasks by id, against an HTTP endpoint (`--url`) or a spawned stdio server
 //! (`--cmd`), in either protocol era.
 
+mod auth;
 mod conformance;
 mod prompt;
 mod state;
@@ -78,6 +79,17 @@ enum Cmd {
         #[arg(long, default_value_t = 32)]
         max_questions: usize,
     },
+    /// Authorize access to an OAuth-protected server now (a browser opens, or the URL is
+    /// printed) and keep the tokens for later commands.
+    Login {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Forget the tokens kept for a server.
+    Logout {
+        #[command(flatten)]
+        conn: Conn,
+    },
     /// The client under test for the official conformance suite's client mode: runs the
     /// scenario named by MCP_CONFORMANCE_SCENARIO at MCP_CONFORMANCE_PROTOCOL_VERSION.
     #[command(name = "conformance-client")]
@@ -152,10 +164,12 @@ struct Conn {
     #[arg(long, short)]
     verbose: bool,
     /// Where the sessions of started 2025-11-25 tasks are remembered, so that `task
-    /// get|cancel|watch` in another process can rejoin them (default
-    /// $XDG_STATE_HOME/mcp-tasks or ~/.local/state/mcp-tasks).
+    /// get|cancel|watch` in another process can rejoin them, and the OAuth credentials of each
+    /// server (mode 0600) (default $XDG_STATE_HOME/mcp-tasks or ~/.local/state/mcp-tasks).
     #[arg(long, env = "MCP_TASKS_STATE_DIR")]
     state_dir: Option<PathBuf>,
+    #[command(flatten)]
+    auth: auth::AuthArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -168,7 +182,11 @@ enum EraArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let verbose = match &cli.cmd {
-        Cmd::Tools { conn, .. } | Cmd::Call { conn, .. } | Cmd::Ui { conn, .. } => conn.verbose,
+        Cmd::Tools { conn, .. }
+        | Cmd::Call { conn, .. }
+        | Cmd::Ui { conn, .. }
+        | Cmd::Login { conn }
+        | Cmd::Logout { conn } => conn.verbose,
         Cmd::ConformanceClient { verbose, .. } => *verbose,
         Cmd::Task { action } => match action {
             TaskCmd::Get { conn, .. }
@@ -301,15 +319,108 @@ async fn connect_with(
         command.args(args);
         builder.spawn_stdio(command).await
     } else if let Some(url) = &conn.url {
-        builder.connect_http(url).await
+        let state_dir = state::dir(conn.state_dir.as_deref());
+        builder
+            .oauth(auth::config(&conn.auth, url, state_dir.as_deref())?)
+            .connect_http(url)
+            .await
     } else {
         Err(Error::Config("give --url or --cmd".into()))
     }
 }
 
+/// `mcp-tasks login`: authorizes now and reports what was granted.
+async fn login(conn: &Conn) -> Result<ExitCode, Error> {
+    let url = conn
+        .url
+        .as_deref()
+        .ok_or_else(|| Error::Config("login needs --url (stdio servers take no OAuth)".into()))?;
+    let dir = state::dir(conn.state_dir.as_deref());
+    let mut builder = ClientBuilder::new().oauth(auth::config(&conn.auth, url, dir.as_deref())?);
+    for ca in &conn.ca_cert {
+        builder = builder.ca_cert_file(ca);
+    }
+    let a = builder.authorize_http(url).await?;
+    out(&format!("Logged in to {url}"));
+    if let Some(issuer) = &a.issuer {
+        out(&format!("  authorization server: {issuer}"));
+    }
+    let expires = match a.expires_at {
+        Some(at) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            format!(
+                "expires in {}",
+                humantime::format_duration(std::time::Duration::from_secs(at.saturating_sub(now)))
+            )
+        }
+        None => "no expiry given".to_owned(),
+    };
+    out(&format!(
+        "  token: {}, scope {}, {expires}, refresh token: {}",
+        a.token_type,
+        a.scope
+            .as_deref()
+            .map_or("(none)".to_owned(), |s| format!("{s:?}")),
+        if a.refreshable { "yes" } else { "no" }
+    ));
+    match &dir {
+        Some(d) => out(&format!(
+            "  saved in {} (readable by you only)",
+            auth::FileStore::new(d, url).path().display()
+        )),
+        None => eprintln!("mcp-tasks: no state directory (set --state-dir): the token is not kept"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mcp-tasks logout`: revokes the server's tokens where its authorization server allows
+/// (best effort) and removes its credentials file.
+async fn logout(conn: &Conn) -> Result<ExitCode, Error> {
+    let url = conn
+        .url
+        .as_deref()
+        .ok_or_else(|| Error::Config("logout needs --url".into()))?;
+    let Some(dir) = state::dir(conn.state_dir.as_deref()) else {
+        return Err(Error::Config("no state directory: set --state-dir".into()));
+    };
+    let store = auth::FileStore::new(&dir, url);
+    if !store.path().exists() {
+        out(&format!("Not logged in to {url}"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut builder = ClientBuilder::new().oauth(auth::config(&conn.auth, url, Some(&dir))?);
+    for ca in &conn.ca_cert {
+        builder = builder.ca_cert_file(ca);
+    }
+    let revoked = match builder.revoke_http(url).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mcp-tasks: could not revoke the tokens ({e}); forgetting them anyway");
+            false
+        }
+    };
+    std::fs::remove_file(store.path())
+        .map_err(|e| Error::Config(format!("cannot remove {}: {e}", store.path().display())))?;
+    out(&format!(
+        "Logged out of {url} (removed {}{})",
+        store.path().display(),
+        if revoked {
+            "; tokens revoked at the authorization server"
+        } else {
+            ""
+        }
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let ui = Ui::new();
     match cli.cmd {
+        Cmd::Login { conn } => login(&conn).await,
+        Cmd::Logout { conn } => logout(&conn).await,
         Cmd::ConformanceClient { url, .. } => {
             let setup = conformance::Setup::from_env()?;
             let failures = conformance::run(&url, &setup).await?;

@@ -37,9 +37,19 @@ pub(crate) fn dir(explicit: Option<&Path>) -> Option<PathBuf> {
 /// The file of `task_id`: the id with anything but `[A-Za-z0-9._-]` percent-encoded (task
 /// ids are server-chosen strings).
 fn file(dir: &Path, task_id: &str) -> PathBuf {
-    let mut name = String::from("task-");
-    for b in task_id.bytes() {
-        // The `task-` prefix keeps even `..` from being a path component.
+    escaped(dir, "task-", task_id)
+}
+
+/// The credentials file of the server at `url` (see `auth.rs`).
+pub(crate) fn auth_file(dir: &Path, url: &str) -> PathBuf {
+    escaped(dir, "auth-", url)
+}
+
+/// `dir/{prefix}{key}.json`, the key with anything but `[A-Za-z0-9._-]` percent-encoded.
+fn escaped(dir: &Path, prefix: &str, key: &str) -> PathBuf {
+    let mut name = String::from(prefix);
+    for b in key.bytes() {
+        // The prefix keeps even `..` from being a path component.
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
             name.push(b as char);
         } else {

@@ -1,6 +1,8 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance` 0.2.0-alpha.12,
-//! client mode) against `mcp-tasks conformance-client`: every non-auth, non-extension client
-//! scenario at each protocol version it is tagged with.
+//! client mode) against `mcp-tasks conformance-client`: every non-extension client scenario
+//! at each protocol version it is tagged with, and every `auth/*` scenario (the 33 of them,
+//! extensions included; an extension is run at the suite's default version, as it is on no
+//! spec timeline).
 //!
 //! The suite counts a scenario that produced no checks as passed, so each test also asserts
 //! the number of scored checks and that named checks succeeded, from both the `Passed: X/Y`
@@ -20,6 +22,9 @@ use serde_json::Value;
 /// The suite runs one Node process per scenario plus the client; two cores cannot take
 /// fifteen at once without upsetting the timing checks (`sse-retry`), so runs take turns.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The `version` of an extension scenario: run without `--spec-version`.
+const EXTENSION: &str = "ext";
 
 /// How long one scenario may take, start to finish.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(90);
@@ -119,7 +124,8 @@ fn find_checks_json(dir: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Runs `scenario` at `version` with `mcp-tasks conformance-client` as the client.
+/// Runs `scenario` at `version` (`ext`: the suite's default, for extensions) with
+/// `mcp-tasks conformance-client` as the client.
 fn run_scenario(scenario: &str, version: &str) -> Outcome {
     let (cli, node_bin) = suite();
     let _turn = ONE_AT_A_TIME
@@ -139,7 +145,12 @@ fn run_scenario(scenario: &str, version: &str) -> Outcome {
     let log_file = std::fs::File::create(&log_path).expect("suite log");
     let child = Command::new(&cli)
         .args(["client", "--command", &client, "--scenario", scenario])
-        .args(["--spec-version", version, "-o"])
+        .args(if version == EXTENSION {
+            vec![]
+        } else {
+            vec!["--spec-version", version]
+        })
+        .arg("-o")
         .arg(&out.0)
         .env("PATH", path)
         .stdin(Stdio::null())
@@ -449,5 +460,480 @@ fn conformance_client_json_schema_2020_12_preservation_2026_07_28() {
         "2026-07-28",
         9,
         PRESERVATION,
+    );
+}
+
+// ---- Authorization (`auth/*`) ----
+//
+// Each scenario's mock authorization server grades the OAuth dance; the named checks are
+// the ones that prove the scenario's point (the discovery path taken, the registration
+// form, PKCE, the resource indicator, the scope chosen, the grant and client authentication,
+// a refusal where the client must refuse). `valid-bearer-token` counts MCP requests that
+// carried the token.
+
+/// The authorization code grant with PKCE S256, start to finish.
+const CODE_FLOW: &[(&str, usize)] = &[
+    ("authorization-server-metadata", 1),
+    ("authorization-request", 1),
+    ("pkce-code-challenge-sent", 1),
+    ("pkce-s256-method-used", 1),
+    ("token-request", 1),
+    ("pkce-code-verifier-sent", 1),
+    ("pkce-verifier-matches-challenge", 1),
+];
+
+/// RFC 8707: the resource, as published in the resource metadata, in both requests.
+const RESOURCE_INDICATOR: &[(&str, usize)] = &[
+    ("resource-parameter-in-authorization", 1),
+    ("resource-parameter-in-token", 1),
+    ("resource-parameter-valid-uri", 1),
+    ("resource-parameter-consistency", 1),
+    ("resource-parameter-matches-prm", 1),
+];
+
+/// Runs an auth scenario: every check of `groups` and `extra` must have succeeded.
+fn assert_auth(
+    scenario: &str,
+    version: &str,
+    min_checks: usize,
+    groups: &[&[(&str, usize)]],
+    extra: &[(&str, usize)],
+) {
+    let mut required: Vec<(&str, usize)> = groups.iter().flat_map(|g| g.iter().copied()).collect();
+    required.extend_from_slice(extra);
+    assert_scenario(scenario, version, min_checks, &required);
+}
+
+/// SEP-837: the dynamic registration names an `application_type` (checked from 2026-07-28).
+fn dcr(version: &str) -> Vec<(&'static str, usize)> {
+    let mut v = vec![("client-registration", 1)];
+    if version == "2026-07-28" {
+        v.push(("sep-837-application-type-present", 1));
+    }
+    v
+}
+
+macro_rules! auth_metadata_tests {
+    ($($name:ident: $scenario:literal, $version:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            // Discovery of the resource metadata (path-based here) and of the authorization
+            // server's metadata at the variant's location, then the whole code flow.
+            assert_auth(
+                $scenario,
+                $version,
+                18,
+                &[CODE_FLOW, RESOURCE_INDICATOR, &dcr($version)],
+                &[("prm-pathbased-requested", 1), ("valid-bearer-token", 3)],
+            );
+        }
+    )*};
+}
+
+auth_metadata_tests! {
+    conformance_client_auth_metadata_default_2025_11_25: "auth/metadata-default", "2025-11-25";
+    conformance_client_auth_metadata_default_2026_07_28: "auth/metadata-default", "2026-07-28";
+    conformance_client_auth_metadata_var1_2025_11_25: "auth/metadata-var1", "2025-11-25";
+    conformance_client_auth_metadata_var1_2026_07_28: "auth/metadata-var1", "2026-07-28";
+    conformance_client_auth_metadata_var2_2025_11_25: "auth/metadata-var2", "2025-11-25";
+    conformance_client_auth_metadata_var2_2026_07_28: "auth/metadata-var2", "2026-07-28";
+    conformance_client_auth_metadata_var3_2025_11_25: "auth/metadata-var3", "2025-11-25";
+    conformance_client_auth_metadata_var3_2026_07_28: "auth/metadata-var3", "2026-07-28";
+}
+
+macro_rules! auth_token_endpoint_tests {
+    ($($name:ident: $scenario:literal, $version:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            // The client authenticates at the token endpoint the one way the server allows
+            // (`token-endpoint-auth-method` fails otherwise).
+            assert_auth(
+                $scenario,
+                $version,
+                18,
+                &[CODE_FLOW, RESOURCE_INDICATOR, &dcr($version)],
+                &[("token-endpoint-auth-method", 1), ("valid-bearer-token", 3)],
+            );
+        }
+    )*};
+}
+
+auth_token_endpoint_tests! {
+    conformance_client_auth_token_endpoint_auth_basic_2025_06_18: "auth/token-endpoint-auth-basic", "2025-06-18";
+    conformance_client_auth_token_endpoint_auth_basic_2025_11_25: "auth/token-endpoint-auth-basic", "2025-11-25";
+    conformance_client_auth_token_endpoint_auth_basic_2026_07_28: "auth/token-endpoint-auth-basic", "2026-07-28";
+    conformance_client_auth_token_endpoint_auth_post_2025_06_18: "auth/token-endpoint-auth-post", "2025-06-18";
+    conformance_client_auth_token_endpoint_auth_post_2025_11_25: "auth/token-endpoint-auth-post", "2025-11-25";
+    conformance_client_auth_token_endpoint_auth_post_2026_07_28: "auth/token-endpoint-auth-post", "2026-07-28";
+    conformance_client_auth_token_endpoint_auth_none_2025_06_18: "auth/token-endpoint-auth-none", "2025-06-18";
+    conformance_client_auth_token_endpoint_auth_none_2025_11_25: "auth/token-endpoint-auth-none", "2025-11-25";
+    conformance_client_auth_token_endpoint_auth_none_2026_07_28: "auth/token-endpoint-auth-none", "2026-07-28";
+}
+
+macro_rules! auth_scope_tests {
+    ($($name:ident: $scenario:literal, $version:literal, $check:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            assert_auth(
+                $scenario,
+                $version,
+                14,
+                &[CODE_FLOW, &dcr($version)],
+                &[($check, 1), ("valid-bearer-token", 3)],
+            );
+        }
+    )*};
+}
+
+auth_scope_tests! {
+    conformance_client_auth_scope_from_www_authenticate_2025_11_25: "auth/scope-from-www-authenticate", "2025-11-25", "scope-from-www-authenticate";
+    conformance_client_auth_scope_from_www_authenticate_2026_07_28: "auth/scope-from-www-authenticate", "2026-07-28", "scope-from-www-authenticate";
+    conformance_client_auth_scope_from_scopes_supported_2025_11_25: "auth/scope-from-scopes-supported", "2025-11-25", "scope-from-scopes-supported";
+    conformance_client_auth_scope_from_scopes_supported_2026_07_28: "auth/scope-from-scopes-supported", "2026-07-28", "scope-from-scopes-supported";
+    conformance_client_auth_scope_omitted_when_undefined_2025_11_25: "auth/scope-omitted-when-undefined", "2025-11-25", "scope-omitted-when-undefined";
+    conformance_client_auth_scope_omitted_when_undefined_2026_07_28: "auth/scope-omitted-when-undefined", "2026-07-28", "scope-omitted-when-undefined";
+}
+
+#[test]
+fn conformance_client_auth_basic_cimd_2025_11_25() {
+    // The metadata document URL is the client id: no dynamic registration.
+    assert_auth(
+        "auth/basic-cimd",
+        "2025-11-25",
+        12,
+        &[CODE_FLOW],
+        &[("cimd-client-id-used", 1), ("valid-bearer-token", 3)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_basic_cimd_2026_07_28() {
+    assert_auth(
+        "auth/basic-cimd",
+        "2026-07-28",
+        12,
+        &[CODE_FLOW],
+        &[("cimd-client-id-used", 1), ("valid-bearer-token", 3)],
+    );
+}
+
+/// Step-up: two authorizations, the second for the challenged scope.
+const STEP_UP: &[(&str, usize)] = &[
+    ("authorization-request", 2),
+    ("token-request", 2),
+    ("pkce-verifier-matches-challenge", 2),
+    ("scope-step-up-initial", 1),
+    ("scope-step-up-escalation", 1),
+];
+
+#[test]
+fn conformance_client_auth_scope_step_up_2025_11_25() {
+    assert_auth(
+        "auth/scope-step-up",
+        "2025-11-25",
+        22,
+        &[STEP_UP],
+        &[("client-registration", 1)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_scope_step_up_2026_07_28() {
+    // SEP-2350: the re-authorization keeps the scope granted before.
+    assert_auth(
+        "auth/scope-step-up",
+        "2026-07-28",
+        25,
+        &[STEP_UP, &dcr("2026-07-28")],
+        &[("sep-2350-scope-union-on-reauth", 1)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_scope_retry_limit_2025_11_25() {
+    // The server answers 403 forever: the client stops after at most three authorizations
+    // (here one, since the token already holds the scope the server keeps asking for).
+    assert_auth(
+        "auth/scope-retry-limit",
+        "2025-11-25",
+        10,
+        &[CODE_FLOW],
+        &[("scope-retry-limit", 1)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_scope_retry_limit_2026_07_28() {
+    assert_auth(
+        "auth/scope-retry-limit",
+        "2026-07-28",
+        11,
+        &[CODE_FLOW, &dcr("2026-07-28")],
+        &[("scope-retry-limit", 1)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_pre_registration_2025_11_25() {
+    // The context's client id and secret, sent with client_secret_basic; no registration.
+    assert_auth(
+        "auth/pre-registration",
+        "2025-11-25",
+        12,
+        &[CODE_FLOW],
+        &[("pre-registration-auth", 1), ("valid-bearer-token", 3)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_pre_registration_2026_07_28() {
+    assert_auth(
+        "auth/pre-registration",
+        "2026-07-28",
+        12,
+        &[CODE_FLOW],
+        &[("pre-registration-auth", 1), ("valid-bearer-token", 3)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_2025_03_26_oauth_metadata_backcompat() {
+    // No resource metadata: the authorization server is the endpoint's origin.
+    assert_auth(
+        "auth/2025-03-26-oauth-metadata-backcompat",
+        "2025-03-26",
+        12,
+        &[CODE_FLOW],
+        &[("client-registration", 1), ("valid-bearer-token", 3)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_2025_03_26_oauth_endpoint_fallback() {
+    // No metadata at all: /register, /authorize and /token at the origin.
+    assert_auth(
+        "auth/2025-03-26-oauth-endpoint-fallback",
+        "2025-03-26",
+        7,
+        &[],
+        &[
+            ("client-registration", 1),
+            ("authorization-request", 1),
+            ("token-request", 1),
+            ("valid-bearer-token", 3),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_resource_mismatch_2026_07_28() {
+    // The resource metadata names another server: no authorization request is made.
+    assert_auth(
+        "auth/resource-mismatch",
+        "2026-07-28",
+        2,
+        &[],
+        &[
+            ("prm-pathbased-requested", 1),
+            ("resource-mismatch-rejected", 1),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_offline_access_scope_2026_07_28() {
+    assert_auth(
+        "auth/offline-access-scope",
+        "2026-07-28",
+        12,
+        &[CODE_FLOW],
+        &[
+            ("sep-2207-offline-access-requested", 1),
+            ("valid-bearer-token", 3),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_offline_access_not_supported_2026_07_28() {
+    assert_auth(
+        "auth/offline-access-not-supported",
+        "2026-07-28",
+        14,
+        &[CODE_FLOW, &dcr("2026-07-28")],
+        &[
+            ("sep-2207-offline-access-not-requested", 1),
+            ("valid-bearer-token", 3),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_authorization_server_migration_2026_07_28() {
+    // SEP-2352: when the resource moves to another authorization server, the client
+    // registers there afresh and never shows it the first server's client id.
+    assert_auth(
+        "auth/authorization-server-migration",
+        "2026-07-28",
+        27,
+        &[],
+        &[
+            ("client-registration", 2),
+            ("authorization-request", 2),
+            ("token-request", 2),
+            ("sep-2352-reregister-on-as-change", 1),
+            ("sep-2352-no-reuse-on-as-change", 1),
+            ("sep-2352-no-cross-as-credential-reuse", 1),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_iss_supported_2026_07_28() {
+    assert_auth(
+        "auth/iss-supported",
+        "2026-07-28",
+        14,
+        &[CODE_FLOW, &dcr("2026-07-28")],
+        &[("sep-2468-client-compare-iss-supported", 1)],
+    );
+}
+
+#[test]
+fn conformance_client_auth_iss_not_advertised_2026_07_28() {
+    assert_auth(
+        "auth/iss-not-advertised",
+        "2026-07-28",
+        14,
+        &[CODE_FLOW, &dcr("2026-07-28")],
+        &[("sep-2468-client-proceed-no-iss", 1)],
+    );
+}
+
+macro_rules! auth_iss_rejection_tests {
+    ($($name:ident: $scenario:literal, $check:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            // The authorization response is refused before any token request: the check
+            // fails if the client reached the token endpoint.
+            assert_auth(
+                $scenario,
+                "2026-07-28",
+                8,
+                &[&dcr("2026-07-28")],
+                &[("authorization-request", 1), ("pkce-code-challenge-sent", 1), ($check, 1)],
+            );
+        }
+    )*};
+}
+
+auth_iss_rejection_tests! {
+    conformance_client_auth_iss_supported_missing_2026_07_28: "auth/iss-supported-missing", "sep-2468-client-reject-missing-iss";
+    conformance_client_auth_iss_wrong_issuer_2026_07_28: "auth/iss-wrong-issuer", "sep-2468-client-compare-iss-supported";
+    conformance_client_auth_iss_unexpected_2026_07_28: "auth/iss-unexpected", "sep-2468-client-compare-iss-unadvertised";
+    conformance_client_auth_iss_normalized_2026_07_28: "auth/iss-normalized", "sep-2468-client-no-normalization";
+}
+
+#[test]
+fn conformance_client_auth_metadata_issuer_mismatch_2026_07_28() {
+    // Metadata for another issuer is read and then not used: no registration, no request.
+    assert_auth(
+        "auth/metadata-issuer-mismatch",
+        "2026-07-28",
+        3,
+        &[],
+        &[
+            ("authorization-server-metadata", 1),
+            ("sep-2468-client-validate-metadata-issuer", 1),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_client_credentials_jwt() {
+    // client_credentials with an ES256 private_key_jwt assertion from the context's key.
+    assert_auth(
+        "auth/client-credentials-jwt",
+        EXTENSION,
+        8,
+        &[],
+        &[
+            ("token-request", 1),
+            ("client-credentials-jwt-verified", 1),
+            ("valid-bearer-token", 3),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_client_credentials_basic() {
+    assert_auth(
+        "auth/client-credentials-basic",
+        EXTENSION,
+        8,
+        &[],
+        &[
+            ("token-request", 1),
+            ("client-credentials-basic-auth", 1),
+            ("valid-bearer-token", 3),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_enterprise_managed_authorization() {
+    // Token exchange at the identity provider, then the JWT-bearer grant.
+    assert_auth(
+        "auth/enterprise-managed-authorization",
+        EXTENSION,
+        9,
+        &[],
+        &[
+            ("complete-flow-token-exchange", 1),
+            ("complete-flow-jwt-bearer", 1),
+            ("valid-bearer-token", 3),
+        ],
+    );
+}
+
+/// DPoP: a proof at the token request, the DPoP scheme and a fresh proof per MCP request.
+const DPOP: &[(&str, usize)] = &[
+    ("sep-1932-client-token-request-proof", 1),
+    ("sep-1932-client-dpop-auth-scheme", 1),
+    ("sep-1932-client-fresh-proof", 1),
+];
+
+#[test]
+fn conformance_client_auth_dpop() {
+    assert_auth("auth/dpop", EXTENSION, 12, &[CODE_FLOW, DPOP], &[]);
+}
+
+#[test]
+fn conformance_client_auth_dpop_nonce() {
+    // Both servers demand a nonce first (RFC 9449 §8, §9).
+    assert_auth(
+        "auth/dpop-nonce",
+        EXTENSION,
+        14,
+        &[CODE_FLOW, DPOP],
+        &[
+            ("sep-1932-client-as-nonce", 1),
+            ("sep-1932-client-rs-nonce", 1),
+        ],
+    );
+}
+
+#[test]
+fn conformance_client_auth_wif_jwt_bearer() {
+    assert_auth(
+        "auth/wif-jwt-bearer",
+        EXTENSION,
+        8,
+        &[],
+        &[
+            ("token-request", 1),
+            ("wif-assertion-verified", 1),
+            ("valid-bearer-token", 3),
+        ],
     );
 }

@@ -18,6 +18,7 @@ use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::auth::{Authorized, Authorizer, OAuthConfig};
 use crate::error::{Error, Result};
 use crate::handlers::Handlers;
 use crate::hosted::{HostedLimits, HostedTaskStore, HostedTasks};
@@ -88,6 +89,7 @@ pub struct ClientBuilder {
     hosted_limits: HostedLimits,
     task_notifications: bool,
     net: NetOptions,
+    oauth: Option<OAuthConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -106,6 +108,7 @@ impl Default for ClientBuilder {
             hosted_limits: HostedLimits::default(),
             task_notifications: false,
             net: NetOptions::default(),
+            oauth: None,
         }
     }
 }
@@ -259,14 +262,54 @@ impl ClientBuilder {
         self
     }
 
+    /// Authorizes HTTP requests with OAuth 2.1 (see [`crate::auth`]): a `401` or
+    /// `403 insufficient_scope` from the server starts discovery and a grant, and the
+    /// request is sent again with the new token.
+    pub fn oauth(mut self, config: OAuthConfig) -> Self {
+        self.oauth = Some(config);
+        self
+    }
+
+    /// Runs the authorization for the HTTP endpoint `url` now, without connecting to it
+    /// (discovery from the well-known metadata URIs), and keeps the tokens in the
+    /// configuration's [`CredentialStore`](crate::auth::CredentialStore). Needs
+    /// [`ClientBuilder::oauth`].
+    pub async fn authorize_http(self, url: &str) -> Result<Authorized> {
+        let config = self
+            .oauth
+            .ok_or_else(|| Error::Config("authorize_http needs an OAuth configuration".into()))?;
+        Authorizer::new(config, url, self.net)?
+            .authorize_now()
+            .await
+    }
+
+    /// Revokes the tokens kept for the HTTP endpoint `url` at the authorization server that
+    /// issued them (RFC 7009, where it offers revocation) and removes them from the
+    /// configuration's store. Whether the server confirmed the revocation; the tokens are
+    /// forgotten in every case. Needs [`ClientBuilder::oauth`].
+    pub async fn revoke_http(self, url: &str) -> Result<bool> {
+        let config = self
+            .oauth
+            .ok_or_else(|| Error::Config("revoke_http needs an OAuth configuration".into()))?;
+        Authorizer::new(config, url, self.net)?.revoke().await
+    }
+
     /// Connects to a Streamable HTTP endpoint (`http://` or `https://host:port/mcp`) and
     /// settles the era. TLS uses rustls with the system's roots plus
     /// [`ClientBuilder::ca_cert_file`]; proxies come from the environment unless
     /// [`ClientBuilder::proxy`] / [`ClientBuilder::no_proxy`] say otherwise.
     pub async fn connect_http(self, url: &str) -> Result<Client> {
         let inbound = self.inbound();
-        let transport = HttpTransport::new(url, &self.net, Arc::clone(&inbound))?;
-        self.finish(Box::new(transport), inbound, true).await
+        let auth = match &self.oauth {
+            Some(config) => Some(Arc::new(Authorizer::new(
+                config.clone(),
+                url,
+                self.net.clone(),
+            )?)),
+            None => None,
+        };
+        let transport = HttpTransport::new(url, &self.net, Arc::clone(&inbound), auth.clone())?;
+        self.finish(Box::new(transport), inbound, true, auth).await
     }
 
     /// Spawns `command` as a stdio server and settles the era. The process is killed when
@@ -274,7 +317,7 @@ impl ClientBuilder {
     pub async fn spawn_stdio(self, command: tokio::process::Command) -> Result<Client> {
         let inbound = self.inbound();
         let transport = StdioTransport::spawn(command, Arc::clone(&inbound))?;
-        self.finish(Box::new(transport), inbound, false).await
+        self.finish(Box::new(transport), inbound, false, None).await
     }
 
     async fn finish(
@@ -282,6 +325,7 @@ impl ClientBuilder {
         transport: Box<dyn Transport>,
         inbound: Arc<Inbound>,
         http: bool,
+        auth: Option<Arc<Authorizer>>,
     ) -> Result<Client> {
         let mut inner = Inner {
             transport,
@@ -309,11 +353,23 @@ impl ClientBuilder {
             EraChoice::Modern => match inner.discover().await {
                 Ok(Ok(d)) => inner.adopt_discover(d),
                 Ok(Err(e)) => tracing::debug!("server/discover failed, staying modern: {e}"),
-                Err(e @ Error::Transport(_)) => return Err(e),
+                Err(e @ (Error::Transport(_) | Error::Auth(_))) => return Err(e),
                 Err(e) => tracing::debug!("server/discover failed, staying modern: {e}"),
             },
             EraChoice::Auto => {
-                match tokio::time::timeout(self.probe_timeout, inner.discover()).await {
+                // The probe's time limit does not count an authorization in progress: it may
+                // be waiting for a person in a browser.
+                let probed = {
+                    let probe = inner.discover();
+                    tokio::pin!(probe);
+                    loop {
+                        match tokio::time::timeout(self.probe_timeout, &mut probe).await {
+                            Err(_) if auth.as_ref().is_some_and(|a| a.busy()) => continue,
+                            other => break other,
+                        }
+                    }
+                };
+                match probed {
                     Ok(Ok(Ok(d))) => inner.adopt_discover(d),
                     Ok(Ok(Err(rpc))) => {
                         // A modern server that cannot serve us: do not fall back (§1.5).
@@ -336,7 +392,7 @@ impl ClientBuilder {
                         }
                     }
                     // Not reachable at all: no point in trying `initialize`.
-                    Ok(Err(e @ Error::Transport(_))) => return Err(e),
+                    Ok(Err(e @ (Error::Transport(_) | Error::Auth(_)))) => return Err(e),
                     // Timeout, a non-JSON-RPC HTTP error, a result that is no
                     // DiscoverResult: a legacy server.
                     Err(_) | Ok(Err(_)) => inner.initialize().await?,

@@ -40,6 +40,10 @@ pub enum Error {
     /// Bad arguments or configuration on the client side (e.g. an unparsable URL).
     #[error("{0}")]
     Config(String),
+    /// Authorization failed: discovery, registration, the grant, or a server that keeps
+    /// refusing the credentials (MCP "Authorization").
+    #[error("authorization failed: {0}")]
+    Auth(String),
     /// The request did not finish in time.
     #[error("timed out: {0}")]
     Timeout(String),

@@ -56,11 +56,19 @@
 //! `ALL_PROXY` / `NO_PROXY` are honoured (curl's rules; `https://` goes through an HTTP
 //! CONNECT tunnel), or set with [`ClientBuilder::proxy`] / [`ClientBuilder::no_proxy`].
 //!
+//! # Authorization
+//!
+//! [`ClientBuilder::oauth`] makes the HTTP transport answer a server's `401` and
+//! `403 insufficient_scope` with the OAuth 2.1 flow of MCP "Authorization" (both revisions) and
+//! send the request again; [`ClientBuilder::authorize_http`] runs it ahead of time. See
+//! [`auth`] for what is supported.
+//!
 //! # Not supported yet
 //!
 //! Re-initializing an expired legacy session.
 #![warn(missing_docs, clippy::print_stdout, clippy::dbg_macro)]
 
+pub mod auth;
 mod client;
 mod error;
 mod handlers;

@@ -25,6 +25,7 @@ use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 
 use super::{Answer, Inbound, Route, Transport, log_wire};
+use crate::auth::{Authorizer, Tries, Verdict};
 use crate::error::{Error, Result};
 use crate::handlers::BoxFuture;
 
@@ -55,6 +56,8 @@ struct Shared {
     inbound: Arc<Inbound>,
     session: Mutex<Option<String>>,
     legacy_version: Mutex<Option<&'static str>>,
+    /// OAuth, when configured: adds the token, answers 401/403 challenges.
+    auth: Option<Arc<Authorizer>>,
 }
 
 /// Position in an SSE stream, for resuming it.
@@ -80,7 +83,12 @@ pub(crate) struct HttpTransport {
 
 impl HttpTransport {
     /// Parses `url` (`http://` or `https://host[:port]/path`); connects lazily.
-    pub(crate) fn new(url: &str, net: &NetOptions, inbound: Arc<Inbound>) -> Result<Self> {
+    pub(crate) fn new(
+        url: &str,
+        net: &NetOptions,
+        inbound: Arc<Inbound>,
+        auth: Option<Arc<Authorizer>>,
+    ) -> Result<Self> {
         let endpoint = Endpoint::parse(url).map_err(|e| Error::Config(e.to_string()))?;
         let connector = Connector::new(&endpoint, &net.tls, net.proxy.as_ref())
             .map_err(|e| Error::Config(e.to_string()))?;
@@ -94,6 +102,7 @@ impl HttpTransport {
                 inbound,
                 session: Mutex::new(None),
                 legacy_version: Mutex::new(None),
+                auth,
             }),
             get_stream: Mutex::new(None),
         })
@@ -136,8 +145,39 @@ impl Shared {
         }
     }
 
-    /// Sends one HTTP request on a new connection.
+    /// Sends one HTTP request, with the OAuth token when one is configured, answering the
+    /// server's `401`/`403` challenges (a new token, a DPoP nonce) by sending it again.
     async fn send(
+        &self,
+        method: Method,
+        headers: Vec<(HeaderName, String)>,
+        body: Option<Vec<u8>>,
+    ) -> Result<hyper::Response<Incoming>> {
+        let Some(auth) = &self.auth else {
+            return self.send_once(method, headers, body).await;
+        };
+        let mut tries = Tries::default();
+        loop {
+            let presented = auth.present(method.as_str()).await?;
+            let mut all = headers.clone();
+            all.extend(presented.headers.iter().cloned());
+            let resp = self.send_once(method.clone(), all, body.clone()).await?;
+            let verdict = auth
+                .on_response(
+                    &presented,
+                    resp.status().as_u16(),
+                    resp.headers(),
+                    &mut tries,
+                )
+                .await?;
+            if verdict == Verdict::Pass {
+                return Ok(resp);
+            }
+        }
+    }
+
+    /// Sends one HTTP request on a new connection.
+    async fn send_once(
         &self,
         method: Method,
         headers: Vec<(HeaderName, String)>,
