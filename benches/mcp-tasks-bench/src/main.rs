@@ -67,7 +67,10 @@ enum Cmd {
         #[arg(long, default_value_t = 32)]
         connections: usize,
         /// The rmcp server (benches/peers/rmcp, built by benches/peers/install.sh).
-        #[arg(long, default_value = ".cache/peers/rmcp-bench-target/release/rmcp-bench-peer")]
+        #[arg(
+            long,
+            default_value = ".cache/peers/rmcp-bench-target/release/rmcp-bench-peer"
+        )]
         rmcp: std::path::PathBuf,
         /// Print JSON instead of a table.
         #[arg(long)]

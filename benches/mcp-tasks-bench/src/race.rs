@@ -180,7 +180,10 @@ impl RaceReport {
 
     /// The median figure of a scenario (rps and latencies taken separately).
     pub(crate) fn median(&self, c: Contender, scenario: &str) -> Option<Figures> {
-        let (_, _, v) = self.runs.iter().find(|(k, s, _)| *k == c && *s == scenario)?;
+        let (_, _, v) = self
+            .runs
+            .iter()
+            .find(|(k, s, _)| *k == c && *s == scenario)?;
         let med = |f: fn(&Figures) -> f64| {
             let mut x: Vec<f64> = v.iter().map(f).collect();
             x.sort_by(|a, b| a.total_cmp(b));
@@ -254,7 +257,13 @@ pub(crate) async fn race(a: &RaceArgs) -> Result<RaceReport, String> {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 std::fs::write(&ids_file, serde_json::to_vec(&ids).unwrap_or_default())
                     .map_err(|e| e.to_string())?;
-                let gets = load(p.addr, LoadKind::Get, Some(&ids_file), a.connections, a.seconds)?;
+                let gets = load(
+                    p.addr,
+                    LoadKind::Get,
+                    Some(&ids_file),
+                    a.connections,
+                    a.seconds,
+                )?;
                 report.push(c, "tasks/get", gets);
                 let get1 = load(p.addr, LoadKind::Get, Some(&ids_file), 1, a.seconds)?;
                 report.push(c, "tasks/get 1 conn", get1);
@@ -396,7 +405,10 @@ pub(crate) fn print(a: &RaceArgs, r: &RaceReport, checks: &[crate::Check]) {
     for (c, why) in &r.skipped {
         println!("{:<12} not run: {why}", c.name());
     }
-    println!("{:<34} {:>10} {:>10}  result", "target", "measured", "wanted");
+    println!(
+        "{:<34} {:>10} {:>10}  result",
+        "target", "measured", "wanted"
+    );
     for c in checks {
         println!(
             "{:<34} {:>10} {:>10}  {}",

@@ -336,7 +336,7 @@ struct Mock {
     state_file: Option<std::path::PathBuf>,
 }
 
-fn now_iso() -> String {
+pub(crate) fn now_iso() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
