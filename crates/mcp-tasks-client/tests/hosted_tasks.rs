@@ -485,3 +485,49 @@ async fn hosted_cancelled_request_cancels_the_client_task_over_stdio() {
     );
     assert!(has(&wire, "server→client tasks/cancel"), "{wire:#?}");
 }
+
+/// Sampling the same way: a task-augmented `sampling/createMessage` to a client with a
+/// sampling handler (HTTP), and the plain request to one that hosts no tasks (stdio).
+#[tokio::test]
+async fn hosted_sampling_runs_as_a_client_task_or_plainly() {
+    let sampling = || {
+        Handlers::new().on_sampling(|_p, _cx| async {
+            Ok(mcp_tasks_types::sampling::CreateMessageResult::text(
+                "test-model",
+                "short",
+            ))
+        })
+    };
+    let srv = ServerProcess::start();
+    let store = Arc::new(MemoryHostedStore::new());
+    let c = legacy(sampling(), store.clone())
+        .connect_http(&srv.url)
+        .await
+        .unwrap();
+    let r = c
+        .call_tool("summarize_via_client_task", json!({"prompt": "Summarize"}))
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "LLM response: short (client task)");
+    let tasks = hosted(&store, &c);
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0].method, "sampling/createMessage");
+    assert_eq!(tasks[0].task.status, TaskStatus::Completed);
+    c.close().await;
+
+    let tap = TapFile::new("hosted-sampling-stdio");
+    let c = ClientBuilder::new()
+        .era(EraChoice::Legacy)
+        .handlers(sampling())
+        .host_tasks(false)
+        .spawn_stdio(stdio_command(&tap))
+        .await
+        .unwrap();
+    let r = c
+        .call_tool("summarize_via_client_task", json!({"prompt": "Summarize"}))
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "LLM response: short (plain request)");
+    c.close().await;
+    tap.assert_valid(true, "stdio plain sampling");
+}
