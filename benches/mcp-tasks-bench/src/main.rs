@@ -6,7 +6,9 @@
 //! See `README.md` beside this crate for what is measured and the targets.
 #![warn(missing_docs)]
 
+mod curves;
 mod durability;
+mod fanout;
 mod load;
 mod race;
 mod rss;
@@ -76,11 +78,49 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Serve one server until stdin closes; prints `listening on ADDR` (used by `race`).
+    /// How task costs grow: `tasks/get` with 10k/100k/1M stored tasks, creations/s as
+    /// connections grow, memory per running task; servers and load in separate processes.
+    Curves {
+        /// Stored-task counts of the `tasks/get` curve.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<usize>,
+        /// Stores (`memory`, `sqlite`).
+        #[arg(long, value_delimiter = ',', default_value = "memory,sqlite")]
+        stores: Vec<String>,
+        /// Connection counts of the creation curve.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,64,256")]
+        concurrency: Vec<usize>,
+        /// Running tasks of the memory measurement (0: skip).
+        #[arg(long, default_value_t = 10_000)]
+        running: usize,
+        /// Listeners of the fan-out, one task each (0: skip).
+        #[arg(long, default_value_t = 10_000)]
+        listeners: usize,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// Where the SQLite files go (default: the system temp dir).
+        #[arg(long)]
+        db_dir: Option<std::path::PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve one server until stdin closes; prints `listening on ADDR` (used by `race` and
+    /// `curves`).
     Serve {
         /// Which server.
         #[arg(value_enum)]
         what: ServeWhat,
+        /// The SQLite file (`sqlite`).
+        #[arg(long)]
+        db: Option<std::path::PathBuf>,
+        /// Finished tasks to have in the store before serving (added to what it holds).
+        #[arg(long, default_value_t = 0)]
+        preload: usize,
+        /// Where to write 512 ids of stored tasks (JSON array), for `load --kind get`.
+        #[arg(long)]
+        ids_out: Option<std::path::PathBuf>,
     },
     /// Generate load against ADDR from this process and print the figures as JSON (used by
     /// `race`).
@@ -110,6 +150,8 @@ enum ServeWhat {
     Bare,
     /// This SDK with its memory task store.
     Memory,
+    /// This SDK with its SQLite task store (`--db`).
+    Sqlite,
 }
 
 /// A part of the benchmark.
@@ -162,10 +204,10 @@ pub(crate) struct Check {
     pub(crate) pass: bool,
 }
 
-const VERSION: &str = "2026-07-28";
+pub(crate) const VERSION: &str = "2026-07-28";
 
 /// `params._meta` of a modern stateless request.
-fn meta(tasks_extension: bool) -> Value {
+pub(crate) fn meta(tasks_extension: bool) -> Value {
     let caps = if tasks_extension {
         json!({"extensions": {mcp_tasks_types::TASKS_EXTENSION: {}}})
     } else {
@@ -215,6 +257,20 @@ pub(crate) fn call_work(addr: SocketAddr) -> Prepared {
         Some("work"),
         true,
     )
+}
+
+pub(crate) fn call_hold(addr: SocketAddr) -> Prepared {
+    modern(
+        addr,
+        "tools/call",
+        json!({"name": "hold", "arguments": {"text": "hi"}}),
+        Some("hold"),
+        true,
+    )
+}
+
+pub(crate) fn tasks_cancel(addr: SocketAddr, id: &str) -> Prepared {
+    modern(addr, "tasks/cancel", json!({"taskId": id}), Some(id), true)
 }
 
 pub(crate) fn tasks_get(addr: SocketAddr, id: &str) -> Prepared {
@@ -780,10 +836,78 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
             }
             Ok(())
         }
-        Cmd::Serve { what } => {
-            let running = match what {
-                ServeWhat::Bare => servers::bare().await?,
-                ServeWhat::Memory => servers::sdk(Some(Arc::new(MemoryStore::new()))).await?,
+        Cmd::Curves {
+            sizes,
+            stores,
+            concurrency,
+            running,
+            listeners,
+            seconds,
+            db_dir,
+            json,
+        } => {
+            let a = curves::CurveArgs {
+                sizes: sizes.clone(),
+                stores: stores.clone(),
+                concurrency: concurrency.clone(),
+                running: *running,
+                listeners: *listeners,
+                seconds: *seconds,
+                db_dir: db_dir.clone().unwrap_or_else(std::env::temp_dir),
+            };
+            let points = curves::curves(&a).await?;
+            let checks = curves::checks(&points);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&curves::to_json(&points, &checks))
+                        .unwrap_or_default()
+                );
+            } else {
+                curves::print(&points, &checks);
+            }
+            Ok(())
+        }
+        Cmd::Serve {
+            what,
+            db,
+            preload,
+            ids_out,
+        } => {
+            let store: Option<Arc<dyn TaskStore>> = match what {
+                ServeWhat::Bare => None,
+                ServeWhat::Memory => Some(Arc::new(MemoryStore::new())),
+                ServeWhat::Sqlite => {
+                    let path = db.clone().ok_or("serve sqlite needs --db")?;
+                    Some(Arc::new(
+                        SqliteStore::open(&path).map_err(|e| e.to_string())?,
+                    ))
+                }
+            };
+            if let Some(store) = &store {
+                preload_store(store, *preload, ids_out.as_deref()).await?;
+            }
+            let running = match store {
+                None => servers::bare().await?,
+                Some(store) => {
+                    // The benchmark is one caller: no per-owner cap in the way of 10k tasks.
+                    let config = mcp_tasks_server::TaskConfig {
+                        max_live_per_owner: 10_000_000,
+                        ..Default::default()
+                    };
+                    // And no connection or stream cap in the way of 10k listeners.
+                    let http = mcp_tasks_transport::HttpConfig {
+                        max_connections: 30_000,
+                        max_connections_per_ip: None,
+                        max_subscriptions: 30_000,
+                        ..Default::default()
+                    };
+                    servers::sdk_with_config(
+                        Some(mcp_tasks_server::TaskEngine::new(store).with_config(config)),
+                        http,
+                    )
+                    .await?
+                }
             };
             println!("listening on {}", running.addr);
             // Until the parent closes stdin (or dies).
@@ -802,9 +926,63 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
             connections,
             seconds,
         } => {
+            if *kind == race::LoadKind::Fanout {
+                let path = ids.as_ref().ok_or("--kind fanout needs --ids")?;
+                let ids: Vec<String> = serde_json::from_slice(
+                    &std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+                )
+                .map_err(|e| e.to_string())?;
+                let f = fanout::fanout(*addr, ids).await?;
+                println!("{}", serde_json::to_string(&f).map_err(|e| e.to_string())?);
+                return Ok(());
+            }
             let f = race::load_process(*addr, *kind, ids.clone(), *connections, *seconds).await?;
             println!("{}", serde_json::to_string(&f).map_err(|e| e.to_string())?);
             Ok(())
         }
     }
+}
+
+/// Brings `store` to at least `n` stored tasks (finished records through the store API, 256
+/// at a time so SQLite commits in groups), and writes 512 ids of them to `ids_out`.
+async fn preload_store(
+    store: &Arc<dyn TaskStore>,
+    n: usize,
+    ids_out: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let have = store
+        .list(mcp_tasks_server::task::store::ListQuery {
+            limit: n.max(1),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let mut ids: Vec<String> = have.iter().take(512).map(|r| r.id.clone()).collect();
+    let mut left = n.saturating_sub(have.len());
+    drop(have);
+    while left > 0 {
+        let k = left.min(256);
+        left -= k;
+        let mut batch = tokio::task::JoinSet::new();
+        for _ in 0..k {
+            let s = store.clone();
+            let r = rss::finished_record(now_ms)?;
+            if ids.len() < 512 {
+                ids.push(r.id.clone());
+            }
+            batch.spawn(async move { s.create(r).await.map(|_| ()).map_err(|e| e.to_string()) });
+        }
+        while let Some(r) = batch.join_next().await {
+            r.map_err(|e| e.to_string())??;
+        }
+    }
+    if let Some(p) = ids_out {
+        std::fs::write(p, serde_json::to_vec(&ids).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -39,6 +39,11 @@ pub(crate) enum LoadKind {
     Call,
     /// `tasks/get` of the tasks listed in `--ids`.
     Get,
+    /// `tools/call` of `work`: a task creation.
+    Create,
+    /// `notifications/tasks` fan-out: one listen stream per task in `--ids`, then each task
+    /// cancelled (prints fan-out figures instead).
+    Fanout,
 }
 
 /// One load run's figures, as the load process prints them.
@@ -52,9 +57,9 @@ pub(crate) struct Figures {
 }
 
 /// A server process, killed when dropped.
-struct Proc {
-    child: Child,
-    addr: SocketAddr,
+pub(crate) struct Proc {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Drop for Proc {
@@ -65,7 +70,7 @@ impl Drop for Proc {
 }
 
 /// Starts a server process and reads its `listening on ADDR` line.
-fn start(mut cmd: Command) -> Result<Proc, String> {
+pub(crate) fn start(mut cmd: Command) -> Result<Proc, String> {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -107,7 +112,7 @@ fn server(c: Contender, rmcp: &Path) -> Result<Proc, String> {
 }
 
 /// Runs one load process and parses its figures.
-fn load(
+pub(crate) fn load(
     addr: SocketAddr,
     kind: LoadKind,
     ids: Option<&Path>,
@@ -124,6 +129,8 @@ fn load(
         match kind {
             LoadKind::Call => "call",
             LoadKind::Get => "get",
+            LoadKind::Create => "create",
+            LoadKind::Fanout => "fanout",
         },
         "--connections",
         &connections.to_string(),
@@ -284,6 +291,8 @@ pub(crate) async fn load_process(
 ) -> Result<Figures, String> {
     let (requests, expect): (Vec<_>, &'static [u8]) = match kind {
         LoadKind::Call => (vec![crate::call_echo(addr)], br#""content""#),
+        LoadKind::Create => (vec![crate::call_work(addr)], br#""resultType":"task""#),
+        LoadKind::Fanout => return Err("fanout is not a throughput run".into()),
         LoadKind::Get => {
             let path = ids.ok_or("--kind get needs --ids")?;
             let ids: Vec<String> = serde_json::from_slice(

@@ -31,8 +31,13 @@ pub(crate) struct RssReport {
 
 /// VmRSS of this process in KiB.
 fn vm_rss_kib() -> Result<u64, String> {
-    let s = std::fs::read_to_string("/proc/self/status")
-        .map_err(|e| format!("/proc/self/status: {e}"))?;
+    vm_rss_kib_of("self")
+}
+
+/// VmRSS of process `pid` (`self` for this one) in KiB.
+pub(crate) fn vm_rss_kib_of(pid: &str) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/status");
+    let s = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     s.lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
@@ -41,7 +46,7 @@ fn vm_rss_kib() -> Result<u64, String> {
 
 /// A completed record the way the engine leaves one: a small `tools/call` request and a
 /// small text result.
-fn finished_record(now_ms: u64) -> Result<TaskRecord, String> {
+pub(crate) fn finished_record(now_ms: u64) -> Result<TaskRecord, String> {
     let mut args = JsonObject::new();
     args.insert("text".into(), Value::String("hi".into()));
     let mut r = TaskRecord::new(

@@ -110,6 +110,17 @@ fn work() -> ToolRoute {
     .task_support(TaskSupport::Optional)
 }
 
+/// The long task tool: becomes a task and runs until cancelled (running-task memory).
+fn hold() -> ToolRoute {
+    ToolRoute::new("hold", |ctx: Ctx, _a: EchoArgs| async move {
+        ctx.run_as_task().await;
+        ctx.cancelled().cancelled().await;
+        Err::<CallToolResult, _>(ToolError::Cancelled)
+    })
+    .description("Becomes a task and runs until cancelled")
+    .task_support(TaskSupport::Optional)
+}
+
 /// The SDK server with `echo` (and, with a store, the task tool `work`), served by the
 /// SDK's own HTTP transport with its default configuration.
 pub(crate) async fn sdk(store: Option<Arc<dyn TaskStore>>) -> Result<Running, String> {
@@ -130,10 +141,18 @@ pub(crate) async fn sdk_pg(url: &str) -> Result<Running, String> {
     .await
 }
 
-async fn sdk_with(engine: Option<TaskEngine>) -> Result<Running, String> {
+pub(crate) async fn sdk_with(engine: Option<TaskEngine>) -> Result<Running, String> {
+    sdk_with_config(engine, HttpConfig::default()).await
+}
+
+/// [`sdk_with`] with an HTTP configuration.
+pub(crate) async fn sdk_with_config(
+    engine: Option<TaskEngine>,
+    http: HttpConfig,
+) -> Result<Running, String> {
     let mut b = Server::builder("mcp-tasks-bench", env!("CARGO_PKG_VERSION")).tool(echo());
     if let Some(engine) = engine {
-        b = b.tool(work()).tasks(engine);
+        b = b.tool(work()).tool(hold()).tasks(engine);
     }
     let server = b.build().map_err(|e| e.to_string())?;
     server
@@ -143,7 +162,7 @@ async fn sdk_with(engine: Option<TaskEngine>) -> Result<Running, String> {
     let (listener, addr) = listen().await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = serve_http(listener, Arc::new(server), HttpConfig::default(), async {
+        let _ = serve_http(listener, Arc::new(server), http, async {
             let _ = stopped.await;
         })
         .await;

@@ -443,6 +443,7 @@ impl ServerBuilder {
                 started: Default::default(),
                 tasks: self.tasks.map(Arc::new),
                 v1_relay: Default::default(),
+                task_feeds: Default::default(),
             }),
         };
         server.install_task_hook();
@@ -490,6 +491,8 @@ pub(crate) struct Inner {
     pub(crate) tasks: Option<Arc<TaskEngine>>,
     /// Tasks v1 streams and input bookkeeping (legacy era).
     pub(crate) v1_relay: Arc<relay::V1Relay>,
+    /// Listen streams by subscribed task (modern era `notifications/tasks`).
+    pub(crate) task_feeds: Arc<dispatch::task_feed::TaskFeeds>,
     /// In-flight modern stdio requests, for `notifications/cancelled`.
     pub(crate) inflight:
         Mutex<BTreeMap<(String, mcp_tasks_types::RequestId), tokio_util::sync::CancellationToken>>,

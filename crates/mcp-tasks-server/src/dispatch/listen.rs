@@ -2,8 +2,10 @@
 //! MCP 2026-07-28 `subscriptions/listen`) and the standalone stream of a legacy session (2025-11-25 list changes and
 //! `resources/subscribe`).
 //!
-//! Both read the server's event broadcast ([`ServerEvent`]); what an event becomes on the wire
-//! is decided by [`deliver`] against what the subscriber asked for.
+//! Both read the server's event broadcast ([`ServerEvent`]) for list and resource changes;
+//! listen streams get their tasks' changes from their own feed
+//! ([`task_feed`](super::task_feed)). What an event becomes on the wire is decided by
+//! [`deliver`] against what the subscriber asked for.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
@@ -113,6 +115,12 @@ fn tagged(method: &str, mut params: JsonObject, id: &RequestId) -> Option<JsonRp
     notification(method, params)
 }
 
+/// What a listen stream woke up for.
+enum ServerEvents {
+    One(ServerEvent),
+    Tasks(Vec<(String, JsonObject)>),
+}
+
 /// Removes a stdio listen request from the in-flight table when its stream ends.
 struct InflightEntry {
     inner: Weak<Inner>,
@@ -141,6 +149,8 @@ struct ListenState {
     _entry: Option<InflightEntry>,
     /// The subscribed tasks are followed across instances while the stream is open.
     _watch: Option<crate::task::engine::WatchGuard>,
+    /// The subscribed tasks' changes.
+    feed: Option<super::task_feed::FeedGuard>,
 }
 
 impl Inner {
@@ -156,6 +166,7 @@ impl Inner {
         id: RequestId,
         params: SubscriptionsListenRequestParams,
         events: broadcast::Receiver<ServerEvent>,
+        feed: Option<super::task_feed::FeedGuard>,
         initial: Vec<ServerEvent>,
         cx: &Context,
     ) -> Reply {
@@ -204,6 +215,7 @@ impl Inner {
             last,
             _entry: entry,
             _watch: watch,
+            feed,
         };
         Reply::subscription(Box::pin(stream::unfold(state, |mut st| async move {
             loop {
@@ -218,10 +230,20 @@ impl Inner {
                         let last = st.last.take()?;
                         return Some((SseEvent::message(last), st));
                     }
-                    r = st.events.recv() => r,
+                    r = st.events.recv() => r.map(ServerEvents::One),
+                    changed = async {
+                        match &st.feed {
+                            Some(g) => g.feed.next().await,
+                            None => std::future::pending().await,
+                        }
+                    } => Ok(ServerEvents::Tasks(changed)),
                 };
                 let evs = match ev {
-                    Ok(e) => vec![e],
+                    Ok(ServerEvents::One(e)) => vec![e],
+                    Ok(ServerEvents::Tasks(changed)) => changed
+                        .into_iter()
+                        .map(|(id, params)| ServerEvent::TaskChanged { id, params })
+                        .collect(),
                     Err(RecvError::Lagged(_)) => after_lag(&st.granted),
                     Err(RecvError::Closed) => return None,
                 };

@@ -5,6 +5,7 @@ mod era;
 mod headers;
 mod listen;
 mod stream;
+pub(crate) mod task_feed;
 pub(crate) mod tasks;
 mod tool_call;
 
@@ -167,6 +168,12 @@ impl Inner {
             ClientRequest::SubscriptionsListen { mut params } => {
                 // Subscribe before reading the current state, so no change is missed.
                 let events = self.events.subscribe();
+                let feed = params
+                    .notifications
+                    .task_ids
+                    .as_deref()
+                    .filter(|ids| !ids.is_empty())
+                    .map(|ids| self.task_feeds.subscribe(ids));
                 let initial = match self
                     .task_subscription(&mut params.notifications, &caps)
                     .await
@@ -174,7 +181,7 @@ impl Inner {
                     Ok(initial) => initial,
                     Err(rej) => return reply_error(id, rej),
                 };
-                return self.listen(id, params, events, initial, &cx);
+                return self.listen(id, params, events, feed, initial, &cx);
             }
             other => other,
         };

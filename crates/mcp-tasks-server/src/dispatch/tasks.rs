@@ -223,16 +223,13 @@ impl crate::Server {
                 return;
             };
             if r.era == Era::Modern {
-                if inner.events.receiver_count() == 0 {
+                if !inner.task_feeds.is_followed(&r.id) {
                     // Nobody listens: do not render a payload no one will read.
                     return;
                 }
                 // Listen streams that subscribed to this task get the DetailedTask.
                 if let Some(params) = task_notification_params(r, &inner.info) {
-                    let _ = inner.events.send(crate::ServerEvent::TaskChanged {
-                        id: r.id.clone(),
-                        params,
-                    });
+                    inner.task_feeds.publish(&r.id, &params);
                 }
                 return;
             }
