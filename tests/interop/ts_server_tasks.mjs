@@ -17,7 +17,8 @@
 //                                        `server.experimental.tasks.elicitInputStream`), follows
 //                                        the client's task with tasks/get + tasks/result, and
 //                                        answers one JSON text: {taskId, events, result,
-//                                        listed, finalStatus}. mode "cancel" instead creates the
+//                                        pushes, listed, finalStatus} (pushes: the statuses the
+//                                        client sent in notifications/tasks/status). mode "cancel" instead creates the
 //                                        task with a raw request, cancels it with tasks/cancel
 //                                        and reports the cancelled task.
 import { createServer } from 'node:http';
@@ -33,7 +34,8 @@ const { StreamableHTTPServerTransport } = await sdk('server/streamableHttp.js');
 const { InMemoryTaskStore, InMemoryTaskMessageQueue } = await sdk(
   'experimental/tasks/stores/in-memory.js',
 );
-const { ElicitResultSchema, CreateTaskResultSchema, isInitializeRequest } = await sdk('types.js');
+const { ElicitResultSchema, CreateTaskResultSchema, TaskStatusNotificationSchema, isInitializeRequest } =
+  await sdk('types.js');
 // Zod (a dependency of the SDK, installed next to it) describes the tools' input schemas.
 const nodeModules =
   process.env.MCP_INTEROP_NODE_MODULES ??
@@ -59,6 +61,8 @@ async function running(store, taskId) {
 }
 
 function buildServer() {
+  // `notifications/tasks/status` the client pushes about the tasks it hosts.
+  const statusPushes = [];
   const server = new McpServer(
     { name: 'ts-sdk-tasks-server', version: sdkVersion },
     {
@@ -70,6 +74,10 @@ function buildServer() {
       taskMessageQueue,
     },
   );
+
+  server.server.setNotificationHandler(TaskStatusNotificationSchema, (n) => {
+    statusPushes.push({ taskId: n.params.taskId, status: n.params.status });
+  });
 
   server.experimental.tasks.registerToolTask(
     'confirm_delete',
@@ -189,6 +197,11 @@ function buildServer() {
         const cancelled = await tasks.cancelTask(created.task.taskId, options);
         report.cancelStatus = cancelled.status;
         report.finalStatus = (await tasks.getTask(created.task.taskId, options)).status;
+        for (let i = 0; i < 100; i++) {
+          if (statusPushes.some((p) => p.taskId === report.taskId)) break;
+          await sleep(50);
+        }
+        report.pushes = statusPushes.filter((p) => p.taskId === report.taskId).map((p) => p.status);
       } else {
         report.events = [];
         for await (const msg of tasks.elicitInputStream(params, { ...options, task: { ttl: 60000 } })) {
@@ -203,6 +216,12 @@ function buildServer() {
             throw msg.error;
           }
         }
+        // The push of the final status may trail the tasks/result answer a little.
+        for (let i = 0; i < 100; i++) {
+          if (statusPushes.some((p) => p.taskId === report.taskId && p.status === 'completed')) break;
+          await sleep(50);
+        }
+        report.pushes = statusPushes.filter((p) => p.taskId === report.taskId).map((p) => p.status);
         const listed = await tasks.listTasks(undefined, options);
         report.listed = listed.tasks.some((t) => t.taskId === report.taskId);
         report.finalStatus = (await tasks.getTask(report.taskId, options)).status;

@@ -149,6 +149,27 @@ check!(
     "A client hosting a task serves the server's tasks/result for it: the request's real result (a CreateMessageResult with role, content and model; an ElicitResult with its action), whose _meta[\"io.modelcontextprotocol/related-task\"].taskId is the client's task id."
 );
 check!(
+    HOSTED_DECLARED,
+    "sep-1686-client-hosted-declares-handled-requests",
+    Must,
+    "PROTOCOL.md §6.1",
+    "A client declares tasks.requests.sampling.createMessage only with the sampling capability, and tasks.requests.elicitation.create only with the elicitation capability: it can host as a task only a request it can handle at all."
+);
+check!(
+    HOSTED_BLOCKS,
+    "sep-1686-client-hosted-result-blocks-until-terminal",
+    Must,
+    "PROTOCOL.md §6.5",
+    "tasks/result for a task that is not terminal yet MUST block until it is: the mock asks tasks/result right after the CreateTaskResult, and must get the request's real result (no error), after which tasks/get reports the task completed."
+);
+check!(
+    HOSTED_STATUS,
+    "sep-1686-client-hosted-pushes-status",
+    Should,
+    "PROTOCOL.md §6.5",
+    "A receiver MAY send notifications/tasks/status on any status change; the mock expects a hosting client to push its task's terminal status (the requestor then need not wait for its next poll)."
+);
+check!(
     V1_CANCEL,
     "sep-1686-client-cancels-with-tasks-cancel",
     Must,
@@ -210,6 +231,9 @@ pub(crate) fn scenarios() -> Vec<ClientScenario> {
                 &HOSTED_CREATE,
                 &HOSTED_GET,
                 &HOSTED_RESULT,
+                &HOSTED_DECLARED,
+                &HOSTED_BLOCKS,
+                &HOSTED_STATUS,
             ],
         },
         ClientScenario {
@@ -312,7 +336,7 @@ struct Mock {
     state_file: Option<std::path::PathBuf>,
 }
 
-fn now_iso() -> String {
+pub(crate) fn now_iso() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -406,7 +430,7 @@ fn client_caps(st: &MockState) -> Value {
 }
 
 /// The next message of a client-hosted task's tasks/result stream: the task-augmented
-/// request, then tasks/get and tasks/result of the client's task, each once the previous
+/// request, then tasks/result and tasks/get of the client's task, each once the previous
 /// was answered; `None` while waiting. `Some((msg, true))` ends the server's task.
 fn hosted_step(
     t: &mut MockTask,
@@ -441,15 +465,17 @@ fn hosted_step(
             p["_meta"] = related.clone();
             ("create", m, p)
         }
+        // tasks/result first, while the client's task may still run (it must block), then
+        // tasks/get (the task must be terminal by then).
         (1, _) => match client_task() {
-            Some(ct) => ("get", "tasks/get", json!({"taskId": ct})),
+            Some(ct) => ("result", "tasks/result", json!({"taskId": ct})),
             None => {
                 t.hosted_done = true;
                 return Some((done, true));
             }
         },
         (2, _) => match client_task() {
-            Some(ct) => ("result", "tasks/result", json!({"taskId": ct})),
+            Some(ct) => ("get", "tasks/get", json!({"taskId": ct})),
             None => {
                 t.hosted_done = true;
                 return Some((done, true));
@@ -1740,8 +1766,15 @@ fn v1_task_problems(task: Option<&Value>, task_id: Option<&str>) -> Vec<String> 
 /// The client-hosted task of v1_hosted_task: the client's CreateTaskResult, and its answers to
 /// the mock's tasks/get and tasks/result.
 fn evaluate_hosted(st: &MockState, summary: &str, rec: &mut Recorder) {
-    const ALL: [&CheckDef; 3] = [&HOSTED_CREATE, &HOSTED_GET, &HOSTED_RESULT];
+    const ALL: [&CheckDef; 5] = [
+        &HOSTED_CREATE,
+        &HOSTED_GET,
+        &HOSTED_RESULT,
+        &HOSTED_BLOCKS,
+        &HOSTED_STATUS,
+    ];
     let caps = client_caps(st);
+    evaluate_hosted_declared(&caps, initialized_caps(st), rec);
     let initialized = st.log.iter().any(|s| s.method == "initialize");
     let hosted = tasks_of(st, Kind::Hosted).into_iter().next();
     let method = hosted_method(&caps);
@@ -1800,7 +1833,7 @@ fn evaluate_hosted(st: &MockState, summary: &str, rec: &mut Recorder) {
             match ct {
                 Some(ct) => ct,
                 None => {
-                    for c in [&HOSTED_GET, &HOSTED_RESULT] {
+                    for c in [&HOSTED_GET, &HOSTED_RESULT, &HOSTED_BLOCKS, &HOSTED_STATUS] {
                         rec.skip(c, "the client returned no task id to ask about");
                     }
                     return;
@@ -1808,8 +1841,9 @@ fn evaluate_hosted(st: &MockState, summary: &str, rec: &mut Recorder) {
             }
         }
     };
-    // 2. tasks/get, 3. tasks/result.
-    match reply(1) {
+    // 2. tasks/result, 3. tasks/get (see hosted_step).
+    evaluate_hosted_more(st, &client_task, reply(1), reply(2), rec);
+    match reply(2) {
         Some((req, r)) => {
             let p = v1_task_problems(r.and_then(|r| r.get("result")), Some(&client_task));
             let d = format!("{} -> {}", short(req), shown(r));
@@ -1824,7 +1858,7 @@ fn evaluate_hosted(st: &MockState, summary: &str, rec: &mut Recorder) {
         }
         None => rec.skip(&HOSTED_GET, "the run ended before tasks/get was sent"),
     }
-    match reply(2) {
+    match reply(1) {
         Some((req, r)) => {
             let res = r.and_then(|r| r.get("result"));
             let mut p = Vec::new();
@@ -1859,6 +1893,132 @@ fn evaluate_hosted(st: &MockState, summary: &str, rec: &mut Recorder) {
         }
         None => rec.skip(&HOSTED_RESULT, "the run ended before tasks/result was sent"),
     }
+}
+
+/// Whether the client has sent `initialize` yet.
+fn initialized_caps(st: &MockState) -> bool {
+    st.log.iter().any(|s| s.method == "initialize")
+}
+
+/// Every `tasks.requests` leaf the client declared has its request's own capability.
+fn evaluate_hosted_declared(caps: &Value, initialized: bool, rec: &mut Recorder) {
+    if !initialized {
+        rec.violate(&HOSTED_DECLARED, "the client never sent initialize");
+        return;
+    }
+    let declared = |p: &str| caps.pointer(p).is_some_and(Value::is_object);
+    let pairs = [
+        (
+            "/tasks/requests/sampling/createMessage",
+            "/sampling",
+            "sampling",
+        ),
+        (
+            "/tasks/requests/elicitation/create",
+            "/elicitation",
+            "elicitation",
+        ),
+    ];
+    let hosted: Vec<_> = pairs.iter().filter(|(leaf, _, _)| declared(leaf)).collect();
+    if hosted.is_empty() {
+        rec.skip(
+            &HOSTED_DECLARED,
+            format!(
+                "the client did not declare capabilities.tasks.requests.sampling.createMessage nor tasks.requests.elicitation.create at initialize (its capabilities: {})",
+                short(caps)
+            ),
+        );
+        return;
+    }
+    let missing: Vec<String> = hosted
+        .iter()
+        .filter(|(_, base, _)| !declared(base))
+        .map(|(leaf, _, name)| {
+            format!(
+                "{} without the {name} capability",
+                &leaf[1..].replace('/', ".")
+            )
+        })
+        .collect();
+    rec.verdict(
+        &HOSTED_DECLARED,
+        if missing.is_empty() {
+            Ok(format!("declared: {}", short(caps)))
+        } else {
+            Err(format!(
+                "{} (capabilities: {})",
+                missing.join("; "),
+                short(caps)
+            ))
+        },
+    );
+}
+
+type Step<'a> = Option<(&'a Value, Option<&'a Value>)>;
+
+/// tasks/result blocked until the task was terminal, and the client pushed its status.
+fn evaluate_hosted_more(
+    st: &MockState,
+    client_task: &str,
+    result: Step<'_>,
+    get: Step<'_>,
+    rec: &mut Recorder,
+) {
+    let shown = |r: Option<&Value>| r.map_or_else(|| "no answer".to_owned(), short);
+    match (result, get) {
+        (Some((rq, rr)), Some((gq, gr))) => {
+            let mut p = Vec::new();
+            if rr.and_then(|r| r.get("result")).is_none() {
+                p.push("tasks/result did not return the result".to_owned());
+            }
+            let status = gr
+                .and_then(|r| r.pointer("/result/status"))
+                .and_then(Value::as_str);
+            if status != Some("completed") {
+                p.push(format!(
+                    "tasks/get after it says {status:?}, not \"completed\""
+                ));
+            }
+            let d = format!(
+                "{} -> {}; then {} -> {}",
+                short(rq),
+                shown(rr),
+                short(gq),
+                shown(gr)
+            );
+            rec.verdict(
+                &HOSTED_BLOCKS,
+                if p.is_empty() {
+                    Ok(d)
+                } else {
+                    Err(format!("{}: {d}", p.join("; ")))
+                },
+            );
+        }
+        _ => rec.skip(
+            &HOSTED_BLOCKS,
+            "the run ended before tasks/result and tasks/get were sent",
+        ),
+    }
+    let pushes: Vec<&str> = st
+        .log
+        .iter()
+        .filter(|s| {
+            s.method == "notifications/tasks/status"
+                && s.params.get("taskId").and_then(Value::as_str) == Some(client_task)
+        })
+        .filter_map(|s| s.params.get("status").and_then(Value::as_str))
+        .collect();
+    rec.verdict(
+        &HOSTED_STATUS,
+        if pushes.contains(&"completed") {
+            Ok(format!("notifications/tasks/status for {client_task}: {pushes:?}"))
+        } else {
+            Err(format!(
+                "no notifications/tasks/status with status completed for the client's task {client_task} (pushed: {pushes:?})"
+            ))
+        },
+    );
 }
 
 fn evaluate_cancel(st: &MockState, summary: &str, rec: &mut Recorder, def: &'static CheckDef) {
@@ -2043,12 +2203,12 @@ mod tests {
                 rid.as_str().unwrap_or_default().to_owned(),
                 json!({"result": {"task": {"taskId": "c-1"}}}),
             );
-            let (get, _) = hosted_step(t, &id, &caps, &related, json!({})).expect("tasks/get");
-            check(Schema::V2025, "GetTaskRequest", &get);
-            t.hosted_replies
-                .insert(get["id"].as_str().unwrap_or_default().to_owned(), json!({}));
             let (res, _) = hosted_step(t, &id, &caps, &related, json!({})).expect("tasks/result");
             check(Schema::V2025, "GetTaskPayloadRequest", &res);
+            t.hosted_replies
+                .insert(res["id"].as_str().unwrap_or_default().to_owned(), json!({}));
+            let (get, _) = hosted_step(t, &id, &caps, &related, json!({})).expect("tasks/get");
+            check(Schema::V2025, "GetTaskRequest", &get);
         }
     }
 

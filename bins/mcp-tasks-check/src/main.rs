@@ -199,6 +199,10 @@ struct ServerArgs {
     /// MRTR round, then a task.
     #[arg(long, default_value = "test_tool_with_task")]
     tool_with_task: String,
+    /// Tool that asks the client one elicitation, task-augmented when the client hosts such
+    /// tasks (Tasks v1, client-hosted).
+    #[arg(long, default_value = "approve_via_client_task")]
+    tool_client_task: String,
     /// Prefix of the MRTR fixture tools.
     #[arg(long, default_value = "test_input_required_result_")]
     mrtr_prefix: String,
@@ -370,6 +374,7 @@ fn tools(a: &ServerArgs) -> Tools {
         confirm_delete: a.tool_confirm_delete.clone(),
         multi_input: a.tool_multi_input.clone(),
         tool_with_task: a.tool_with_task.clone(),
+        client_task: a.tool_client_task.clone(),
         mrtr_prefix: a.mrtr_prefix.clone(),
         mrtr_prompt: a.mrtr_prompt.clone(),
     }

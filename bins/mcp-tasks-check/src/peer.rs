@@ -23,6 +23,7 @@ pub(crate) struct Tools {
     pub(crate) confirm_delete: String,
     pub(crate) multi_input: String,
     pub(crate) tool_with_task: String,
+    pub(crate) client_task: String,
     pub(crate) mrtr_prefix: String,
     pub(crate) mrtr_prompt: String,
 }
@@ -417,6 +418,25 @@ impl Legacy {
         let body = json!({"jsonrpc":"2.0","method": method,"params": params});
         let conn = self.conn().await;
         conn.post(&body, &self.headers(), self.env.timeout).await
+    }
+
+    /// Answers a request the server sent (HTTP only: a POST of the response).
+    pub(crate) async fn respond(&self, id: &Value, result: Value) -> Result<(), String> {
+        let body = json!({"jsonrpc": "2.0", "id": id, "result": result});
+        let conn = self.conn().await;
+        let r = conn
+            .post_raw(
+                body.to_string(),
+                &self.headers(),
+                None,
+                self.env.timeout,
+                false,
+            )
+            .await?;
+        match r.status {
+            Some(s) if s >= 300 => Err(format!("the server refused our answer: HTTP {s}")),
+            _ => Ok(()),
+        }
     }
 
     /// The standalone GET stream of the session (HTTP only).

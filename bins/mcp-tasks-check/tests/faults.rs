@@ -255,6 +255,12 @@ macro_rules! faults {
 }
 
 faults! {
+    fault_client_task_undeclared: "client-task-undeclared", Memory, [
+        "tasks-v1-server-augments-only-declared",
+    ];
+    fault_client_task_poll_fast: "client-task-poll-fast", Memory, [
+        "tasks-v1-server-honors-client-poll-interval",
+    ];
     fault_accept_mismatched_method: "accept-mismatched-method", Memory, [
         "sep-2243-method-value-case-sensitive",
         "sep-2243-server-reject-error-code",

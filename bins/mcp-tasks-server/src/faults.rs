@@ -835,6 +835,13 @@ fn rewrite_event(f: &str, ev: SseEvent) -> Vec<SseEvent> {
                 meta.remove("io.modelcontextprotocol/subscriptionId");
             }
         }
+        // The server augments an elicitation for a client that did not declare it hosts
+        // such tasks.
+        ("client-task-undeclared", "elicitation/create") => {
+            if let Some(p) = v.get_mut("params").and_then(Value::as_object_mut) {
+                p.entry("task").or_insert_with(|| json!({"ttl": 60_000}));
+            }
+        }
         ("listen-payload-not-detailed", "notifications/tasks") => {
             if let Some(p) = v.get_mut("params").and_then(Value::as_object_mut) {
                 p.remove("createdAt");
@@ -934,6 +941,18 @@ impl McpService for Faulty {
                     self.note_notification(&v);
                 }
                 (Inbound::Message(m), None)
+            }
+            // The server misreads the client's pollInterval (as 1 ms) and polls too fast.
+            Inbound::Message(m @ JsonRpcMessage::Response(_))
+                if fault == "client-task-poll-fast" =>
+            {
+                let mut v = to_value(&m).unwrap_or(Value::Null);
+                for at in ["/result/task/pollInterval", "/result/pollInterval"] {
+                    if let Some(p) = v.pointer_mut(at) {
+                        *p = json!(1);
+                    }
+                }
+                (Inbound::Message(from_value(&v).unwrap_or(m)), None)
             }
             other => (other, None),
         };

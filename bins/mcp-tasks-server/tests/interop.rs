@@ -4,6 +4,10 @@
 //! - TypeScript: `@modelcontextprotocol/sdk` 1.x (2025-11-25 only), its Streamable HTTP client
 //!   (tool, resource, prompt) and its experimental Tasks v1 client
 //!   (`client.experimental.tasks.callToolStream`, with an elicitation answered mid-task).
+//! - TypeScript, the other way round (`tests/interop/ts_hosting_client.mjs`): its client
+//!   hosts Tasks v1 (`InMemoryTaskStore`, `tasks.requests.elicitation.create`), and the
+//!   reference server's `approve_via_client_task` sends it a task-augmented
+//!   `elicitation/create`, follows the client's task and cancels it with the server task.
 //! - Python: PyPI `mcp` 2.x, whose client speaks both eras: the initialize handshake
 //!   (2025-11-25), a pinned 2026-07-28, and `auto` (`server/discover`, then the modern era).
 //! - The tasks extension's own client library, npm `@modelcontextprotocol/ext-tasks` on
@@ -262,6 +266,45 @@ fn interop_ts_sdk_tasks_v1_confirm_delete_with_elicitation() {
         e["requestedSchema"]["properties"]["confirm"]["type"], "boolean",
         "{got}"
     );
+}
+
+#[test]
+fn interop_ts_sdk_client_hosts_the_servers_task_augmented_elicitation() {
+    require_ts_sdk();
+    let node = node();
+    let server = ServerGuard::start();
+    let got = run_script(&server, &node, "ts_hosting_client.mjs", &["complete"]);
+    assert_eq!(got["callAndWait"], "Hello, Ada (client task)", "{got}");
+    let explicit = got["explicit"].as_str().expect("explicit text");
+    let hosted = got["hosted"].as_array().expect("hosted tasks");
+    assert_eq!(hosted.len(), 2, "one client task per call: {got}");
+    assert!(
+        hosted.iter().all(|t| t["status"] == "completed"),
+        "both client tasks completed: {got}"
+    );
+    let second = hosted[1]["taskId"].as_str().expect("task id");
+    assert!(
+        explicit.starts_with(&format!(
+            "Hello, Ada (explicit client task {second}: working"
+        )),
+        "the explicit form followed the client's task: {got}"
+    );
+    assert!(explicit.ends_with("completed)"), "{got}");
+    assert_eq!(got["plainElicitations"], 0, "nothing fell back: {got}");
+}
+
+#[test]
+fn interop_ts_sdk_client_task_is_cancelled_with_the_server_task() {
+    require_ts_sdk();
+    let node = node();
+    let server = ServerGuard::start();
+    let got = run_script(&server, &node, "ts_hosting_client.mjs", &["cancel"]);
+    assert_eq!(got["hostedBeforeCancel"], "working", "{got}");
+    assert_eq!(
+        got["hostedAfterCancel"], "cancelled",
+        "the server cancels the client's task when its own task is cancelled: {got}"
+    );
+    assert_eq!(got["serverFinal"], "cancelled", "{got}");
 }
 
 #[test]

@@ -583,6 +583,11 @@ async fn ts_server_runs_an_elicitation_as_a_client_hosted_task() {
         "tasks/result carries the related-task _meta"
     );
     assert_eq!(report["listed"], json!(true), "tasks/list shows the task");
+    assert_eq!(
+        report["pushes"],
+        json!(["completed"]),
+        "the client pushed notifications/tasks/status for its status change: {report}"
+    );
     assert_eq!(report["finalStatus"], json!("completed"));
     assert_eq!(
         asked.lock().expect("lock").clone(),
@@ -604,5 +609,6 @@ async fn ts_server_cancels_a_client_hosted_task() {
     assert_eq!(report["created"], json!("working"), "{report}");
     assert_eq!(report["cancelStatus"], json!("cancelled"), "{report}");
     assert_eq!(report["finalStatus"], json!("cancelled"), "{report}");
+    assert_eq!(report["pushes"], json!(["cancelled"]), "{report}");
     c.close().await;
 }

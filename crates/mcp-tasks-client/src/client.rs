@@ -21,6 +21,7 @@ use serde_json::Value;
 use crate::auth::{Authorized, Authorizer, OAuthConfig};
 use crate::error::{Error, Result};
 use crate::handlers::Handlers;
+use crate::hosted::{HostedLimits, HostedTaskStore, HostedTasks};
 use crate::mirror::{self, Mirrored};
 use crate::transport::http::{HttpTransport, NetOptions};
 use crate::transport::stdio::StdioTransport;
@@ -84,6 +85,8 @@ pub struct ClientBuilder {
     legacy_version: ProtocolVersion,
     rejoin: Option<LegacySession>,
     host_tasks: bool,
+    hosted_store: Option<Arc<dyn HostedTaskStore>>,
+    hosted_limits: HostedLimits,
     task_notifications: bool,
     net: NetOptions,
     oauth: Option<OAuthConfig>,
@@ -101,6 +104,8 @@ impl Default for ClientBuilder {
             legacy_version: ProtocolVersion::LATEST_LEGACY,
             rejoin: None,
             host_tasks: true,
+            hosted_store: None,
+            hosted_limits: HostedLimits::default(),
             task_notifications: false,
             net: NetOptions::default(),
             oauth: None,
@@ -171,6 +176,35 @@ impl ClientBuilder {
     pub fn host_tasks(mut self, host: bool) -> Self {
         self.host_tasks = host;
         self
+    }
+
+    /// Where hosted tasks ([`ClientBuilder::host_tasks`]) live (default: a fresh
+    /// [`MemoryHostedStore`](crate::MemoryHostedStore)). With a
+    /// [`SqliteHostedStore`](crate::SqliteHostedStore) a client that restarts and rejoins its
+    /// session ([`ClientBuilder::rejoin_legacy_session`]) still answers the server's
+    /// `tasks/get` and `tasks/result` for the tasks it accepted; those whose handler died
+    /// with the previous process are `failed`.
+    pub fn hosted_task_store(mut self, store: Arc<dyn HostedTaskStore>) -> Self {
+        self.hosted_store = Some(store);
+        self
+    }
+
+    /// The limits of hosted tasks (ttl bounds, suggested `pollInterval`, `tasks/list` page
+    /// size, how many may run at once).
+    pub fn hosted_limits(mut self, limits: HostedLimits) -> Self {
+        self.hosted_limits = limits;
+        self
+    }
+
+    fn inbound(&self) -> Arc<Inbound> {
+        let hosted = self.host_tasks.then(|| {
+            let store = self
+                .hosted_store
+                .clone()
+                .unwrap_or_else(|| Arc::new(crate::MemoryHostedStore::new()));
+            HostedTasks::new(store, self.hosted_limits.clone())
+        });
+        Inbound::new(self.handlers.clone(), hosted)
     }
 
     /// Follow extension tasks (2026-07-28) with `notifications/tasks` pushed over
@@ -265,7 +299,7 @@ impl ClientBuilder {
     /// [`ClientBuilder::ca_cert_file`]; proxies come from the environment unless
     /// [`ClientBuilder::proxy`] / [`ClientBuilder::no_proxy`] say otherwise.
     pub async fn connect_http(self, url: &str) -> Result<Client> {
-        let inbound = Inbound::new(self.handlers.clone(), self.host_tasks);
+        let inbound = self.inbound();
         let auth = match &self.oauth {
             Some(config) => Some(Arc::new(Authorizer::new(
                 config.clone(),
@@ -281,7 +315,7 @@ impl ClientBuilder {
     /// Spawns `command` as a stdio server and settles the era. The process is killed when
     /// the client is dropped; [`Client::close`] ends it gracefully.
     pub async fn spawn_stdio(self, command: tokio::process::Command) -> Result<Client> {
-        let inbound = Inbound::new(self.handlers.clone(), self.host_tasks);
+        let inbound = self.inbound();
         let transport = StdioTransport::spawn(command, Arc::clone(&inbound))?;
         self.finish(Box::new(transport), inbound, false, None).await
     }
@@ -312,9 +346,7 @@ impl ClientBuilder {
         };
         if let Some(session) = self.rejoin {
             inner.rejoin(session).await?;
-            return Ok(Client {
-                inner: Arc::new(inner),
-            });
+            return Ok(Client::started(inner));
         }
         match self.era {
             EraChoice::Legacy => inner.initialize().await?,
@@ -367,9 +399,7 @@ impl ClientBuilder {
                 }
             }
         }
-        Ok(Client {
-            inner: Arc::new(inner),
-        })
+        Ok(Client::started(inner))
     }
 }
 
@@ -763,6 +793,41 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
+    /// The client for a settled connection. In a legacy session, hosted tasks start: they
+    /// belong to this session, and their status changes go to the server.
+    fn started(inner: Inner) -> Client {
+        let client = Client {
+            inner: Arc::new(inner),
+        };
+        if client.inner.era == Era::Legacy {
+            if let Some(hosted) = client.inner.inbound.hosted() {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                hosted.push_to(tx);
+                let weak = Arc::downgrade(&client.inner);
+                tokio::spawn(async move {
+                    while let Some(n) = rx.recv().await {
+                        let Some(inner) = weak.upgrade() else { break };
+                        let route = Route {
+                            protocol_version: Some(inner.version.as_str()),
+                            ..Route::default()
+                        };
+                        if let Err(e) = inner.transport.notify(n, route).await {
+                            tracing::debug!("cannot send a task status notification: {e}");
+                        }
+                    }
+                });
+                // stdio has no session id: the connection is the session.
+                let scope = client
+                    .inner
+                    .transport
+                    .session_id()
+                    .unwrap_or_else(crate::hosted::random_id);
+                hosted.join_scope(scope);
+            }
+        }
+        client
+    }
+
     /// A builder.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
@@ -811,6 +876,16 @@ impl Client {
     /// [`Client::close`] on stdio.
     pub async fn detach(&self) {
         self.inner.transport.close(false).await;
+    }
+
+    /// The scope the client's hosted tasks belong to ([`ClientBuilder::host_tasks`]): the
+    /// legacy HTTP session id, or a random id per stdio connection. Read a
+    /// [`HostedTaskStore`] with it. `None` when no tasks are hosted (modern era, hosting off).
+    pub fn hosted_scope(&self) -> Option<String> {
+        if self.inner.era != Era::Legacy {
+            return None;
+        }
+        self.inner.inbound.hosted()?.scope_id()
     }
 
     /// The legacy HTTP session, for another process to rejoin with

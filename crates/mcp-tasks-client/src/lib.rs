@@ -44,7 +44,10 @@
 //!   `notifications/tasks` on `subscriptions/listen` instead of polling.
 //! * With [`ClientBuilder::host_tasks`] (default on) the client runs task-augmented
 //!   `elicitation/create` / `sampling/createMessage` from a 2025-11-25 server as tasks in
-//!   its own store and serves the server's `tasks/*` requests for them.
+//!   its own [`HostedTaskStore`] ([`MemoryHostedStore`], or a SQLite file to survive a
+//!   restart: [`ClientBuilder::hosted_task_store`]), serves the server's `tasks/*` requests
+//!   for them (only on the session that created them) and pushes
+//!   `notifications/tasks/status` at every status change.
 //!
 //! # HTTPS and proxies
 //!
@@ -79,6 +82,11 @@ pub mod prelude;
 pub use client::{Client, ClientBuilder, EraChoice, LegacySession, ServerDetails};
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};
+#[cfg(feature = "sqlite")]
+pub use hosted::SqliteHostedStore;
+pub use hosted::{
+    Finish, HostedLimits, HostedRecord, HostedStoreError, HostedTaskStore, MemoryHostedStore,
+};
 pub use task::{Started, TaskHandle, TaskInfo, ToolCallStream, ToolEvent};
 
 /// The README's snippets, compiled as doctests.

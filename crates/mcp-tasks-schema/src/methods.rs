@@ -326,8 +326,15 @@ pub fn plan(
                     .ok_or_else(|| format!("{what}: {m} has no result in 2025-11-25"))?;
                 targets.push(t(core, def, "/result"));
                 if m == "tasks/result" {
-                    // The payload is the creating method's own result.
-                    if let Some(def) = result_2025(TASK_METHOD, &Value::Null) {
+                    // The payload is the creating method's own result: `tools/call` for a
+                    // server's task; for a client-hosted task (Tasks v1 the other way round)
+                    // `elicitation/create` (an `action`) or `sampling/createMessage`.
+                    let creating = match dir {
+                        Direction::Out => TASK_METHOD,
+                        Direction::In if result.get("action").is_some() => "elicitation/create",
+                        Direction::In => "sampling/createMessage",
+                    };
+                    if let Some(def) = result_2025(creating, &Value::Null) {
                         targets.push(t(core, def, "/result"));
                     }
                 }

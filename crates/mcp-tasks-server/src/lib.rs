@@ -118,7 +118,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use ctx::{Ctx, Elicitation, Report, ToolError};
+pub use ctx::{
+    ClientTask, ClientTaskError, ClientTaskOptions, Ctx, Elicitation, Report, ToolError,
+};
 pub use handler::{
     Args, FromToolCall, IntoToolResult, Json, State, ToolCall, ToolFailure, ToolHandler,
 };

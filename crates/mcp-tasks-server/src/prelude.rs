@@ -11,7 +11,7 @@
 pub use crate::handler::{Args, IntoToolResult, Json, State, ToolFailure};
 pub use crate::task::store::memory::MemoryStore;
 pub use crate::{
-    BuildError, Ctx, Elicitation, PromptRoute, Report, RestartPolicy, Server, ServerBuilder,
-    TaskEngine, ToolError, ToolRoute,
+    BuildError, ClientTaskOptions, Ctx, Elicitation, PromptRoute, Report, RestartPolicy, Server,
+    ServerBuilder, TaskEngine, ToolError, ToolRoute,
 };
 pub use mcp_tasks_types::tool::{CallToolResult, TaskSupport};

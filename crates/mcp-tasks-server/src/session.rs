@@ -12,10 +12,11 @@ use mcp_tasks_types::base::LoggingLevel;
 use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest, RequestId};
 use mcp_tasks_types::meta::keys;
 use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
+use mcp_tasks_types::task::v1::Task;
 use mcp_tasks_types::{ClientCapabilities, Implementation, JsonRpcMessage, ProtocolVersion};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::ToolError;
@@ -43,6 +44,12 @@ pub(crate) struct Session {
     pub(crate) request_timeout: Duration,
     /// The key of the principal that created it (`None`: created anonymously).
     pub(crate) principal: Option<String>,
+    /// The client-hosted tasks (Tasks v1) a handler follows, fed by the client's
+    /// `notifications/tasks/status`.
+    client_tasks: Mutex<HashMap<String, watch::Sender<Option<Task>>>>,
+    /// Bumped whenever a standalone stream is attached: a request sent on the previous one
+    /// (which may be dead without anyone knowing yet) can be asked again on the new one.
+    standalone_epoch: watch::Sender<u64>,
 }
 
 impl Session {
@@ -69,12 +76,44 @@ impl Session {
             next_stream: AtomicU64::new(1),
             principal: None,
             request_timeout,
+            client_tasks: Mutex::new(HashMap::new()),
+            standalone_epoch: watch::channel(0).0,
+        }
+    }
+
+    /// Follows the status pushes of the client-hosted task `id` until
+    /// [`Session::unwatch_client_task`].
+    pub(crate) fn watch_client_task(&self, id: &str) -> watch::Receiver<Option<Task>> {
+        self.client_tasks
+            .lock()
+            .entry(id.to_owned())
+            .or_insert_with(|| watch::channel(None).0)
+            .subscribe()
+    }
+
+    /// Stops following the client-hosted task `id`.
+    pub(crate) fn unwatch_client_task(&self, id: &str) {
+        self.client_tasks.lock().remove(id);
+    }
+
+    /// A `notifications/tasks/status` from the client: wakes the handler following that task
+    /// (pushes about tasks nobody follows are dropped; the requestor must not depend on them).
+    pub(crate) fn client_task_status(&self, task: Task) {
+        if let Some(tx) = self.client_tasks.lock().get(&task.task_id) {
+            tx.send_replace(Some(task));
         }
     }
 
     /// Attaches the standalone stream (GET, or the stdio connection's output).
     pub(crate) fn attach_standalone(&self, tx: mpsc::UnboundedSender<JsonRpcMessage>) {
         *self.standalone.lock() = Some(tx);
+        self.standalone_epoch
+            .send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Changes when a new standalone stream is attached.
+    pub(crate) fn standalone_changes(&self) -> watch::Receiver<u64> {
+        self.standalone_epoch.subscribe()
     }
 
     /// Whether a standalone stream is attached and open.
@@ -118,6 +157,14 @@ impl Session {
             .map_err(|e| ErrorObject::internal(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(id.clone(), tx);
+        // Forgets the request however this future ends (also when it is dropped).
+        struct Forget<'a>(&'a Session, &'a RequestId);
+        impl Drop for Forget<'_> {
+            fn drop(&mut self) {
+                self.0.pending.lock().remove(self.1);
+            }
+        }
+        let _forget = Forget(self, &id);
         let msg = JsonRpcMessage::Request(req);
         let sent = match via {
             Some(out) => out.send(msg.clone()).is_ok() || self.send_standalone(msg),
@@ -140,14 +187,11 @@ impl Session {
         outcome
     }
 
-    /// Asks for one input with a real request (`elicitation/create`, ...).
-    pub(crate) async fn request_input(
-        &self,
+    /// The method and params of the real request (`elicitation/create`, ...) for one input.
+    pub(crate) fn input_params(
         r: &InputRequest,
-        via: Option<&mpsc::UnboundedSender<JsonRpcMessage>>,
         related_task: Option<&str>,
-        cancel: &CancellationToken,
-    ) -> Result<InputResponse, ToolError> {
+    ) -> Result<(&'static str, Value), ToolError> {
         let mut v = serde_json::to_value(r).map_err(|e| ToolError::internal(e.to_string()))?;
         let method = r.method();
         let mut params = v
@@ -171,10 +215,15 @@ impl Session {
                 m.insert(keys::RELATED_TASK.into(), json!({"taskId": task}));
             }
         }
-        if cancel.is_cancelled() {
-            return Err(ToolError::Cancelled);
-        }
-        let result = self.request(method, params, via, cancel).await?;
+        Ok((method, params))
+    }
+
+    /// Decodes the client's answer to `r` (a direct answer, or a hosted task's `tasks/result`).
+    pub(crate) fn decode_answer(
+        r: &InputRequest,
+        result: Value,
+    ) -> Result<InputResponse, ToolError> {
+        let method = r.method();
         let answer: InputResponse = serde_json::from_value(result).map_err(|e| {
             ToolError::Protocol(ErrorObject::invalid_params(format!(
                 "the client's answer to {method} is invalid: {e}"
@@ -186,6 +235,22 @@ impl Session {
             ))));
         }
         Ok(answer)
+    }
+
+    /// Asks for one input with a real request (`elicitation/create`, ...).
+    pub(crate) async fn request_input(
+        &self,
+        r: &InputRequest,
+        via: Option<&mpsc::UnboundedSender<JsonRpcMessage>>,
+        related_task: Option<&str>,
+        cancel: &CancellationToken,
+    ) -> Result<InputResponse, ToolError> {
+        let (method, params) = Self::input_params(r, related_task)?;
+        if cancel.is_cancelled() {
+            return Err(ToolError::Cancelled);
+        }
+        let result = self.request(method, params, via, cancel).await?;
+        Self::decode_answer(r, result)
     }
 
     /// Opens a resumable stream log for one POST.

@@ -10,6 +10,7 @@ mod schema;
 mod stateless;
 mod tasks;
 mod v1;
+mod v1_hosted;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -65,6 +66,7 @@ pub(crate) fn all() -> Vec<Scenario> {
     v.extend(schema::scenarios());
     v.extend(listen::scenarios());
     v.extend(v1::scenarios());
+    v.extend(v1_hosted::scenarios());
     v.extend(mrtr::scenarios());
     v.extend(headers::scenarios());
     v.extend(stateless::scenarios());

@@ -4,10 +4,14 @@ one rule the checker's client mode grades, to prove those checks can fail (tests
 usage: python3 faulty_v1_client.py MODE URL
   status-retry      re-asks tasks/result for v1_task_tool after the pushed terminal
                     notifications/tasks/status (as a client that chokes on the notification)
-  hosted-no-task    declares tasks.requests.sampling.createMessage, then answers the
-                    task-augmented sampling/createMessage with a plain CreateMessageResult
+  hosted-no-task    declares tasks.requests.sampling.createMessage (without the sampling
+                    capability), then answers the task-augmented sampling/createMessage with a
+                    plain CreateMessageResult
   hosted-bad-task   answers it with a CreateTaskResult, but tasks/get with another task's id and
                     no ttl, and tasks/result without the related-task _meta
+  hosted-eager      hosts the task (working) but answers tasks/result at once with an error
+                    instead of blocking, keeps it working in tasks/get, and pushes no
+                    notifications/tasks/status
 """
 
 import json
@@ -68,6 +72,16 @@ def call(method, params):
 def answer(req):
     """The faulty answer to a request of the mock's."""
     method, params = req["method"], req.get("params", {})
+    if MODE == "hosted-eager":
+        working = dict(TASK, status="working")
+        if method == "sampling/createMessage":
+            msg = {"result": {"task": working}}
+        elif method == "tasks/get":
+            msg = {"result": working}
+        else:
+            msg = {"error": {"code": -32602, "message": "task faulty-1 is not finished"}}
+        post(dict({"jsonrpc": "2.0", "id": req["id"]}, **msg)).read()
+        return
     if method == "sampling/createMessage":
         result = {"task": TASK} if MODE == "hosted-bad-task" else SAMPLE
     elif method == "tasks/get":
@@ -81,6 +95,8 @@ def answer(req):
 
 
 caps = {"tasks": {"requests": {"sampling": {"createMessage": {}}}}} if MODE.startswith("hosted") else {}
+if MODE == "hosted-eager":
+    caps["sampling"] = {}
 call("initialize", {"protocolVersion": "2025-11-25", "capabilities": caps,
                     "clientInfo": {"name": "faulty-v1-client", "version": "0"}})
 post({"jsonrpc": "2.0", "method": "notifications/initialized"}).read()

@@ -103,13 +103,18 @@ impl Drop for ProgressGuard {
 const PUSH_BACKLOG: usize = 256;
 
 impl Inbound {
-    pub(crate) fn new(handlers: Handlers, host_tasks: bool) -> Arc<Self> {
+    pub(crate) fn new(handlers: Handlers, hosted: Option<Arc<HostedTasks>>) -> Arc<Self> {
         Arc::new(Inbound {
             handlers,
-            hosted: host_tasks.then(HostedTasks::new),
+            hosted,
             task_pushes: tokio::sync::broadcast::channel(PUSH_BACKLOG).0,
             progress: Arc::default(),
         })
+    }
+
+    /// The client's own v1 task store, when it hosts tasks.
+    pub(crate) fn hosted(&self) -> Option<&Arc<HostedTasks>> {
+        self.hosted.as_ref()
     }
 
     /// Routes `notifications/progress` carrying `token` to `events` until the guard drops.
@@ -167,18 +172,19 @@ impl Inbound {
             .map(|r| r.task_id);
         if let Some(store) = &self.hosted {
             // Client-hosted v1 tasks: their answers are about our task, not the server's.
-            let hosted_answer = if hosted::is_task_augmented(&req.method, req.params.as_ref()) {
-                Some(store.create(
-                    self.handlers.clone(),
-                    req.method.clone(),
-                    req.params.clone().unwrap_or_default(),
-                    task_id.clone(),
-                ))
-            } else if req.method.starts_with("tasks/") {
-                Some(store.serve(&req.method, req.params.clone()).await)
-            } else {
-                None
-            };
+            let hosted_answer =
+                if hosted::is_task_augmented(&self.handlers, &req.method, req.params.as_ref()) {
+                    Some(store.create(
+                        self.handlers.clone(),
+                        req.method.clone(),
+                        req.params.clone().unwrap_or_default(),
+                        task_id.clone(),
+                    ))
+                } else if req.method.starts_with("tasks/") {
+                    Some(store.serve(&req.method, req.params.clone()).await)
+                } else {
+                    None
+                };
             if let Some(answer) = hosted_answer {
                 return respond(req.id, answer);
             }

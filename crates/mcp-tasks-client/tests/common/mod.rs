@@ -89,6 +89,13 @@ impl ServerProcess {
     }
 }
 
+impl ServerProcess {
+    /// The kinds of message recorded so far (`<revision> <direction> <method> <kind>`).
+    pub fn wire_methods(&self) -> std::collections::BTreeSet<String> {
+        self.tap.report(true).methods()
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

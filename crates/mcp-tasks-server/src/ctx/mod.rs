@@ -32,7 +32,10 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+mod client_task;
 pub(crate) mod task;
+
+pub use client_task::{ClientTask, ClientTaskError, ClientTaskOptions};
 
 pub use crate::error::ToolError;
 use crate::session::Session;
@@ -48,6 +51,15 @@ pub(crate) trait TaskInput: Send + Sync {
         &self,
         requests: Vec<(String, InputRequest)>,
     ) -> BoxFuture<'_, Result<BTreeMap<String, InputResponse>, ToolError>>;
+    /// Legacy era, once the task exists: its session, the task's open `tasks/result`
+    /// stream if any, and the task id (server→client requests of the task go there).
+    fn legacy_route(
+        &self,
+    ) -> Option<(
+        Arc<Session>,
+        Option<mpsc::UnboundedSender<JsonRpcMessage>>,
+        String,
+    )>;
 }
 
 /// Where a handler's client input comes from.

@@ -225,6 +225,25 @@ impl TaskInput for TaskHandle {
         .boxed()
     }
 
+    fn legacy_route(
+        &self,
+    ) -> Option<(
+        Arc<Session>,
+        Option<tokio::sync::mpsc::UnboundedSender<mcp_tasks_types::JsonRpcMessage>>,
+        String,
+    )> {
+        if self.era != Era::Legacy {
+            return None;
+        }
+        let id = match &*self.phase.lock() {
+            Phase::Created { id } => id.clone(),
+            Phase::Pre { .. } => return None,
+        };
+        let session = self.session.clone()?;
+        let via = self.relay.stream(&id);
+        Some((session, via, id))
+    }
+
     fn input(
         &self,
         requests: Vec<(String, InputRequest)>,

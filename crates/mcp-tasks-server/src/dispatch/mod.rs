@@ -236,12 +236,28 @@ impl Inner {
         let disconnected =
             (era == Era::Modern && cx.kind == TransportKind::Http).then(|| cx.disconnected.clone());
         let this = self.clone();
+        // The `notifications/cancelled` registration lasts as long as the handler, also once
+        // its reply streams (a handler waiting on the client is still cancellable).
+        let unregister: Box<dyn Send> = Box::new(Unregister(registered.then(|| {
+            let inner = self.clone();
+            let session = session.clone();
+            let id = id.clone();
+            Box::new(move || match (era, &session) {
+                (Era::Legacy, Some(s)) => {
+                    s.inflight.lock().remove(&id);
+                }
+                _ => {
+                    inner.inflight.lock().remove(&(scope, id));
+                }
+            }) as Box<dyn FnOnce() + Send>
+        })));
         let reply = stream::run(
             id.clone(),
             cx.kind,
             delivery,
             cancel.clone(),
             disconnected,
+            unregister,
             move |out| {
                 let this = this.clone();
                 async move { this.call(call, rcx, out).await }
@@ -251,16 +267,6 @@ impl Inner {
         if let Some(guard) = _drop_cancels {
             // The reply exists: from here on only the stream closing cancels.
             guard.disarm();
-        }
-        if registered {
-            match (era, &session) {
-                (Era::Legacy, Some(s)) => {
-                    s.inflight.lock().remove(&id);
-                }
-                _ => {
-                    self.inflight.lock().remove(&(scope, id));
-                }
-            }
         }
         reply
     }
@@ -709,6 +715,18 @@ impl Inner {
                     }
                 }
             }
+            notif::TASKS_STATUS => {
+                // A client-hosted task (Tasks v1) changed: wake the handler that follows it.
+                let task = n.params.and_then(|p| {
+                    serde_json::from_value::<
+                            mcp_tasks_types::task::v1::TaskStatusNotificationParams,
+                        >(Value::Object(p))
+                        .ok()
+                });
+                if let (Some(s), Some(t)) = (&session, task) {
+                    s.client_task_status(t.task);
+                }
+            }
             _ => {}
         }
         Reply::accepted()
@@ -852,4 +870,15 @@ fn legacy_meta(req: &JsonRpcRequest) -> RequestMeta {
         .and_then(|p| p.get("_meta"))
         .and_then(|m| serde_json::from_value(m.clone()).ok())
         .unwrap_or_default()
+}
+
+/// Runs its closure when dropped.
+struct Unregister(Option<Box<dyn FnOnce() + Send>>);
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
+    }
 }

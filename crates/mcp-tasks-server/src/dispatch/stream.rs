@@ -55,13 +55,15 @@ fn caught(r: std::thread::Result<Result<JsonObject, Rejection>>) -> Result<JsonO
 /// era over HTTP, where closing the stream is the cancellation) drop the handler's future.
 ///
 /// The handler is polled once in place: most handlers finish at once, and then no task is
-/// spawned and the reply is plain JSON.
+/// spawned and the reply is plain JSON. `keep` is dropped when the handler ends (or is
+/// dropped), not when the reply starts streaming.
 pub(crate) async fn run<F, Fut>(
     id: RequestId,
     transport: TransportKind,
     delivery: Delivery,
     cancel: CancellationToken,
     disconnected: Option<CancellationToken>,
+    keep: Box<dyn Send>,
     work: F,
 ) -> Reply
 where
@@ -90,6 +92,8 @@ where
     let task_cancel = cancel.clone();
     let gone = disconnected.unwrap_or_default();
     let mut join = tokio::spawn(async move {
+        // Lives as long as the handler (e.g. its `notifications/cancelled` registration).
+        let _keep = keep;
         tokio::select! {
             r = guarded => Some(caught(r)),
             () = task_cancel.cancelled() => None,
