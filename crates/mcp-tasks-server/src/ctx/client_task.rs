@@ -237,10 +237,15 @@ impl ClientTask {
 
     /// `tasks/get`: the task's current state.
     pub async fn get(&self) -> Result<Task, ClientTaskError> {
+        self.task_request(methods::TASKS_GET).await
+    }
+
+    /// Sends `method` (`tasks/get`, `tasks/cancel`) for this task; both answer with the task.
+    async fn task_request(&self, method: &str) -> Result<Task, ClientTaskError> {
         let v = self
             .route
             .request(
-                methods::TASKS_GET,
+                method,
                 json!({"taskId": self.id}),
                 &CancellationToken::new(),
             )
@@ -248,7 +253,7 @@ impl ClientTask {
             .map_err(|e| self.lost_or_protocol(e))?;
         let got: GetTaskResult = serde_json::from_value(v).map_err(|e| {
             ClientTaskError::Protocol(ErrorObject::invalid_params(format!(
-                "the client's tasks/get answer is not a task: {e}"
+                "the client's {method} answer is not a task: {e}"
             )))
         })?;
         Ok(self.remember(got.task))
@@ -327,21 +332,7 @@ impl ClientTask {
     /// `tasks/cancel`: asks the client to stop; returns the task as the client left it.
     pub async fn cancel(&self) -> Result<Task, ClientTaskError> {
         self.settled.store(true, Ordering::Release);
-        let v = self
-            .route
-            .request(
-                methods::TASKS_CANCEL,
-                json!({"taskId": self.id}),
-                &CancellationToken::new(),
-            )
-            .await
-            .map_err(|e| self.lost_or_protocol(e))?;
-        let got: GetTaskResult = serde_json::from_value(v).map_err(|e| {
-            ClientTaskError::Protocol(ErrorObject::invalid_params(format!(
-                "the client's tasks/cancel answer is not a task: {e}"
-            )))
-        })?;
-        Ok(self.remember(got.task))
+        self.task_request(methods::TASKS_CANCEL).await
     }
 
     /// Follows the task to its end and returns its answer (the call-and-wait form). If the
