@@ -257,7 +257,17 @@ pub(crate) async fn latency(
         .await
         .unwrap_or_default();
     report_first_error(what, std::slice::from_ref(&st));
-    let mut l = st.latencies_ns;
+    let (p50_us, p99_us, samples) = percentiles(st.latencies_ns);
+    Latency {
+        p50_us,
+        p99_us,
+        samples,
+        errors: st.errors,
+    }
+}
+
+/// p50 and p99 in microseconds (NaN without samples), and the number of samples.
+fn percentiles(mut l: Vec<u64>) -> (f64, f64, u64) {
     l.sort_unstable();
     let pct = |p: f64| -> f64 {
         if l.is_empty() {
@@ -266,12 +276,7 @@ pub(crate) async fn latency(
         let idx = ((l.len() - 1) as f64 * p).round() as usize;
         l[idx.min(l.len() - 1)] as f64 / 1_000.0
     };
-    Latency {
-        p50_us: pct(0.50),
-        p99_us: pct(0.99),
-        samples: l.len() as u64,
-        errors: st.errors,
-    }
+    (pct(0.50), pct(0.99), l.len() as u64)
 }
 
 /// Sends `p` once on a fresh connection (set-up and sanity checks, not measured).
@@ -336,15 +341,8 @@ pub(crate) async fn throughput_with_latency(
     report_first_error(what, &stats);
     let ok: u64 = stats.iter().map(|s| s.ok).sum();
     let errors: u64 = stats.iter().map(|s| s.errors).sum();
-    let mut l: Vec<u64> = stats.into_iter().flat_map(|s| s.latencies_ns).collect();
-    l.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if l.is_empty() {
-            return f64::NAN;
-        }
-        let idx = ((l.len() - 1) as f64 * p).round() as usize;
-        l[idx.min(l.len() - 1)] as f64 / 1_000.0
-    };
+    let (p50_us, p99_us, samples) =
+        percentiles(stats.into_iter().flat_map(|s| s.latencies_ns).collect());
     (
         Throughput {
             rps: ok as f64 / measure.as_secs_f64(),
@@ -352,9 +350,9 @@ pub(crate) async fn throughput_with_latency(
             errors,
         },
         Latency {
-            p50_us: pct(0.50),
-            p99_us: pct(0.99),
-            samples: l.len() as u64,
+            p50_us,
+            p99_us,
+            samples,
             errors: 0,
         },
     )

@@ -93,14 +93,14 @@ pub(crate) fn start(mut cmd: Command) -> Result<Proc, String> {
 fn server(c: Contender, rmcp: &Path) -> Result<Proc, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     match c {
-        Contender::Bare => {
+        Contender::Bare | Contender::McpTasks => {
             let mut cmd = Command::new(exe);
-            cmd.args(["serve", "bare"]);
-            start(cmd)
-        }
-        Contender::McpTasks => {
-            let mut cmd = Command::new(exe);
-            cmd.args(["serve", "memory"]);
+            let what = if c == Contender::Bare {
+                "bare"
+            } else {
+                "memory"
+            };
+            cmd.args(["serve", what]);
             start(cmd)
         }
         Contender::Rmcp => {
