@@ -209,20 +209,17 @@ impl ClientBuilder {
     }
 
     fn inbound(&self) -> Result<Arc<Inbound>> {
-        let hosted = match self.host_tasks {
-            true => {
-                let store = self
-                    .hosted_store
-                    .as_ref()
-                    .map(|s| s.0.clone())
-                    .unwrap_or_else(crate::hosted::memory);
-                Some(
-                    HostedTasks::new(store, self.hosted_limits.clone()).map_err(|e| {
-                        Error::Config(format!("cannot host tasks without random ids: {e}"))
-                    })?,
-                )
-            }
-            false => None,
+        let hosted = if self.host_tasks {
+            let store = self
+                .hosted_store
+                .as_ref()
+                .map(|s| s.0.clone())
+                .unwrap_or_else(crate::hosted::memory);
+            let hosted = HostedTasks::new(store, self.hosted_limits.clone())
+                .map_err(|e| Error::Config(format!("cannot host tasks without random ids: {e}")))?;
+            Some(hosted)
+        } else {
+            None
         };
         Ok(Inbound::new(self.handlers.clone(), hosted))
     }

@@ -849,8 +849,21 @@ mod tests {
             assert_eq!(instance, h.instance);
             (done, pending, instance)
         };
-        // The first store (and its lock) is gone: a new owner opens the file.
-        let store = sqlite(&path).unwrap();
+        // Once the first store is gone (its last holder, a finishing handler job, lets go
+        // of it a moment after the task ended), a new owner opens the file.
+        let store = {
+            let mut tries = 0;
+            loop {
+                match sqlite(&path) {
+                    Ok(s) => break s,
+                    Err(StoreError::InUse { .. }) if tries < 250 => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Err(e) => panic!("reopening the store: {e}"),
+                }
+            }
+        };
         let tasks = tasks_of(store.as_ref(), "s1").await.unwrap();
         let mut ids: Vec<&str> = vec![&done, &pending];
         ids.sort();
