@@ -747,12 +747,20 @@ mod tests {
         let (tx, mut rx) = mpsc::unbounded_channel();
         h.push_to(tx);
         let (mut cancelled, mut completed) = (0, 0);
-        for _ in 0..40 {
+        for i in 0..40 {
             let c = h
                 .create(quick(), methods::ELICITATION_CREATE.into(), ask(), None)
                 .await
                 .unwrap();
             let id = c["task"]["taskId"].as_str().unwrap().to_owned();
+            // Give the handler's job more or less of a head start, so that either write
+            // lands first.
+            match i % 4 {
+                0 => {}
+                1 => tokio::task::yield_now().await,
+                2 => tokio::time::sleep(Duration::from_micros(200)).await,
+                _ => tokio::time::sleep(Duration::from_millis(2)).await,
+            }
             let cancel = h
                 .serve(methods::TASKS_CANCEL, Some(obj(json!({"taskId": id}))))
                 .await;
