@@ -170,6 +170,20 @@ check!(
     "A receiver MAY send notifications/tasks/status on any status change; the mock expects a hosting client to push its task's terminal status (the requestor then need not wait for its next poll)."
 );
 check!(
+    HOSTED_CANCEL,
+    "sep-1686-client-hosted-serves-tasks-cancel",
+    Must,
+    "PROTOCOL.md §6.5, §6.9",
+    "A client hosting a task serves the server's tasks/cancel for it: a task still running (its handler waits for a person) is set to cancelled before the reply, which is the Task (CancelTaskResult) with that taskId and status cancelled; a later tasks/get says cancelled, and tasks/result, the task being terminal, answers at once (the JSON-RPC error, or a result) instead of blocking."
+);
+check!(
+    HOSTED_CANCEL_STATUS,
+    "sep-1686-client-hosted-pushes-cancelled",
+    Should,
+    "PROTOCOL.md §6.5",
+    "A receiver MAY send notifications/tasks/status on any status change; the mock expects a hosting client to push cancelled for the task the server cancelled."
+);
+check!(
     V1_CANCEL,
     "sep-1686-client-cancels-with-tasks-cancel",
     Must,
@@ -237,6 +251,13 @@ pub(crate) fn scenarios() -> Vec<ClientScenario> {
             ],
         },
         ClientScenario {
+            name: "tasks-v1-client-hosted-cancel",
+            behaviour: HOSTED_CANCEL_BEHAVIOUR,
+            version: LEGACY,
+            description: "Tasks v1 (2025-11-25): one task-required tool (v1_hosted_cancel_task) that asks the client for a sampling (or elicitation) as a client-hosted task, then cancels that task with tasks/cancel while its handler waits for a person, and reads it back with tasks/get and tasks/result.",
+            checks: &[&HOSTED_CANCEL, &HOSTED_CANCEL_STATUS],
+        },
+        ClientScenario {
             name: "tasks-v1-client-cancel",
             behaviour: "tasks-client-cancel",
             version: LEGACY,
@@ -245,6 +266,11 @@ pub(crate) fn scenarios() -> Vec<ClientScenario> {
         },
     ]
 }
+
+/// What the client of `tasks-v1-client-hosted-cancel` is told: call every tool and wait for
+/// its result, with input handlers that wait for a person who does not answer within the
+/// run (the mock cancels the client's task before anyone could).
+pub(crate) const HOSTED_CANCEL_BEHAVIOUR: &str = "tasks-client-hosted-cancel";
 
 pub(crate) const MODERN: &str = "2026-07-28";
 pub(crate) const LEGACY: &str = "2025-11-25";
@@ -268,6 +294,8 @@ enum Kind {
     Unsupported,
     /// v1: asks the client for a task-augmented sampling (or elicitation), client-hosted.
     Hosted,
+    /// v1: the same, then cancels the client's task (tasks/cancel, tasks/get, tasks/result).
+    HostedCancel,
 }
 
 /// One message the client sent.
@@ -315,6 +343,10 @@ struct MockTask {
     /// v1 client-hosted: every step done (the server's task then completes).
     #[serde(default)]
     hosted_done: bool,
+    /// v1 client-hosted: when the client last answered one of those requests (ms since
+    /// the mock started).
+    #[serde(default)]
+    hosted_reply_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -387,9 +419,9 @@ fn v1_status_at(t: &MockTask, now_ms: u64) -> (&'static str, Option<&'static str
         Kind::Input => ("input_required", Some("waiting for the client's answers")),
         Kind::Failing => ("failed", Some("the mock job failed on purpose")),
         Kind::Long if age >= LONG_TASK.as_millis() as u64 => ("completed", None),
-        Kind::Hosted if t.hosted_done => ("completed", None),
+        Kind::Hosted | Kind::HostedCancel if t.hosted_done => ("completed", None),
         // The server needs the client's answer (its hosted task): tasks/result carries it.
-        Kind::Hosted => (
+        Kind::Hosted | Kind::HostedCancel => (
             "input_required",
             Some("waiting for the client's hosted task"),
         ),
@@ -453,18 +485,11 @@ fn hosted_step(
             .map(str::to_owned)
     };
     let (step, method, params) = match (t.hosted_sent.len(), hosted_method(caps)) {
-        (0, Some(m @ "sampling/createMessage")) => (
+        (0, Some(m)) => (
             "create",
             m,
-            json!({"messages": [{"role": "user", "content": {"type": "text", "text": "Say hello (a client-hosted task)."}}],
-                "maxTokens": 32, "task": {"ttl": 60_000}, "_meta": related}),
+            hosted_params(m, related, "a client-hosted task"),
         ),
-        (0, Some(m)) => {
-            let mut p = elicit("Your name (a client-hosted task)?", "name")["params"].clone();
-            p["task"] = json!({"ttl": 60_000});
-            p["_meta"] = related.clone();
-            ("create", m, p)
-        }
         // tasks/result first, while the client's task may still run (it must block), then
         // tasks/get (the task must be terminal by then).
         (1, _) => match client_task() {
@@ -482,6 +507,81 @@ fn hosted_step(
             }
         },
         // Every step done, or a client that hosts no tasks: nothing to ask.
+        _ => {
+            t.hosted_done = true;
+            return Some((done, true));
+        }
+    };
+    let rid = format!("mock-hosted-{task_id}-{step}");
+    let req = json!({"jsonrpc": "2.0", "id": rid, "method": method, "params": params});
+    t.hosted_sent.push((rid, req.clone()));
+    Some((req, false))
+}
+
+/// The params of the task-augmented `method` the mock asks a hosting client for.
+fn hosted_params(method: &str, related: &Value, what: &str) -> Value {
+    if method == "sampling/createMessage" {
+        json!({"messages": [{"role": "user", "content": {"type": "text", "text": format!("Say hello ({what}).")}}],
+            "maxTokens": 32, "task": {"ttl": 60_000}, "_meta": related})
+    } else {
+        let mut p = elicit(&format!("Your name ({what})?"), "name")["params"].clone();
+        p["task"] = json!({"ttl": 60_000});
+        p["_meta"] = related.clone();
+        p
+    }
+}
+
+/// How long the mock waits, after its last request to a hosting client was answered, for
+/// the client's `notifications/tasks/status` saying `cancelled` before it ends its own task
+/// (the push travels separately and may trail the replies).
+const CANCEL_PUSH_GRACE_MS: u64 = 2_000;
+
+/// The next message of `v1_hosted_cancel_task`'s tasks/result stream: the task-augmented
+/// request, then tasks/cancel, tasks/get and tasks/result of the client's task, each once
+/// the previous was answered, then (once the client pushed `cancelled`, or after a grace
+/// period) the server task's result. `None` while waiting; `Some((msg, true))` ends the
+/// server's task.
+fn hosted_cancel_step(
+    t: &mut MockTask,
+    task_id: &str,
+    caps: &Value,
+    related: &Value,
+    done: Value,
+    now_ms: u64,
+    cancelled_pushes: &[String],
+) -> Option<(Value, bool)> {
+    if let Some((rid, _)) = t.hosted_sent.last() {
+        if !t.hosted_replies.contains_key(rid) {
+            return None;
+        }
+    }
+    let client_task = t
+        .hosted_sent
+        .first()
+        .and_then(|(rid, _)| t.hosted_replies.get(rid))
+        .and_then(|r| r.pointer("/result/task/taskId"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let (step, method, params) = match (t.hosted_sent.len(), hosted_method(caps), client_task) {
+        (0, Some(m), _) => (
+            "create",
+            m,
+            hosted_params(
+                m,
+                related,
+                "a client-hosted task the server cancels before anyone answers",
+            ),
+        ),
+        (1, _, Some(ct)) => ("cancel", "tasks/cancel", json!({"taskId": ct})),
+        (2, _, Some(ct)) => ("get", "tasks/get", json!({"taskId": ct})),
+        (3, _, Some(ct)) => ("result", "tasks/result", json!({"taskId": ct})),
+        (4, _, Some(ct))
+            if !cancelled_pushes.contains(&ct)
+                && now_ms < t.hosted_reply_ms.unwrap_or(0) + CANCEL_PUSH_GRACE_MS =>
+        {
+            return None;
+        }
+        // Every step done, no client task, or a client that hosts no tasks: nothing to ask.
         _ => {
             t.hosted_done = true;
             return Some((done, true));
@@ -560,6 +660,7 @@ impl Mock {
                 hosted_sent: Vec::new(),
                 hosted_replies: BTreeMap::new(),
                 hosted_done: false,
+                hosted_reply_ms: None,
             },
         );
         (id, now_iso())
@@ -736,6 +837,7 @@ impl Mock {
     fn answer_v1(&self, method: &str, id: &Value, params: &Value) -> Answer {
         let mut st = self.lock();
         let lifecycle = self.scenario == "tasks-v1-client-lifecycle";
+        let hosted_cancel = self.scenario == "tasks-v1-client-hosted-cancel";
         let task_id = params
             .get("taskId")
             .and_then(Value::as_str)
@@ -769,6 +871,12 @@ impl Mock {
                             Some("required"),
                         ),
                     ]
+                } else if hosted_cancel {
+                    vec![v1_tool(
+                        "v1_hosted_cancel_task",
+                        "Task-required; asks the client for a sampling (or elicitation) as a task the client hosts, then cancels that task.",
+                        Some("required"),
+                    )]
                 } else {
                     vec![v1_tool(
                         "v1_long_task",
@@ -795,6 +903,7 @@ impl Mock {
                     "v1_failing_task" => Kind::Failing,
                     "v1_long_task" => Kind::Long,
                     "v1_hosted_task" => Kind::Hosted,
+                    "v1_hosted_cancel_task" => Kind::HostedCancel,
                     _ => return Err((-32602, format!("unknown tool {name:?}"), None)),
                 };
                 if !augmented {
@@ -868,6 +977,7 @@ impl Mock {
                     let at = st.log.len().saturating_sub(1);
                     let ms = t0.elapsed().as_millis() as u64;
                     let caps = client_caps(&st);
+                    let cancelled_pushes = cancelled_pushes(&st);
                     match st.tasks.get_mut(&task_id) {
                         // Each status change is pushed first (PROTOCOL.md §6.5: the receiver
                         // MAY; the requestor must not depend on it).
@@ -941,6 +1051,21 @@ impl Mock {
                                         }
                                         r
                                     }
+                                    Kind::HostedCancel => {
+                                        let r = hosted_cancel_step(
+                                            t,
+                                            &task_id,
+                                            &caps,
+                                            &related,
+                                            done("v1_hosted_cancel_task done"),
+                                            ms,
+                                            &cancelled_pushes,
+                                        );
+                                        if r.as_ref().is_some_and(|(_, last)| *last) {
+                                            terminal(t);
+                                        }
+                                        r
+                                    }
                                     Kind::Input
                                         if t.asked.len() == t.answered.len()
                                             && asked == t.asked.len() =>
@@ -997,6 +1122,7 @@ impl Mock {
         let Some(rid) = id.as_str() else {
             return;
         };
+        let ms = self.ms();
         let mut st = self.lock();
         for t in st.tasks.values_mut() {
             if let Some((_, key)) = t.asked.iter().find(|(r, _)| r == rid) {
@@ -1006,6 +1132,7 @@ impl Mock {
             }
             if t.hosted_sent.iter().any(|(r, _)| r == rid) {
                 t.hosted_replies.insert(rid.to_owned(), v.clone());
+                t.hosted_reply_ms = Some(ms);
             }
         }
         drop(st);
@@ -1260,6 +1387,18 @@ pub(crate) async fn serve_mock_stdio(
         .map_err(|e| format!("stdio mock: {e}"))
 }
 
+/// The task ids the client pushed `notifications/tasks/status` with `cancelled` for.
+fn cancelled_pushes(st: &MockState) -> Vec<String> {
+    st.log
+        .iter()
+        .filter(|s| {
+            s.method == "notifications/tasks/status"
+                && s.params.get("status").and_then(Value::as_str) == Some("cancelled")
+        })
+        .filter_map(|s| s.task_id().map(str::to_owned))
+        .collect()
+}
+
 fn tasks_of(st: &MockState, kind: Kind) -> Vec<(&String, &MockTask)> {
     st.tasks.iter().filter(|(_, t)| t.kind == kind).collect()
 }
@@ -1285,6 +1424,7 @@ fn evaluate(scenario: &str, st: &MockState, exit: &str, rec: &mut Recorder, stdi
         "tasks-client-cancel" => return evaluate_cancel(st, &summary, rec, &CANCEL),
         "tasks-v1-client-cancel" => return evaluate_cancel(st, &summary, rec, &V1_CANCEL),
         "tasks-v1-client-lifecycle" => return evaluate_v1(st, &summary, rec),
+        "tasks-v1-client-hosted-cancel" => return evaluate_hosted_cancel(st, &summary, rec),
         _ => {}
     }
 
@@ -2021,6 +2161,169 @@ fn evaluate_hosted_more(
     );
 }
 
+/// The client-hosted task of v1_hosted_cancel_task: the client's answers to the mock's
+/// tasks/cancel, tasks/get and tasks/result, and its `cancelled` push.
+fn evaluate_hosted_cancel(st: &MockState, summary: &str, rec: &mut Recorder) {
+    const ALL: [&CheckDef; 2] = [&HOSTED_CANCEL, &HOSTED_CANCEL_STATUS];
+    let caps = client_caps(st);
+    let hosted = tasks_of(st, Kind::HostedCancel).into_iter().next();
+    let method = hosted_method(&caps);
+    let (Some((id, t)), Some(method)) = (hosted, method) else {
+        for c in ALL {
+            if initialized_caps(st) && method.is_none() {
+                rec.skip(
+                    c,
+                    format!(
+                        "the client did not declare capabilities.tasks.requests.sampling.createMessage nor tasks.requests.elicitation.create at initialize (its capabilities: {}): it hosts no tasks, so none was cancelled",
+                        short(&caps)
+                    ),
+                );
+            } else {
+                rec.violate(
+                    c,
+                    format!("v1_hosted_cancel_task never started a task: {summary}"),
+                );
+            }
+        }
+        return;
+    };
+    let reply = |i: usize| {
+        t.hosted_sent
+            .get(i)
+            .map(|(rid, req)| (req, t.hosted_replies.get(rid)))
+    };
+    let shown = |r: Option<&Value>| r.map_or_else(|| "no answer".to_owned(), short);
+    let client_task = match reply(0) {
+        None => {
+            for c in ALL {
+                rec.violate(
+                    c,
+                    format!(
+                        "task {id} (v1_hosted_cancel_task) is input_required, but the client never asked tasks/result for it, the stream that carries the {method} request: {summary}"
+                    ),
+                );
+            }
+            return;
+        }
+        Some((req, r)) => match r
+            .and_then(|r| r.pointer("/result/task/taskId"))
+            .and_then(Value::as_str)
+        {
+            Some(ct) => ct.to_owned(),
+            None => {
+                for c in ALL {
+                    rec.skip(
+                        c,
+                        format!(
+                            "the client created no task to cancel (sep-1686-client-hosted-create-task-result grades that): {} -> {}",
+                            short(req),
+                            shown(r)
+                        ),
+                    );
+                }
+                return;
+            }
+        },
+    };
+    let status_of = |r: Option<&Value>| {
+        r.and_then(|r| r.pointer("/result/status"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let get = reply(2);
+    let get_status = get.and_then(|(_, r)| status_of(r));
+    let mut p = Vec::new();
+    let mut steps = Vec::new();
+    match reply(1) {
+        None => p.push("the run ended before tasks/cancel was sent".to_owned()),
+        Some((req, r)) => {
+            steps.push(format!("{} -> {}", short(req), shown(r)));
+            match (
+                r.and_then(|r| r.get("result")),
+                r.and_then(|r| r.get("error")),
+            ) {
+                (Some(task), _) => {
+                    p.extend(v1_task_problems(Some(task), Some(&client_task)));
+                    let s = task.get("status").and_then(Value::as_str);
+                    if s != Some("cancelled") {
+                        p.push(format!(
+                            "the tasks/cancel reply says status {}, not \"cancelled\"",
+                            s.unwrap_or("none")
+                        ));
+                    }
+                }
+                (None, Some(e)) => {
+                    // A task that ended before the cancel came is refused (-32602): then
+                    // the run proves nothing either way.
+                    if let Some(s @ ("completed" | "failed")) = get_status.as_deref() {
+                        let why = format!(
+                            "the client's task was already {s} when tasks/cancel came ({}): its handler answered on its own, so nothing could be cancelled (the client is told MCP_CONFORMANCE_SCENARIO={HOSTED_CANCEL_BEHAVIOUR}: its handlers should wait)",
+                            short(e)
+                        );
+                        for c in ALL {
+                            rec.skip(c, why.clone());
+                        }
+                        return;
+                    }
+                    p.push(format!(
+                        "tasks/cancel of a task that is {} answered an error",
+                        get_status.as_deref().unwrap_or("not terminal")
+                    ));
+                }
+                (None, None) => p.push("tasks/cancel got no answer".to_owned()),
+            }
+        }
+    }
+    match get {
+        None => p.push("the run ended before tasks/get was sent".to_owned()),
+        Some((req, r)) => {
+            steps.push(format!("{} -> {}", short(req), shown(r)));
+            if get_status.as_deref() != Some("cancelled") {
+                p.push(format!(
+                    "tasks/get after the cancel says status {}, not \"cancelled\"",
+                    get_status.as_deref().unwrap_or("none")
+                ));
+            }
+        }
+    }
+    match reply(3) {
+        None => p.push("the run ended before tasks/result was sent".to_owned()),
+        Some((req, r)) => {
+            steps.push(format!("{} -> {}", short(req), shown(r)));
+            if r.is_none_or(|r| r.get("result").is_none() && r.get("error").is_none()) {
+                p.push("tasks/result of the cancelled task never answered".to_owned());
+            }
+        }
+    }
+    let d = steps.join("; ");
+    rec.verdict(
+        &HOSTED_CANCEL,
+        if p.is_empty() {
+            Ok(d)
+        } else {
+            Err(format!("{}: {d}", p.join("; ")))
+        },
+    );
+    let pushes: Vec<&str> = st
+        .log
+        .iter()
+        .filter(|s| {
+            s.method == "notifications/tasks/status" && s.task_id() == Some(client_task.as_str())
+        })
+        .filter_map(|s| s.params.get("status").and_then(Value::as_str))
+        .collect();
+    rec.verdict(
+        &HOSTED_CANCEL_STATUS,
+        if pushes.contains(&"cancelled") {
+            Ok(format!("notifications/tasks/status for {client_task}: {pushes:?}"))
+        } else {
+            Err(format!(
+                "no notifications/tasks/status with status cancelled for the client's task {client_task} (pushed: {pushes:?})"
+            ))
+        },
+    );
+}
+
 fn evaluate_cancel(st: &MockState, summary: &str, rec: &mut Recorder, def: &'static CheckDef) {
     let Some((id, t)) = tasks_of(st, Kind::Long).into_iter().next() else {
         rec.violate(def, format!("long_task never started a task: {summary}"));
@@ -2085,7 +2388,9 @@ pub(crate) fn list(selected: impl Fn(&ClientScenario, &str) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Mock, RELATED_TASK, Seen, hosted_step, v1_task_at};
+    use super::{
+        CANCEL_PUSH_GRACE_MS, Mock, RELATED_TASK, Seen, hosted_cancel_step, hosted_step, v1_task_at,
+    };
     use mcp_tasks_schema::{Schema, Schemas};
     use serde_json::{Value, json};
 
@@ -2210,6 +2515,74 @@ mod tests {
             let (get, _) = hosted_step(t, &id, &caps, &related, json!({})).expect("tasks/get");
             check(Schema::V2025, "GetTaskRequest", &get);
         }
+    }
+
+    /// v1_hosted_cancel_task's stream: the task-augmented request, then tasks/cancel,
+    /// tasks/get and tasks/result of the client's task (each valid by the 2025-11-25
+    /// schema, each only once the previous was answered), then the server task's result once
+    /// the client pushed `cancelled` — or after the grace period when it pushes nothing.
+    #[test]
+    fn hosted_cancel_mock_cancels_the_client_task_then_reads_it_back() {
+        let schemas = Schemas::embedded();
+        let check = |def: &str, v: &Value| {
+            if let Err(e) = schemas.check_def(Schema::V2025, def, v, def, "") {
+                panic!("{def}: {e:?}\n{v:#}");
+            }
+        };
+        let m = Mock::new("tasks-v1-client-hosted-cancel", true, None);
+        let tools = ask(&m, "tools/list", json!({}));
+        assert_eq!(tools["tools"][0]["name"], json!("v1_hosted_cancel_task"));
+        let created = ask(
+            &m,
+            "tools/call",
+            json!({"name": "v1_hosted_cancel_task", "task": {"ttl": 1000}}),
+        );
+        let id = created["task"]["taskId"].as_str().unwrap().to_owned();
+        let mut st = m.lock();
+        let t = st.tasks.get_mut(&id).expect("the task");
+        let related = json!({RELATED_TASK: {"taskId": id}});
+        let caps = json!({"tasks": {"requests": {"elicitation": {"create": {}}}}});
+        let done = json!({"done": true});
+        let step = |t: &mut super::MockTask, now: u64, pushed: &[String]| {
+            hosted_cancel_step(t, &id, &caps, &related, done.clone(), now, pushed)
+        };
+        let (create, last) = step(t, 0, &[]).expect("the request");
+        assert!(!last);
+        check("ElicitRequest", &create);
+        assert!(create["params"]["task"].is_object(), "{create}");
+        assert!(step(t, 0, &[]).is_none(), "waits for the CreateTaskResult");
+        let answer = |t: &mut super::MockTask, req: &Value, v: Value, ms: u64| {
+            t.hosted_replies
+                .insert(req["id"].as_str().unwrap().to_owned(), v);
+            t.hosted_reply_ms = Some(ms);
+        };
+        answer(
+            t,
+            &create,
+            json!({"result": {"task": {"taskId": "c-1"}}}),
+            10,
+        );
+        for def in [
+            "CancelTaskRequest",
+            "GetTaskRequest",
+            "GetTaskPayloadRequest",
+        ] {
+            let (req, last) = step(t, 20, &[]).expect(def);
+            assert!(!last);
+            check(def, &req);
+            assert_eq!(req["params"]["taskId"], json!("c-1"));
+            answer(t, &req, json!({"result": {}}), 100);
+        }
+        // No push yet: the mock waits for it, then gives up.
+        assert!(step(t, 100 + CANCEL_PUSH_GRACE_MS - 1, &[]).is_none());
+        let (end, last) = step(t, 100 + CANCEL_PUSH_GRACE_MS, &[]).expect("the end");
+        assert!(last && t.hosted_done);
+        assert_eq!(end, done);
+        // With the push, it ends at once.
+        t.hosted_sent.truncate(4);
+        t.hosted_done = false;
+        let (_, last) = step(t, 100, &["c-1".to_owned()]).expect("the end");
+        assert!(last);
     }
 
     #[test]

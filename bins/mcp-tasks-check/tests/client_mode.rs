@@ -77,8 +77,8 @@ fn client_mode_mcp_tasks_conformance_client_passes_every_client_check() {
     let bin = client_bin();
     let report = run_client(&format!("{} conformance-client", bin.display()), &[]);
     let all = statuses(&report);
-    // 8 checks on the extension mock, 11 on the Tasks v1 mock (HTTP).
-    assert!(all.len() >= 19, "too few client checks: {report}");
+    // 8 checks on the extension mock, 16 on the Tasks v1 mock (HTTP).
+    assert!(all.len() >= 24, "too few client checks: {report}");
     let mut bad = Vec::new();
     for (id, status, detail) in &all {
         let gap = CLIENT_KNOWN_GAPS.iter().any(|(g, _)| g == id);
@@ -105,7 +105,11 @@ fn client_mode_stdio_both_mocks_pass() {
     );
     assert_eq!(report["target"]["transport"], "stdio", "{report}");
     let all = statuses(&report);
-    for scenario in ["tasks-v1-client-lifecycle", "tasks-v1-client-cancel"] {
+    for scenario in [
+        "tasks-v1-client-lifecycle",
+        "tasks-v1-client-cancel",
+        "tasks-v1-client-hosted-cancel",
+    ] {
         assert!(
             report["scenarios"]
                 .as_array()
@@ -157,7 +161,7 @@ fn client_mode_a_client_that_does_nothing_fails() {
 /// A client we did not write the SDK of: the TypeScript SDK 1.x (`tests/peers/ts-client`,
 /// its experimental Tasks v1 client) passes every check of the Tasks v1 mock, elicitation
 /// tied to the task and pushed status notifications included; it declares no client-hosted
-/// tasks, so those six are skipped saying so. It predates 2026-07-28, so the extension
+/// tasks, so those eight are skipped saying so. It predates 2026-07-28, so the extension
 /// mock is not run.
 #[test]
 fn client_mode_ts_sdk_client_passes_the_tasks_v1_mock() {
@@ -174,7 +178,7 @@ fn client_mode_ts_sdk_client_passes_the_tasks_v1_mock() {
         &["--only", "tasks-v1-*"],
     );
     let all = statuses(&report);
-    assert_eq!(all.len(), 14, "{report}");
+    assert_eq!(all.len(), 16, "{report}");
     for (id, status, detail) in &all {
         if id.starts_with("sep-1686-client-hosted-") {
             assert_eq!(status, "skipped", "{id}: {detail}");
@@ -188,16 +192,22 @@ fn client_mode_ts_sdk_client_passes_the_tasks_v1_mock() {
     }
 }
 
+/// The scenario most faulty clients run in.
+const LIFECYCLE: &str = "tasks-v1-client-lifecycle";
+
 /// Faulty Tasks v1 clients (`tests/clients/faulty_v1_client.py`, standard-library Python):
-/// each mode breaks one rule, and the checks of that rule must fail. Every check of the
-/// pushed status notifications and of client-hosted tasks is named here at least once.
-const CLIENT_FAULTS: &[(&str, &[&str])] = &[
+/// each mode breaks one rule in a scenario, and the checks of that rule must fail. Every
+/// check of the pushed status notifications and of client-hosted tasks is named here at
+/// least once.
+const CLIENT_FAULTS: &[(&str, &str, &[&str])] = &[
     (
         "status-retry",
+        LIFECYCLE,
         &["sep-1686-client-tolerates-status-notifications"],
     ),
     (
         "hosted-no-task",
+        LIFECYCLE,
         &[
             "sep-1686-client-hosted-create-task-result",
             "sep-1686-client-hosted-declares-handled-requests",
@@ -205,6 +215,7 @@ const CLIENT_FAULTS: &[(&str, &[&str])] = &[
     ),
     (
         "hosted-eager",
+        LIFECYCLE,
         &[
             "sep-1686-client-hosted-result-blocks-until-terminal",
             "sep-1686-client-hosted-pushes-status",
@@ -212,25 +223,37 @@ const CLIENT_FAULTS: &[(&str, &[&str])] = &[
     ),
     (
         "hosted-bad-task",
+        LIFECYCLE,
         &[
             "sep-1686-client-hosted-serves-tasks-get",
             "sep-1686-client-hosted-serves-tasks-result",
         ],
     ),
+    (
+        "hosted-ignore-cancel",
+        "tasks-v1-client-hosted-cancel",
+        &[
+            "sep-1686-client-hosted-serves-tasks-cancel",
+            "sep-1686-client-hosted-pushes-cancelled",
+        ],
+    ),
 ];
 
 /// The checks above that grade a SHOULD (they warn instead of failing).
-const SHOULD_CHECKS: &[&str] = &["sep-1686-client-hosted-pushes-status"];
+const SHOULD_CHECKS: &[&str] = &[
+    "sep-1686-client-hosted-pushes-status",
+    "sep-1686-client-hosted-pushes-cancelled",
+];
 
 #[test]
 fn client_mode_faulty_v1_clients_fail_their_checks() {
     let script =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/faulty_v1_client.py");
     let mut bad = Vec::new();
-    for (mode, ids) in CLIENT_FAULTS {
+    for (mode, scenario, ids) in CLIENT_FAULTS {
         let report = run_client(
             &format!("python3 {} {mode}", script.display()),
-            &["--only", "tasks-v1-client-lifecycle"],
+            &["--only", scenario],
         );
         let all = statuses(&report);
         for id in *ids {
@@ -247,7 +270,7 @@ fn client_mode_faulty_v1_clients_fail_their_checks() {
     // The new v1 client checks all have a fault (the list can only grow with them).
     let covered: Vec<&str> = CLIENT_FAULTS
         .iter()
-        .flat_map(|(_, ids)| ids.iter().copied())
+        .flat_map(|(_, _, ids)| ids.iter().copied())
         .collect();
     let list = Command::new(checker())
         .args(["client", "--list"])

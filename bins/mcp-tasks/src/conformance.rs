@@ -147,7 +147,11 @@ pub(crate) async fn run(url: &str, setup: &Setup) -> Result<usize, Error> {
             "mcp-tasks-conformance-client",
             env!("CARGO_PKG_VERSION"),
         ))
-        .handlers(handlers())
+        .handlers(if setup.scenario == HOSTED_CANCEL_SCENARIO {
+            waiting_handlers()
+        } else {
+            handlers()
+        })
         .era(era)
         .legacy_version(setup.version);
     // A URL is a Streamable HTTP server; anything else is the command of a stdio server.
@@ -394,6 +398,28 @@ fn handlers() -> Handlers {
                 "stopReason": "endTurn",
             }))?;
             Ok(r)
+        })
+        .on_roots(|_cx| async move {
+            let r: ListRootsResult = serde_json::from_value(json!({ "roots": [] }))?;
+            Ok(r)
+        })
+}
+
+/// The checker's scenario whose server cancels a task this client hosts: the application's
+/// person is away, so its questions wait (until the server cancels them).
+const HOSTED_CANCEL_SCENARIO: &str = "tasks-client-hosted-cancel";
+
+/// Handlers for a person who does not answer: elicitation and sampling wait for ever (a
+/// hosted task of theirs ends only by `tasks/cancel`, or with the process).
+fn waiting_handlers() -> Handlers {
+    Handlers::new()
+        .on_elicitation(|_params, _cx| async move {
+            std::future::pending::<()>().await;
+            Ok(ElicitResult::decline())
+        })
+        .on_sampling(|_params, _cx| async move {
+            std::future::pending::<()>().await;
+            Err::<CreateMessageResult, HandlerError>("nobody answered".into())
         })
         .on_roots(|_cx| async move {
             let r: ListRootsResult = serde_json::from_value(json!({ "roots": [] }))?;

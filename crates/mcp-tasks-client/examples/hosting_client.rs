@@ -15,12 +15,9 @@
 //! unfinished, marks it `failed` (its handler died), tells the server, and the server task
 //! fails with that reason.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use mcp_tasks_client::{
-    ClientBuilder, EraChoice, Handlers, HostedTaskStore, LegacySession, SqliteHostedStore, Started,
-};
+use mcp_tasks_client::{ClientBuilder, EraChoice, Handlers, LegacySession, Started, hosted};
 use mcp_tasks_types::elicitation::ElicitResult;
 use serde_json::json;
 
@@ -32,7 +29,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         [_, mode, url, db, ..] => (mode.as_str(), url.as_str(), db.as_str()),
         _ => return Err(usage.into()),
     };
-    let store = Arc::new(SqliteHostedStore::open(db)?);
+    // The core's SQLite task store: one owning process at a time, so `rejoin` opens it
+    // once `start` has died.
+    let store = hosted::sqlite(db)?;
     // Nobody answers: the task stays `working` until the process dies.
     let handlers = Handlers::new().on_elicitation(|_params, _cx| async {
         std::future::pending::<()>().await;
@@ -59,12 +58,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             // Wait until the server's request is hosted here and the server follows it
             // (its task's status message names the client's task).
             loop {
-                let hosted = store.list(&session.session_id, None, 10)?;
-                if let Some(t) = hosted.first() {
+                let mine = hosted::tasks_of(store.as_ref(), &session.session_id).await?;
+                if let Some(t) = mine.first() {
                     let info = client.get_task(&task.task_id).await?;
                     let message = info.status_message.unwrap_or_default();
-                    if message.contains(&t.task.task_id) {
-                        println!("{}", json!({"hosted": t.task.task_id, "server": message}));
+                    if message.contains(&t.id) {
+                        println!("{}", json!({"hosted": t.id, "server": message}));
                         break;
                     }
                 }

@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::auth::{Authorized, Authorizer, OAuthConfig};
 use crate::error::{Error, Result};
 use crate::handlers::Handlers;
-use crate::hosted::{HostedLimits, HostedTaskStore, HostedTasks};
+use crate::hosted::{DynTaskStore, HostedLimits, HostedTasks};
 use crate::mirror::{self, Mirrored};
 use crate::transport::http::{HttpTransport, NetOptions};
 use crate::transport::stdio::StdioTransport;
@@ -73,6 +73,16 @@ pub struct LegacySession {
     pub server_info: Option<Implementation>,
 }
 
+/// A task store the builder can print (stores need not be `Debug`).
+#[derive(Clone)]
+struct NamedStore(DynTaskStore);
+
+impl std::fmt::Debug for NamedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
+
 /// Configures and connects a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
@@ -85,7 +95,7 @@ pub struct ClientBuilder {
     legacy_version: ProtocolVersion,
     rejoin: Option<LegacySession>,
     host_tasks: bool,
-    hosted_store: Option<Arc<dyn HostedTaskStore>>,
+    hosted_store: Option<NamedStore>,
     hosted_limits: HostedLimits,
     task_notifications: bool,
     net: NetOptions,
@@ -179,13 +189,15 @@ impl ClientBuilder {
     }
 
     /// Where hosted tasks ([`ClientBuilder::host_tasks`]) live (default: a fresh
-    /// [`MemoryHostedStore`](crate::MemoryHostedStore)). With a
-    /// [`SqliteHostedStore`](crate::SqliteHostedStore) a client that restarts and rejoins its
+    /// [`hosted::memory`](crate::hosted::memory) store). Any `mcp_tasks_core`
+    /// [`TaskStore`](crate::hosted::TaskStore) will do: hosted tasks keep to the same store
+    /// contract as the server's (see [`hosted`](crate::hosted)). With
+    /// [`hosted::sqlite`](crate::hosted::sqlite) a client that restarts and rejoins its
     /// session ([`ClientBuilder::rejoin_legacy_session`]) still answers the server's
     /// `tasks/get` and `tasks/result` for the tasks it accepted; those whose handler died
     /// with the previous process are `failed`.
-    pub fn hosted_task_store(mut self, store: Arc<dyn HostedTaskStore>) -> Self {
-        self.hosted_store = Some(store);
+    pub fn hosted_task_store(mut self, store: DynTaskStore) -> Self {
+        self.hosted_store = Some(NamedStore(store));
         self
     }
 
@@ -196,15 +208,20 @@ impl ClientBuilder {
         self
     }
 
-    fn inbound(&self) -> Arc<Inbound> {
-        let hosted = self.host_tasks.then(|| {
+    fn inbound(&self) -> Result<Arc<Inbound>> {
+        let hosted = if self.host_tasks {
             let store = self
                 .hosted_store
-                .clone()
-                .unwrap_or_else(|| Arc::new(crate::MemoryHostedStore::new()));
-            HostedTasks::new(store, self.hosted_limits.clone())
-        });
-        Inbound::new(self.handlers.clone(), hosted)
+                .as_ref()
+                .map(|s| s.0.clone())
+                .unwrap_or_else(crate::hosted::memory);
+            let hosted = HostedTasks::new(store, self.hosted_limits.clone())
+                .map_err(|e| Error::Config(format!("cannot host tasks without random ids: {e}")))?;
+            Some(hosted)
+        } else {
+            None
+        };
+        Ok(Inbound::new(self.handlers.clone(), hosted))
     }
 
     /// Follow extension tasks (2026-07-28) with `notifications/tasks` pushed over
@@ -299,7 +316,7 @@ impl ClientBuilder {
     /// [`ClientBuilder::ca_cert_file`]; proxies come from the environment unless
     /// [`ClientBuilder::proxy`] / [`ClientBuilder::no_proxy`] say otherwise.
     pub async fn connect_http(self, url: &str) -> Result<Client> {
-        let inbound = self.inbound();
+        let inbound = self.inbound()?;
         let auth = match &self.oauth {
             Some(config) => Some(Arc::new(Authorizer::new(
                 config.clone(),
@@ -315,7 +332,7 @@ impl ClientBuilder {
     /// Spawns `command` as a stdio server and settles the era. The process is killed when
     /// the client is dropped; [`Client::close`] ends it gracefully.
     pub async fn spawn_stdio(self, command: tokio::process::Command) -> Result<Client> {
-        let inbound = self.inbound();
+        let inbound = self.inbound()?;
         let transport = StdioTransport::spawn(command, Arc::clone(&inbound))?;
         self.finish(Box::new(transport), inbound, false, None).await
     }
@@ -346,7 +363,7 @@ impl ClientBuilder {
         };
         if let Some(session) = self.rejoin {
             inner.rejoin(session).await?;
-            return Ok(Client::started(inner));
+            return Ok(Client::started(inner).await);
         }
         match self.era {
             EraChoice::Legacy => inner.initialize().await?,
@@ -399,7 +416,7 @@ impl ClientBuilder {
                 }
             }
         }
-        Ok(Client::started(inner))
+        Ok(Client::started(inner).await)
     }
 }
 
@@ -795,7 +812,7 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// The client for a settled connection. In a legacy session, hosted tasks start: they
     /// belong to this session, and their status changes go to the server.
-    fn started(inner: Inner) -> Client {
+    async fn started(inner: Inner) -> Client {
         let client = Client {
             inner: Arc::new(inner),
         };
@@ -817,12 +834,7 @@ impl Client {
                     }
                 });
                 // stdio has no session id: the connection is the session.
-                let scope = client
-                    .inner
-                    .transport
-                    .session_id()
-                    .unwrap_or_else(crate::hosted::random_id);
-                hosted.join_scope(scope);
+                hosted.join_scope(client.inner.transport.session_id()).await;
             }
         }
         client
@@ -879,8 +891,10 @@ impl Client {
     }
 
     /// The scope the client's hosted tasks belong to ([`ClientBuilder::host_tasks`]): the
-    /// legacy HTTP session id, or a random id per stdio connection. Read a
-    /// [`HostedTaskStore`] with it. `None` when no tasks are hosted (modern era, hosting off).
+    /// legacy HTTP session id, or a random id per stdio connection. The session's tasks are
+    /// owned by [`hosted::owner`](crate::hosted::owner)`(scope)` in the store
+    /// ([`hosted::tasks_of`](crate::hosted::tasks_of) lists them). `None` when no tasks are
+    /// hosted (modern era, hosting off).
     pub fn hosted_scope(&self) -> Option<String> {
         if self.inner.era != Era::Legacy {
             return None;

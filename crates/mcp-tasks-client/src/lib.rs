@@ -44,8 +44,9 @@
 //!   `notifications/tasks` on `subscriptions/listen` instead of polling.
 //! * With [`ClientBuilder::host_tasks`] (default on) the client runs task-augmented
 //!   `elicitation/create` / `sampling/createMessage` from a 2025-11-25 server as tasks in
-//!   its own [`HostedTaskStore`] ([`MemoryHostedStore`], or a SQLite file to survive a
-//!   restart: [`ClientBuilder::hosted_task_store`]), serves the server's `tasks/*` requests
+//!   a task store of the same contract as the server's ([`hosted::memory`], or
+//!   [`hosted::sqlite`] to survive a restart: [`ClientBuilder::hosted_task_store`]), serves
+//!   the server's `tasks/*` requests
 //!   for them (only on the session that created them) and pushes
 //!   `notifications/tasks/status` at every status change.
 //!
@@ -72,7 +73,7 @@ pub mod auth;
 mod client;
 mod error;
 mod handlers;
-mod hosted;
+pub mod hosted;
 mod mirror;
 mod task;
 mod transport;
@@ -82,11 +83,7 @@ pub mod prelude;
 pub use client::{Client, ClientBuilder, EraChoice, LegacySession, ServerDetails};
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};
-#[cfg(feature = "sqlite")]
-pub use hosted::SqliteHostedStore;
-pub use hosted::{
-    Finish, HostedLimits, HostedRecord, HostedStoreError, HostedTaskStore, MemoryHostedStore,
-};
+pub use hosted::HostedLimits;
 pub use task::{Started, TaskHandle, TaskInfo, ToolCallStream, ToolEvent};
 
 /// The README's snippets, compiled as doctests.

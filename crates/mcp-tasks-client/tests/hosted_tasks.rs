@@ -14,10 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{ServerProcess, confirming_handlers, connect, stdio_command, text};
-use mcp_tasks_client::{
-    Client, ClientBuilder, EraChoice, Handlers, HostedLimits, HostedRecord, HostedTaskStore,
-    MemoryHostedStore, Started,
-};
+use mcp_tasks_client::hosted::{self, DynTaskStore, Outcome, TaskRecord, TaskStore};
+use mcp_tasks_client::{Client, ClientBuilder, EraChoice, Handlers, HostedLimits, Started};
 use mcp_tasks_schema::wire::TapFile;
 use mcp_tasks_types::elicitation::ElicitResult;
 use mcp_tasks_types::task::TaskStatus;
@@ -25,9 +23,12 @@ use serde_json::json;
 use tokio::io::AsyncBufReadExt;
 
 /// Waits (up to 60 s) until `f` returns something.
-async fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    mut f: impl FnMut() -> F,
+) -> T {
     for _ in 0..3000 {
-        if let Some(v) = f() {
+        if let Some(v) = f().await {
             return v;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -36,12 +37,12 @@ async fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 }
 
 /// The hosted tasks of the client's session.
-fn hosted(store: &MemoryHostedStore, client: &Client) -> Vec<HostedRecord> {
+async fn hosted(store: &dyn TaskStore, client: &Client) -> Vec<TaskRecord> {
     let scope = client.hosted_scope().expect("a legacy session hosts tasks");
-    store.list(&scope, None, 100).unwrap()
+    hosted::tasks_of(store, &scope).await.unwrap()
 }
 
-fn legacy(handlers: Handlers, store: Arc<MemoryHostedStore>) -> ClientBuilder {
+fn legacy(handlers: Handlers, store: DynTaskStore) -> ClientBuilder {
     ClientBuilder::new()
         .era(EraChoice::Legacy)
         .handlers(handlers)
@@ -56,7 +57,7 @@ fn has(methods: &BTreeSet<String>, needle: &str) -> bool {
 async fn hosted_legacy_http_elicitation_runs_as_a_client_task_both_forms() {
     let srv = ServerProcess::start();
     let count = Arc::new(AtomicUsize::new(0));
-    let store = Arc::new(MemoryHostedStore::new());
+    let store = hosted::memory();
     // The user takes a while (10 polling periods), so the server polls with tasks/get
     // before the status push tells it the task is done.
     let seen = count.clone();
@@ -103,11 +104,11 @@ async fn hosted_legacy_http_elicitation_runs_as_a_client_task_both_forms() {
         "{raw:?}"
     );
     assert_eq!(count.load(Ordering::SeqCst), 3);
-    let tasks = hosted(&store, &c);
+    let tasks = hosted(store.as_ref(), &c).await;
     assert_eq!(tasks.len(), 3, "{tasks:?}");
-    assert!(tasks.iter().all(|r| r.task.status == TaskStatus::Completed));
+    assert!(tasks.iter().all(|r| r.status() == TaskStatus::Completed));
     assert!(
-        tasks.iter().any(|r| t.contains(&r.task.task_id)),
+        tasks.iter().any(|r| t.contains(&r.id)),
         "the explicit form names the client's task id: {t}"
     );
     let wire = srv.wire_methods();
@@ -169,13 +170,10 @@ async fn hosted_modern_era_falls_back_to_mrtr() {
 async fn hosted_legacy_stdio_both_ways() {
     let tap = TapFile::new("hosted-stdio");
     let count = Arc::new(AtomicUsize::new(0));
-    let c = legacy(
-        confirming_handlers(count.clone()),
-        Arc::new(MemoryHostedStore::new()),
-    )
-    .spawn_stdio(stdio_command(&tap))
-    .await
-    .expect("spawn");
+    let c = legacy(confirming_handlers(count.clone()), hosted::memory())
+        .spawn_stdio(stdio_command(&tap))
+        .await
+        .expect("spawn");
     let r = c
         .call_tool("approve_via_client_task", json!({}))
         .await
@@ -227,7 +225,7 @@ async fn hosted_handler_failure_fails_the_server_call() {
     let handlers = Handlers::new().on_elicitation(|_p, _cx| async {
         Err::<ElicitResult, _>("the user's device is locked".into())
     });
-    let store = Arc::new(MemoryHostedStore::new());
+    let store = hosted::memory();
     let c = legacy(handlers, store.clone())
         .connect_http(&srv.url)
         .await
@@ -238,9 +236,9 @@ async fn hosted_handler_failure_fails_the_server_call() {
         .expect_err("the client task failed");
     let rpc = e.rpc().expect("a JSON-RPC error");
     assert!(rpc.message.contains("device is locked"), "{rpc:?}");
-    let tasks = hosted(&store, &c);
+    let tasks = hosted(store.as_ref(), &c).await;
     assert_eq!(tasks.len(), 1);
-    assert_eq!(tasks[0].task.status, TaskStatus::Failed);
+    assert_eq!(tasks[0].status(), TaskStatus::Failed);
     c.close().await;
 }
 
@@ -265,7 +263,7 @@ fn pending_handlers(started: Arc<AtomicBool>, stopped: Arc<AtomicBool>) -> Handl
 
 /// Cancelling the server task while its client-hosted elicitation is pending cancels the
 /// client's task too (the server sends `tasks/cancel`), and the client stops the handler.
-async fn cancel_while_pending(c: &Client, store: &MemoryHostedStore, stopped: &AtomicBool) {
+async fn cancel_while_pending(c: &Client, store: &dyn TaskStore, stopped: &AtomicBool) {
     let Started::Task(task) = c
         .start_tool("approve_via_client_task", json!({}))
         .await
@@ -273,20 +271,20 @@ async fn cancel_while_pending(c: &Client, store: &MemoryHostedStore, stopped: &A
     else {
         panic!("the server ran the call without a task");
     };
-    let list = |s: &MemoryHostedStore| hosted(s, c);
-    let hosted_id = eventually("the hosted task", || {
-        list(store).first().map(|r| r.task.task_id.clone())
+    let hosted_id = eventually("the hosted task", || async {
+        hosted(store, c).await.first().map(|r| r.id.clone())
     })
     .await;
     c.cancel_task(&task.task_id).await.expect("tasks/cancel");
-    eventually("the hosted task to be cancelled", || {
-        list(store)
+    eventually("the hosted task to be cancelled", || async {
+        hosted(store, c)
+            .await
             .iter()
-            .find(|r| r.task.task_id == hosted_id && r.task.status == TaskStatus::Cancelled)
+            .find(|r| r.id == hosted_id && r.status() == TaskStatus::Cancelled)
             .map(|_| ())
     })
     .await;
-    eventually("the handler to stop", || {
+    eventually("the handler to stop", || async {
         stopped.load(Ordering::SeqCst).then_some(())
     })
     .await;
@@ -301,7 +299,7 @@ async fn hosted_server_task_cancel_cancels_the_client_task_over_http() {
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let store = Arc::new(MemoryHostedStore::new());
+    let store = hosted::memory();
     let c = legacy(
         pending_handlers(started.clone(), stopped.clone()),
         store.clone(),
@@ -309,7 +307,7 @@ async fn hosted_server_task_cancel_cancels_the_client_task_over_http() {
     .connect_http(&srv.url)
     .await
     .unwrap();
-    cancel_while_pending(&c, &store, &stopped).await;
+    cancel_while_pending(&c, store.as_ref(), &stopped).await;
     assert!(started.load(Ordering::SeqCst));
     let wire = srv.wire_methods();
     assert!(has(&wire, "server→client tasks/cancel"), "{wire:#?}");
@@ -323,7 +321,7 @@ async fn hosted_server_task_cancel_cancels_the_client_task_over_stdio() {
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let store = Arc::new(MemoryHostedStore::new());
+    let store = hosted::memory();
     let c = legacy(
         pending_handlers(started.clone(), stopped.clone()),
         store.clone(),
@@ -331,7 +329,7 @@ async fn hosted_server_task_cancel_cancels_the_client_task_over_stdio() {
     .spawn_stdio(stdio_command(&tap))
     .await
     .unwrap();
-    cancel_while_pending(&c, &store, &stopped).await;
+    cancel_while_pending(&c, store.as_ref(), &stopped).await;
     c.close().await;
     let wire = tap.assert_valid(true, "stdio cancel").methods();
     assert!(has(&wire, "server→client tasks/cancel"), "{wire:#?}");
@@ -416,14 +414,15 @@ async fn hosted_client_process_restart_answers_for_its_tasks() {
     assert!(error.contains("restarted"), "{outcome}");
 
     // The store on disk tells the same story.
-    let store = mcp_tasks_client::SqliteHostedStore::open(&db).unwrap();
+    // (Both client processes are gone, so the file's lock is free again.)
+    let store = hosted::sqlite(&db).unwrap();
     let session: serde_json::Value = serde_json::from_str(&saved).unwrap();
     let scope = session["session"]["sessionId"].as_str().unwrap();
-    let r = store.get(scope, &hosted_id).unwrap().expect("still stored");
-    assert_eq!(r.task.status, TaskStatus::Failed);
+    let (r, _) = store.get(hosted_id).await.unwrap().expect("still stored");
+    assert_eq!(r.owner, hosted::owner(scope));
+    assert_eq!(r.status(), TaskStatus::Failed);
     assert!(
-        r.task
-            .status_message
+        r.status_message
             .as_deref()
             .unwrap_or_default()
             .contains("restarted"),
@@ -447,7 +446,7 @@ async fn hosted_cancelled_request_cancels_the_client_task_over_stdio() {
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let store = Arc::new(MemoryHostedStore::new());
+    let store = hosted::memory();
     let c = legacy(
         pending_handlers(started.clone(), stopped.clone()),
         store.clone(),
@@ -461,19 +460,20 @@ async fn hosted_cancelled_request_cancels_the_client_task_over_stdio() {
     );
     let hosted_id = tokio::select! {
         r = call => panic!("the call ended while its question was pending: {r:?}"),
-        id = eventually("the hosted task", || {
-            hosted(&store, &c).first().map(|r| r.task.task_id.clone())
+        id = eventually("the hosted task", || async {
+            hosted(store.as_ref(), &c).await.first().map(|r| r.id.clone())
         }) => id,
     };
     // The call future is dropped here: the client sends notifications/cancelled.
-    eventually("the hosted task to be cancelled", || {
-        hosted(&store, &c)
+    eventually("the hosted task to be cancelled", || async {
+        hosted(store.as_ref(), &c)
+            .await
             .iter()
-            .find(|r| r.task.task_id == hosted_id && r.task.status == TaskStatus::Cancelled)
+            .find(|r| r.id == hosted_id && r.status() == TaskStatus::Cancelled)
             .map(|_| ())
     })
     .await;
-    eventually("the handler to stop", || {
+    eventually("the handler to stop", || async {
         stopped.load(Ordering::SeqCst).then_some(())
     })
     .await;
@@ -499,7 +499,7 @@ async fn hosted_sampling_runs_as_a_client_task_or_plainly() {
         })
     };
     let srv = ServerProcess::start();
-    let store = Arc::new(MemoryHostedStore::new());
+    let store = hosted::memory();
     let c = legacy(sampling(), store.clone())
         .connect_http(&srv.url)
         .await
@@ -509,10 +509,10 @@ async fn hosted_sampling_runs_as_a_client_task_or_plainly() {
         .await
         .unwrap();
     assert_eq!(text(&r), "LLM response: short (client task)");
-    let tasks = hosted(&store, &c);
+    let tasks = hosted(store.as_ref(), &c).await;
     assert_eq!(tasks.len(), 1, "{tasks:?}");
-    assert_eq!(tasks[0].method, "sampling/createMessage");
-    assert_eq!(tasks[0].task.status, TaskStatus::Completed);
+    assert_eq!(tasks[0].request.method, "sampling/createMessage");
+    assert_eq!(tasks[0].status(), TaskStatus::Completed);
     c.close().await;
 
     let tap = TapFile::new("hosted-sampling-stdio");
@@ -530,4 +530,53 @@ async fn hosted_sampling_runs_as_a_client_task_or_plainly() {
     assert_eq!(text(&r), "LLM response: short (plain request)");
     c.close().await;
     tap.assert_valid(true, "stdio plain sampling");
+}
+
+/// Hosted tasks on `mcp_tasks_core`'s SQLite store (the server's store contract) over real
+/// HTTP: the server's call-and-wait goes through, the record is in the file under the
+/// session's owner with the handler's answer, and it is still there once the client (and
+/// the file's lock with it) is gone.
+#[tokio::test]
+async fn hosted_legacy_http_tasks_on_the_core_sqlite_store() {
+    let srv = ServerProcess::start();
+    let dir = std::env::temp_dir().join(format!("mcp-tasks-hosted-core-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("hosted.db");
+    let _ = std::fs::remove_file(&db);
+    let store = hosted::sqlite(&db).unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = legacy(confirming_handlers(count.clone()), store.clone())
+        .connect_http(&srv.url)
+        .await
+        .unwrap();
+    let r = c
+        .call_tool("approve_via_client_task", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "Hello, Ada (client task)");
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    let scope = c.hosted_scope().unwrap();
+    let tasks = hosted(store.as_ref(), &c).await;
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0].owner, hosted::owner(&scope));
+    assert_eq!(tasks[0].status(), TaskStatus::Completed);
+    match &tasks[0].outcome {
+        Some(Outcome::Result(o)) => assert_eq!(o["action"], json!("accept")),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(hosted::sqlite(&db), Err(hosted::StoreError::InUse { .. })),
+        "the file has one owner while the client runs"
+    );
+    c.close().await;
+    drop(c);
+    drop(store);
+    let reopened = eventually("the store's lock to be released", || async {
+        hosted::sqlite(&db).ok()
+    })
+    .await;
+    let again = hosted::tasks_of(reopened.as_ref(), &scope).await.unwrap();
+    assert_eq!(again, tasks);
+    drop(reopened);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -55,9 +55,18 @@ pub fn new_task_id() -> String {
 /// `Mcp-Session-Id` and in `Mcp-Name` without the base64 sentinel). Task, session and
 /// elicitation ids all come from here.
 pub fn random_id() -> String {
+    try_random_id().expect("the OS random number generator failed")
+}
+
+/// [`random_id`], or the OS generator's failure: for callers that answer a request and
+/// must report the failure rather than panic. There is no weaker fallback: ids are
+/// capabilities, and one that can be guessed is worse than none.
+pub fn try_random_id() -> Result<String, std::io::Error> {
     let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("the OS random number generator failed");
-    URL_SAFE_NO_PAD.encode(b)
+    getrandom::fill(&mut b).map_err(|e| {
+        std::io::Error::other(format!("the OS random number generator failed: {e}"))
+    })?;
+    Ok(URL_SAFE_NO_PAD.encode(b))
 }
 
 /// ISO 8601 / RFC 3339 UTC with milliseconds.

@@ -12,6 +12,11 @@ usage: python3 faulty_v1_client.py MODE URL
   hosted-eager      hosts the task (working) but answers tasks/result at once with an error
                     instead of blocking, keeps it working in tasks/get, and pushes no
                     notifications/tasks/status
+  hosted-ignore-cancel
+                    (scenario tasks-v1-client-hosted-cancel) hosts the task of
+                    v1_hosted_cancel_task but answers tasks/cancel with the task still working
+                    (answers without cancelling), keeps it working in tasks/get, answers
+                    tasks/result with an error, and pushes no notifications/tasks/status
 """
 
 import json
@@ -72,6 +77,16 @@ def call(method, params):
 def answer(req):
     """The faulty answer to a request of the mock's."""
     method, params = req["method"], req.get("params", {})
+    if MODE == "hosted-ignore-cancel":
+        working = dict(TASK, status="working")
+        if method == "sampling/createMessage":
+            msg = {"result": {"task": working}}
+        elif method in ("tasks/cancel", "tasks/get"):
+            msg = {"result": working}
+        else:
+            msg = {"error": {"code": -32603, "message": "task faulty-1 has no result"}}
+        post(dict({"jsonrpc": "2.0", "id": req["id"]}, **msg)).read()
+        return
     if MODE == "hosted-eager":
         working = dict(TASK, status="working")
         if method == "sampling/createMessage":
@@ -95,12 +110,13 @@ def answer(req):
 
 
 caps = {"tasks": {"requests": {"sampling": {"createMessage": {}}}}} if MODE.startswith("hosted") else {}
-if MODE == "hosted-eager":
+if MODE in ("hosted-eager", "hosted-ignore-cancel"):
     caps["sampling"] = {}
 call("initialize", {"protocolVersion": "2025-11-25", "capabilities": caps,
                     "clientInfo": {"name": "faulty-v1-client", "version": "0"}})
 post({"jsonrpc": "2.0", "method": "notifications/initialized"}).read()
-tool = "v1_task_tool" if MODE == "status-retry" else "v1_hosted_task"
+tool = {"status-retry": "v1_task_tool", "hosted-ignore-cancel": "v1_hosted_cancel_task"}.get(
+    MODE, "v1_hosted_task")
 created = call("tools/call", {"name": tool, "arguments": {}, "task": {"ttl": 60000}})
 task_id = created["result"]["task"]["taskId"]
 for m in events(request("tasks/result", {"taskId": task_id})):

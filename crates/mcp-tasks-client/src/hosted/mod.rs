@@ -1,25 +1,51 @@
 //! Client-hosted Tasks v1 (MCP 2025-11-25 Tasks v1, SEP-1686): a server may send
 //! `elicitation/create` or `sampling/createMessage` with `params.task`; the client then
 //! answers at once with a `CreateTaskResult`, runs the request's handler in the background
-//! as a task in this store, and serves the server's `tasks/get`, `tasks/result`,
-//! `tasks/list` and `tasks/cancel` for it.
+//! as a task, and serves the server's `tasks/get`, `tasks/result`, `tasks/list` and
+//! `tasks/cancel` for it.
 //!
 //! Which requests may be task-augmented is declared at `initialize`
 //! (`capabilities.tasks.requests.{elicitation.create, sampling.createMessage}`, plus
 //! `tasks.list` and `tasks.cancel`), only for the handlers that are registered.
 //!
-//! Tasks live in a [`HostedTaskStore`] ([`MemoryHostedStore`] by default,
-//! [`SqliteHostedStore`] to survive a restart). Each is visible only to the session that
-//! created it. A client that joins a session (a rejoin after a restart) marks that
-//! session's unfinished tasks `failed`, since their handler died with the previous client,
-//! and still answers `tasks/get` / `tasks/result` for all of them. Every status change is
-//! pushed to the server as `notifications/tasks/status`. A task is deleted once its `ttl`
-//! (from creation) runs out, finished or not.
+//! # Storage
+//!
+//! Hosted tasks keep to the server's store contract: they are [`TaskRecord`]s in a
+//! [`TaskStore`] of `mcp-tasks-core` — [`memory()`] by default, [`sqlite()`] (feature
+//! `sqlite`) to survive a restart, or any other backend that passes the core's
+//! `store-conformance` suite — given to
+//! [`ClientBuilder::hosted_task_store`](crate::ClientBuilder::hosted_task_store). A hosted
+//! task is stored as:
+//!
+//! * owner [`Owner::Session`] with the session's scope ([`owner`],
+//!   [`Client::hosted_scope`](crate::Client::hosted_scope)): every read compares it, so a
+//!   task is visible only to the session that created it;
+//! * era legacy, request `{method, name: "", arguments: params}`;
+//! * the client instance running its handler as the record's [`Lease`] holder;
+//! * the handler's answer as [`Outcome::Result`], its error as [`Outcome::Error`].
+//!
+//! Status changes go through [`TaskRecord::apply`] (the one state machine) and every write
+//! is a compare-and-swap on the record's version, retried on a conflict: a `tasks/cancel`
+//! racing the handler's answer resolves the same way in every backend (whichever write
+//! lands first wins; the other finds the task terminal).
+//!
+//! A client that joins a session (a rejoin after a restart) marks that session's live
+//! tasks whose lease another instance holds `failed`, since their handler died with the
+//! previous client, and still answers `tasks/get` / `tasks/result` for all of them. Every
+//! status change is pushed to the server as `notifications/tasks/status`. A task is deleted
+//! once its `ttl` (from creation) runs out, finished or not
+//! ([`TaskStore::purge_expired`]).
 
 use std::collections::HashMap;
+#[cfg(feature = "sqlite")]
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use mcp_tasks_core::clock::{Clock, SystemClock, iso8601, try_random_id};
+use mcp_tasks_core::state::TaskEvent;
+use mcp_tasks_core::store::Version;
+use mcp_tasks_types::Era;
 use mcp_tasks_types::capabilities::{
     CapabilityFlag, ClientTaskRequests, ClientTasksCapability, ElicitationTaskRequests,
     SamplingTaskRequests,
@@ -37,13 +63,61 @@ use tokio::task::JoinHandle;
 
 use crate::handlers::Handlers;
 
+pub use mcp_tasks_core::store::memory::MemoryStore;
 #[cfg(feature = "sqlite")]
-mod sqlite;
-mod store;
+pub use mcp_tasks_core::store::sqlite::SqliteStore;
+pub use mcp_tasks_core::store::{DynTaskStore, Lease, ListQuery, StoreError, TaskStore};
+pub use mcp_tasks_core::{Outcome, Owner, TaskRecord, TaskRequest};
 
+/// A fresh in-memory store (the default): hosted tasks end with the process.
+pub fn memory() -> DynTaskStore {
+    Arc::new(MemoryStore::new())
+}
+
+/// Opens (or creates) the SQLite store at `path`, so that hosted tasks outlive the client
+/// process. The file has one owning process at a time (the core's lock on `PATH.lock`):
+/// while another one holds it this fails with [`StoreError::InUse`]; once that process has
+/// died, a restarted client opens it again.
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteHostedStore;
-pub use store::{Finish, HostedRecord, HostedStoreError, HostedTaskStore, MemoryHostedStore};
+pub fn sqlite(path: impl AsRef<Path>) -> Result<DynTaskStore, StoreError> {
+    Ok(Arc::new(SqliteStore::open(path)?))
+}
+
+/// The owner of a session's hosted tasks, for reading a store with
+/// [`Client::hosted_scope`](crate::Client::hosted_scope).
+pub fn owner(scope: &str) -> Owner {
+    Owner::Session(scope.to_owned())
+}
+
+/// Every hosted task of `scope` in `store`, ordered by id (all pages).
+pub async fn tasks_of(store: &dyn TaskStore, scope: &str) -> Result<Vec<TaskRecord>, StoreError> {
+    const PAGE: usize = 256;
+    let mut all: Vec<TaskRecord> = Vec::new();
+    loop {
+        let page = store
+            .list(ListQuery {
+                owner: Some(owner(scope)),
+                live_only: false,
+                after_id: all.last().map(|r| r.id.clone()),
+                limit: PAGE,
+            })
+            .await?;
+        let more = page.len() == PAGE;
+        all.extend(page);
+        if !more {
+            return Ok(all);
+        }
+    }
+}
+
+/// A hosted task as the server sees it (`tasks/get`, `notifications/tasks/status`).
+pub fn to_task(r: &TaskRecord) -> Task {
+    let mut t = Task::new(r.id.clone(), r.status(), iso8601(r.created_at_ms), r.ttl_ms);
+    t.status_message = r.status_message.clone();
+    t.last_updated_at = iso8601(r.updated_at_ms);
+    t.poll_interval = r.poll_interval_ms;
+    t
+}
 
 /// The limits of client-hosted tasks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +148,13 @@ impl Default for HostedLimits {
 
 /// The client's own tasks (shared by every transport's inbound side).
 pub(crate) struct HostedTasks {
-    store: Arc<dyn HostedTaskStore>,
+    store: DynTaskStore,
     limits: HostedLimits,
-    /// This client instance (records name their owner).
-    owner: String,
+    /// This client instance: the lease holder of the tasks whose handler runs here.
+    instance: String,
+    /// The scope of a connection without a session id (stdio: the connection is the
+    /// session).
+    connection_scope: String,
     /// The session tasks are created in and visible to; set once the session exists.
     scope: OnceLock<String>,
     /// Where status pushes go (to the server); set once the connection exists.
@@ -91,37 +168,25 @@ pub(crate) struct HostedTasks {
 impl std::fmt::Debug for HostedTasks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HostedTasks")
-            .field("store", &self.store)
+            .field("store", &self.store.name())
             .field("running", &self.jobs.lock().len())
             .finish()
     }
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-fn iso8601(ms: u64) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
-}
-
-pub(crate) fn random_id() -> String {
-    let mut b = [0u8; 16];
-    if getrandom::fill(&mut b).is_err() {
-        // No OS randomness: time and a counter still make ids unique within the process.
-        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        b[..8].copy_from_slice(&now_ms().to_be_bytes());
-        b[8..].copy_from_slice(&n.to_be_bytes());
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    SystemClock.now_ms()
 }
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Whether `s` can be one of our task ids (the core's: 22 characters of base64url).
+fn is_task_id(s: &str) -> bool {
+    s.len() == 22
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The `tasks` capability for these handlers (`None` when no handler can run as a task).
@@ -176,21 +241,82 @@ fn to_value(v: impl serde::Serialize) -> Result<Value, ErrorObject> {
     serde_json::to_value(v).map_err(|e| ErrorObject::internal(e.to_string()))
 }
 
+/// A store failure, as the server sees it (-32603).
+fn store_error(e: StoreError) -> ErrorObject {
+    ErrorObject::internal(format!("hosted task store: {e}"))
+}
+
 /// Why a restarted client cannot give an answer.
 pub(crate) const ORPHANED: &str =
     "The client that hosted this task restarted before its handler finished.";
 
+/// The status message of a task the server cancelled.
+const CANCELLED: &str = "The server cancelled the task.";
+
+/// Compare-and-swap attempts before a write gives up (each conflict means another writer
+/// changed the task; a task changes at most a few times, so this is never reached unless
+/// the store misbehaves).
+const MAX_ATTEMPTS: usize = 16;
+
+/// How a hosted task ends.
+#[derive(Debug, Clone)]
+enum End {
+    /// The handler answered (or failed).
+    Answer(Result<Value, ErrorObject>),
+    /// The server sent `tasks/cancel`.
+    Cancelled,
+    /// The handler died with a previous client process.
+    Orphaned,
+}
+
+impl End {
+    /// The state-machine event, the status message and the outcome.
+    fn parts(&self) -> (TaskEvent, Option<String>, Option<Outcome>) {
+        match self {
+            End::Answer(Ok(Value::Object(o))) => {
+                (TaskEvent::Completed, None, Some(Outcome::Result(o.clone())))
+            }
+            End::Answer(Ok(other)) => {
+                let e = ErrorObject::internal(format!(
+                    "the handler returned a non-object result: {other}"
+                ));
+                (
+                    TaskEvent::Failed,
+                    Some(e.message.clone()),
+                    Some(Outcome::Error(e)),
+                )
+            }
+            End::Answer(Err(e)) => (
+                TaskEvent::Failed,
+                Some(e.message.clone()),
+                Some(Outcome::Error(e.clone())),
+            ),
+            End::Cancelled => (TaskEvent::Cancelled, Some(CANCELLED.into()), None),
+            End::Orphaned => (
+                TaskEvent::Failed,
+                Some(ORPHANED.into()),
+                Some(Outcome::Error(ErrorObject::internal(ORPHANED))),
+            ),
+        }
+    }
+}
+
 impl HostedTasks {
-    pub(crate) fn new(store: Arc<dyn HostedTaskStore>, limits: HostedLimits) -> Arc<Self> {
-        Arc::new(HostedTasks {
+    /// Hosting on `store`; fails only when the OS cannot give random ids.
+    pub(crate) fn new(
+        store: DynTaskStore,
+        limits: HostedLimits,
+    ) -> Result<Arc<Self>, std::io::Error> {
+        Ok(Arc::new(HostedTasks {
             store,
             limits,
-            owner: random_id(),
+            instance: try_random_id()?,
+            connection_scope: try_random_id()?,
             scope: OnceLock::new(),
             pushes: OnceLock::new(),
             jobs: Mutex::new(HashMap::new()),
             changes: watch::channel(0).0,
-        })
+        }))
     }
 
     /// The scope, once joined.
@@ -198,8 +324,9 @@ impl HostedTasks {
         self.scope.get().cloned()
     }
 
-    fn scope(&self) -> &str {
-        self.scope.get().map_or("", String::as_str)
+    /// The owner of this session's tasks.
+    fn owner(&self) -> Owner {
+        owner(self.scope.get().map_or("", String::as_str))
     }
 
     /// Sets where status pushes go.
@@ -207,35 +334,54 @@ impl HostedTasks {
         let _ = self.pushes.set(tx);
     }
 
-    /// The session is known: tasks are created in it from now on, and its unfinished tasks
-    /// left by a previous client are marked `failed` (and pushed).
-    pub(crate) fn join_scope(&self, scope: String) {
+    /// The session is known (`None`: the connection is the session): tasks are created in
+    /// it from now on, and its live tasks left by a previous client are marked `failed`
+    /// (and pushed).
+    pub(crate) async fn join_scope(&self, session: Option<String>) {
+        let scope = session.unwrap_or_else(|| self.connection_scope.clone());
         if self.scope.set(scope).is_err() {
             return;
         }
-        let orphans = match self.store.orphans(self.scope(), &self.owner) {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::warn!("cannot read the hosted tasks of this session: {e}");
+        const PAGE: usize = 100;
+        let mut after: Option<String> = None;
+        loop {
+            let page = match self
+                .store
+                .list(ListQuery {
+                    owner: Some(self.owner()),
+                    live_only: true,
+                    after_id: after.clone(),
+                    limit: PAGE,
+                })
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!("cannot read the hosted tasks of this session: {e}");
+                    return;
+                }
+            };
+            let more = page.len() == PAGE;
+            after = page.last().map(|r| r.id.clone());
+            for r in page {
+                if r.lease.as_ref().is_some_and(|l| l.holder == self.instance) {
+                    continue;
+                }
+                if let Err(e) = self.finish(&r.id, &End::Orphaned).await {
+                    tracing::warn!(task = %r.id, "cannot fail an orphaned hosted task: {e}");
+                }
+            }
+            if !more {
                 return;
             }
-        };
-        for o in orphans {
-            let finish = Finish {
-                status: TaskStatus::Failed,
-                status_message: Some(ORPHANED.into()),
-                outcome: Some(Err(ErrorObject::internal(ORPHANED))),
-                at: iso8601(now_ms()),
-            };
-            self.finish(&o.task.task_id, &finish);
         }
     }
 
     /// Records a status change and tells the server.
-    fn changed(&self, task: &Task) {
+    fn changed(&self, r: &TaskRecord) {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
         let Some(tx) = self.pushes.get() else { return };
-        let params = TaskStatusNotificationParams::from(task.clone());
+        let params = TaskStatusNotificationParams::from(to_task(r));
         match serde_json::to_value(params)
             .map_err(|e| e.to_string())
             .and_then(|v| {
@@ -249,32 +395,57 @@ impl HostedTasks {
         }
     }
 
-    /// Ends a task if it is still running; returns whether this call ended it.
-    fn finish(&self, id: &str, finish: &Finish) -> bool {
-        match self.store.finish(self.scope(), id, finish) {
-            Ok(Some(r)) => {
-                if let Some(job) = self.jobs.lock().remove(id) {
-                    job.abort();
-                }
-                self.changed(&r.task);
-                true
+    /// Reads this session's task `id` (another session's task does not exist here).
+    async fn load(&self, id: &str) -> Result<Option<(TaskRecord, Version)>, StoreError> {
+        let found = self.store.get(id.to_owned()).await?;
+        Ok(found.filter(|(r, _)| r.owner == self.owner()))
+    }
+
+    /// Ends this session's task `id` if it is still live: the state machine's event, then a
+    /// compare-and-swap, retried on a conflict. Returns the ended record, or `None` when the
+    /// task was terminal already (or is gone).
+    async fn finish(&self, id: &str, end: &End) -> Result<Option<TaskRecord>, StoreError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let Some((mut r, version)) = self.load(id).await? else {
+                return Ok(None);
+            };
+            let (event, message, outcome) = end.parts();
+            if r.apply(event, now_ms()).is_err() {
+                return Ok(None); // terminal already: the first end stays
             }
-            Ok(None) => false,
-            Err(e) => {
-                tracing::warn!(task = %id, "cannot record the end of a hosted task: {e}");
-                false
+            if message.is_some() {
+                r.status_message = message;
+            }
+            r.outcome = outcome;
+            match self.store.update(r.clone(), version).await {
+                Ok(_) => {
+                    if let Some(job) = self.jobs.lock().remove(id) {
+                        job.abort();
+                    }
+                    self.changed(&r);
+                    return Ok(Some(r));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(e) => return Err(e),
             }
         }
+        Err(StoreError::Conflict)
     }
 
     /// Drops the tasks whose ttl ran out (stopping their handlers).
-    fn sweep(&self) {
-        match self.store.purge(now_ms()) {
-            Ok(ids) => {
-                let mut jobs = self.jobs.lock();
-                for id in ids {
-                    if let Some(job) = jobs.remove(&id) {
-                        job.abort();
+    async fn sweep(&self) {
+        match self.store.purge_expired(now_ms()).await {
+            Ok(0) => {}
+            Ok(_) => {
+                // A `tasks/result` waiting on a purged task wakes up and finds it gone.
+                self.changes.send_modify(|n| *n = n.wrapping_add(1));
+                let running: Vec<String> = self.jobs.lock().keys().cloned().collect();
+                for id in running {
+                    if let Ok(None) = self.store.get(id.clone()).await {
+                        if let Some(job) = self.jobs.lock().remove(&id) {
+                            job.abort();
+                        }
                     }
                 }
             }
@@ -284,14 +455,14 @@ impl HostedTasks {
 
     /// Creates a task for a task-augmented request and runs `handlers` on it in the
     /// background; returns the `CreateTaskResult`.
-    pub(crate) fn create(
+    pub(crate) async fn create(
         self: &Arc<Self>,
         handlers: Handlers,
         method: String,
         mut params: JsonObject,
         related_task: Option<String>,
     ) -> Result<Value, ErrorObject> {
-        self.sweep();
+        self.sweep().await;
         let meta: v1::TaskMetadata = params
             .remove("task")
             .map(serde_json::from_value)
@@ -313,17 +484,28 @@ impl HostedTasks {
             .unwrap_or(millis(self.limits.default_ttl))
             .min(millis(self.limits.max_ttl));
         let now = now_ms();
-        let id = random_id();
-        let mut task = Task::new(id.clone(), TaskStatus::Working, iso8601(now), Some(ttl));
-        task.poll_interval = Some(millis(self.limits.poll_interval));
-        self.store.create(&HostedRecord {
-            scope: self.scope().to_owned(),
-            owner: self.owner.clone(),
-            task: task.clone(),
-            method: method.clone(),
-            outcome: None,
-            expires_at_ms: now.checked_add(ttl),
-        })?;
+        // No weaker fallback: a guessable task id is worse than a refused request.
+        let id = try_random_id().map_err(|e| ErrorObject::internal(e.to_string()))?;
+        let record = TaskRecord::new(
+            id.clone(),
+            self.owner(),
+            Era::Legacy,
+            TaskRequest {
+                method: method.clone(),
+                name: String::new(),
+                arguments: params.clone(),
+            },
+            now,
+            Some(ttl),
+            Some(millis(self.limits.poll_interval)),
+        )
+        .with_lease(Some(Lease {
+            holder: self.instance.clone(),
+            // The handler runs here until it answers or the task expires.
+            until_ms: now.saturating_add(ttl),
+        }));
+        let task = to_task(&record);
+        self.store.create(record).await.map_err(store_error)?;
         let me = Arc::downgrade(self);
         let job_id = id.clone();
         // The job is registered before it can finish (the lock is held across the spawn).
@@ -334,27 +516,20 @@ impl HostedTasks {
                 .await;
             let Some(me) = me.upgrade() else { return };
             me.jobs.lock().remove(&job_id);
-            let finish = Finish {
-                status: if outcome.is_ok() {
-                    TaskStatus::Completed
-                } else {
-                    TaskStatus::Failed
-                },
-                status_message: outcome.as_ref().err().map(|e| e.message.clone()),
-                outcome: Some(outcome),
-                at: iso8601(now_ms()),
-            };
-            me.finish(&job_id, &finish);
+            if let Err(e) = me.finish(&job_id, &End::Answer(outcome)).await {
+                tracing::warn!(task = %job_id, "cannot record the end of a hosted task: {e}");
+            }
         });
         jobs.insert(id, job);
         drop(jobs);
         to_value(v1::CreateTaskResult::new(task))
     }
 
-    fn get(&self, id: &str) -> Result<HostedRecord, ErrorObject> {
-        self.store
-            .get(self.scope(), id)?
-            .ok_or_else(|| not_found(id))
+    async fn get(&self, id: &str) -> Result<TaskRecord, ErrorObject> {
+        match self.load(id).await.map_err(store_error)? {
+            Some((r, _)) => Ok(r),
+            None => Err(not_found(id)),
+        }
     }
 
     /// Serves `tasks/get`, `tasks/result`, `tasks/list` or `tasks/cancel`.
@@ -363,11 +538,11 @@ impl HostedTasks {
         method: &str,
         params: Option<JsonObject>,
     ) -> Result<Value, ErrorObject> {
-        self.sweep();
+        self.sweep().await;
         match method {
             methods::TASKS_GET => {
                 let id = task_id_of(params)?;
-                to_value(GetTaskResult::from(self.get(&id)?.task))
+                to_value(GetTaskResult::from(to_task(&self.get(&id).await?)))
             }
             methods::TASKS_LIST => {
                 let cursor = params
@@ -381,47 +556,48 @@ impl HostedTasks {
                     .transpose()?;
                 if let Some(c) = &cursor {
                     // Cursors are task ids of this session (opaque to the server).
-                    if c.len() != 32 || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    if !is_task_id(c) {
                         return Err(ErrorObject::invalid_params(format!("Invalid cursor: {c}")));
                     }
                 }
                 let page = self.limits.page_size.max(1);
-                let mut rows = self.store.list(self.scope(), cursor.as_deref(), page + 1)?;
+                let mut rows = self
+                    .store
+                    .list(ListQuery {
+                        owner: Some(self.owner()),
+                        live_only: false,
+                        after_id: cursor,
+                        limit: page.saturating_add(1),
+                    })
+                    .await
+                    .map_err(store_error)?;
                 let more = rows.len() > page;
                 rows.truncate(page);
-                let next_cursor = more
-                    .then(|| rows.last().map(|r| r.task.task_id.clone()))
-                    .flatten();
+                let next_cursor = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
                 to_value(v1::ListTasksResult {
-                    tasks: rows.into_iter().map(|r| r.task).collect(),
+                    tasks: rows.iter().map(to_task).collect(),
                     next_cursor,
                     ..Default::default()
                 })
             }
             methods::TASKS_CANCEL => {
                 let id = task_id_of(params)?;
-                let r = self.get(&id)?;
-                if r.task.status.is_terminal() {
-                    return Err(ErrorObject::invalid_params(format!(
+                let terminal = |status: TaskStatus| {
+                    ErrorObject::invalid_params(format!(
                         "Cannot cancel task in terminal status: {}",
-                        r.task.status.as_str()
-                    )));
-                }
-                let finish = Finish {
-                    status: TaskStatus::Cancelled,
-                    status_message: Some("The server cancelled the task.".into()),
-                    outcome: None,
-                    at: iso8601(now_ms()),
+                        status.as_str()
+                    ))
                 };
-                if !self.finish(&id, &finish) {
-                    // It ended meanwhile: report how.
-                    let r = self.get(&id)?;
-                    return Err(ErrorObject::invalid_params(format!(
-                        "Cannot cancel task in terminal status: {}",
-                        r.task.status.as_str()
-                    )));
+                let r = self.get(&id).await?;
+                if r.is_terminal() {
+                    return Err(terminal(r.status()));
                 }
-                to_value(GetTaskResult::from(self.get(&id)?.task))
+                match self.finish(&id, &End::Cancelled).await {
+                    Ok(Some(r)) => to_value(GetTaskResult::from(to_task(&r))),
+                    // It ended meanwhile: report how.
+                    Ok(None) => Err(terminal(self.get(&id).await?.status())),
+                    Err(e) => Err(store_error(e)),
+                }
             }
             methods::TASKS_RESULT => {
                 let id = task_id_of(params)?;
@@ -429,23 +605,20 @@ impl HostedTasks {
                 // Blocks until the task is terminal (§6.5).
                 let r = loop {
                     changes.borrow_and_update();
-                    let r = self.get(&id)?;
-                    if r.task.status.is_terminal() {
+                    let r = self.get(&id).await?;
+                    if r.is_terminal() {
                         break r;
                     }
                     if changes.changed().await.is_err() {
                         return Err(ErrorObject::internal("the client is shutting down"));
                     }
                 };
-                match (r.outcome, r.task.status) {
-                    (Some(Ok(Value::Object(o))), _) => to_value(GetTaskPayloadResult::new(o, &id)),
-                    (Some(Ok(other)), _) => Err(ErrorObject::internal(format!(
-                        "the handler returned a non-object result: {other}"
-                    ))),
-                    (Some(Err(e)), _) => Err(e),
-                    (None, status) => Err(ErrorObject::invalid_params(format!(
+                match r.outcome {
+                    Some(Outcome::Result(o)) => to_value(GetTaskPayloadResult::new(o, &id)),
+                    Some(Outcome::Error(e)) => Err(e),
+                    None => Err(ErrorObject::invalid_params(format!(
                         "Task {id} has no result: it is {}",
-                        status.as_str()
+                        r.status().as_str()
                     ))),
                 }
             }
@@ -480,7 +653,7 @@ mod tests {
             Ok(ElicitResult::accept([("name", "Ada")]))
         });
         assert!(capability(&handlers).is_some());
-        let store = HostedTasks::new(Arc::new(MemoryHostedStore::new()), HostedLimits::default());
+        let store = HostedTasks::new(memory(), HostedLimits::default()).unwrap();
         let params = obj(json!({
             "message": "Name?",
             "requestedSchema": {"type": "object", "properties": {"name": {"type": "string"}}},
@@ -498,6 +671,7 @@ mod tests {
                 params,
                 Some("server-task".into()),
             )
+            .await
             .unwrap();
         let id = created["task"]["taskId"].as_str().unwrap().to_owned();
         assert_eq!(created["task"]["status"], json!("working"));
@@ -537,7 +711,7 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             Ok(ElicitResult::decline())
         });
-        let store = HostedTasks::new(Arc::new(MemoryHostedStore::new()), HostedLimits::default());
+        let store = HostedTasks::new(memory(), HostedLimits::default()).unwrap();
         let created = store
             .create(
                 handlers,
@@ -545,6 +719,7 @@ mod tests {
                 obj(json!({"message": "?", "requestedSchema": {"type": "object", "properties": {}}, "task": {}})),
                 None,
             )
+            .await
             .unwrap();
         let id = created["task"]["taskId"].as_str().unwrap().to_owned();
         let waiting = {
@@ -565,109 +740,168 @@ mod tests {
         assert!(r.message.contains("cancelled"), "{}", r.message);
     }
 
-    fn record(scope: &str, id: &str, owner: &str, expires_at_ms: Option<u64>) -> HostedRecord {
-        HostedRecord {
-            scope: scope.into(),
-            owner: owner.into(),
-            task: Task::new(id, TaskStatus::Working, iso8601(1), Some(60_000)),
-            method: methods::ELICITATION_CREATE.into(),
-            outcome: None,
-            expires_at_ms,
+    /// A cancel racing the handler's answer: whichever compare-and-swap lands first wins,
+    /// the other finds the task terminal; the record and the pushes agree, on any backend.
+    async fn cancel_races_answer(store: DynTaskStore) {
+        let h = hosting(store.clone(), "race", HostedLimits::default()).await;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        h.push_to(tx);
+        let (mut cancelled, mut completed) = (0, 0);
+        for i in 0..40 {
+            let c = h
+                .create(quick(), methods::ELICITATION_CREATE.into(), ask(), None)
+                .await
+                .unwrap();
+            let id = c["task"]["taskId"].as_str().unwrap().to_owned();
+            // Give the handler's job more or less of a head start, so that either write
+            // lands first.
+            match i % 4 {
+                0 => {}
+                1 => tokio::task::yield_now().await,
+                2 => tokio::time::sleep(Duration::from_micros(200)).await,
+                _ => tokio::time::sleep(Duration::from_millis(2)).await,
+            }
+            let cancel = h
+                .serve(methods::TASKS_CANCEL, Some(obj(json!({"taskId": id}))))
+                .await;
+            let (r, _) = store.get(id.clone()).await.unwrap().unwrap();
+            match cancel {
+                Ok(t) => {
+                    cancelled += 1;
+                    assert_eq!(t["status"], json!("cancelled"));
+                    assert_eq!(r.status(), TaskStatus::Cancelled);
+                    assert_eq!(r.outcome, None, "a cancelled task keeps no answer");
+                }
+                Err(e) => {
+                    completed += 1;
+                    assert_eq!(e.code.0, -32602, "{e:?}");
+                    assert!(e.message.contains("completed"), "{}", e.message);
+                    assert_eq!(r.status(), TaskStatus::Completed);
+                    assert!(matches!(r.outcome, Some(Outcome::Result(_))));
+                }
+            }
+            // Let a late answer try its write: the first end stays.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            let (again, _) = store.get(id.clone()).await.unwrap().unwrap();
+            assert_eq!(again.status(), r.status(), "a terminal task changed");
+            let p = rx.recv().await.unwrap().params.unwrap();
+            assert_eq!(
+                (p["taskId"].as_str(), p["status"].as_str()),
+                (Some(id.as_str()), Some(r.status().as_str()))
+            );
         }
+        assert!(rx.try_recv().is_err(), "one push per task");
+        assert_eq!(cancelled + completed, 40);
     }
 
-    fn done(status: TaskStatus, outcome: Option<Result<Value, ErrorObject>>) -> Finish {
-        Finish {
-            status,
-            status_message: Some(format!("now {}", status.as_str())),
-            outcome,
-            at: iso8601(2),
-        }
-    }
-
-    /// The store contract, run by every backend.
-    fn store_contract(store: &dyn HostedTaskStore) {
-        for id in ["b", "a", "c"] {
-            store.create(&record("s1", id, "o1", None)).unwrap();
-        }
-        store.create(&record("s2", "a", "o1", Some(5))).unwrap();
-        assert!(
-            store.create(&record("s1", "a", "o1", None)).is_err(),
-            "ids are unique"
-        );
-        // Scoped reads.
-        assert!(store.get("s1", "a").unwrap().is_some());
-        assert!(store.get("s3", "a").unwrap().is_none());
-        // Conditional finish: only a running task ends, once.
-        let ok = Some(Ok(json!({"action": "accept"})));
-        let r = store
-            .finish("s1", "a", &done(TaskStatus::Completed, ok.clone()))
-            .unwrap()
-            .expect("ends");
-        assert_eq!(r.task.status, TaskStatus::Completed);
-        assert_eq!(r.outcome, ok);
-        assert!(
-            store
-                .finish("s1", "a", &done(TaskStatus::Cancelled, None))
-                .unwrap()
-                .is_none(),
-            "a terminal task stays as it is"
-        );
-        let again = store.get("s1", "a").unwrap().unwrap();
-        assert_eq!(again.task.status, TaskStatus::Completed);
-        assert_eq!(again.task.status_message.as_deref(), Some("now completed"));
-        assert_eq!(again.outcome, ok);
-        let err = Some(Err(ErrorObject::internal("boom")));
-        store
-            .finish("s1", "b", &done(TaskStatus::Failed, err.clone()))
-            .unwrap()
-            .unwrap();
-        assert_eq!(store.get("s1", "b").unwrap().unwrap().outcome, err);
-        // Pages by id, within the scope.
-        let ids = |v: Vec<HostedRecord>| v.into_iter().map(|r| r.task.task_id).collect::<Vec<_>>();
-        assert_eq!(ids(store.list("s1", None, 2).unwrap()), ["a", "b"]);
-        assert_eq!(ids(store.list("s1", Some("b"), 2).unwrap()), ["c"]);
-        assert_eq!(ids(store.list("s2", None, 10).unwrap()), ["a"]);
-        // Orphans: unfinished, in the scope, of another owner.
-        assert_eq!(ids(store.orphans("s1", "o2").unwrap()), ["c"]);
-        assert!(store.orphans("s1", "o1").unwrap().is_empty());
-        // Purge by expiry only.
-        assert_eq!(store.purge(5).unwrap(), ["a"]);
-        assert!(store.get("s2", "a").unwrap().is_none());
-        assert!(store.get("s1", "a").unwrap().is_some());
-    }
-
-    #[test]
-    fn hosted_store_contract_memory() {
-        store_contract(&MemoryHostedStore::new());
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hosted_cancel_racing_the_answer_memory() {
+        cancel_races_answer(memory()).await;
     }
 
     #[cfg(feature = "sqlite")]
-    #[test]
-    fn hosted_store_contract_sqlite_survives_reopening() {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hosted_cancel_racing_the_answer_sqlite() {
         let dir =
-            std::env::temp_dir().join(format!("mcp-tasks-hosted-unit-{}", std::process::id()));
+            std::env::temp_dir().join(format!("mcp-tasks-hosted-race-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("contract.db");
+        let path = dir.join("race.db");
         let _ = std::fs::remove_file(&path);
-        {
-            let store = SqliteHostedStore::open(&path).unwrap();
-            store_contract(&store);
-        }
-        let reopened = SqliteHostedStore::open(&path).unwrap();
-        let r = reopened.get("s1", "b").unwrap().expect("kept on disk");
-        assert_eq!(r.task.status, TaskStatus::Failed);
-        assert_eq!(r.outcome, Some(Err(ErrorObject::internal("boom"))));
+        cancel_races_answer(sqlite(&path).unwrap()).await;
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    fn hosting(
-        store: Arc<dyn HostedTaskStore>,
-        scope: &str,
-        limits: HostedLimits,
-    ) -> Arc<HostedTasks> {
-        let h = HostedTasks::new(store, limits);
-        h.join_scope(scope.into());
+    /// Hosted tasks on the core's SQLite store: the record follows the mapping of the
+    /// module docs, and survives reopening the file once the first store is gone.
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn hosted_tasks_live_in_the_core_sqlite_store() {
+        let dir =
+            std::env::temp_dir().join(format!("mcp-tasks-hosted-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hosted.db");
+        let _ = std::fs::remove_file(&path);
+        let (done, pending, instance) = {
+            let store = sqlite(&path).unwrap();
+            assert!(
+                matches!(sqlite(&path), Err(StoreError::InUse { .. })),
+                "one owner at a time"
+            );
+            let h = hosting(store.clone(), "s1", HostedLimits::default()).await;
+            let c = h
+                .create(quick(), methods::ELICITATION_CREATE.into(), ask(), None)
+                .await
+                .unwrap();
+            let done = c["task"]["taskId"].as_str().unwrap().to_owned();
+            assert!(is_task_id(&done), "{done}");
+            finished(&h, &done).await;
+            let slow = Handlers::new().on_elicitation(|_p, _cx| async {
+                std::future::pending::<()>().await;
+                Ok(ElicitResult::decline())
+            });
+            let c = h
+                .create(slow, methods::ELICITATION_CREATE.into(), ask(), None)
+                .await
+                .unwrap();
+            let pending = c["task"]["taskId"].as_str().unwrap().to_owned();
+            let (r, _) = store.get(pending.clone()).await.unwrap().unwrap();
+            assert_eq!(r.owner, owner("s1"));
+            assert_eq!(r.era, Era::Legacy);
+            assert_eq!(r.request.method, methods::ELICITATION_CREATE);
+            assert_eq!(r.request.arguments["message"], json!("?"));
+            assert_eq!(r.ttl_ms, Some(millis(HostedLimits::default().default_ttl)));
+            let instance = r
+                .lease
+                .expect("the running instance holds the lease")
+                .holder;
+            assert_eq!(instance, h.instance);
+            (done, pending, instance)
+        };
+        // Once the first store is gone (its last holder, a finishing handler job, lets go
+        // of it a moment after the task ended), a new owner opens the file.
+        let store = {
+            let mut tries = 0;
+            loop {
+                match sqlite(&path) {
+                    Ok(s) => break s,
+                    Err(StoreError::InUse { .. }) if tries < 250 => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Err(e) => panic!("reopening the store: {e}"),
+                }
+            }
+        };
+        let tasks = tasks_of(store.as_ref(), "s1").await.unwrap();
+        let mut ids: Vec<&str> = vec![&done, &pending];
+        ids.sort();
+        assert_eq!(tasks.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ids);
+        assert!(tasks_of(store.as_ref(), "s2").await.unwrap().is_empty());
+        let (r, _) = store.get(done.clone()).await.unwrap().unwrap();
+        assert_eq!(r.status(), TaskStatus::Completed);
+        match &r.outcome {
+            Some(Outcome::Result(o)) => assert_eq!(o["action"], json!("accept")),
+            other => panic!("{other:?}"),
+        }
+        // Another instance joining the session fails the task whose handler is gone.
+        let h = hosting(store.clone(), "s1", HostedLimits::default()).await;
+        assert_ne!(h.instance, instance);
+        let (r, _) = store.get(pending.clone()).await.unwrap().unwrap();
+        assert_eq!(r.status(), TaskStatus::Failed);
+        assert_eq!(r.status_message.as_deref(), Some(ORPHANED));
+        let e = h
+            .serve(methods::TASKS_RESULT, Some(obj(json!({"taskId": pending}))))
+            .await
+            .unwrap_err();
+        assert_eq!(e.message, ORPHANED);
+        drop(h);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    async fn hosting(store: DynTaskStore, scope: &str, limits: HostedLimits) -> Arc<HostedTasks> {
+        let h = HostedTasks::new(store, limits).unwrap();
+        h.join_scope(Some(scope.into())).await;
         h
     }
 
@@ -690,17 +924,18 @@ mod tests {
 
     #[tokio::test]
     async fn hosted_tasks_list_is_paginated_and_scoped() {
-        let store: Arc<dyn HostedTaskStore> = Arc::new(MemoryHostedStore::new());
+        let store = memory();
         let limits = HostedLimits {
             page_size: 2,
             ..HostedLimits::default()
         };
-        let a = hosting(store.clone(), "session-a", limits.clone());
-        let b = hosting(store.clone(), "session-b", limits);
+        let a = hosting(store.clone(), "session-a", limits.clone()).await;
+        let b = hosting(store.clone(), "session-b", limits).await;
         let mut ids = Vec::new();
         for _ in 0..5 {
             let c = a
                 .create(quick(), methods::ELICITATION_CREATE.into(), ask(), None)
+                .await
                 .unwrap();
             ids.push(c["task"]["taskId"].as_str().unwrap().to_owned());
         }
@@ -755,17 +990,18 @@ mod tests {
 
     #[tokio::test]
     async fn hosted_tasks_push_every_status_change_and_honour_ttl() {
-        let store: Arc<dyn HostedTaskStore> = Arc::new(MemoryHostedStore::new());
+        let store = memory();
         let limits = HostedLimits {
             max_ttl: Duration::from_millis(50),
             ..HostedLimits::default()
         };
-        let h = hosting(store, "s", limits);
+        let h = hosting(store, "s", limits).await;
         let (tx, mut rx) = mpsc::unbounded_channel();
         h.push_to(tx);
         // Completed: one push with the final task.
         let c = h
             .create(quick(), methods::ELICITATION_CREATE.into(), obj(json!({"message": "?", "requestedSchema": {"type": "object", "properties": {}}, "task": {"ttl": 3_600_000}})), None)
+            .await
             .unwrap();
         assert_eq!(c["task"]["ttl"], json!(50), "the ttl is capped");
         let id = c["task"]["taskId"].as_str().unwrap().to_owned();
@@ -782,6 +1018,7 @@ mod tests {
         });
         let c = h
             .create(slow, methods::ELICITATION_CREATE.into(), ask(), None)
+            .await
             .unwrap();
         let id2 = c["task"]["taskId"].as_str().unwrap().to_owned();
         h.serve(methods::TASKS_CANCEL, Some(obj(json!({"taskId": id2}))))
@@ -805,21 +1042,22 @@ mod tests {
 
     #[tokio::test]
     async fn hosted_tasks_of_a_gone_client_fail_when_its_session_is_rejoined() {
-        let store: Arc<dyn HostedTaskStore> = Arc::new(MemoryHostedStore::new());
-        let first = hosting(store.clone(), "s", HostedLimits::default());
+        let store = memory();
+        let first = hosting(store.clone(), "s", HostedLimits::default()).await;
         let slow = Handlers::new().on_elicitation(|_p, _cx| async {
             std::future::pending::<()>().await;
             Ok(ElicitResult::decline())
         });
         let c = first
             .create(slow, methods::ELICITATION_CREATE.into(), ask(), None)
+            .await
             .unwrap();
         let id = c["task"]["taskId"].as_str().unwrap().to_owned();
         drop(first);
-        let second = HostedTasks::new(store, HostedLimits::default());
+        let second = HostedTasks::new(store, HostedLimits::default()).unwrap();
         let (tx, mut rx) = mpsc::unbounded_channel();
         second.push_to(tx);
-        second.join_scope("s".into());
+        second.join_scope(Some("s".into())).await;
         let p = rx.recv().await.unwrap().params.unwrap();
         assert_eq!(p["status"], json!("failed"));
         let got = second

@@ -174,12 +174,16 @@ impl Inbound {
             // Client-hosted v1 tasks: their answers are about our task, not the server's.
             let hosted_answer =
                 if hosted::is_task_augmented(&self.handlers, &req.method, req.params.as_ref()) {
-                    Some(store.create(
-                        self.handlers.clone(),
-                        req.method.clone(),
-                        req.params.clone().unwrap_or_default(),
-                        task_id.clone(),
-                    ))
+                    Some(
+                        store
+                            .create(
+                                self.handlers.clone(),
+                                req.method.clone(),
+                                req.params.clone().unwrap_or_default(),
+                                task_id.clone(),
+                            )
+                            .await,
+                    )
                 } else if req.method.starts_with("tasks/") {
                     Some(store.serve(&req.method, req.params.clone()).await)
                 } else {
