@@ -25,7 +25,7 @@ use crate::ToolError;
 pub(crate) struct Session {
     pub(crate) id: String,
     pub(crate) version: ProtocolVersion,
-    pub(crate) caps: ClientCapabilities,
+    pub(crate) caps: Arc<ClientCapabilities>,
     #[allow(dead_code)] // kept for logs and future auditing
     pub(crate) client_info: Implementation,
     pub(crate) log_level: Mutex<Option<LoggingLevel>>,
@@ -63,7 +63,7 @@ impl Session {
         Session {
             id,
             version,
-            caps,
+            caps: Arc::new(caps),
             client_info,
             log_level: Mutex::new(None),
             initialized: AtomicBool::new(false),

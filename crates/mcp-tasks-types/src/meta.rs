@@ -53,7 +53,7 @@ pub struct RequestMeta {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_capabilities: Option<ClientCapabilities>,
+    pub client_capabilities: Option<Box<ClientCapabilities>>,
     /// `io.modelcontextprotocol/clientInfo`.
     #[serde(
         rename = "io.modelcontextprotocol/clientInfo",
@@ -85,7 +85,7 @@ impl RequestMeta {
     pub fn modern(version: &str, caps: ClientCapabilities) -> Self {
         RequestMeta {
             protocol_version: Some(version.to_owned()),
-            client_capabilities: Some(caps),
+            client_capabilities: Some(Box::new(caps)),
             ..Default::default()
         }
     }

@@ -76,7 +76,8 @@ pub(crate) enum InputMode {
 
 pub(crate) struct CtxInner {
     pub(crate) era: Era,
-    pub(crate) caps: ClientCapabilities,
+    /// Shared, not copied: every request and running task of a session names the same one.
+    pub(crate) caps: Arc<ClientCapabilities>,
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) log_level: Option<LoggingLevel>,
     pub(crate) outbox: Option<mpsc::UnboundedSender<JsonRpcMessage>>,

@@ -48,7 +48,7 @@ pub(crate) struct TaskHandle {
 /// handler (a v1 task, an extension task, a task re-run after a restart).
 pub(crate) struct TaskStart {
     pub(crate) era: Era,
-    pub(crate) caps: mcp_tasks_types::ClientCapabilities,
+    pub(crate) caps: Arc<mcp_tasks_types::ClientCapabilities>,
     pub(crate) phase: Phase,
     /// The legacy session the task belongs to (input goes out on it).
     pub(crate) session: Option<Arc<Session>>,

@@ -26,7 +26,7 @@ pub(crate) enum Route {
 
 /// The validated per-request metadata of a modern request.
 pub(crate) struct ModernMeta {
-    pub(crate) caps: ClientCapabilities,
+    pub(crate) caps: Arc<ClientCapabilities>,
     pub(crate) meta: RequestMeta,
 }
 
@@ -125,13 +125,18 @@ impl Inner {
                 keys::PROTOCOL_VERSION
             ))));
         }
-        let Some(caps) = meta.client_capabilities.clone() else {
+        let mut meta = meta;
+        // Moved out, not cloned: the handler reads them from here, not from `meta`.
+        let Some(caps) = meta.client_capabilities.take() else {
             return Err(bad(ErrorObject::invalid_params(format!(
                 "Missing required _meta field {}",
                 keys::CLIENT_CAPABILITIES
             ))));
         };
-        Ok(ModernMeta { caps, meta })
+        Ok(ModernMeta {
+            caps: Arc::from(caps),
+            meta,
+        })
     }
 
     /// On a legacy HTTP session, `MCP-Protocol-Version` (when sent) must be the negotiated

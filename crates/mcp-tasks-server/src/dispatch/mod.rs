@@ -98,7 +98,7 @@ impl McpService for Server {
 pub(crate) struct ReqCx {
     pub(crate) era: Era,
     pub(crate) method: String,
-    pub(crate) caps: ClientCapabilities,
+    pub(crate) caps: Arc<ClientCapabilities>,
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) log_level: Option<mcp_tasks_types::LoggingLevel>,
     pub(crate) session: Option<Arc<Session>>,
@@ -330,12 +330,15 @@ impl Inner {
                 self.cacheable(era, &mut r.ttl_ms, &mut r.cache_scope, CacheScope::Public);
                 render::ok(era, info, &r)
             }
-            ClientRequest::CallTool { params } => self.call_tool(params, rcx, out).await,
+            // The long-running arms are boxed: an `async fn`'s state is as large as its
+            // largest arm (tens of KiB here), and every request's future would otherwise be
+            // allocated and copied at that size whatever its method.
+            ClientRequest::CallTool { params } => Box::pin(self.call_tool(params, rcx, out)).await,
             ClientRequest::GetTask { .. }
             | ClientRequest::GetTaskPayload { .. }
             | ClientRequest::CancelTask { .. }
             | ClientRequest::ListTasks { .. }
-            | ClientRequest::UpdateTask { .. } => self.task_method(call, rcx, out).await,
+            | ClientRequest::UpdateTask { .. } => Box::pin(self.task_method(call, rcx, out)).await,
             ClientRequest::GetPrompt { params } => {
                 let Some(route) = self.prompts.get(&params.name).cloned() else {
                     return Err(Rejection::new(
@@ -344,14 +347,14 @@ impl Inner {
                     ));
                 };
                 let args = params.arguments.clone().unwrap_or_default();
-                self.run_mrtr(
+                Box::pin(self.run_mrtr(
                     &rcx,
                     out,
                     &params.name,
                     params.input_responses,
                     params.request_state,
                     move |ctx| (route.handler)(ctx, args.clone()),
-                )
+                ))
                 .await
             }
             ClientRequest::ReadResource { params } => {
@@ -384,26 +387,25 @@ impl Inner {
                     CacheScope::Private
                 };
                 let ttl = (era == Era::Modern).then_some(0u64);
-                let obj = self
-                    .run_mrtr(
-                        &rcx,
-                        out,
-                        &uri,
-                        params.input_responses,
-                        params.request_state,
-                        move |ctx| {
-                            let f = handler(ctx);
-                            Box::pin(async move {
-                                let mut r = f.await?;
-                                if ttl.is_some() {
-                                    r.ttl_ms = ttl;
-                                    r.cache_scope = Some(scope);
-                                }
-                                Ok(r)
-                            }) as crate::registry::HandlerFuture<_>
-                        },
-                    )
-                    .await?;
+                let obj = Box::pin(self.run_mrtr(
+                    &rcx,
+                    out,
+                    &uri,
+                    params.input_responses,
+                    params.request_state,
+                    move |ctx| {
+                        let f = handler(ctx);
+                        Box::pin(async move {
+                            let mut r = f.await?;
+                            if ttl.is_some() {
+                                r.ttl_ms = ttl;
+                                r.cache_scope = Some(scope);
+                            }
+                            Ok(r)
+                        }) as crate::registry::HandlerFuture<_>
+                    },
+                ))
+                .await?;
                 Ok(obj)
             }
             ClientRequest::Subscribe { params } => {

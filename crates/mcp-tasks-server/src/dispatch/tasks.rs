@@ -492,7 +492,7 @@ impl Inner {
                     tracing::info!(task = %r.id, tool = %r.request.name, "took over task: re-running it");
                     let (_, ctx, cancel) = crate::ctx::task::TaskStart {
                         era: Era::Modern,
-                        caps: ClientCapabilities::tasks_extension(),
+                        caps: Arc::new(ClientCapabilities::tasks_extension()),
                         phase: crate::ctx::task::Phase::Created { id: r.id.clone() },
                         session: None,
                         outbox: None,
