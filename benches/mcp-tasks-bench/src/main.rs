@@ -301,7 +301,7 @@ pub(crate) fn checks_markdown(checks: &[Check]) -> String {
             "| {} | {} | {} | {} |\n",
             c.name,
             c.measured,
-            c.target.replace('<', "&lt;").replace('>', "&gt;"),
+            c.target,
             if c.pass { "ok" } else { "**MISSED**" }
         ));
     }

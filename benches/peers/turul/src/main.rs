@@ -5,6 +5,11 @@
 //! so that tweak cannot be applied (hyper writes each small reply in one write, so Nagle rarely
 //! delays it).
 //!
+//! One tweak is needed for it to last a benchmark at all: on this lane turul stores a session
+//! record for every request (kept until it expires, 30 minutes), and its in-memory session
+//! storage refuses new ones past 100,000 — every request after that is an HTTP 500 "Failed to
+//! create session". The cap is lifted here; the records (and their cost) stay.
+//!
 //! Usage: `turul-bench-peer ADDR` (e.g. `127.0.0.1:0`); prints `listening on IP:PORT`.
 
 use std::collections::HashMap;
@@ -18,6 +23,7 @@ use turul_mcp_protocol::ToolSchema;
 use turul_mcp_protocol::tools::{CallToolResult, ToolResult};
 use turul_mcp_server::prelude::*;
 use turul_mcp_server::{McpServer, McpTool, SessionContext};
+use turul_mcp_session_storage::{InMemoryConfig, InMemorySessionStorage};
 
 /// A tool answering its `text` argument back; `echo` and `work` differ only by registration.
 struct Said {
@@ -84,6 +90,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = McpServer::builder()
         .name("turul-bench-peer")
         .version(env!("CARGO_PKG_VERSION"))
+        .with_session_storage(Arc::new(InMemorySessionStorage::with_config(InMemoryConfig {
+            max_sessions: usize::MAX,
+            ..Default::default()
+        })))
         .with_ext_tasks(Arc::new(InMemoryTaskStore::new()))
         .tool(Said::new("echo", "Echoes its text"))
         .ext_task_tool(Said::new("work", "Becomes a task and finishes at once"))
