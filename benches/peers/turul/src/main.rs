@@ -90,10 +90,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = McpServer::builder()
         .name("turul-bench-peer")
         .version(env!("CARGO_PKG_VERSION"))
-        .with_session_storage(Arc::new(InMemorySessionStorage::with_config(InMemoryConfig {
-            max_sessions: usize::MAX,
-            ..Default::default()
-        })))
+        .with_session_storage(Arc::new(InMemorySessionStorage::with_config(
+            InMemoryConfig {
+                max_sessions: usize::MAX,
+                ..Default::default()
+            },
+        )))
         .with_ext_tasks(Arc::new(InMemoryTaskStore::new()))
         .tool(Said::new("echo", "Echoes its text"))
         .ext_task_tool(Said::new("work", "Becomes a task and finishes at once"))
