@@ -1014,7 +1014,9 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
             };
             if let Some(store) = &store {
                 if *what != ServeWhat::Postgres {
-                    preload_store(store, *preload, 256, ids_out.as_deref()).await?;
+                    // 512: the SQLite store's largest commit batch (fewer commits, each
+                    // waiting on the disk, dominate a 1M preload).
+                    preload_store(store, *preload, 512, ids_out.as_deref()).await?;
                 }
             }
             let running = match store {
