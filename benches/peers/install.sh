@@ -8,3 +8,7 @@ cd "$(dirname "$0")/../.."
 CARGO_TARGET_DIR=.cache/peers/rmcp-bench-target cargo build --release --locked --quiet \
   --manifest-path benches/peers/rmcp/Cargo.toml
 echo "rmcp bench peer built in .cache/peers/rmcp-bench-target/release/rmcp-bench-peer"
+# turul-mcp-server 0.4 with its Tasks extension (SEP-2663): benches/peers/turul.
+CARGO_TARGET_DIR=.cache/peers/turul-bench-target cargo build --release --locked --quiet \
+  --manifest-path benches/peers/turul/Cargo.toml
+echo "turul bench peer built in .cache/peers/turul-bench-target/release/turul-bench-peer"

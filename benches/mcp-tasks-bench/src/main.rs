@@ -20,8 +20,10 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use load::{Latency, Prepared, Target, Throughput};
+use mcp_tasks_server::task::notify::postgres::PgNotifier;
 use mcp_tasks_server::task::store::TaskStore;
 use mcp_tasks_server::task::store::memory::MemoryStore;
+use mcp_tasks_server::task::store::postgres::{PgConfig, PgStore};
 use mcp_tasks_server::task::store::sqlite::{SqliteOptions, SqliteStore, SyncMode};
 use serde_json::{Value, json};
 
@@ -53,56 +55,128 @@ struct Args {
     cmd: Option<Cmd>,
 }
 
+/// Settings of the race (`race`, `report`).
+#[derive(Debug, clap::Args)]
+struct RaceOpts {
+    /// Rounds (each runs every server once, in a rotating order).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+    /// Connections of the throughput runs (latency also runs with 1).
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// The rmcp server (benches/peers/rmcp, built by benches/peers/install.sh).
+    #[arg(
+        long,
+        default_value = ".cache/peers/rmcp-bench-target/release/rmcp-bench-peer"
+    )]
+    rmcp: std::path::PathBuf,
+    /// The turul server (benches/peers/turul, built by benches/peers/install.sh).
+    #[arg(
+        long,
+        default_value = ".cache/peers/turul-bench-target/release/turul-bench-peer"
+    )]
+    turul: std::path::PathBuf,
+}
+
+impl RaceOpts {
+    fn args(&self) -> race::RaceArgs {
+        race::RaceArgs {
+            rounds: self.rounds,
+            seconds: self.seconds,
+            connections: self.connections,
+            rmcp: self.rmcp.clone(),
+            turul: self.turul.clone(),
+        }
+    }
+}
+
+/// Settings of the curves besides their seconds (`curves`, `report`).
+#[derive(Debug, clap::Args)]
+struct CurveOpts {
+    /// Stored-task counts of the `tasks/get` curve.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    sizes: Vec<usize>,
+    /// Largest stored-task count preloaded into PostgreSQL (larger sizes are left out of its
+    /// curve, which says so): a million rows take minutes to insert over the network protocol.
+    #[arg(long, default_value_t = 1_000_000)]
+    pg_max_size: usize,
+    /// Stores (`memory`, `sqlite`, `postgres`).
+    #[arg(long, value_delimiter = ',', default_value = "memory,sqlite,postgres")]
+    stores: Vec<String>,
+    /// Connection counts of the creation curve.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,64,256")]
+    concurrency: Vec<usize>,
+    /// Running tasks of the memory measurement (0: skip).
+    #[arg(long, default_value_t = 10_000)]
+    running: usize,
+    /// Listeners of the fan-out, one task each (0: skip).
+    #[arg(long, default_value_t = 10_000)]
+    listeners: usize,
+    /// Where the SQLite files go (default: the system temp dir).
+    #[arg(long)]
+    db_dir: Option<std::path::PathBuf>,
+}
+
+impl CurveOpts {
+    fn args(&self, seconds: f64) -> curves::CurveArgs {
+        curves::CurveArgs {
+            sizes: self.sizes.clone(),
+            pg_max_size: self.pg_max_size,
+            stores: self.stores.clone(),
+            concurrency: self.concurrency.clone(),
+            running: self.running,
+            listeners: self.listeners,
+            seconds,
+            db_dir: self.db_dir.clone().unwrap_or_else(std::env::temp_dir),
+        }
+    }
+}
+
 /// Modes besides the default in-process parts.
 #[derive(Debug, clap::Subcommand)]
 enum Cmd {
-    /// Race mcp-tasks, rmcp and bare hyper: each server in its own process, the load from
-    /// another (`load`), rounds alternating the servers, medians reported.
+    /// Race mcp-tasks, rmcp, turul and bare hyper: each server in its own process, the load
+    /// from another (`load`), rounds alternating the servers, medians reported.
     Race {
-        /// Rounds (each runs every server once, in a rotating order).
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        /// Seconds per measurement.
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
-        /// Connections of the throughput runs (latency also runs with 1).
-        #[arg(long, default_value_t = 32)]
-        connections: usize,
-        /// The rmcp server (benches/peers/rmcp, built by benches/peers/install.sh).
-        #[arg(
-            long,
-            default_value = ".cache/peers/rmcp-bench-target/release/rmcp-bench-peer"
-        )]
-        rmcp: std::path::PathBuf,
+        #[command(flatten)]
+        opts: RaceOpts,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Print the README's Markdown tables instead of a table.
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
     },
     /// How task costs grow: `tasks/get` with 10k/100k/1M stored tasks, creations/s as
-    /// connections grow, memory per running task; servers and load in separate processes.
+    /// connections grow, memory per running task, notification fan-out; per store; servers
+    /// and load in separate processes.
     Curves {
-        /// Stored-task counts of the `tasks/get` curve.
-        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
-        sizes: Vec<usize>,
-        /// Stores (`memory`, `sqlite`).
-        #[arg(long, value_delimiter = ',', default_value = "memory,sqlite")]
-        stores: Vec<String>,
-        /// Connection counts of the creation curve.
-        #[arg(long, value_delimiter = ',', default_value = "1,8,64,256")]
-        concurrency: Vec<usize>,
-        /// Running tasks of the memory measurement (0: skip).
-        #[arg(long, default_value_t = 10_000)]
-        running: usize,
-        /// Listeners of the fan-out, one task each (0: skip).
-        #[arg(long, default_value_t = 10_000)]
-        listeners: usize,
+        #[command(flatten)]
+        opts: CurveOpts,
         /// Seconds per measurement.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
-        /// Where the SQLite files go (default: the system temp dir).
-        #[arg(long)]
-        db_dir: Option<std::path::PathBuf>,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Print the README's Markdown tables instead of a table.
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
+    },
+    /// The race, then the curves, printed as the README's Markdown tables (or `--json`: one
+    /// object, `{"mode": "report", "race": <race --json>, "curves": <curves --json>}`).
+    Report {
+        #[command(flatten)]
+        race: RaceOpts,
+        #[command(flatten)]
+        curves: CurveOpts,
+        /// Seconds per measurement of the curves (`--seconds` is the race's).
+        #[arg(long, default_value_t = 3.0)]
+        curve_seconds: f64,
+        /// Print JSON instead of Markdown.
         #[arg(long)]
         json: bool,
     },
@@ -115,6 +189,9 @@ enum Cmd {
         /// The SQLite file (`sqlite`).
         #[arg(long)]
         db: Option<std::path::PathBuf>,
+        /// The PostgreSQL database (`postgres`), e.g. `postgres://postgres@127.0.0.1:5432/db`.
+        #[arg(long)]
+        db_url: Option<String>,
         /// Finished tasks to have in the store before serving (added to what it holds).
         #[arg(long, default_value_t = 0)]
         preload: usize,
@@ -152,6 +229,8 @@ enum ServeWhat {
     Memory,
     /// This SDK with its SQLite task store (`--db`).
     Sqlite,
+    /// This SDK with its PostgreSQL task store and notifier (`--db-url`).
+    Postgres,
 }
 
 /// A part of the benchmark.
@@ -202,6 +281,31 @@ pub(crate) struct Check {
     pub(crate) target: &'static str,
     /// Whether the target was met.
     pub(crate) pass: bool,
+}
+
+/// Checks as JSON: the stable shape every mode shares, `[{name, measured, target, pass}]`.
+pub(crate) fn checks_json(checks: &[Check]) -> Value {
+    checks
+        .iter()
+        .map(
+            |c| json!({"name": c.name, "measured": c.measured, "target": c.target, "pass": c.pass}),
+        )
+        .collect()
+}
+
+/// Checks as a Markdown table: target, measured value, wanted, ok/MISSED.
+pub(crate) fn checks_markdown(checks: &[Check]) -> String {
+    let mut md = String::from("| target | measured | wanted | result |\n|---|---:|---:|---|\n");
+    for c in checks {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            c.name,
+            c.measured,
+            c.target,
+            if c.pass { "ok" } else { "**MISSED**" }
+        ));
+    }
+    md
 }
 
 pub(crate) const VERSION: &str = "2026-07-28";
@@ -811,18 +915,11 @@ fn main() -> std::process::ExitCode {
 async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
     match cmd {
         Cmd::Race {
-            rounds,
-            seconds,
-            connections,
-            rmcp,
+            opts,
             json,
+            markdown,
         } => {
-            let a = race::RaceArgs {
-                rounds: *rounds,
-                seconds: *seconds,
-                connections: *connections,
-                rmcp: rmcp.clone(),
-            };
+            let a = opts.args();
             let report = race::race(&a).await?;
             let checks = race::checks(&report);
             if *json {
@@ -831,49 +928,70 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
                     serde_json::to_string_pretty(&race::to_json(&a, &report, &checks))
                         .unwrap_or_default()
                 );
+            } else if *markdown {
+                print!("{}", race::markdown(&a, &report, &checks));
             } else {
                 race::print(&a, &report, &checks);
             }
             Ok(())
         }
         Cmd::Curves {
-            sizes,
-            stores,
-            concurrency,
-            running,
-            listeners,
+            opts,
             seconds,
-            db_dir,
             json,
+            markdown,
         } => {
-            let a = curves::CurveArgs {
-                sizes: sizes.clone(),
-                stores: stores.clone(),
-                concurrency: concurrency.clone(),
-                running: *running,
-                listeners: *listeners,
-                seconds: *seconds,
-                db_dir: db_dir.clone().unwrap_or_else(std::env::temp_dir),
-            };
-            let points = curves::curves(&a).await?;
-            let checks = curves::checks(&points);
+            let a = opts.args(*seconds);
+            let report = curves::curves(&a).await?;
+            let checks = curves::checks(&report.points);
             if *json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&curves::to_json(&points, &checks))
+                    serde_json::to_string_pretty(&curves::to_json(&a, &report, &checks))
                         .unwrap_or_default()
                 );
+            } else if *markdown {
+                print!("{}", curves::markdown(&a, &report, &checks));
             } else {
-                curves::print(&points, &checks);
+                curves::print(&report, &checks);
+            }
+            Ok(())
+        }
+        Cmd::Report {
+            race: r,
+            curves: c,
+            curve_seconds,
+            json,
+        } => {
+            let ra = r.args();
+            let report = race::race(&ra).await?;
+            let race_checks = race::checks(&report);
+            let ca = c.args(*curve_seconds);
+            let points = curves::curves(&ca).await?;
+            let curve_checks = curves::checks(&points.points);
+            if *json {
+                let v = json!({
+                    "mode": "report",
+                    "race": race::to_json(&ra, &report, &race_checks),
+                    "curves": curves::to_json(&ca, &points, &curve_checks),
+                });
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                println!("### The race\n");
+                print!("{}", race::markdown(&ra, &report, &race_checks));
+                println!("\n### How costs grow\n");
+                print!("{}", curves::markdown(&ca, &points, &curve_checks));
             }
             Ok(())
         }
         Cmd::Serve {
             what,
             db,
+            db_url,
             preload,
             ids_out,
         } => {
+            let mut notifier = None;
             let store: Option<Arc<dyn TaskStore>> = match what {
                 ServeWhat::Bare => None,
                 ServeWhat::Memory => Some(Arc::new(MemoryStore::new())),
@@ -883,9 +1001,23 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
                         SqliteStore::open(&path).map_err(|e| e.to_string())?,
                     ))
                 }
+                ServeWhat::Postgres => {
+                    let url = db_url.as_deref().ok_or("serve postgres needs --db-url")?;
+                    if *preload > 0 {
+                        preload_pg(url, *preload, ids_out.as_deref()).await?;
+                    }
+                    // Served with the default limits, as a deployment would be.
+                    let pg = PgStore::connect(url).await.map_err(|e| e.to_string())?;
+                    notifier = Some(PgNotifier::start(&pg, Default::default()));
+                    Some(Arc::new(pg))
+                }
             };
             if let Some(store) = &store {
-                preload_store(store, *preload, ids_out.as_deref()).await?;
+                if *what != ServeWhat::Postgres {
+                    // 512: the SQLite store's largest commit batch (fewer commits, each
+                    // waiting on the disk, dominate a 1M preload).
+                    preload_store(store, *preload, 512, ids_out.as_deref()).await?;
+                }
             }
             let running = match store {
                 None => servers::bare().await?,
@@ -903,11 +1035,11 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
                         max_subscriptions: 30_000,
                         ..Default::default()
                     };
-                    servers::sdk_with_config(
-                        Some(mcp_tasks_server::TaskEngine::new(store).with_config(config)),
-                        http,
-                    )
-                    .await?
+                    let mut engine = mcp_tasks_server::TaskEngine::new(store).with_config(config);
+                    if let Some(n) = notifier {
+                        engine = engine.with_notifier(n);
+                    }
+                    servers::sdk_with_config(Some(engine), http).await?
                 }
             };
             println!("listening on {}", running.addr);
@@ -944,11 +1076,29 @@ async fn run_cmd(cmd: &Cmd) -> Result<(), String> {
     }
 }
 
-/// Brings `store` to at least `n` stored tasks (finished records through the store API, 256
-/// at a time so SQLite commits in groups), and writes 512 ids of them to `ids_out`.
+/// Preloads a PostgreSQL database through a store of its own whose group commit takes
+/// 4096 rows per statement (the serving store keeps the default limits): a million rows
+/// 256 at a time would spend most of the run in commit round trips.
+async fn preload_pg(url: &str, n: usize, ids_out: Option<&std::path::Path>) -> Result<(), String> {
+    const BATCH: usize = 4096;
+    let config = PgConfig {
+        max_create_batch: BATCH,
+        ..Default::default()
+    };
+    let pg = PgStore::connect_with(url, config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let store: Arc<dyn TaskStore> = Arc::new(pg);
+    preload_store(&store, n, BATCH, ids_out).await
+}
+
+/// Brings `store` to at least `n` stored tasks (finished records through the store API,
+/// `chunk` at a time so SQLite and PostgreSQL commit in groups), and writes 512 ids of them
+/// to `ids_out`.
 async fn preload_store(
     store: &Arc<dyn TaskStore>,
     n: usize,
+    chunk: usize,
     ids_out: Option<&std::path::Path>,
 ) -> Result<(), String> {
     let have = store
@@ -966,7 +1116,7 @@ async fn preload_store(
     let mut left = n.saturating_sub(have.len());
     drop(have);
     while left > 0 {
-        let k = left.min(256);
+        let k = left.min(chunk.max(1));
         left -= k;
         let mut batch = tokio::task::JoinSet::new();
         for _ in 0..k {
