@@ -58,7 +58,10 @@ pub enum HeaderValueError {
 
 /// Decodes a received routing-header value: trims surrounding whitespace (as HTTP does),
 /// rejects control and non-ASCII bytes, and unwraps the base64 sentinel.
-pub fn decode_header_value(raw: &[u8]) -> Result<String, HeaderValueError> {
+///
+/// A plain value is borrowed from `raw` (the common case, checked on every modern request);
+/// only a Base64 sentinel value allocates.
+pub fn decode_header_value(raw: &[u8]) -> Result<std::borrow::Cow<'_, str>, HeaderValueError> {
     if raw
         .iter()
         .any(|&b| !(b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b)))
@@ -75,9 +78,11 @@ pub fn decode_header_value(raw: &[u8]) -> Result<String, HeaderValueError> {
         let bytes = STANDARD
             .decode(inner)
             .map_err(|_| HeaderValueError::InvalidBase64)?;
-        return String::from_utf8(bytes).map_err(|_| HeaderValueError::InvalidBase64);
+        return String::from_utf8(bytes)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|_| HeaderValueError::InvalidBase64);
     }
-    Ok(s.to_owned())
+    Ok(std::borrow::Cow::Borrowed(s))
 }
 
 #[cfg(test)]

@@ -182,7 +182,25 @@ macro_rules! method_union {
                 method: &str,
                 params: Option<JsonObject>,
             ) -> Result<Self, MessageError> {
-                decode_call(Self::METHODS, method, params)
+                // Straight into the variant's params type: the `method`-tagged path buffers
+                // every param twice (once for the tag, once more per flattened struct).
+                let absent = params.is_none();
+                let value = params.map(Value::Object).unwrap_or(Value::Null);
+                let r = match method {
+                    $( $method => serde_json::from_value::<$pty>(value)
+                        .map(|params| $name::$variant { params }), )*
+                    _ => return Err(MessageError::UnknownMethod(method.to_owned())),
+                };
+                match r {
+                    Ok(call) => Ok(call),
+                    // Absent params of a method that needs them: the tagged path's message
+                    // ("missing field `params`") says it best.
+                    Err(_) if absent => decode_call(Self::METHODS, method, None),
+                    Err(e) => Err(MessageError::InvalidParams {
+                        method: method.to_owned(),
+                        reason: e.to_string(),
+                    }),
+                }
             }
 
             /// The params as a JSON object (`None` when absent).

@@ -1,7 +1,7 @@
 //! SEP-2243 routing-header validation for modern HTTP requests (MCP 2026-07-28 "Streamable HTTP"): every
 //! mismatch or malformed value is -32020.
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use mcp_tasks_transport::headers::{self as h, decode_header_value};
 use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest};
 use mcp_tasks_types::meta::RequestMeta;
@@ -20,7 +20,10 @@ pub(crate) fn name_param(method: &str) -> Option<&'static str> {
     }
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Result<Option<String>, ErrorObject> {
+fn header<'h, K: http::header::AsHeaderName + std::fmt::Display + Copy>(
+    headers: &'h HeaderMap,
+    name: K,
+) -> Result<Option<std::borrow::Cow<'h, str>>, ErrorObject> {
     let mut values = headers.get_all(name).iter();
     let Some(v) = values.next() else {
         return Ok(None);
@@ -42,11 +45,15 @@ pub(crate) fn check_routing_headers(
     headers: &HeaderMap,
 ) -> Result<(), ErrorObject> {
     let mismatch = |what: String| ErrorObject::header_mismatch(format!("Header mismatch: {what}"));
-    match header(headers, h::MCP_PROTOCOL_VERSION)? {
+    // Parsed header names: a `&str` name is parsed and validated on every lookup.
+    static VERSION: HeaderName = HeaderName::from_static(h::MCP_PROTOCOL_VERSION);
+    static METHOD: HeaderName = HeaderName::from_static(h::MCP_METHOD);
+    static NAME: HeaderName = HeaderName::from_static(h::MCP_NAME);
+    match header(headers, &VERSION)? {
         None => return Err(mismatch("missing MCP-Protocol-Version header".into())),
         Some(v) => {
             if let Some(mv) = &meta.protocol_version {
-                if &v != mv {
+                if v != mv.as_str() {
                     return Err(mismatch(format!(
                         "MCP-Protocol-Version header {v:?} does not match _meta protocolVersion {mv:?}"
                     )));
@@ -54,7 +61,7 @@ pub(crate) fn check_routing_headers(
             }
         }
     }
-    match header(headers, h::MCP_METHOD)? {
+    match header(headers, &METHOD)? {
         None => return Err(mismatch("missing Mcp-Method header".into())),
         Some(m) if m != req.method => {
             return Err(mismatch(format!(
@@ -67,7 +74,7 @@ pub(crate) fn check_routing_headers(
     let params = req.params.as_ref();
     if let Some(key) = name_param(&req.method) {
         let body = params.and_then(|p| p.get(key)).and_then(Value::as_str);
-        match (header(headers, h::MCP_NAME)?, body) {
+        match (header(headers, &NAME)?, body) {
             (None, _) => return Err(mismatch("missing Mcp-Name header".into())),
             (Some(hv), Some(b)) if hv == b => {}
             (Some(hv), b) => {
@@ -85,7 +92,7 @@ pub(crate) fn check_routing_headers(
                 .and_then(Value::as_object);
             for hp in &route.headers {
                 let hname = format!("{}{}", h::MCP_PARAM_PREFIX, hp.header.to_ascii_lowercase());
-                let got = header(headers, &hname)?;
+                let got = header(headers, hname.as_str())?;
                 let want = args
                     .and_then(|a| a.get(&hp.property))
                     .filter(|v| !v.is_null());
