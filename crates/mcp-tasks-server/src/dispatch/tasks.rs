@@ -128,13 +128,14 @@ impl Inner {
         let trej = |e: TaskError| Rejection::new(era, task_error(e));
         match (era, call) {
             (Era::Modern, ClientRequest::GetTask { params }) => {
-                let r = engine
+                let mut r = engine
                     .get_for(&params.task_id, &owner)
                     .await
                     .map_err(trej)?;
+                let outcome = r.outcome.take();
                 let res = ext::GetTaskResult {
                     result_type: Default::default(),
-                    task: wire::ext_detailed(&r, &self.info),
+                    task: wire::ext_detailed_with(&r, outcome, &self.info),
                     meta: None,
                     extra: JsonObject::new(),
                 };

@@ -97,8 +97,8 @@ pub(crate) fn object(era: Era, info: &ServerInfo, obj: JsonObject) -> JsonObject
 /// (`CompletedTask.result` of `tasks/get` and `notifications/tasks`): exactly what the
 /// method would have answered synchronously (SEP-2663 "Shapes" "exactly what the original
 /// method would have returned"), so a 2026-07-28 `CallToolResult` carries its `resultType`.
-pub(crate) fn inlined(era: Era, info: &ServerInfo, result: &JsonObject) -> JsonObject {
-    object(era, info, result.clone())
+pub(crate) fn inlined(era: Era, info: &ServerInfo, result: JsonObject) -> JsonObject {
+    object(era, info, result)
 }
 
 /// Renders a successful result, mapping an encoding failure to a rejection of `era`.

@@ -24,12 +24,22 @@ pub(crate) fn ext_task(r: &TaskRecord) -> ext::Task {
 /// The extension's `DetailedTask`: result, error or outstanding input inlined. The result is
 /// rendered as the creating method's own 2026-07-28 result ([`render::inlined`]).
 pub(crate) fn ext_detailed(r: &TaskRecord, info: &ServerInfo) -> ext::DetailedTask {
+    ext_detailed_with(r, r.outcome.clone(), info)
+}
+
+/// [`ext_detailed`] with the record's outcome given by value: a caller that owns the record
+/// moves the (possibly large) result in instead of copying it.
+pub(crate) fn ext_detailed_with(
+    r: &TaskRecord,
+    outcome: Option<Outcome>,
+    info: &ServerInfo,
+) -> ext::DetailedTask {
     let t = ext_task(r);
-    match (r.status(), &r.outcome) {
+    match (r.status(), outcome) {
         (TaskStatus::Completed, Some(Outcome::Result(res))) => {
             ext::DetailedTask::completed(t, render::inlined(Era::Modern, info, res))
         }
-        (TaskStatus::Failed, Some(Outcome::Error(e))) => ext::DetailedTask::failed(t, e.clone()),
+        (TaskStatus::Failed, Some(Outcome::Error(e))) => ext::DetailedTask::failed(t, e),
         (TaskStatus::Failed, _) => ext::DetailedTask::failed(
             t,
             mcp_tasks_types::jsonrpc::ErrorObject::internal("the task failed"),
@@ -41,7 +51,7 @@ pub(crate) fn ext_detailed(r: &TaskRecord, info: &ServerInfo) -> ext::DetailedTa
                 Ok(serde_json::Value::Object(o)) => o,
                 _ => Default::default(),
             };
-            ext::DetailedTask::completed(t, render::inlined(Era::Modern, info, &obj))
+            ext::DetailedTask::completed(t, render::inlined(Era::Modern, info, obj))
         }
         (TaskStatus::InputRequired, _) => {
             ext::DetailedTask::input_required(t, r.input_requests.clone())
