@@ -1143,6 +1143,7 @@ impl Mock {
 fn header(cx: &Context, name: &str) -> Option<String> {
     cx.headers.get(name).map(|v| {
         mcp_tasks_transport::headers::decode_header_value(v.as_bytes())
+            .map(|c| c.into_owned())
             .unwrap_or_else(|_| String::from_utf8_lossy(v.as_bytes()).into_owned())
     })
 }
