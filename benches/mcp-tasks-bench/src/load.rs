@@ -85,12 +85,7 @@ enum Framing {
 
 impl RawConn {
     async fn open(addr: SocketAddr) -> Result<Self, String> {
-        let stream = TcpStream::connect(addr)
-            .await
-            .map_err(|e| format!("connect {addr}: {e}"))?;
-        stream
-            .set_nodelay(true)
-            .map_err(|e| format!("TCP_NODELAY: {e}"))?;
+        let stream = connect(addr).await?;
         Ok(RawConn {
             stream,
             buf: Vec::with_capacity(16 * 1024),
@@ -246,13 +241,19 @@ struct ConnStats {
 
 const URI_PATH: &str = "/mcp";
 
-async fn open(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
+/// A TCP connection to `addr` with Nagle's algorithm off (small requests go out at once).
+async fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
     let stream = TcpStream::connect(addr)
         .await
         .map_err(|e| format!("connect {addr}: {e}"))?;
     stream
         .set_nodelay(true)
         .map_err(|e| format!("TCP_NODELAY: {e}"))?;
+    Ok(stream)
+}
+
+async fn open(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
+    let stream = connect(addr).await?;
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("handshake: {e}"))?;

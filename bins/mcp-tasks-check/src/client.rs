@@ -512,10 +512,21 @@ fn hosted_step(
             return Some((done, true));
         }
     };
+    Some((hosted_request(t, task_id, step, method, params), false))
+}
+
+/// The mock's `step` request about the hosted task of `task_id`, remembered for grading.
+fn hosted_request(
+    t: &mut MockTask,
+    task_id: &str,
+    step: &str,
+    method: &str,
+    params: Value,
+) -> Value {
     let rid = format!("mock-hosted-{task_id}-{step}");
     let req = json!({"jsonrpc": "2.0", "id": rid, "method": method, "params": params});
     t.hosted_sent.push((rid, req.clone()));
-    Some((req, false))
+    req
 }
 
 /// The params of the task-augmented `method` the mock asks a hosting client for.
@@ -587,10 +598,7 @@ fn hosted_cancel_step(
             return Some((done, true));
         }
     };
-    let rid = format!("mock-hosted-{task_id}-{step}");
-    let req = json!({"jsonrpc": "2.0", "id": rid, "method": method, "params": params});
-    t.hosted_sent.push((rid, req.clone()));
-    Some((req, false))
+    Some((hosted_request(t, task_id, step, method, params), false))
 }
 
 fn lock(state: &Mutex<MockState>) -> std::sync::MutexGuard<'_, MockState> {
@@ -1904,6 +1912,92 @@ fn v1_task_problems(task: Option<&Value>, task_id: Option<&str>) -> Vec<String> 
     p
 }
 
+/// A client-hosted task the mock asked for (by tool `tool`), with the requests the mock sent
+/// the client about it and the client's answers.
+struct Hosted<'a> {
+    id: &'a String,
+    task: &'a MockTask,
+    tool: &'static str,
+    method: &'static str,
+}
+
+impl<'a> Hosted<'a> {
+    /// The task of `kind`, or `None` once every check of `all` is graded: skipped when the
+    /// client hosts no tasks (so none was `what`), failed when it never started the tool.
+    fn find(
+        st: &'a MockState,
+        kind: Kind,
+        tool: &'static str,
+        what: &str,
+        all: &[&'static CheckDef],
+        summary: &str,
+        rec: &mut Recorder,
+    ) -> Option<Self> {
+        let caps = client_caps(st);
+        let hosted = tasks_of(st, kind).into_iter().next();
+        let method = hosted_method(&caps);
+        // A client that declared no client-hosted tasks is not graded on them (whether or
+        // not it started the tool: augmenting it is another check's business).
+        let (Some((id, task)), Some(method)) = (hosted, method) else {
+            for c in all {
+                if initialized_caps(st) && method.is_none() {
+                    rec.skip(
+                        c,
+                        format!(
+                            "the client did not declare capabilities.tasks.requests.sampling.createMessage nor tasks.requests.elicitation.create at initialize (its capabilities: {}): it hosts no tasks, so none was {what}",
+                            short(&caps)
+                        ),
+                    );
+                } else {
+                    rec.violate(c, format!("{tool} never started a task: {summary}"));
+                }
+            }
+            return None;
+        };
+        Some(Hosted {
+            id,
+            task,
+            tool,
+            method,
+        })
+    }
+
+    /// The `i`-th request sent to the client about this task, and the client's answer.
+    fn reply(&self, i: usize) -> Option<(&'a Value, Option<&'a Value>)> {
+        let t = self.task;
+        t.hosted_sent
+            .get(i)
+            .map(|(rid, req)| (req, t.hosted_replies.get(rid)))
+    }
+
+    fn shown(r: Option<&Value>) -> String {
+        r.map_or_else(|| "no answer".to_owned(), short)
+    }
+
+    /// The task-augmented request and its answer, or `None` once every check of `all` has
+    /// failed because the client never fetched the request.
+    fn first(
+        &self,
+        all: &[&'static CheckDef],
+        summary: &str,
+        rec: &mut Recorder,
+    ) -> Option<(&'a Value, Option<&'a Value>)> {
+        let r = self.reply(0);
+        if r.is_none() {
+            let (id, tool, method) = (self.id, self.tool, self.method);
+            for c in all {
+                rec.violate(
+                    c,
+                    format!(
+                        "task {id} ({tool}) is input_required, but the client never asked tasks/result for it, the stream that carries the {method} request: {summary}"
+                    ),
+                );
+            }
+        }
+        r
+    }
+}
+
 /// The client-hosted task of v1_hosted_task: the client's CreateTaskResult, and its answers to
 /// the mock's tasks/get and tasks/result.
 fn evaluate_hosted(st: &MockState, summary: &str, rec: &mut Recorder) {
@@ -1916,46 +2010,21 @@ fn evaluate_hosted(st: &MockState, summary: &str, rec: &mut Recorder) {
     ];
     let caps = client_caps(st);
     evaluate_hosted_declared(&caps, initialized_caps(st), rec);
-    let initialized = st.log.iter().any(|s| s.method == "initialize");
-    let hosted = tasks_of(st, Kind::Hosted).into_iter().next();
-    let method = hosted_method(&caps);
-    // A client that declared no client-hosted tasks is not graded on them (whether or not it
-    // started v1_hosted_task: augmenting it is another check's business).
-    let (Some((id, t)), Some(method)) = (hosted, method) else {
-        for c in ALL {
-            if initialized && method.is_none() {
-                rec.skip(
-                    c,
-                    format!(
-                        "the client did not declare capabilities.tasks.requests.sampling.createMessage nor tasks.requests.elicitation.create at initialize (its capabilities: {}): it hosts no tasks, so none was asked of it",
-                        short(&caps)
-                    ),
-                );
-            } else {
-                rec.violate(c, format!("v1_hosted_task never started a task: {summary}"));
-            }
-        }
+    let Some(h) = Hosted::find(
+        st,
+        Kind::Hosted,
+        "v1_hosted_task",
+        "asked of it",
+        &ALL,
+        summary,
+        rec,
+    ) else {
         return;
     };
-    let reply = |i: usize| {
-        t.hosted_sent
-            .get(i)
-            .map(|(rid, req)| (req, t.hosted_replies.get(rid)))
-    };
-    let shown = |r: Option<&Value>| r.map_or_else(|| "no answer".to_owned(), short);
+    let (method, reply, shown) = (h.method, |i| h.reply(i), Hosted::shown);
     // 1. The task-augmented request.
-    let client_task = match reply(0) {
-        None => {
-            for c in ALL {
-                rec.violate(
-                    c,
-                    format!(
-                        "task {id} (v1_hosted_task) is input_required, but the client never asked tasks/result for it, the stream that carries the {method} request: {summary}"
-                    ),
-                );
-            }
-            return;
-        }
+    let client_task = match h.first(&ALL, summary, rec) {
+        None => return,
         Some((req, r)) => {
             let p = v1_task_problems(r.and_then(|r| r.pointer("/result/task")), None);
             let d = format!("{} -> {}", short(req), shown(r));
@@ -2166,46 +2235,20 @@ fn evaluate_hosted_more(
 /// tasks/cancel, tasks/get and tasks/result, and its `cancelled` push.
 fn evaluate_hosted_cancel(st: &MockState, summary: &str, rec: &mut Recorder) {
     const ALL: [&CheckDef; 2] = [&HOSTED_CANCEL, &HOSTED_CANCEL_STATUS];
-    let caps = client_caps(st);
-    let hosted = tasks_of(st, Kind::HostedCancel).into_iter().next();
-    let method = hosted_method(&caps);
-    let (Some((id, t)), Some(method)) = (hosted, method) else {
-        for c in ALL {
-            if initialized_caps(st) && method.is_none() {
-                rec.skip(
-                    c,
-                    format!(
-                        "the client did not declare capabilities.tasks.requests.sampling.createMessage nor tasks.requests.elicitation.create at initialize (its capabilities: {}): it hosts no tasks, so none was cancelled",
-                        short(&caps)
-                    ),
-                );
-            } else {
-                rec.violate(
-                    c,
-                    format!("v1_hosted_cancel_task never started a task: {summary}"),
-                );
-            }
-        }
+    let Some(h) = Hosted::find(
+        st,
+        Kind::HostedCancel,
+        "v1_hosted_cancel_task",
+        "cancelled",
+        &ALL,
+        summary,
+        rec,
+    ) else {
         return;
     };
-    let reply = |i: usize| {
-        t.hosted_sent
-            .get(i)
-            .map(|(rid, req)| (req, t.hosted_replies.get(rid)))
-    };
-    let shown = |r: Option<&Value>| r.map_or_else(|| "no answer".to_owned(), short);
-    let client_task = match reply(0) {
-        None => {
-            for c in ALL {
-                rec.violate(
-                    c,
-                    format!(
-                        "task {id} (v1_hosted_cancel_task) is input_required, but the client never asked tasks/result for it, the stream that carries the {method} request: {summary}"
-                    ),
-                );
-            }
-            return;
-        }
+    let (reply, shown) = (|i| h.reply(i), Hosted::shown);
+    let client_task = match h.first(&ALL, summary, rec) {
+        None => return,
         Some((req, r)) => match r
             .and_then(|r| r.pointer("/result/task/taskId"))
             .and_then(Value::as_str)

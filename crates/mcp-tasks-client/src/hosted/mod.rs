@@ -835,10 +835,7 @@ mod tests {
             let done = c["task"]["taskId"].as_str().unwrap().to_owned();
             assert!(is_task_id(&done), "{done}");
             finished(&h, &done).await;
-            let slow = Handlers::new().on_elicitation(|_p, _cx| async {
-                std::future::pending::<()>().await;
-                Ok(ElicitResult::decline())
-            });
+            let slow = never_answers();
             let c = h
                 .create(slow, methods::ELICITATION_CREATE.into(), ask(), None)
                 .await
@@ -908,6 +905,14 @@ mod tests {
     fn quick() -> Handlers {
         Handlers::new()
             .on_elicitation(|_p, _cx| async { Ok(ElicitResult::accept([("name", "Ada")])) })
+    }
+
+    /// An elicitation handler that never answers (its task stays working until cancelled).
+    fn never_answers() -> Handlers {
+        Handlers::new().on_elicitation(|_p, _cx| async {
+            std::future::pending::<()>().await;
+            Ok(ElicitResult::decline())
+        })
     }
 
     fn ask() -> JsonObject {
@@ -1012,10 +1017,7 @@ mod tests {
         assert_eq!(p["taskId"], json!(id));
         assert_eq!(p["status"], json!("completed"));
         // Cancelled: one push too.
-        let slow = Handlers::new().on_elicitation(|_p, _cx| async {
-            std::future::pending::<()>().await;
-            Ok(ElicitResult::decline())
-        });
+        let slow = never_answers();
         let c = h
             .create(slow, methods::ELICITATION_CREATE.into(), ask(), None)
             .await
@@ -1044,10 +1046,7 @@ mod tests {
     async fn hosted_tasks_of_a_gone_client_fail_when_its_session_is_rejoined() {
         let store = memory();
         let first = hosting(store.clone(), "s", HostedLimits::default()).await;
-        let slow = Handlers::new().on_elicitation(|_p, _cx| async {
-            std::future::pending::<()>().await;
-            Ok(ElicitResult::decline())
-        });
+        let slow = never_answers();
         let c = first
             .create(slow, methods::ELICITATION_CREATE.into(), ask(), None)
             .await
