@@ -45,7 +45,13 @@ fn meta_of(req: &JsonRpcRequest) -> Option<&serde_json::Map<String, serde_json::
 
 impl Inner {
     /// Decides the era of `req` and runs the checks that come before method dispatch.
-    pub(crate) fn route(&self, req: &JsonRpcRequest, cx: &Context) -> Result<Route, Rejection> {
+    /// A modern request's `_meta` is moved out of its params here (decoded once, for the
+    /// whole request; nothing after routing reads the params' copy).
+    pub(crate) fn route(
+        &self,
+        req: &mut JsonRpcRequest,
+        cx: &Context,
+    ) -> Result<Route, Rejection> {
         let meta = meta_of(req);
         let modern_by_meta = meta.is_some_and(|m| m.contains_key(keys::PROTOCOL_VERSION));
         if modern_by_meta {
@@ -99,10 +105,14 @@ impl Inner {
     /// Checks of a modern request, in the order of MCP 2026-07-28 "Streamable HTTP": headers (-32020),
     /// version (-32022), required `_meta` (-32602). Method lookup (404) and capability
     /// checks (-32021) follow in the method table.
-    fn check_modern(&self, req: &JsonRpcRequest, cx: &Context) -> Result<ModernMeta, Rejection> {
+    fn check_modern(
+        &self,
+        req: &mut JsonRpcRequest,
+        cx: &Context,
+    ) -> Result<ModernMeta, Rejection> {
         let bad = |e: ErrorObject| Rejection::with_status(e, StatusCode::BAD_REQUEST);
-        // Decoded from a borrow: `_meta` stays in the params for the handler.
-        let meta = match req.params.as_ref().and_then(|p| p.get("_meta")) {
+        // Moved out and decoded once: the typed params would otherwise decode it again.
+        let meta = match req.params.as_mut().and_then(|p| p.remove("_meta")) {
             Some(v) => RequestMeta::deserialize(v)
                 .map_err(|e| bad(ErrorObject::invalid_params(format!("Invalid _meta: {e}"))))?,
             None => RequestMeta::default(),

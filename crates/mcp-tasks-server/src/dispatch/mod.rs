@@ -131,7 +131,7 @@ fn served(era: Era, method: &str, has_tasks: bool) -> bool {
 impl Inner {
     async fn on_request(self: Arc<Self>, mut req: JsonRpcRequest, cx: Context) -> Reply {
         let id = req.id.clone();
-        let route = match self.route(&req, &cx) {
+        let route = match self.route(&mut req, &cx) {
             Ok(r) => r,
             Err(rej) => return reply_error(id, rej),
         };
