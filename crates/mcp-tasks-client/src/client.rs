@@ -470,7 +470,7 @@ impl Inner {
             ProtocolVersion::LATEST_MODERN.as_str(),
             self.modern_capabilities(),
         );
-        meta.client_info = Some(self.info.clone());
+        meta.client_info = Some(Box::new(self.info.clone()));
         let Ok(Value::Object(ours)) = serde_json::to_value(meta) else {
             return;
         };

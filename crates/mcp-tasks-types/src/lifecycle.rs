@@ -321,8 +321,9 @@ pub struct CacheableResult {
 pub struct InitializeRequestParams {
     /// The version the client wants (it should be the newest it supports).
     pub protocol_version: String,
-    /// What the client supports.
-    pub capabilities: ClientCapabilities,
+    /// What the client supports (boxed: it is most of the size of a decoded client request,
+    /// which every request's future would otherwise carry inline).
+    pub capabilities: Box<ClientCapabilities>,
     /// Who the client is.
     pub client_info: Implementation,
     /// `_meta`.
@@ -342,7 +343,7 @@ impl InitializeRequestParams {
     ) -> Self {
         InitializeRequestParams {
             protocol_version: protocol_version.into(),
-            capabilities,
+            capabilities: Box::new(capabilities),
             client_info,
             meta: None,
             extra: JsonObject::new(),

@@ -60,7 +60,9 @@ pub struct RequestMeta {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_info: Option<Implementation>,
+    // Boxed, like the capabilities: every request's params embed a `RequestMeta`, and the
+    // two inline would make each of them (and every future holding one) about 1 KiB larger.
+    pub client_info: Option<Box<Implementation>>,
     /// `io.modelcontextprotocol/logLevel`.
     #[serde(
         rename = "io.modelcontextprotocol/logLevel",

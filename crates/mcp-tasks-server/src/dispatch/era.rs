@@ -47,11 +47,7 @@ impl Inner {
     /// Decides the era of `req` and runs the checks that come before method dispatch.
     /// A modern request's `_meta` is moved out of its params here (decoded once, for the
     /// whole request; nothing after routing reads the params' copy).
-    pub(crate) fn route(
-        &self,
-        req: &mut JsonRpcRequest,
-        cx: &Context,
-    ) -> Result<Route, Rejection> {
+    pub(crate) fn route(&self, req: &mut JsonRpcRequest, cx: &Context) -> Result<Route, Rejection> {
         let meta = meta_of(req);
         let modern_by_meta = meta.is_some_and(|m| m.contains_key(keys::PROTOCOL_VERSION));
         if modern_by_meta {

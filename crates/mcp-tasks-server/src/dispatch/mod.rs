@@ -649,7 +649,7 @@ impl Inner {
         let mut session = Session::new(
             sid.clone(),
             version,
-            params.capabilities.clone(),
+            (*params.capabilities).clone(),
             params.client_info.clone(),
             self.config.client_request_timeout,
         );
