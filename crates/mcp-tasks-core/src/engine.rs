@@ -674,69 +674,67 @@ impl TaskEngine {
     /// store, then forgets the handler.
     async fn record_outcome(self: Arc<Self>, id: String, outcome: Option<RunEnd>) {
         let engine = self;
-        {
-            let now = engine.now();
-            let (event, outcome, message) = match outcome {
-                None | Some(RunEnd::Cancelled) => {
-                    tracing::info!(task = %id, "task handler stopped: the task was cancelled");
-                    (TaskEvent::Cancelled, None, None)
-                }
-                Some(RunEnd::Completed(result)) => {
-                    let obj = match serde_json::to_value(&result) {
-                        Ok(serde_json::Value::Object(o)) => o,
-                        _ => JsonObject::new(),
-                    };
-                    (TaskEvent::Completed, Some(Outcome::Result(obj)), None)
-                }
-                Some(RunEnd::Failed(e)) => {
-                    let msg = e.message.clone();
-                    (TaskEvent::Failed, Some(Outcome::Error(e)), Some(msg))
-                }
-            };
-            // A store that fails (disk full, I/O error) gets the outcome again until it takes
-            // it: giving up would leave the task `working` with no handler.
-            let mut backoff = OUTCOME_RETRY_FIRST;
-            loop {
-                let res = engine
-                    .try_modify(&id, |r| {
-                        if r.is_terminal() {
-                            // Cancelled meanwhile: terminal states never change.
-                            return Ok(false);
-                        }
-                        if r.lease
-                            .as_ref()
-                            .is_some_and(|l| l.holder != engine.instance)
-                        {
-                            // Another instance took the task over: its run owns the outcome.
-                            return Ok(false);
-                        }
-                        r.apply(event, now).map_err(TaskError::from)?;
-                        r.outcome = outcome.clone();
-                        // A progress message ("waiting for ...") would be stale once terminal.
-                        r.status_message = message.clone();
-                        Ok(true)
-                    })
-                    .await;
-                let e = match res {
-                    Ok(_) | Err(ModifyError::NotFound) => break,
-                    Err(ModifyError::Rejected(e)) => {
-                        tracing::warn!(task = %id, error = %e, "could not record the task outcome");
-                        break;
-                    }
-                    Err(ModifyError::Store(e)) => e.to_string(),
-                    Err(ModifyError::Contended) => "the task is changing too fast".into(),
-                };
-                tracing::warn!(task = %id, error = %e, retry_in = ?backoff, "could not record the task outcome yet");
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    // Shutdown settles it (or the next start does).
-                    () = engine.halt.cancelled() => return,
-                }
-                backoff = (backoff * 2).min(OUTCOME_RETRY_MAX);
+        let now = engine.now();
+        let (event, outcome, message) = match outcome {
+            None | Some(RunEnd::Cancelled) => {
+                tracing::info!(task = %id, "task handler stopped: the task was cancelled");
+                (TaskEvent::Cancelled, None, None)
             }
-            // Only now: until the outcome is stored, a shutdown still counts it as running.
-            engine.running.lock().remove(&id);
+            Some(RunEnd::Completed(result)) => {
+                let obj = match serde_json::to_value(&result) {
+                    Ok(serde_json::Value::Object(o)) => o,
+                    _ => JsonObject::new(),
+                };
+                (TaskEvent::Completed, Some(Outcome::Result(obj)), None)
+            }
+            Some(RunEnd::Failed(e)) => {
+                let msg = e.message.clone();
+                (TaskEvent::Failed, Some(Outcome::Error(e)), Some(msg))
+            }
+        };
+        // A store that fails (disk full, I/O error) gets the outcome again until it takes
+        // it: giving up would leave the task `working` with no handler.
+        let mut backoff = OUTCOME_RETRY_FIRST;
+        loop {
+            let res = engine
+                .try_modify(&id, |r| {
+                    if r.is_terminal() {
+                        // Cancelled meanwhile: terminal states never change.
+                        return Ok(false);
+                    }
+                    if r.lease
+                        .as_ref()
+                        .is_some_and(|l| l.holder != engine.instance)
+                    {
+                        // Another instance took the task over: its run owns the outcome.
+                        return Ok(false);
+                    }
+                    r.apply(event, now).map_err(TaskError::from)?;
+                    r.outcome = outcome.clone();
+                    // A progress message ("waiting for ...") would be stale once terminal.
+                    r.status_message = message.clone();
+                    Ok(true)
+                })
+                .await;
+            let e = match res {
+                Ok(_) | Err(ModifyError::NotFound) => break,
+                Err(ModifyError::Rejected(e)) => {
+                    tracing::warn!(task = %id, error = %e, "could not record the task outcome");
+                    break;
+                }
+                Err(ModifyError::Store(e)) => e.to_string(),
+                Err(ModifyError::Contended) => "the task is changing too fast".into(),
+            };
+            tracing::warn!(task = %id, error = %e, retry_in = ?backoff, "could not record the task outcome yet");
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                // Shutdown settles it (or the next start does).
+                () = engine.halt.cancelled() => return,
+            }
+            backoff = (backoff * 2).min(OUTCOME_RETRY_MAX);
         }
+        // Only now: until the outcome is stored, a shutdown still counts it as running.
+        engine.running.lock().remove(&id);
     }
 
     /// Waits until no task handler runs in this process, or until `deadline`.

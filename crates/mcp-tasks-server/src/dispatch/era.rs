@@ -108,7 +108,7 @@ impl Inner {
     ) -> Result<ModernMeta, Rejection> {
         let bad = |e: ErrorObject| Rejection::with_status(e, StatusCode::BAD_REQUEST);
         // Moved out and decoded once: the typed params would otherwise decode it again.
-        let meta = match req.params.as_mut().and_then(|p| p.remove("_meta")) {
+        let mut meta = match req.params.as_mut().and_then(|p| p.remove("_meta")) {
             Some(v) => RequestMeta::deserialize(v)
                 .map_err(|e| bad(ErrorObject::invalid_params(format!("Invalid _meta: {e}"))))?,
             None => RequestMeta::default(),
@@ -131,7 +131,6 @@ impl Inner {
                 keys::PROTOCOL_VERSION
             ))));
         }
-        let mut meta = meta;
         // Moved out, not cloned: the handler reads them from here, not from `meta`.
         let Some(caps) = meta.client_capabilities.take() else {
             return Err(bad(ErrorObject::invalid_params(format!(

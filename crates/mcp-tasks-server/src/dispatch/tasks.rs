@@ -128,18 +128,11 @@ impl Inner {
         let trej = |e: TaskError| Rejection::new(era, task_error(e));
         match (era, call) {
             (Era::Modern, ClientRequest::GetTask { params }) => {
-                let mut r = engine
+                let r = engine
                     .get_for(&params.task_id, &owner)
                     .await
                     .map_err(trej)?;
-                let outcome = r.outcome.take();
-                let res = ext::GetTaskResult {
-                    result_type: Default::default(),
-                    task: wire::ext_detailed_with(&r, outcome, &self.info),
-                    meta: None,
-                    extra: JsonObject::new(),
-                };
-                render::ok(era, &self.info, &res)
+                render::wire(era).task_state(r, &self.info).map_err(rej)
             }
             (Era::Modern, ClientRequest::UpdateTask { params }) => {
                 let (answers, malformed) = params.responses();
@@ -163,7 +156,7 @@ impl Inner {
                     // The requestor now knows the task needs input: its request may go.
                     self.v1_relay.mark_seen(&r.id);
                 }
-                render::wire(era).task_state(&r, &self.info).map_err(rej)
+                render::wire(era).task_state(r, &self.info).map_err(rej)
             }
             (Era::Legacy, ClientRequest::CancelTask { params }) => {
                 let r = engine
@@ -178,7 +171,7 @@ impl Inner {
                     ))));
                 }
                 let r = engine.cancel(&params.task_id, &owner).await.map_err(trej)?;
-                render::wire(era).task_state(&r, &self.info).map_err(rej)
+                render::wire(era).task_state(r, &self.info).map_err(rej)
             }
             (Era::Legacy, ClientRequest::GetTaskPayload { params }) => {
                 let id = params.task_id.clone();

@@ -140,8 +140,9 @@ pub(crate) trait EraWire: Sync {
     fn list_ttl(&self, ttl: std::time::Duration) -> Option<u64>;
     /// The reply of a method that created task `r`.
     fn task_created(&self, r: &TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject>;
-    /// The `tasks/get` result for `r`.
-    fn task_state(&self, r: &TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject>;
+    /// The `tasks/get` result for `r` (taken by value: a stored result moves into the
+    /// answer instead of being copied).
+    fn task_state(&self, r: TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject>;
 }
 
 /// The 2025-11-25 wire: sessions, Tasks v1.
@@ -230,9 +231,9 @@ impl EraWire for Legacy {
         )
     }
 
-    fn task_state(&self, r: &TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject> {
+    fn task_state(&self, r: TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject> {
         let res = v1::GetTaskResult {
-            task: task_wire::v1_task(r),
+            task: task_wire::v1_task(&r),
             meta: None,
             extra: JsonObject::new(),
         };
@@ -312,10 +313,11 @@ impl EraWire for Modern {
         result(Era::Modern, info, res)
     }
 
-    fn task_state(&self, r: &TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject> {
+    fn task_state(&self, mut r: TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject> {
+        let outcome = r.outcome.take();
         let res = ext::GetTaskResult {
             result_type: Default::default(),
-            task: task_wire::ext_detailed(r, info),
+            task: task_wire::ext_detailed_with(&r, outcome, info),
             meta: None,
             extra: JsonObject::new(),
         };
