@@ -46,6 +46,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use mcp_tasks_types::jsonrpc::{DecodeError, exceeds_depth};
 use mcp_tasks_types::{ErrorObject, JsonRpcErrorResponse, JsonRpcMessage, RequestId};
 use parking_lot::Mutex;
 use tokio::net::TcpListener;
@@ -646,9 +647,13 @@ async fn handle<S: McpService, B: HttpBody>(
         }
     };
     let (parts, body) = req.into_parts();
-    let mut request_id = None;
+    // GET and DELETE are messages of their own; a POST is its body's bytes.
+    enum In {
+        Inbound(Inbound),
+        Posted(Bytes),
+    }
     let inbound = match inbound {
-        Some(i) => i,
+        Some(i) => In::Inbound(i),
         None => {
             let declared = parts
                 .headers
@@ -683,22 +688,12 @@ async fn handle<S: McpService, B: HttpBody>(
                     return plain(StatusCode::BAD_REQUEST, "could not read the request body");
                 }
             };
-            match JsonRpcMessage::decode_limited(&bytes, config.max_json_depth) {
-                Ok(m) => {
-                    if let JsonRpcMessage::Request(r) = &m {
-                        request_id = Some(r.id.clone());
-                    }
-                    Inbound::Message(m)
-                }
-                Err(e) => {
-                    let body = JsonRpcErrorResponse::new(e.id(), e.to_error());
-                    return json_response(
-                        StatusCode::BAD_REQUEST,
-                        &JsonRpcMessage::Error(body),
-                        &[],
-                    );
-                }
+            if exceeds_depth(&bytes, config.max_json_depth) {
+                return decode_refusal(DecodeError::TooDeep {
+                    limit: config.max_json_depth,
+                });
             }
+            In::Posted(bytes)
         }
     };
     let disconnected = CancellationToken::new();
@@ -715,7 +710,13 @@ async fn handle<S: McpService, B: HttpBody>(
         principal,
         auth: config.auth.clone().map(AuthChallenge::new),
     };
-    let reply = shared.service.handle(inbound, cx).await;
+    let (reply, posted) = match inbound {
+        In::Inbound(inbound) => (shared.service.handle(inbound, cx).await, None),
+        In::Posted(bytes) => match shared.service.handle_bytes(bytes.clone(), cx).await {
+            Ok(reply) => (reply, Some(bytes)),
+            Err(e) => return decode_refusal(e),
+        },
+    };
     let slot = match &reply.body {
         ReplyBody::Subscription(_) => {
             match shared.subscriptions.open(session_id.as_deref(), config) {
@@ -724,6 +725,14 @@ async fn handle<S: McpService, B: HttpBody>(
                     // Dropping the stream unsubscribes; nothing was sent on it yet.
                     drop(reply);
                     disconnected.cancel();
+                    // Rare: the id is read again from the body only here.
+                    let request_id = posted
+                        .as_deref()
+                        .and_then(|b| JsonRpcMessage::decode(b).ok())
+                        .and_then(|m| match m {
+                            JsonRpcMessage::Request(r) => Some(r.id),
+                            _ => None,
+                        });
                     let mut r =
                         error_reply(status, request_id, ErrorObject::invalid_request(message));
                     r.headers_mut()
@@ -849,6 +858,12 @@ fn json_bytes(
     );
     add_headers(&mut r, extra);
     r
+}
+
+/// HTTP 400 with the JSON-RPC error for a body that is not a JSON-RPC message.
+fn decode_refusal(e: DecodeError) -> Response<McpBody> {
+    let body = JsonRpcErrorResponse::new(e.id(), e.to_error());
+    json_response(StatusCode::BAD_REQUEST, &JsonRpcMessage::Error(body), &[])
 }
 
 fn error_reply(status: StatusCode, id: Option<RequestId>, e: ErrorObject) -> Response<McpBody> {

@@ -200,6 +200,22 @@ pub trait McpService: Send + Sync + 'static {
     /// Handles one inbound message and chooses the reply.
     fn handle(&self, inbound: Inbound, cx: Context) -> impl Future<Output = Reply> + Send;
 
+    /// Handles one message as its bytes (an HTTP POST body, within the depth limit). The
+    /// default decodes it ([`JsonRpcMessage::decode`]) and calls [`McpService::handle`]; a
+    /// service may instead read the bytes straight into its own types, and must then answer
+    /// exactly as `handle` would. `Err` is a body that is not a JSON-RPC message: the
+    /// transport answers it (HTTP 400 with the JSON-RPC error).
+    fn handle_bytes(
+        &self,
+        bytes: bytes::Bytes,
+        cx: Context,
+    ) -> impl Future<Output = Result<Reply, mcp_tasks_types::jsonrpc::DecodeError>> + Send {
+        async move {
+            let m = JsonRpcMessage::decode(&bytes)?;
+            Ok(self.handle(Inbound::Message(m), cx).await)
+        }
+    }
+
     /// Called by [`serve_http`] and [`serve_stdio_with`] once they can serve (the listener
     /// is bound), before the first message: the service starts its background work here
     /// (a task server resolves tasks a previous process left running). An error stops the

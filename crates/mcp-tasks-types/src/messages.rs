@@ -203,6 +203,27 @@ macro_rules! method_union {
                 }
             }
 
+            /// [`Self::from_parts`] for params given as JSON text (the `params` member as it
+            /// arrived): decoded straight into the variant's params type, with no `Value`
+            /// tree between. The same outcome as `from_parts` on the decoded object, except
+            /// that a duplicate member is an error here (a `Value` keeps the last).
+            pub fn from_json(method: &str, params: Option<&str>) -> Result<Self, MessageError> {
+                let text = params.unwrap_or("null");
+                let r = match method {
+                    $( $method => serde_json::from_str::<$pty>(text)
+                        .map(|params| $name::$variant { params }), )*
+                    _ => return Err(MessageError::UnknownMethod(method.to_owned())),
+                };
+                match r {
+                    Ok(call) => Ok(call),
+                    Err(_) if params.is_none() => decode_call(Self::METHODS, method, None),
+                    Err(e) => Err(MessageError::InvalidParams {
+                        method: method.to_owned(),
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+
             /// The params as a JSON object (`None` when absent).
             pub fn params(&self) -> Result<Option<JsonObject>, serde_json::Error> {
                 encode_params(self)
@@ -939,6 +960,43 @@ mod tests {
             ClientRequest::from_parts("sampling/createMessage", None),
             Err(MessageError::UnknownMethod(_))
         ));
+    }
+
+    /// `from_json` (params as text) decodes what `from_parts` (params as an object) decodes.
+    #[test]
+    fn from_json_agrees_with_from_parts() {
+        let cases = [
+            (
+                "tools/call",
+                Some(
+                    json!({"name":"t","arguments":{"a":[1,{"b":null}]},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"},"x":1}),
+                ),
+            ),
+            ("tools/call", Some(json!({"arguments":{}}))),
+            ("tools/call", None),
+            (
+                "tasks/get",
+                Some(json!({"taskId":"t","_meta":{"progressToken":3}})),
+            ),
+            ("tasks/get", Some(json!({"taskId":5}))),
+            ("ping", None),
+            ("tools/list", Some(json!({"cursor":"c"}))),
+            ("nope", Some(json!({}))),
+        ];
+        for (method, params) in cases {
+            let text = params.as_ref().map(|p| p.to_string());
+            let a = ClientRequest::from_json(method, text.as_deref());
+            let b = ClientRequest::from_parts(method, params.map(obj));
+            match (&a, &b) {
+                (Ok(x), Ok(y)) => assert_eq!(x, y, "{method}"),
+                (Err(x), Err(y)) => assert_eq!(
+                    std::mem::discriminant(x),
+                    std::mem::discriminant(y),
+                    "{method}: {x} / {y}"
+                ),
+                _ => panic!("{method}: {a:?} / {b:?}"),
+            }
+        }
     }
 
     #[test]

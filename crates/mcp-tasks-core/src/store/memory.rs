@@ -18,7 +18,8 @@ struct Slot {
     live: bool,
     expires_at: Option<u64>,
     lease: Option<Lease>,
-    bytes: std::sync::Arc<[u8]>,
+    /// The record as JSON text: `str`, so a read skips re-validating UTF-8.
+    bytes: std::sync::Arc<str>,
 }
 
 impl Slot {
@@ -73,8 +74,8 @@ impl MemoryStore {
     }
 }
 
-fn encode(r: &TaskRecord) -> Result<std::sync::Arc<[u8]>, StoreError> {
-    serde_json::to_vec(r)
+fn encode(r: &TaskRecord) -> Result<std::sync::Arc<str>, StoreError> {
+    serde_json::to_string(r)
         .map(std::sync::Arc::from)
         .map_err(|e| StoreError::Backend {
             store: "memory",
@@ -82,8 +83,8 @@ fn encode(r: &TaskRecord) -> Result<std::sync::Arc<[u8]>, StoreError> {
         })
 }
 
-fn decode(b: &[u8]) -> Result<TaskRecord, StoreError> {
-    serde_json::from_slice(b).map_err(|e| StoreError::Backend {
+fn decode(b: &str) -> Result<TaskRecord, StoreError> {
+    serde_json::from_str(b).map_err(|e| StoreError::Backend {
         store: "memory",
         source: Box::new(e),
     })
@@ -186,7 +187,7 @@ impl TaskStore for MemoryStore {
     }
 
     fn list(&self, q: ListQuery) -> BoxFuture<'_, Result<Vec<TaskRecord>, StoreError>> {
-        let picked: Vec<(std::sync::Arc<[u8]>, Option<Lease>)> = {
+        let picked: Vec<(std::sync::Arc<str>, Option<Lease>)> = {
             let t = self.tasks.lock();
             let lower = match &q.after_id {
                 Some(a) => std::ops::Bound::Excluded(a.clone()),

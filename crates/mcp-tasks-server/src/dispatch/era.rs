@@ -5,11 +5,12 @@ use std::sync::Arc;
 use http::StatusCode;
 use mcp_tasks_transport::{Context, TransportKind, headers};
 use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest};
+use mcp_tasks_types::messages::ClientRequest;
 use mcp_tasks_types::meta::{RequestMeta, keys};
 use mcp_tasks_types::{ClientCapabilities, Era, ProtocolVersion, methods};
 use serde::Deserialize;
 
-use super::headers::check_routing_headers;
+use super::headers::{Routed, check_routing_headers};
 use crate::Inner;
 use crate::render::Rejection;
 use crate::session::Session;
@@ -108,13 +109,40 @@ impl Inner {
     ) -> Result<ModernMeta, Rejection> {
         let bad = |e: ErrorObject| Rejection::with_status(e, StatusCode::BAD_REQUEST);
         // Moved out and decoded once: the typed params would otherwise decode it again.
-        let mut meta = match req.params.as_mut().and_then(|p| p.remove("_meta")) {
+        let meta = match req.params.as_mut().and_then(|p| p.remove("_meta")) {
             Some(v) => RequestMeta::deserialize(v)
                 .map_err(|e| bad(ErrorObject::invalid_params(format!("Invalid _meta: {e}"))))?,
             None => RequestMeta::default(),
         };
+        self.check_modern_meta(
+            Routed::of_params(&req.method, req.params.as_ref()),
+            meta,
+            cx,
+        )
+    }
+
+    /// [`Inner::route`] of a request already decoded into its typed params (the HTTP fast
+    /// path, [`super::fast`]) whose `_meta` names a protocol version: the same checks as a
+    /// modern request's, on the typed `_meta`.
+    pub(crate) fn route_typed(
+        &self,
+        call: &ClientRequest,
+        meta: RequestMeta,
+        cx: &Context,
+    ) -> Result<ModernMeta, Rejection> {
+        self.check_modern_meta(Routed::of_call(call), meta, cx)
+    }
+
+    /// The checks of a modern request after its `_meta` decoded.
+    fn check_modern_meta(
+        &self,
+        routed: Routed<'_>,
+        mut meta: RequestMeta,
+        cx: &Context,
+    ) -> Result<ModernMeta, Rejection> {
+        let bad = |e: ErrorObject| Rejection::with_status(e, StatusCode::BAD_REQUEST);
         if cx.kind == TransportKind::Http {
-            check_routing_headers(self, req, &meta, &cx.headers).map_err(bad)?;
+            check_routing_headers(self, &routed, &meta, &cx.headers).map_err(bad)?;
         }
         if let Some(v) = &meta.protocol_version {
             let served = ProtocolVersion::parse(v).is_some_and(|p| p.era() == Era::Modern);

@@ -3,9 +3,10 @@
 
 use http::{HeaderMap, HeaderName};
 use mcp_tasks_transport::headers::{self as h, decode_header_value};
-use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest};
+use mcp_tasks_types::jsonrpc::ErrorObject;
+use mcp_tasks_types::messages::ClientRequest;
 use mcp_tasks_types::meta::RequestMeta;
-use mcp_tasks_types::methods;
+use mcp_tasks_types::{JsonObject, methods};
 use serde_json::Value;
 
 use crate::Inner;
@@ -38,9 +39,54 @@ fn header<'h, K: http::header::AsHeaderName + std::fmt::Display + Copy>(
         .map_err(|e| ErrorObject::header_mismatch(format!("Header mismatch: {name}: {e}")))
 }
 
+/// What the routing headers mirror of a request's body.
+pub(crate) struct Routed<'a> {
+    method: &'a str,
+    /// The value named by [`name_param`], when it is a string.
+    name: Option<&'a str>,
+    /// `tools/call` arguments, when an object.
+    arguments: Option<&'a JsonObject>,
+}
+
+impl<'a> Routed<'a> {
+    /// From the params object as it arrived.
+    pub(crate) fn of_params(method: &'a str, params: Option<&'a JsonObject>) -> Self {
+        let name = name_param(method)
+            .and_then(|k| params?.get(k))
+            .and_then(Value::as_str);
+        let arguments = (method == methods::TOOLS_CALL)
+            .then(|| params?.get("arguments")?.as_object())
+            .flatten();
+        Routed {
+            method,
+            name,
+            arguments,
+        }
+    }
+
+    /// From the typed params: the same values, read from their fields.
+    pub(crate) fn of_call(call: &'a ClientRequest) -> Self {
+        let (name, arguments) = match call {
+            ClientRequest::CallTool { params } => (Some(&*params.name), params.arguments.as_ref()),
+            ClientRequest::GetPrompt { params } => (Some(&*params.name), None),
+            ClientRequest::ReadResource { params } => (Some(&*params.uri), None),
+            ClientRequest::GetTask { params } | ClientRequest::CancelTask { params } => {
+                (Some(&*params.task_id), None)
+            }
+            ClientRequest::UpdateTask { params } => (Some(&*params.task_id), None),
+            _ => (None, None),
+        };
+        Routed {
+            method: call.method(),
+            name: name_param(call.method()).and(name),
+            arguments,
+        }
+    }
+}
+
 pub(crate) fn check_routing_headers(
     inner: &Inner,
-    req: &JsonRpcRequest,
+    req: &Routed<'_>,
     meta: &RequestMeta,
     headers: &HeaderMap,
 ) -> Result<(), ErrorObject> {
@@ -71,10 +117,8 @@ pub(crate) fn check_routing_headers(
         }
         Some(_) => {}
     }
-    let params = req.params.as_ref();
-    if let Some(key) = name_param(&req.method) {
-        let body = params.and_then(|p| p.get(key)).and_then(Value::as_str);
-        match (header(headers, &NAME)?, body) {
+    if let Some(key) = name_param(req.method) {
+        match (header(headers, &NAME)?, req.name) {
             (None, _) => return Err(mismatch("missing Mcp-Name header".into())),
             (Some(hv), Some(b)) if hv == b => {}
             (Some(hv), b) => {
@@ -85,11 +129,8 @@ pub(crate) fn check_routing_headers(
         }
     }
     if req.method == methods::TOOLS_CALL {
-        let name = params.and_then(|p| p.get("name")).and_then(Value::as_str);
-        if let Some(route) = name.and_then(|n| inner.tools.get(n)) {
-            let args = params
-                .and_then(|p| p.get("arguments"))
-                .and_then(Value::as_object);
+        if let Some(route) = req.name.and_then(|n| inner.tools.get(n)) {
+            let args = req.arguments;
             for hp in &route.headers {
                 let hname = format!("{}{}", h::MCP_PARAM_PREFIX, hp.header.to_ascii_lowercase());
                 let got = header(headers, hname.as_str())?;

@@ -204,7 +204,7 @@ impl Inner {
             SubscriptionsListenResult::new(id.clone()),
         )
         .ok()
-        .map(|r| crate::render::response(id.clone(), r));
+        .map(|r| crate::render::response(id.clone(), r.into_object()));
         let state = ListenState {
             events,
             granted,

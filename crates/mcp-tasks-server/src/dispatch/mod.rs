@@ -2,6 +2,7 @@
 //! and nowhere else.
 
 mod era;
+mod fast;
 mod headers;
 mod listen;
 mod stream;
@@ -41,7 +42,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::ctx::{CtxInner, InputMode};
-use crate::render::{self, Rejection};
+use crate::render::{self, Rejection, Rendered};
 use crate::session::Session;
 use crate::{Ctx, Inner, Server, ToolError};
 pub(crate) use era::Route;
@@ -87,6 +88,23 @@ impl McpService for Server {
             Inbound::OpenStream { last_event_id } => inner.open_stream(&cx, last_event_id),
             Inbound::CloseSession => inner.close_session(&cx),
         }
+    }
+
+    async fn handle_bytes(
+        &self,
+        bytes: bytes::Bytes,
+        cx: Context,
+    ) -> Result<Reply, mcp_tasks_types::jsonrpc::DecodeError> {
+        let inner = &self.inner;
+        // Once the engine runs (`handle` starts it), the hot requests skip the `Value` tree.
+        let ready = inner.tasks.is_none() || inner.started.get().is_some();
+        if ready && cx.kind == TransportKind::Http {
+            if let Some(f) = fast::read(&bytes) {
+                return Ok(inner.clone().on_fast_request(f, cx).await);
+            }
+        }
+        let m = JsonRpcMessage::decode(&bytes)?;
+        Ok(self.handle(Inbound::Message(m), cx).await)
     }
 
     async fn shutdown(&self, deadline: tokio::time::Instant) {
@@ -156,6 +174,36 @@ impl Inner {
             Ok(c) => c,
             Err(e) => return reply_error(id, Rejection::new(era, e.to_error())),
         };
+        self.serve(id, call, era, session, caps, meta, cx).await
+    }
+
+    /// [`Inner::on_request`] for a request the HTTP fast path read ([`fast::read`]): routed
+    /// by the same modern checks on its typed `_meta`, then served the same way.
+    async fn on_fast_request(self: Arc<Self>, f: fast::Fast, cx: Context) -> Reply {
+        let m = match self.route_typed(&f.call, f.meta, &cx) {
+            Ok(m) => m,
+            Err(rej) => return reply_error(f.id, rej),
+        };
+        if !served(Era::Modern, f.call.method(), self.tasks.is_some()) {
+            let e = ErrorObject::method_not_found(f.call.method());
+            return reply_error(f.id, Rejection::new(Era::Modern, e));
+        }
+        self.serve(f.id, f.call, Era::Modern, None, m.caps, m.meta, cx)
+            .await
+    }
+
+    /// Serves a routed, decoded request of a method the table admits.
+    #[allow(clippy::too_many_arguments)]
+    async fn serve(
+        self: Arc<Self>,
+        id: RequestId,
+        call: ClientRequest,
+        era: Era,
+        session: Option<Arc<Session>>,
+        caps: Arc<ClientCapabilities>,
+        meta: RequestMeta,
+        cx: Context,
+    ) -> Reply {
         if let ClientRequest::CallTool { params } = &call {
             if let Some(reply) = self.scope_refusal(&id, &params.name, &cx) {
                 return reply;
@@ -214,7 +262,7 @@ impl Inner {
         let _drop_cancels = (era == Era::Modern).then(|| cancel.clone().drop_guard());
         let rcx = ReqCx {
             era,
-            method: req.method.clone(),
+            method: call.method().to_owned(),
             log_level: match (era, &session) {
                 (Era::Legacy, Some(s)) => *s.log_level.lock(),
                 _ => meta.log_level,
@@ -277,7 +325,7 @@ impl Inner {
         call: ClientRequest,
         rcx: ReqCx,
         out: Outbox,
-    ) -> Result<JsonObject, Rejection> {
+    ) -> Result<Rendered, Rejection> {
         let era = rcx.era;
         let info = &self.info;
         match call {
@@ -296,9 +344,9 @@ impl Inner {
                 }
                 render::ok(era, info, EmptyResult::default())
             }
-            ClientRequest::ListTools { params } => {
-                self.tools_page(era, params.and_then(|p| p.cursor).as_deref())
-            }
+            ClientRequest::ListTools { params } => self
+                .tools_page(era, params.and_then(|p| p.cursor).as_deref())
+                .map(Rendered::from),
             ClientRequest::ListPrompts { params } => {
                 let all: Vec<_> = self.prompts.values().map(|p| p.prompt.clone()).collect();
                 let (prompts, next) =
@@ -452,10 +500,10 @@ impl Inner {
         responses: Option<InputResponses>,
         state: Option<String>,
         f: F,
-    ) -> Result<JsonObject, Rejection>
+    ) -> Result<Rendered, Rejection>
     where
         T: serde::Serialize,
-        F: Fn(Ctx) -> crate::registry::HandlerFuture<T>,
+        F: FnOnce(Ctx) -> crate::registry::HandlerFuture<T>,
     {
         let era = rcx.era;
         let (mode, user_state) = match (era, &rcx.session) {
@@ -484,7 +532,7 @@ impl Inner {
             }),
         };
         match f(ctx.clone()).await {
-            Ok(v) => render::result(era, &self.info, v).map_err(|e| Rejection::new(era, e)),
+            Ok(v) => render::encoded(era, &self.info, v).map_err(|e| Rejection::new(era, e)),
             Err(ToolError::InputRequired) => {
                 let InputMode::Mrtr(round) = &ctx.inner.input else {
                     return Err(Rejection::new(
@@ -530,18 +578,11 @@ impl Inner {
                 .and_then(|r| serde_json::to_vec(&r).ok())
                 .map(bytes::Bytes::from)
         });
-        let result = cached.as_ref()?;
-        let id = serde_json::to_vec(id).ok()?;
-        let mut out = Vec::with_capacity(result.len() + id.len() + 32);
-        out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-        out.extend_from_slice(&id);
-        out.extend_from_slice(br#","result":"#);
-        out.extend_from_slice(result);
-        out.push(b'}');
+        let out = render::encoded_response(id, cached.as_ref()?)?;
         Some(Reply {
             status: StatusCode::OK,
             headers: Vec::new(),
-            body: mcp_tasks_transport::ReplyBody::Encoded(out.into()),
+            body: mcp_tasks_transport::ReplyBody::Encoded(out),
         })
     }
 

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use futures_util::{FutureExt, stream};
 use mcp_tasks_transport::{EventStream, Reply, SseEvent, TransportKind};
 use mcp_tasks_types::jsonrpc::ErrorObject;
-use mcp_tasks_types::{JsonObject, JsonRpcMessage, RequestId};
+use mcp_tasks_types::{JsonRpcMessage, RequestId};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::render::{self, Rejection};
+use crate::render::{self, Rejection, Rendered};
 use crate::session::{Entry, Session};
 
 /// How the reply of a streamed request is delivered.
@@ -34,7 +34,7 @@ fn is_break(m: &JsonRpcMessage) -> bool {
 }
 
 /// A panic in a handler becomes -32603 for its request only.
-fn caught(r: std::thread::Result<Result<JsonObject, Rejection>>) -> Result<JsonObject, Rejection> {
+fn caught(r: std::thread::Result<Result<Rendered, Rejection>>) -> Result<Rendered, Rejection> {
     match r {
         Ok(r) => r,
         Err(panic) => {
@@ -68,24 +68,18 @@ pub(crate) async fn run<F, Fut>(
 ) -> Reply
 where
     F: FnOnce(Outbox) -> Fut,
-    Fut: Future<Output = Result<JsonObject, Rejection>> + Send + 'static,
+    Fut: Future<Output = Result<Rendered, Rejection>> + Send + 'static,
 {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut guarded = Box::pin(AssertUnwindSafe(work(tx)).catch_unwind());
     if let Some(r) = (&mut guarded).now_or_never() {
         let early: Vec<JsonRpcMessage> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
-        let (m, status) = match caught(r) {
-            Ok(obj) => (render::response(id, obj), http::StatusCode::OK),
-            Err(rej) => {
-                let status = rej.status;
-                (rej.into_message(Some(id)), status)
-            }
-        };
+        let r = caught(r);
         if early.is_empty() {
-            return Reply::message(m).with_status(status);
+            return single(id, r);
         }
         let mut early = early;
-        early.push(m);
+        early.push(message(id, r).0);
         let (_tx, rx) = mpsc::unbounded_channel();
         return stream_reply(transport, delivery, early, rx);
     }
@@ -101,18 +95,12 @@ where
         }
     });
     let finish =
-        move |r: Result<Option<Result<JsonObject, Rejection>>, tokio::task::JoinError>| match r {
-            Ok(Some(Ok(obj))) => Some((render::response(id.clone(), obj), http::StatusCode::OK)),
-            Ok(Some(Err(rej))) => {
-                let status = rej.status;
-                Some((rej.into_message(Some(id.clone())), status))
-            }
+        move |r: Result<Option<Result<Rendered, Rejection>>, tokio::task::JoinError>| match r {
+            Ok(Some(r)) => Some(r),
             Ok(None) => None,
-            Err(_) => Some((
-                Rejection::from(ErrorObject::internal("Internal error"))
-                    .into_message(Some(id.clone())),
-                http::StatusCode::OK,
-            )),
+            Err(_) => Some(Err(Rejection::from(ErrorObject::internal(
+                "Internal error",
+            )))),
         };
     // Dropping this future (the HTTP client went away before a JSON reply) cancels the
     // handler in the modern era; legacy callers pass a token nobody cancels on drop.
@@ -125,9 +113,9 @@ where
             }
             match (done, early.is_empty()) {
                 (None, _) => return Reply::accepted().with_status(http::StatusCode::NO_CONTENT),
-                (Some((m, status)), true) => return Reply::message(m).with_status(status),
-                (Some((m, _)), false) => {
-                    early.push(m);
+                (Some(r), true) => return single(id, r),
+                (Some(r), false) => {
+                    early.push(message(id, r).0);
                     let (_tx, rx) = mpsc::unbounded_channel();
                     return stream_reply(transport, delivery, early, rx);
                 }
@@ -155,11 +143,40 @@ where
         while let Ok(m) = rx.try_recv() {
             let _ = tx.send(m);
         }
-        if let Some((m, _)) = finish(r) {
-            let _ = tx.send(m);
+        if let Some(r) = finish(r) {
+            let _ = tx.send(message(id, r).0);
         }
     });
     stream_reply(transport, delivery, Vec::new(), out_rx)
+}
+
+/// The response message to `id` and its HTTP status.
+fn message(id: RequestId, r: Result<Rendered, Rejection>) -> (JsonRpcMessage, http::StatusCode) {
+    match r {
+        Ok(res) => (
+            render::response(id, res.into_object()),
+            http::StatusCode::OK,
+        ),
+        Err(rej) => {
+            let status = rej.status;
+            (rej.into_message(Some(id)), status)
+        }
+    }
+}
+
+/// A reply that is the response alone: an encoded result goes out as its bytes.
+fn single(id: RequestId, r: Result<Rendered, Rejection>) -> Reply {
+    if let Ok(Rendered::Encoded(b)) = &r {
+        if let Some(out) = render::encoded_response(&id, b) {
+            return Reply {
+                status: http::StatusCode::OK,
+                headers: Vec::new(),
+                body: mcp_tasks_transport::ReplyBody::Encoded(out),
+            };
+        }
+    }
+    let (m, status) = message(id, r);
+    Reply::message(m).with_status(status)
 }
 
 /// Streams `early` messages, then everything arriving on `rx` until it closes.

@@ -14,7 +14,7 @@ use super::{Outbox, ReqCx};
 use crate::Inner;
 use crate::error::{run_end_of, task_error};
 use crate::render::task_wire as wire;
-use crate::render::{self, Rejection};
+use crate::render::{self, Rejection, Rendered};
 use crate::task::TaskError;
 use crate::task::record::Outcome;
 use crate::task::{engine, record, state, store};
@@ -105,7 +105,7 @@ impl Inner {
         call: ClientRequest,
         rcx: ReqCx,
         out: Outbox,
-    ) -> Result<JsonObject, Rejection> {
+    ) -> Result<Rendered, Rejection> {
         let era = rcx.era;
         // The method table (`dispatch::served`) admits `tasks/*` only with an engine.
         let Some(engine) = self.tasks.clone() else {

@@ -13,7 +13,7 @@ use super::{Outbox, ReqCx, tool_error};
 use crate::Inner;
 use crate::ctx::task::{Phase, TaskStart};
 use crate::error::{run_end_of, task_error};
-use crate::render::{self, Rejection};
+use crate::render::{self, Rejection, Rendered};
 use crate::task::clock::new_task_id;
 use crate::task::record::{TaskRecord, TaskRequest};
 
@@ -55,7 +55,7 @@ impl Inner {
         params: CallToolRequestParams,
         rcx: ReqCx,
         out: Outbox,
-    ) -> Result<JsonObject, Rejection> {
+    ) -> Result<Rendered, Rejection> {
         let era = rcx.era;
         let rej = |e: ErrorObject| Rejection::new(era, e);
         // Only what the call needs: the route's schema stays where it is.
@@ -110,8 +110,9 @@ impl Inner {
                 (_, true) => Mode::ExtensionTask,
             },
         };
-        let target = params.name.clone();
-        let args = params.arguments.clone().unwrap_or_default();
+        // Moved, not copied: the params are ours.
+        let target = params.name;
+        let args = params.arguments.unwrap_or_default();
         match mode {
             Mode::Sync => {
                 self.run_mrtr(
@@ -120,7 +121,7 @@ impl Inner {
                     &target,
                     params.input_responses,
                     params.request_state,
-                    move |ctx| handler(ctx, args.clone()),
+                    move |ctx| handler(ctx, args),
                 )
                 .await
             }
@@ -146,7 +147,7 @@ impl Inner {
         args: JsonObject,
         ttl: Option<u64>,
         handler: Arc<crate::registry::tool::ToolFn>,
-    ) -> Result<JsonObject, Rejection> {
+    ) -> Result<Rendered, Rejection> {
         let era = rcx.era;
         let rej = |e: ErrorObject| Rejection::new(era, e);
         let Some(engine) = self.tasks.clone() else {
@@ -204,7 +205,7 @@ impl Inner {
         responses: Option<mcp_tasks_types::mrtr::InputResponses>,
         state: Option<String>,
         handler: Arc<crate::registry::tool::ToolFn>,
-    ) -> Result<JsonObject, Rejection> {
+    ) -> Result<Rendered, Rejection> {
         let era = rcx.era;
         let rej = |e: ErrorObject| Rejection::new(era, e);
         let Some(engine) = self.tasks.clone() else {
@@ -233,7 +234,7 @@ impl Inner {
         let mut fut = handler(ctx.clone(), args.clone());
         let first = (&mut fut).now_or_never();
         match first {
-            Some(Ok(result)) => return render::result(era, &self.info, result).map_err(rej),
+            Some(Ok(result)) => return render::encoded(era, &self.info, result).map_err(rej),
             Some(Err(crate::ToolError::InputRequired)) => {
                 let user = ctx.inner.state.lock().clone();
                 let r = self.sealer.input_required(

@@ -114,7 +114,8 @@ impl FromToolCall for Ctx {
 pub struct Args<A>(pub A);
 
 fn decode_args<A: DeserializeOwned>(call: &ToolCall) -> Result<A, ToolError> {
-    serde_json::from_value(Value::Object(call.args.clone()))
+    // Read in place: the arguments stay with the call for the other extractors.
+    A::deserialize(&call.args)
         .map_err(|e| ToolError::invalid_params(format!("Invalid arguments: {e}")))
 }
 

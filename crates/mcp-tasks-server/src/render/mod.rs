@@ -28,14 +28,166 @@ use crate::task::record::TaskRecord;
 pub(crate) struct ServerInfo {
     pub(crate) implementation: Implementation,
     value: Value,
+    /// `"io.modelcontextprotocol/serverInfo":{...}`, the member spliced into encoded results.
+    member: Vec<u8>,
 }
 
 impl ServerInfo {
     pub(crate) fn new(implementation: Implementation) -> Self {
         let value = serde_json::to_value(&implementation).unwrap_or(Value::Null);
+        let mut member = serde_json::to_vec(keys::SERVER_INFO).unwrap_or_default();
+        member.push(b':');
+        member.extend_from_slice(&serde_json::to_vec(&value).unwrap_or_default());
         ServerInfo {
             implementation,
             value,
+            member,
+        }
+    }
+}
+
+/// A result as it goes on the wire: a JSON object, or that object already encoded. Typed
+/// results are encoded straight to bytes ([`ok`]): building a `Value` tree only to encode
+/// and free it was a large share of a small request's cost.
+#[derive(Debug)]
+pub(crate) enum Rendered {
+    Object(JsonObject),
+    /// A JSON object, compact, with this era's envelope.
+    Encoded(Vec<u8>),
+}
+
+impl Rendered {
+    /// The result as an object (streamed replies, which carry messages, not bytes).
+    pub(crate) fn into_object(self) -> JsonObject {
+        match self {
+            Rendered::Object(o) => o,
+            // Our own encoding of an object: it decodes.
+            Rendered::Encoded(b) => serde_json::from_slice(&b).unwrap_or_default(),
+        }
+    }
+}
+
+impl From<JsonObject> for Rendered {
+    fn from(o: JsonObject) -> Self {
+        Rendered::Object(o)
+    }
+}
+
+/// A complete JSON-RPC response to `id` around an encoded result.
+pub(crate) fn encoded_response(id: &RequestId, result: &[u8]) -> Option<bytes::Bytes> {
+    let id = serde_json::to_vec(id).ok()?;
+    let mut out = Vec::with_capacity(result.len() + id.len() + 32);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    out.extend_from_slice(&id);
+    out.extend_from_slice(br#","result":"#);
+    out.extend_from_slice(result);
+    out.push(b'}');
+    Some(out.into())
+}
+
+/// Where an encoded object's top level has `resultType` and `_meta`, found by walking the
+/// bytes (they come from serde_json, so they are valid JSON; the walk only finds where each
+/// member starts and ends, without decoding). `None` (and the caller takes the `Value` path)
+/// on anything unusual: not an object, a duplicate or escaped key.
+struct Members<'a> {
+    result_type: bool,
+    /// The `_meta` value's text, a slice of the scanned bytes.
+    meta: Option<&'a [u8]>,
+    /// Whether the object has the member named by [`Members::scan`]'s `probe`.
+    probe: bool,
+    /// How many members the object has.
+    count: usize,
+}
+
+impl<'a> Members<'a> {
+    fn scan(b: &'a [u8], probe: &str) -> Option<Members<'a>> {
+        let mut m = Members {
+            result_type: false,
+            meta: None,
+            probe: false,
+            count: 0,
+        };
+        if b.first() != Some(&b'{') {
+            return None;
+        }
+        let mut i = skip_ws(b, 1);
+        if b.get(i) == Some(&b'}') {
+            return (skip_ws(b, i + 1) == b.len()).then_some(m);
+        }
+        loop {
+            // A key: a string without escapes.
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let end = i + 1 + b[i + 1..].iter().position(|&c| c == b'"')?;
+            let key = &b[i + 1..end];
+            if key.contains(&b'\\') {
+                return None;
+            }
+            i = skip_ws(b, end + 1);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            let start = skip_ws(b, i + 1);
+            let stop = skip_value(b, start)?;
+            let seen = match key {
+                b"resultType" => std::mem::replace(&mut m.result_type, true),
+                b"_meta" => m.meta.replace(&b[start..stop]).is_some(),
+                k if k == probe.as_bytes() => std::mem::replace(&mut m.probe, true),
+                _ => false,
+            };
+            if seen {
+                return None;
+            }
+            m.count += 1;
+            i = skip_ws(b, stop);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b'}') => return (skip_ws(b, i + 1) == b.len()).then_some(m),
+                _ => return None,
+            }
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the JSON value starting at `i` (valid JSON assumed).
+fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut j = i;
+    loop {
+        match *b.get(j)? {
+            b'"' => {
+                j += 1;
+                loop {
+                    match *b.get(j)? {
+                        b'\\' => j += 2,
+                        b'"' => break,
+                        _ => j += 1,
+                    }
+                }
+                j += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                j += 1;
+            }
+            b'}' | b']' if depth > 0 => {
+                depth -= 1;
+                j += 1;
+            }
+            // A scalar ends at the enclosing object's next `,` or `}`.
+            b',' | b'}' | b']' if depth == 0 => return (j > i).then_some(j),
+            _ => j += 1,
+        }
+        if depth == 0 && j > i && matches!(b[i], b'"' | b'{' | b'[') {
+            return Some(j);
         }
     }
 }
@@ -101,13 +253,34 @@ pub(crate) fn inlined(era: Era, info: &ServerInfo, result: JsonObject) -> JsonOb
     object(era, info, result)
 }
 
-/// Renders a successful result, mapping an encoding failure to a rejection of `era`.
+/// Renders a successful result for `era` straight to bytes, mapping an encoding failure to
+/// a rejection of `era`.
 pub(crate) fn ok(
     era: Era,
     info: &ServerInfo,
     value: impl Serialize,
-) -> Result<JsonObject, Rejection> {
-    result(era, info, value).map_err(|e| Rejection::new(era, e))
+) -> Result<Rendered, Rejection> {
+    encoded(era, info, value).map_err(|e| Rejection::new(era, e))
+}
+
+/// [`result`], encoded: the typed value is written once, and this era's envelope is
+/// spliced into the bytes ([`EraWire::envelope_bytes`]). The same answer as [`result`],
+/// member order aside.
+pub(crate) fn encoded(
+    era: Era,
+    info: &ServerInfo,
+    value: impl Serialize,
+) -> Result<Rendered, ErrorObject> {
+    let bytes = serde_json::to_vec(&value)
+        .map_err(|e| ErrorObject::internal(format!("cannot encode result: {e}")))?;
+    match wire(era).envelope_bytes(info, bytes) {
+        Ok(b) => Ok(Rendered::Encoded(b)),
+        // An unusual shape: the `Value` path decides, and words any error.
+        Err(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v) => result(era, info, v).map(Rendered::Object),
+            Err(e) => Err(ErrorObject::internal(format!("cannot encode result: {e}"))),
+        },
+    }
 }
 
 /// A full response message for a rendered result.
@@ -128,6 +301,9 @@ pub(crate) trait EraWire: Sync {
     fn task_methods(&self) -> &'static [&'static str];
     /// A result as this era sends it.
     fn envelope(&self, info: &ServerInfo, obj: JsonObject) -> JsonObject;
+    /// [`EraWire::envelope`] on a compact encoded object; `Err` gives the bytes back when
+    /// the shape is unusual (the caller then takes the `Value` path).
+    fn envelope_bytes(&self, info: &ServerInfo, obj: Vec<u8>) -> Result<Vec<u8>, Vec<u8>>;
     /// The HTTP status a JSON-RPC error with `code` gets.
     fn error_status(&self, code: ErrorCode) -> StatusCode;
     /// "Resource not found".
@@ -139,10 +315,10 @@ pub(crate) trait EraWire: Sync {
     /// The list-caching hint (`ttlMs`) for a list result fresh for `ttl`, if this era has one.
     fn list_ttl(&self, ttl: std::time::Duration) -> Option<u64>;
     /// The reply of a method that created task `r`.
-    fn task_created(&self, r: &TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject>;
+    fn task_created(&self, r: &TaskRecord, info: &ServerInfo) -> Result<Rendered, ErrorObject>;
     /// The `tasks/get` result for `r` (taken by value: a stored result moves into the
     /// answer instead of being copied).
-    fn task_state(&self, r: TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject>;
+    fn task_state(&self, r: TaskRecord, info: &ServerInfo) -> Result<Rendered, ErrorObject>;
 }
 
 /// The 2025-11-25 wire: sessions, Tasks v1.
@@ -179,6 +355,14 @@ impl EraWire for Legacy {
     fn envelope(&self, _info: &ServerInfo, mut obj: JsonObject) -> JsonObject {
         obj.remove("resultType");
         obj
+    }
+
+    fn envelope_bytes(&self, _info: &ServerInfo, obj: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+        match Members::scan(&obj, "resultType") {
+            Some(m) if !m.result_type => Ok(obj),
+            // Removing a member: rare (typed legacy results have no `resultType`).
+            _ => Err(obj),
+        }
     }
 
     fn error_status(&self, _code: ErrorCode) -> StatusCode {
@@ -223,21 +407,21 @@ impl EraWire for Legacy {
         None
     }
 
-    fn task_created(&self, r: &TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject> {
-        result(
+    fn task_created(&self, r: &TaskRecord, info: &ServerInfo) -> Result<Rendered, ErrorObject> {
+        encoded(
             Era::Legacy,
             info,
             v1::CreateTaskResult::new(task_wire::v1_task(r)),
         )
     }
 
-    fn task_state(&self, r: TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject> {
+    fn task_state(&self, r: TaskRecord, info: &ServerInfo) -> Result<Rendered, ErrorObject> {
         let res = v1::GetTaskResult {
             task: task_wire::v1_task(&r),
             meta: None,
             extra: JsonObject::new(),
         };
-        result(Era::Legacy, info, &res)
+        encoded(Era::Legacy, info, &res)
     }
 }
 
@@ -263,6 +447,57 @@ impl EraWire for Modern {
                 .or_insert_with(|| info.value.clone());
         }
         obj
+    }
+
+    fn envelope_bytes(&self, info: &ServerInfo, obj: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+        let Some(m) = Members::scan(&obj, "resultType") else {
+            return Err(obj);
+        };
+        // Where `serverInfo` goes into an existing `_meta` object, unless it has one.
+        let into_meta = match m.meta {
+            Some(raw) if raw.starts_with(b"{") => match Members::scan(raw, keys::SERVER_INFO) {
+                Some(inner) if inner.probe => None,
+                Some(inner) => {
+                    let at = raw.as_ptr() as usize - obj.as_ptr() as usize;
+                    Some((at + 1, inner.count == 0))
+                }
+                None => return Err(obj),
+            },
+            _ => None,
+        };
+        let mut top = Vec::new();
+        if !m.result_type {
+            top.extend_from_slice(br#""resultType":"complete""#);
+        }
+        if m.meta.is_none() {
+            if !top.is_empty() {
+                top.push(b',');
+            }
+            top.extend_from_slice(br#""_meta":{"#);
+            top.extend_from_slice(&info.member);
+            top.push(b'}');
+        }
+        if top.is_empty() && into_meta.is_none() {
+            return Ok(obj);
+        }
+        let mut out = Vec::with_capacity(obj.len() + top.len() + info.member.len() + 2);
+        out.push(b'{');
+        out.extend_from_slice(&top);
+        if !top.is_empty() && m.count > 0 {
+            out.push(b',');
+        }
+        match into_meta {
+            Some((at, empty)) => {
+                out.extend_from_slice(&obj[1..at]);
+                out.extend_from_slice(&info.member);
+                if !empty {
+                    out.push(b',');
+                }
+                out.extend_from_slice(&obj[at..]);
+            }
+            None => out.extend_from_slice(&obj[1..]),
+        }
+        Ok(out)
     }
 
     fn error_status(&self, code: ErrorCode) -> StatusCode {
@@ -303,17 +538,17 @@ impl EraWire for Modern {
         Some(ttl.as_millis() as u64)
     }
 
-    fn task_created(&self, r: &TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject> {
+    fn task_created(&self, r: &TaskRecord, info: &ServerInfo) -> Result<Rendered, ErrorObject> {
         let res = ext::CreateTaskResult {
             result_type: Default::default(),
             task: task_wire::ext_task(r),
             meta: None,
             extra: JsonObject::new(),
         };
-        result(Era::Modern, info, res)
+        encoded(Era::Modern, info, res)
     }
 
-    fn task_state(&self, mut r: TaskRecord, info: &ServerInfo) -> Result<JsonObject, ErrorObject> {
+    fn task_state(&self, mut r: TaskRecord, info: &ServerInfo) -> Result<Rendered, ErrorObject> {
         let outcome = r.outcome.take();
         let res = ext::GetTaskResult {
             result_type: Default::default(),
@@ -321,6 +556,75 @@ impl EraWire for Modern {
             meta: None,
             extra: JsonObject::new(),
         };
-        result(Era::Modern, info, &res)
+        encoded(Era::Modern, info, &res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> ServerInfo {
+        ServerInfo::new(Implementation::new("srv", "1.2.3"))
+    }
+
+    /// The encoded path answers what the `Value` path answers, for every era and shape,
+    /// including the ones it hands back to the `Value` path (escaped or duplicate keys).
+    #[test]
+    fn encoded_results_equal_value_results() {
+        let info = info();
+        let shapes = [
+            r#"{}"#,
+            r#"{"a":1}"#,
+            r#"{"resultType":"task","a":[{"_meta":1}]}"#,
+            r#"{"_meta":{}}"#,
+            r#"{"_meta":{"x":1},"b":"}"}"#,
+            r#"{"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"other"}}}"#,
+            r#"{"_meta":null,"resultType":"complete"}"#,
+            r#"{"_meta":{"y":[1,{"_meta":2}]},"z":{"resultType":"x"}}"#,
+            r#"{"res\u0075ltType":"input_required"}"#,
+            r#"{"_meta":{"a":1},"_meta":{"b":2}}"#,
+            r#"{"a":[1,2,{"b":3,"c":"x,}\"]"}],"d":{"e":[],"f":{}}, "g" : true , "h":-1.5e3}"#,
+            r#"{ "_meta" : { } , "n" : null }"#,
+            r#"{ "_meta" : { "k" : [ "]" ] } }"#,
+            r#"{ }"#,
+        ];
+        for era in [Era::Legacy, Era::Modern] {
+            for shape in shapes {
+                let raw: Box<serde_json::value::RawValue> =
+                    serde_json::from_str(shape).expect(shape);
+                let by_value = result(era, &info, &raw).expect(shape);
+                let by_bytes = encoded(era, &info, &raw).expect(shape).into_object();
+                assert_eq!(by_bytes, by_value, "{era:?} {shape}");
+                if era == Era::Modern {
+                    assert_eq!(
+                        by_bytes["_meta"][keys::SERVER_INFO]["name"] == "srv",
+                        !shape.contains("other") && !shape.contains(r#""_meta":null"#),
+                        "{shape}"
+                    );
+                }
+            }
+            assert!(encoded(era, &info, [1, 2]).is_err());
+            assert!(encoded(era, &info, "text").is_err());
+        }
+    }
+
+    /// Typed results take the byte path (no tree), and it adds exactly the envelope.
+    #[test]
+    fn typed_results_are_encoded_with_the_envelope() {
+        let info = info();
+        let r = mcp_tasks_types::tool::CallToolResult::text("hi");
+        let Rendered::Encoded(b) = encoded(Era::Modern, &info, &r).unwrap() else {
+            panic!("a typed result takes the byte path");
+        };
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(v["resultType"], "complete");
+        assert_eq!(v["_meta"][keys::SERVER_INFO]["version"], "1.2.3");
+        assert_eq!(v["content"][0]["text"], "hi");
+        let Rendered::Encoded(b) = encoded(Era::Legacy, &info, &r).unwrap() else {
+            panic!("a typed legacy result takes the byte path");
+        };
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert!(v.get("resultType").is_none() && v.get("_meta").is_none());
     }
 }

@@ -108,8 +108,8 @@ impl TaskDetail {
 /// Decoding rejects an unknown `status`, a missing payload field (`result` for
 /// `completed`, ...) and a payload field that does not belong to the status, so nothing
 /// is silently dropped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "DetailedTaskWire", into = "DetailedTaskWire")]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "DetailedTaskWire")]
 pub struct DetailedTask {
     /// Server-generated, unguessable id.
     pub task_id: String,
@@ -186,8 +186,54 @@ impl DetailedTask {
     }
 }
 
-/// The flat wire form of [`DetailedTask`]; validated by `TryFrom`.
-#[derive(Serialize, Deserialize)]
+/// Written through a borrowed flat form: serde's `into` would copy the whole task (its
+/// result included) on every encoding.
+impl Serialize for DetailedTask {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            task_id: &'a str,
+            status: TaskStatus,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            status_message: Option<&'a str>,
+            created_at: &'a str,
+            last_updated_at: &'a str,
+            ttl_ms: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            poll_interval_ms: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            input_requests: Option<&'a InputRequests>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            result: Option<&'a JsonObject>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error: Option<&'a ErrorObject>,
+        }
+        let (mut input_requests, mut result, mut error) = (None, None, None);
+        match &self.detail {
+            TaskDetail::Working | TaskDetail::Cancelled => {}
+            TaskDetail::InputRequired { input_requests: r } => input_requests = Some(r),
+            TaskDetail::Completed { result: r } => result = Some(r),
+            TaskDetail::Failed { error: e } => error = Some(e),
+        }
+        Wire {
+            task_id: &self.task_id,
+            status: self.status(),
+            status_message: self.status_message.as_deref(),
+            created_at: &self.created_at,
+            last_updated_at: &self.last_updated_at,
+            ttl_ms: self.ttl_ms,
+            poll_interval_ms: self.poll_interval_ms,
+            input_requests,
+            result,
+            error,
+        }
+        .serialize(s)
+    }
+}
+
+/// The flat wire form of [`DetailedTask`] as it is read; validated by `TryFrom`.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DetailedTaskWire {
     task_id: String,
@@ -253,31 +299,6 @@ impl TryFrom<DetailedTaskWire> for DetailedTask {
             poll_interval_ms: w.poll_interval_ms,
             detail,
         })
-    }
-}
-
-impl From<DetailedTask> for DetailedTaskWire {
-    fn from(t: DetailedTask) -> Self {
-        let status = t.status();
-        let (mut input_requests, mut result, mut error) = (None, None, None);
-        match t.detail {
-            TaskDetail::Working | TaskDetail::Cancelled => {}
-            TaskDetail::InputRequired { input_requests: r } => input_requests = Some(r),
-            TaskDetail::Completed { result: r } => result = Some(r),
-            TaskDetail::Failed { error: e } => error = Some(e),
-        }
-        DetailedTaskWire {
-            task_id: t.task_id,
-            status,
-            status_message: t.status_message,
-            created_at: t.created_at,
-            last_updated_at: t.last_updated_at,
-            ttl_ms: t.ttl_ms,
-            poll_interval_ms: t.poll_interval_ms,
-            input_requests,
-            result,
-            error,
-        }
     }
 }
 
