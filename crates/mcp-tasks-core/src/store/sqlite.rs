@@ -52,10 +52,11 @@ fn gone() -> StoreError {
 }
 
 enum Write {
-    Create(TaskRecord, String),
-    Update(TaskRecord, String, Version),
+    // The encoding is shared: the read cache keeps the caller's allocation, not a copy.
+    Create(TaskRecord, Arc<str>),
+    Update(TaskRecord, Arc<str>, Version),
     /// A claim: the record, its encoding, the expected version, the expiry cutoff.
-    Claim(TaskRecord, String, Version, u64),
+    Claim(TaskRecord, Arc<str>, Version, u64),
     /// Lease renewal: holder, ids, new expiry.
     Renew(String, Vec<String>, u64),
     Delete(String),
@@ -73,8 +74,8 @@ type Job = (Write, oneshot::Sender<Result<Done, StoreError>>);
 
 /// Recent records by id, with their version (a newer version always wins).
 struct Cache {
-    map: HashMap<String, (Arc<str>, Version, Option<Lease>)>,
-    order: VecDeque<String>,
+    map: HashMap<Arc<str>, (Arc<str>, Version, Option<Lease>)>,
+    order: VecDeque<Arc<str>>,
     cap: usize,
 }
 
@@ -87,8 +88,9 @@ impl Cache {
             Some(slot) if slot.1 >= v => {}
             Some(slot) => *slot = (data, v, lease),
             None => {
-                self.map.insert(id.to_owned(), (data, v, lease));
-                self.order.push_back(id.to_owned());
+                let id: Arc<str> = Arc::from(id);
+                self.map.insert(id.clone(), (data, v, lease));
+                self.order.push_back(id);
                 while self.map.len() > self.cap {
                     match self.order.pop_front() {
                         Some(old) => {
@@ -98,6 +100,19 @@ impl Cache {
                     }
                 }
             }
+        }
+    }
+
+    /// A newer encoding of a cached record, its lease kept; `false` when it is not cached.
+    fn replace(&mut self, id: &str, data: Arc<str>, v: Version) -> bool {
+        match self.map.get_mut(id) {
+            Some(slot) => {
+                if slot.1 < v {
+                    (slot.0, slot.1) = (data, v);
+                }
+                true
+            }
+            None => false,
         }
     }
 
@@ -470,7 +485,7 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
                     r.owner.key(),
                     !r.is_terminal(),
                     expires(r),
-                    data,
+                    &**data,
                     lease_columns(r.lease.as_ref()).0,
                     lease_columns(r.lease.as_ref()).1
                 ])
@@ -488,7 +503,7 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
                      WHERE id = ?1 AND version = ?5",
                 )
                 .map_err(backend)?
-                .execute(params![r.id, !r.is_terminal(), expires(r), data, *expected as i64])
+                .execute(params![r.id, !r.is_terminal(), expires(r), &**data, *expected as i64])
                 .map_err(backend)?;
             if n == 1 {
                 return Ok(Done::Version(expected + 1));
@@ -519,7 +534,7 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
                     r.id,
                     !r.is_terminal(),
                     expires(r),
-                    data,
+                    &**data,
                     *expected as i64,
                     holder,
                     until,
@@ -649,17 +664,17 @@ fn writer_loop(
         match outcomes {
             Ok(outcomes) => {
                 let mut c = cache.lock();
-                for ((w, _), o) in batch.iter().zip(&outcomes) {
+                // Moved, not copied, into the cache.
+                for ((w, _), o) in batch.iter_mut().zip(&outcomes) {
                     match (w, o) {
                         (Write::Create(r, data), Ok(Done::Version(v)))
                         | (Write::Claim(r, data, _, _), Ok(Done::Version(v))) => {
-                            c.put(&r.id, Arc::from(data.as_str()), *v, r.lease.clone())
+                            c.put(&r.id, data.clone(), *v, r.lease.take())
                         }
                         (Write::Update(r, data, _), Ok(Done::Version(v))) => {
                             // `update` keeps the stored lease: only a cached one is known.
-                            match c.map.get(&r.id).map(|slot| slot.2.clone()) {
-                                Some(lease) => c.put(&r.id, Arc::from(data.as_str()), *v, lease),
-                                None => c.remove(&r.id),
+                            if !c.replace(&r.id, data.clone(), *v) {
+                                c.remove(&r.id);
                             }
                         }
                         (Write::Renew(_, _, until), Ok(Done::Renewed(ids))) => {
@@ -703,7 +718,7 @@ impl TaskStore for SqliteStore {
 
     fn create(&self, record: TaskRecord) -> BoxFuture<'_, Result<Version, StoreError>> {
         let data = match serde_json::to_string(&record) {
-            Ok(d) => d,
+            Ok(d) => Arc::<str>::from(d),
             Err(e) => return futures_util::future::ready(Err(backend(e))).boxed(),
         };
         let w = self.write(Write::Create(record, data));
@@ -717,7 +732,7 @@ impl TaskStore for SqliteStore {
     }
 
     fn get(&self, id: String) -> BoxFuture<'_, Result<Option<(TaskRecord, Version)>, StoreError>> {
-        let hit = self.cache.lock().map.get(&id).cloned();
+        let hit = self.cache.lock().map.get(id.as_str()).cloned();
         if let Some((data, v, lease)) = hit {
             let r = serde_json::from_str(&data)
                 .map(|r: TaskRecord| Some((r.with_lease(lease), v)))
@@ -751,7 +766,7 @@ impl TaskStore for SqliteStore {
         expected: Version,
     ) -> BoxFuture<'_, Result<Version, StoreError>> {
         let data = match serde_json::to_string(&record) {
-            Ok(d) => d,
+            Ok(d) => Arc::<str>::from(d),
             Err(e) => return futures_util::future::ready(Err(backend(e))).boxed(),
         };
         let w = self.write(Write::Update(record, data, expected));
@@ -832,7 +847,7 @@ impl TaskStore for SqliteStore {
         expired_before_ms: u64,
     ) -> BoxFuture<'_, Result<Version, StoreError>> {
         let data = match serde_json::to_string(&record) {
-            Ok(d) => d,
+            Ok(d) => Arc::<str>::from(d),
             Err(e) => return futures_util::future::ready(Err(backend(e))).boxed(),
         };
         let w = self.write(Write::Claim(record, data, expected, expired_before_ms));

@@ -73,6 +73,28 @@ impl From<JsonObject> for Rendered {
     }
 }
 
+/// [`encoded`] for a modern result whose type always writes `resultType` and never `_meta`
+/// (the task shapes below, built with `meta: None` and no extra members): its envelope is
+/// `_meta.serverInfo` appended, with no scan of the bytes.
+fn encoded_modern_bare(info: &ServerInfo, value: impl Serialize) -> Result<Rendered, ErrorObject> {
+    let mut b = serde_json::to_vec(&value)
+        .map_err(|e| ErrorObject::internal(format!("cannot encode result: {e}")))?;
+    debug_assert!(
+        Members::scan(&b, "").is_some_and(|m| m.result_type && m.meta.is_none()),
+        "a bare modern result has resultType and no _meta"
+    );
+    if b.len() < 2 || b.pop() != Some(b'}') {
+        return Err(ErrorObject::internal("result is not a JSON object"));
+    }
+    if b.len() > 1 {
+        b.push(b',');
+    }
+    b.extend_from_slice(br#""_meta":{"#);
+    b.extend_from_slice(&info.member);
+    b.extend_from_slice(b"}}");
+    Ok(Rendered::Encoded(b))
+}
+
 /// A complete JSON-RPC response to `id` around an encoded result.
 pub(crate) fn encoded_response(id: &RequestId, result: &[u8]) -> Option<bytes::Bytes> {
     let id = serde_json::to_vec(id).ok()?;
@@ -545,7 +567,7 @@ impl EraWire for Modern {
             meta: None,
             extra: JsonObject::new(),
         };
-        encoded(Era::Modern, info, res)
+        encoded_modern_bare(info, res)
     }
 
     fn task_state(&self, mut r: TaskRecord, info: &ServerInfo) -> Result<Rendered, ErrorObject> {
@@ -556,7 +578,7 @@ impl EraWire for Modern {
             meta: None,
             extra: JsonObject::new(),
         };
-        encoded(Era::Modern, info, &res)
+        encoded_modern_bare(info, &res)
     }
 }
 
