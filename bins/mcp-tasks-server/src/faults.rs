@@ -897,6 +897,19 @@ impl McpService for Faulty {
         self.inner.shutdown(deadline).await;
     }
 
+    async fn handle_bytes(
+        &self,
+        bytes: bytes::Bytes,
+        cx: Context,
+    ) -> Result<Reply, mcp_tasks_types::jsonrpc::DecodeError> {
+        // A pass-through serves the bytes the server's own way; a fault rewrites messages.
+        if self.fault.is_none() {
+            return self.inner.handle_bytes(bytes, cx).await;
+        }
+        let m = JsonRpcMessage::decode(&bytes)?;
+        Ok(self.handle(Inbound::Message(m), cx).await)
+    }
+
     async fn handle(&self, inbound: Inbound, mut cx: Context) -> Reply {
         let Some(fault) = self.fault.clone() else {
             return self.inner.handle(inbound, cx).await;

@@ -138,85 +138,124 @@ impl<S: McpService> McpService for Tap<S> {
         let Some(sink) = self.sink.clone() else {
             return self.inner.handle(inbound, cx).await;
         };
-        let transport = match cx.kind {
-            TransportKind::Http => "http",
-            TransportKind::Stdio => "stdio",
-        }
-        .to_owned();
-        let version_header = cx
-            .headers
-            .get(headers::MCP_PROTOCOL_VERSION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let mut request = None;
-        if let Inbound::Message(m) = &inbound {
-            let message = to_value(m);
-            if let (Some(method), Some(id)) = (
-                message.get("method").and_then(Value::as_str),
-                message.get("id"),
-            ) {
-                request = Some(TapRequest {
-                    method: method.to_owned(),
-                    id: id.clone(),
-                    protocol_version: message
-                        .pointer("/params/_meta/io.modelcontextprotocol~1protocolVersion")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                });
-            }
-            sink(TapRecord {
-                dir: Direction::In,
-                transport: transport.clone(),
-                session: cx.session_id.clone(),
-                protocol_version_header: version_header.clone(),
-                request: None,
-                status: None,
-                streamed: false,
-                message,
+        let message = match &inbound {
+            Inbound::Message(m) => Some(to_value(m)),
+            _ => None,
+        };
+        let before = record_in(&sink, message, &cx);
+        let reply = self.inner.handle(inbound, cx.clone()).await;
+        record_out(&sink, before, cx, reply)
+    }
+
+    async fn handle_bytes(
+        &self,
+        bytes: bytes::Bytes,
+        cx: Context,
+    ) -> Result<Reply, mcp_tasks_types::jsonrpc::DecodeError> {
+        let Some(sink) = self.sink.clone() else {
+            return self.inner.handle_bytes(bytes, cx).await;
+        };
+        // Decoded for the record; served through the inner service's own path for bytes.
+        let message = to_value(&JsonRpcMessage::decode(&bytes)?);
+        let before = record_in(&sink, Some(message), &cx);
+        let reply = self.inner.handle_bytes(bytes, cx.clone()).await?;
+        Ok(record_out(&sink, before, cx, reply))
+    }
+}
+
+/// What the record of a reply takes from its request.
+struct Before {
+    transport: String,
+    version_header: Option<String>,
+    request: Option<TapRequest>,
+}
+
+/// Records an inbound message (`message`: `None` for a GET or DELETE).
+fn record_in(sink: &TapSink, message: Option<Value>, cx: &Context) -> Before {
+    let transport = match cx.kind {
+        TransportKind::Http => "http",
+        TransportKind::Stdio => "stdio",
+    }
+    .to_owned();
+    let version_header = cx
+        .headers
+        .get(headers::MCP_PROTOCOL_VERSION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut request = None;
+    if let Some(message) = message {
+        if let (Some(method), Some(id)) = (
+            message.get("method").and_then(Value::as_str),
+            message.get("id"),
+        ) {
+            request = Some(TapRequest {
+                method: method.to_owned(),
+                id: id.clone(),
+                protocol_version: message
+                    .pointer("/params/_meta/io.modelcontextprotocol~1protocolVersion")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             });
         }
-        let mut reply = self.inner.handle(inbound, cx.clone()).await;
-        // A session the reply assigns (initialize) names the session of the reply itself.
-        let session = reply
-            .headers
-            .iter()
-            .find(|(k, _)| k.as_str().eq_ignore_ascii_case(headers::MCP_SESSION_ID))
-            .map(|(_, v)| v.clone())
-            .or(cx.session_id);
-        let base = TapRecord {
-            dir: Direction::Out,
-            transport,
-            session,
-            protocol_version_header: version_header,
-            request,
-            status: Some(reply.status.as_u16()),
+        sink(TapRecord {
+            dir: Direction::In,
+            transport: transport.clone(),
+            session: cx.session_id.clone(),
+            protocol_version_header: version_header.clone(),
+            request: None,
+            status: None,
             streamed: false,
-            message: Value::Null,
-        };
-        let body = std::mem::replace(&mut reply.body, ReplyBody::Empty);
-        reply.body = match body {
-            ReplyBody::Empty => ReplyBody::Empty,
-            ReplyBody::Message(m) => {
-                sink(TapRecord {
-                    message: to_value(&m),
-                    ..base
-                });
-                ReplyBody::Message(m)
-            }
-            ReplyBody::Encoded(b) => {
-                sink(TapRecord {
-                    message: serde_json::from_slice(&b).unwrap_or(Value::Null),
-                    ..base
-                });
-                ReplyBody::Encoded(b)
-            }
-            ReplyBody::Stream(events) => ReplyBody::Stream(tap_stream(events, sink, base)),
-            ReplyBody::Subscription(events) => {
-                ReplyBody::Subscription(tap_stream(events, sink, base))
-            }
-        };
-        reply
+            message,
+        });
     }
+    Before {
+        transport,
+        version_header,
+        request,
+    }
+}
+
+/// Records the reply (a streamed one as its events go out) and gives it back.
+fn record_out(sink: &TapSink, before: Before, cx: Context, mut reply: Reply) -> Reply {
+    let sink = sink.clone();
+    // A session the reply assigns (initialize) names the session of the reply itself.
+    let session = reply
+        .headers
+        .iter()
+        .find(|(k, _)| k.as_str().eq_ignore_ascii_case(headers::MCP_SESSION_ID))
+        .map(|(_, v)| v.clone())
+        .or(cx.session_id);
+    let base = TapRecord {
+        dir: Direction::Out,
+        transport: before.transport,
+        session,
+        protocol_version_header: before.version_header,
+        request: before.request,
+        status: Some(reply.status.as_u16()),
+        streamed: false,
+        message: Value::Null,
+    };
+    let body = std::mem::replace(&mut reply.body, ReplyBody::Empty);
+    reply.body = match body {
+        ReplyBody::Empty => ReplyBody::Empty,
+        ReplyBody::Message(m) => {
+            sink(TapRecord {
+                message: to_value(&m),
+                ..base
+            });
+            ReplyBody::Message(m)
+        }
+        ReplyBody::Encoded(b) => {
+            sink(TapRecord {
+                message: serde_json::from_slice(&b).unwrap_or(Value::Null),
+                ..base
+            });
+            ReplyBody::Encoded(b)
+        }
+        ReplyBody::Stream(events) => ReplyBody::Stream(tap_stream(events, sink, base)),
+        ReplyBody::Subscription(events) => ReplyBody::Subscription(tap_stream(events, sink, base)),
+    };
+    reply
 }
 
 /// Records every message of an event stream as it goes out.
