@@ -135,6 +135,11 @@ impl Cache {
 pub struct SqliteStore {
     writer: std::sync::mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per reader connection: at most that many reads run at once, on as many
+    /// blocking threads. Unbounded, a burst of reads (every creation counts its owner's live
+    /// tasks) took a blocking thread each, opened extra connections, and grew a malloc arena
+    /// per thread (about 1 KiB per running task with 10,000 of them).
+    read_permits: Arc<tokio::sync::Semaphore>,
     path: PathBuf,
     sync: SyncMode,
     cache: Arc<Mutex<Cache>>,
@@ -396,6 +401,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: tx,
             readers: Arc::new(Mutex::new(readers)),
+            read_permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
             path,
             sync,
             cache,
@@ -420,10 +426,13 @@ impl SqliteStore {
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> BoxFuture<'static, Result<T, StoreError>> {
         let readers = self.readers.clone();
+        let permits = self.read_permits.clone();
         let path = self.path.clone();
         let sync = self.sync;
         async move {
+            let permit = permits.acquire_owned().await.map_err(backend)?;
             tokio::task::spawn_blocking(move || {
+                let _permit = permit;
                 let conn = readers.lock().pop();
                 let conn = match conn {
                     Some(c) => c,
