@@ -69,7 +69,12 @@ fn cx(headers: &[(&str, &str)]) -> Context {
 }
 
 /// Status, headers and the message of a reply (an encoded body decoded).
-fn seen(r: Reply) -> (u16, Vec<(String, String)>, Value) {
+type Seen = (u16, Vec<(String, String)>, Value);
+
+/// A request: what it is, its body, its headers.
+type Case<'a> = (&'a str, Value, Vec<(&'a str, &'a str)>);
+
+fn seen(r: Reply) -> Seen {
     let body = match r.body {
         ReplyBody::Empty => Value::Null,
         ReplyBody::Message(m) => serde_json::to_value(&m).unwrap(),
@@ -140,7 +145,7 @@ async fn the_fast_path_answers_what_the_general_path_answers() {
         request("tools/call", json!({"name": name, "arguments": args}), m)
     };
     let hi = json!({"text": "hi"});
-    let cases: Vec<(&str, Value, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "a sync call",
             call("echo", hi.clone(), meta(false)),

@@ -103,16 +103,10 @@ impl Cache {
         }
     }
 
-    /// A newer encoding of a cached record, its lease kept; `false` when it is not cached.
-    fn replace(&mut self, id: &str, data: Arc<str>, v: Version) -> bool {
-        match self.map.get_mut(id) {
-            Some(slot) => {
-                if slot.1 < v {
-                    (slot.0, slot.1) = (data, v);
-                }
-                true
-            }
-            None => false,
+    /// A newer encoding of a cached record, its lease kept (nothing when it is not cached).
+    fn replace(&mut self, id: &str, data: Arc<str>, v: Version) {
+        if let Some(slot) = self.map.get_mut(id).filter(|slot| slot.1 < v) {
+            (slot.0, slot.1) = (data, v);
         }
     }
 
@@ -682,9 +676,7 @@ fn writer_loop(
                         }
                         (Write::Update(r, data, _), Ok(Done::Version(v))) => {
                             // `update` keeps the stored lease: only a cached one is known.
-                            if !c.replace(&r.id, data.clone(), *v) {
-                                c.remove(&r.id);
-                            }
+                            c.replace(&r.id, data.clone(), *v)
                         }
                         (Write::Renew(_, _, until), Ok(Done::Renewed(ids))) => {
                             ids.iter().for_each(|id| c.set_lease_until(id, *until))
