@@ -639,12 +639,15 @@ impl Faulty {
                 .inner
                 .handle(Inbound::Message(from_value(&get)?), cx.clone())
                 .await;
-            let status = match &r.body {
-                ReplyBody::Message(m) => to_value(m)
-                    .and_then(|v| v.pointer("/result/status").cloned())
-                    .and_then(|s| s.as_str().map(str::to_owned)),
+            // The server answers with a message or with its encoded bytes.
+            let answer = match &r.body {
+                ReplyBody::Message(m) => to_value(m),
+                ReplyBody::Encoded(b) => serde_json::from_slice(b).ok(),
                 _ => None,
             };
+            let status = answer
+                .and_then(|v| v.pointer("/result/status").cloned())
+                .and_then(|s| s.as_str().map(str::to_owned));
             if status.is_some_and(|s| !matches!(s.as_str(), "completed" | "failed" | "cancelled")) {
                 let e = rpc_error(&req.id_value, -32602, "the task has not finished yet");
                 return Some(Reply::message(from_value(&e)?));
