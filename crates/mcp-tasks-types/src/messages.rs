@@ -121,6 +121,26 @@ fn decode_call<T: DeserializeOwned>(
     })
 }
 
+/// The outcome of decoding a known method's params (`absent`: the request had none), as
+/// `from_parts` and `from_json` report it.
+fn settle<T: DeserializeOwned>(
+    r: Result<T, serde_json::Error>,
+    known: &[&str],
+    method: &str,
+    absent: bool,
+) -> Result<T, MessageError> {
+    match r {
+        Ok(call) => Ok(call),
+        // Absent params of a method that needs them: the tagged path's message ("missing
+        // field `params`") says it best.
+        Err(_) if absent => decode_call(known, method, None),
+        Err(e) => Err(MessageError::InvalidParams {
+            method: method.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
 /// The `params` member of a serialized `{method, params}` union value.
 fn encode_params(v: &impl Serialize) -> Result<Option<JsonObject>, serde_json::Error> {
     match serde_json::to_value(v)? {
@@ -191,16 +211,7 @@ macro_rules! method_union {
                         .map(|params| $name::$variant { params }), )*
                     _ => return Err(MessageError::UnknownMethod(method.to_owned())),
                 };
-                match r {
-                    Ok(call) => Ok(call),
-                    // Absent params of a method that needs them: the tagged path's message
-                    // ("missing field `params`") says it best.
-                    Err(_) if absent => decode_call(Self::METHODS, method, None),
-                    Err(e) => Err(MessageError::InvalidParams {
-                        method: method.to_owned(),
-                        reason: e.to_string(),
-                    }),
-                }
+                settle(r, Self::METHODS, method, absent)
             }
 
             /// [`Self::from_parts`] for params given as JSON text (the `params` member as it
@@ -214,14 +225,7 @@ macro_rules! method_union {
                         .map(|params| $name::$variant { params }), )*
                     _ => return Err(MessageError::UnknownMethod(method.to_owned())),
                 };
-                match r {
-                    Ok(call) => Ok(call),
-                    Err(_) if params.is_none() => decode_call(Self::METHODS, method, None),
-                    Err(e) => Err(MessageError::InvalidParams {
-                        method: method.to_owned(),
-                        reason: e.to_string(),
-                    }),
-                }
+                settle(r, Self::METHODS, method, params.is_none())
             }
 
             /// The params as a JSON object (`None` when absent).

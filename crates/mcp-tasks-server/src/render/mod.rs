@@ -28,8 +28,11 @@ use crate::task::record::TaskRecord;
 pub(crate) struct ServerInfo {
     pub(crate) implementation: Implementation,
     value: Value,
-    /// `"io.modelcontextprotocol/serverInfo":{...}`, the member spliced into encoded results.
+    /// `"io.modelcontextprotocol/serverInfo":{...}`, the member spliced into an existing
+    /// `_meta` of an encoded result.
     member: Vec<u8>,
+    /// `"_meta":{` [`ServerInfo::member`] `}`, for an encoded result without `_meta`.
+    meta_member: Vec<u8>,
 }
 
 impl ServerInfo {
@@ -38,10 +41,12 @@ impl ServerInfo {
         let mut member = serde_json::to_vec(keys::SERVER_INFO).unwrap_or_default();
         member.push(b':');
         member.extend_from_slice(&serde_json::to_vec(&value).unwrap_or_default());
+        let meta_member = [br#""_meta":{"#.as_slice(), &member, b"}"].concat();
         ServerInfo {
             implementation,
             value,
             member,
+            meta_member,
         }
     }
 }
@@ -89,9 +94,8 @@ fn encoded_modern_bare(info: &ServerInfo, value: impl Serialize) -> Result<Rende
     if b.len() > 1 {
         b.push(b',');
     }
-    b.extend_from_slice(br#""_meta":{"#);
-    b.extend_from_slice(&info.member);
-    b.extend_from_slice(b"}}");
+    b.extend_from_slice(&info.meta_member);
+    b.push(b'}');
     Ok(Rendered::Encoded(b))
 }
 
@@ -487,25 +491,24 @@ impl EraWire for Modern {
             },
             _ => None,
         };
-        let mut top = Vec::new();
-        if !m.result_type {
-            top.extend_from_slice(br#""resultType":"complete""#);
-        }
-        if m.meta.is_none() {
-            if !top.is_empty() {
-                top.push(b',');
-            }
-            top.extend_from_slice(br#""_meta":{"#);
-            top.extend_from_slice(&info.member);
-            top.push(b'}');
-        }
-        if top.is_empty() && into_meta.is_none() {
+        if m.result_type && m.meta.is_some() && into_meta.is_none() {
             return Ok(obj);
         }
-        let mut out = Vec::with_capacity(obj.len() + top.len() + info.member.len() + 2);
+        const RESULT_TYPE: &[u8] = br#""resultType":"complete""#;
+        let mut out =
+            Vec::with_capacity(obj.len() + RESULT_TYPE.len() + info.meta_member.len() + 2);
+        // New top-level members go first.
         out.push(b'{');
-        out.extend_from_slice(&top);
-        if !top.is_empty() && m.count > 0 {
+        if !m.result_type {
+            out.extend_from_slice(RESULT_TYPE);
+        }
+        if m.meta.is_none() {
+            if !m.result_type {
+                out.push(b',');
+            }
+            out.extend_from_slice(&info.meta_member);
+        }
+        if (!m.result_type || m.meta.is_none()) && m.count > 0 {
             out.push(b',');
         }
         match into_meta {
