@@ -443,6 +443,7 @@ impl ServerBuilder {
                 closing: Default::default(),
                 started: Default::default(),
                 v1_task_sessions: Default::default(),
+                shared_caps: Default::default(),
                 tasks: self.tasks.map(Arc::new),
                 v1_relay: Default::default(),
                 task_feeds: Default::default(),
@@ -505,6 +506,8 @@ pub(crate) struct Inner {
     /// The session that created each live v1 task owned by a principal (the record names
     /// the principal, and `notifications/tasks/status` still go to the creating session).
     pub(crate) v1_task_sessions: Mutex<std::collections::HashMap<String, String>>,
+    /// Modern requests' client capabilities, shared among equal ones.
+    pub(crate) shared_caps: dispatch::era::SharedCaps,
 }
 
 /// An MCP server. Cheap to clone.

@@ -916,8 +916,8 @@ impl Authorizer {
         let creds = self
             .code_client(meta, rec, &redirect_uri, scope.as_deref())
             .await?;
-        let (verifier, challenge) = jose::pkce();
-        let state = jose::random_token(16);
+        let (verifier, challenge) = jose::pkce()?;
+        let state = jose::random_token(16)?;
         let mut url = Url::parse(endpoint)
             .map_err(|e| Error::Auth(format!("bad authorization endpoint {endpoint:?}: {e}")))?;
         {

@@ -15,12 +15,16 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// `n` random bytes, base64url: state, PKCE verifiers, `jti`s.
-pub(crate) fn random_token(n: usize) -> String {
+/// `n` random bytes, base64url: state, PKCE verifiers, `jti`s. The operating system's
+/// generator failing fails the authorization step that needed it, not the process.
+pub(crate) fn random_token(n: usize) -> Result<String> {
     let mut buf = vec![0u8; n];
-    // The OS generator failing is not something a client can recover from.
-    getrandom::fill(&mut buf).expect("the operating system's random generator failed");
-    b64(&buf)
+    getrandom::fill(&mut buf).map_err(|e| {
+        Error::Auth(format!(
+            "the operating system's random generator failed: {e}"
+        ))
+    })?;
+    Ok(b64(&buf))
 }
 
 /// base64url(SHA-256(text)): the S256 PKCE challenge and the DPoP `ath`.
@@ -30,10 +34,10 @@ pub(crate) fn sha256_b64(text: &str) -> String {
 
 /// A PKCE pair: (verifier, S256 challenge). 32 random bytes give a 43-character verifier,
 /// the minimum RFC 7636 §4.1 allows.
-pub(crate) fn pkce() -> (String, String) {
-    let verifier = random_token(32);
+pub(crate) fn pkce() -> Result<(String, String)> {
+    let verifier = random_token(32)?;
     let challenge = sha256_b64(&verifier);
-    (verifier, challenge)
+    Ok((verifier, challenge))
 }
 
 /// Seconds since the Unix epoch.
@@ -150,7 +154,7 @@ pub(crate) fn dpop_proof(
 ) -> Result<String> {
     let htu = htu.split(['?', '#']).next().unwrap_or(htu);
     let mut claims = json!({
-        "jti": random_token(16),
+        "jti": random_token(16)?,
         "htm": htm,
         "htu": htu,
         "iat": now_secs(),
@@ -181,7 +185,7 @@ pub(crate) fn client_assertion(
             "aud": audience,
             "iat": now,
             "exp": now + lifetime_secs,
-            "jti": random_token(16),
+            "jti": random_token(16)?,
         }),
     )
 }
@@ -198,7 +202,7 @@ mod tests {
             sha256_b64("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
-        let (v, c) = pkce();
+        let (v, c) = pkce().unwrap();
         assert_eq!(v.len(), 43);
         assert_eq!(c, sha256_b64(&v));
     }

@@ -4,7 +4,8 @@
 //! Writes go to one writer thread that commits whatever is queued in one transaction (group
 //! commit: every caller still waits for the commit that contains its write). Reads use a
 //! small pool of read connections, behind a write-through cache of recent records, so a
-//! `tasks/get` of a live task rarely touches the database. The cache assumes this process
+//! `tasks/get` of a live task rarely touches the database, and the writer keeps each owner's
+//! count of live tasks, so a creation's limit check reads nothing. Both assume this process
 //! is the only writer of the file, and [`SqliteStore::open`] enforces it: the store holds an
 //! exclusive lock on `PATH.lock` for its whole life, so a second server started on the same
 //! file (by accident, on another port or on stdio) refuses to start instead of running
@@ -124,19 +125,77 @@ impl Cache {
     }
 }
 
+/// Each owner's live (non-terminal) tasks, as committed. The writer thread is the only one
+/// that changes the table, so it keeps these counts exact, and a creation's limit check
+/// (`count_live`) is answered here without a read connection or a blocking thread.
+struct LiveCounts(HashMap<String, usize>);
+
+impl LiveCounts {
+    /// Reads the counts of a database as it is on disk.
+    fn load(c: &Connection) -> Result<Self, StoreError> {
+        let mut stmt = c
+            .prepare("SELECT owner, COUNT(*) FROM tasks WHERE live = 1 GROUP BY owner")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(backend)?;
+        let mut counts = HashMap::new();
+        for row in rows {
+            let (owner, n) = row.map_err(backend)?;
+            counts.insert(owner, n.max(0) as usize);
+        }
+        Ok(LiveCounts(counts))
+    }
+
+    fn get(&self, owner: &str) -> usize {
+        self.0.get(owner).copied().unwrap_or(0)
+    }
+
+    /// Applies a committed transaction's changes; owners left with none are forgotten.
+    fn apply(&mut self, deltas: Deltas) {
+        use std::collections::hash_map::Entry;
+        for (owner, d) in deltas {
+            match self.0.entry(owner) {
+                Entry::Occupied(mut e) => {
+                    let n = e.get().saturating_add_signed(d);
+                    if n == 0 {
+                        e.remove();
+                    } else {
+                        *e.get_mut() = n;
+                    }
+                }
+                Entry::Vacant(e) if d > 0 => {
+                    e.insert(d as usize);
+                }
+                Entry::Vacant(_) => {}
+            }
+        }
+    }
+}
+
+/// Changes to the live counts made by the writes of one transaction (applied only when it
+/// commits).
+type Deltas = HashMap<String, isize>;
+
+fn count(deltas: &mut Deltas, owner: String, live: bool, sign: isize) {
+    if live {
+        *deltas.entry(owner).or_default() += sign;
+    }
+}
+
 /// A SQLite-backed [`TaskStore`].
 #[derive(Clone)]
 pub struct SqliteStore {
     writer: std::sync::mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
     /// One permit per reader connection: at most that many reads run at once, on as many
-    /// blocking threads. Unbounded, a burst of reads (every creation counts its owner's live
-    /// tasks) took a blocking thread each, opened extra connections, and grew a malloc arena
-    /// per thread (about 1 KiB per running task with 10,000 of them).
+    /// blocking threads. Unbounded, a burst of reads took a blocking thread each, opened
+    /// extra connections, and grew a malloc arena per thread.
     read_permits: Arc<tokio::sync::Semaphore>,
     path: PathBuf,
     sync: SyncMode,
     cache: Arc<Mutex<Cache>>,
+    live: Arc<Mutex<LiveCounts>>,
     /// The exclusive ownership lock; released when the last clone is dropped.
     _owner: Arc<std::fs::File>,
 }
@@ -382,15 +441,17 @@ impl SqliteStore {
             order: VecDeque::new(),
             cap: cache_entries,
         }));
+        let live = Arc::new(Mutex::new(LiveCounts::load(&conn)?));
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let wcache = cache.clone();
+        let wlive = live.clone();
         let file = WatchedFile {
             path: path.clone(),
             identity: file_identity(&path),
         };
         std::thread::Builder::new()
             .name("mcp-tasks-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, wcache, file))
+            .spawn(move || writer_loop(conn, rx, wcache, wlive, file))
             .map_err(backend)?;
         Ok(SqliteStore {
             writer: tx,
@@ -399,6 +460,7 @@ impl SqliteStore {
             path,
             sync,
             cache,
+            live,
             _owner: Arc::new(owner),
         })
     }
@@ -474,7 +536,38 @@ fn expires(r: &TaskRecord) -> Option<i64> {
     r.expires_at_ms().map(|e| e.min(i64::MAX as u64) as i64)
 }
 
-fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
+/// The stored version, liveness and owner key of `id`.
+fn current(c: &Connection, id: &str) -> Result<Option<(Version, bool, String)>, StoreError> {
+    c.prepare_cached("SELECT version, live, owner FROM tasks WHERE id = ?1")
+        .map_err(backend)?
+        .query_row(params![id], |row| {
+            Ok((row.get::<_, i64>(0)? as Version, row.get(1)?, row.get(2)?))
+        })
+        .optional()
+        .map_err(backend)
+}
+
+/// After a compare-and-swap wrote `n` rows: the new version, or why nothing was written.
+/// `was` is the row as it was before the write; its live count moves to `r`'s.
+fn swapped(
+    n: usize,
+    was: Option<(Version, bool, String)>,
+    r: &TaskRecord,
+    expected: Version,
+    deltas: &mut Deltas,
+) -> Result<Done, StoreError> {
+    match was {
+        Some((_, was_live, owner)) if n == 1 => {
+            count(deltas, owner, was_live, -1);
+            count(deltas, r.owner.key(), !r.is_terminal(), 1);
+            Ok(Done::Version(expected + 1))
+        }
+        Some(_) => Err(StoreError::Conflict),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+fn apply(c: &Connection, w: &Write, deltas: &mut Deltas) -> Result<Done, StoreError> {
     match w {
         Write::Create(r, data) => {
             let n = c
@@ -496,10 +589,12 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
             if n == 0 {
                 Err(StoreError::AlreadyExists)
             } else {
+                count(deltas, r.owner.key(), !r.is_terminal(), 1);
                 Ok(Done::Version(1))
             }
         }
         Write::Update(r, data, expected) => {
+            let was = current(c, &r.id)?;
             let n = c
                 .prepare_cached(
                     "UPDATE tasks SET live = ?2, expires_at = ?3, version = version + 1, record = ?4
@@ -508,23 +603,11 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
                 .map_err(backend)?
                 .execute(params![r.id, !r.is_terminal(), expires(r), &**data, *expected as i64])
                 .map_err(backend)?;
-            if n == 1 {
-                return Ok(Done::Version(expected + 1));
-            }
-            let exists: Option<i64> = c
-                .prepare_cached("SELECT version FROM tasks WHERE id = ?1")
-                .map_err(backend)?
-                .query_row(params![r.id], |row| row.get(0))
-                .optional()
-                .map_err(backend)?;
-            Err(if exists.is_some() {
-                StoreError::Conflict
-            } else {
-                StoreError::NotFound
-            })
+            swapped(n, was, r, *expected, deltas)
         }
         Write::Claim(r, data, expected, before) => {
             let (holder, until) = lease_columns(r.lease.as_ref());
+            let was = current(c, &r.id)?;
             let n = c
                 .prepare_cached(
                     "UPDATE tasks SET live = ?2, expires_at = ?3, version = version + 1, record = ?4,
@@ -544,20 +627,7 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
                     ms(*before)
                 ])
                 .map_err(backend)?;
-            if n == 1 {
-                return Ok(Done::Version(expected + 1));
-            }
-            let exists: Option<i64> = c
-                .prepare_cached("SELECT version FROM tasks WHERE id = ?1")
-                .map_err(backend)?
-                .query_row(params![r.id], |row| row.get(0))
-                .optional()
-                .map_err(backend)?;
-            Err(if exists.is_some() {
-                StoreError::Conflict
-            } else {
-                StoreError::NotFound
-            })
+            swapped(n, was, r, *expected, deltas)
         }
         Write::Renew(holder, ids, until) => {
             let mut stmt = c
@@ -578,26 +648,36 @@ fn apply(c: &Connection, w: &Write) -> Result<Done, StoreError> {
             Ok(Done::Renewed(renewed))
         }
         Write::Delete(id) => {
-            let n = c
-                .prepare_cached("DELETE FROM tasks WHERE id = ?1")
+            let gone: Option<(String, bool)> = c
+                .prepare_cached("DELETE FROM tasks WHERE id = ?1 RETURNING owner, live")
                 .map_err(backend)?
-                .execute(params![id])
+                .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
                 .map_err(backend)?;
-            Ok(Done::Deleted(n > 0))
+            let deleted = gone.is_some();
+            if let Some((owner, live)) = gone {
+                count(deltas, owner, live, -1);
+            }
+            Ok(Done::Deleted(deleted))
         }
         Write::Purge(now) => {
             let mut stmt = c
                 .prepare_cached(
-                    "DELETE FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ?1 RETURNING id",
+                    "DELETE FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ?1
+                     RETURNING id, owner, live",
                 )
                 .map_err(backend)?;
-            let ids = stmt
+            let rows = stmt
                 .query_map(params![(*now).min(i64::MAX as u64) as i64], |r| {
-                    r.get::<_, String>(0)
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
                 })
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
                 .map_err(backend)?;
+            let mut ids = Vec::new();
+            for row in rows {
+                let (id, owner, live) = row.map_err(backend)?;
+                count(deltas, owner, live, -1);
+                ids.push(id);
+            }
             Ok(Done::Purged(ids))
         }
     }
@@ -641,6 +721,7 @@ fn writer_loop(
     mut conn: Connection,
     rx: std::sync::mpsc::Receiver<Job>,
     cache: Arc<Mutex<Cache>>,
+    live: Arc<Mutex<LiveCounts>>,
     file: WatchedFile,
 ) {
     while let Ok(first) = rx.recv() {
@@ -651,12 +732,13 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
+        let mut deltas = Deltas::new();
         let outcomes: Result<Vec<Result<Done, StoreError>>, StoreError> = (|| {
             file.check()?;
             let tx = conn.transaction().map_err(backend)?;
             let mut outcomes = Vec::with_capacity(batch.len());
             for (w, _) in &batch {
-                match apply(&tx, w) {
+                match apply(&tx, w, &mut deltas) {
                     Err(e) if fails_batch(&e) => return Err(e),
                     o => outcomes.push(o),
                 }
@@ -666,6 +748,9 @@ fn writer_loop(
         })();
         match outcomes {
             Ok(outcomes) => {
+                // Counted before any caller hears of its write, so a creation that follows
+                // a completed one sees it.
+                live.lock().apply(deltas);
                 let mut c = cache.lock();
                 // Moved, not copied, into the cache.
                 for ((w, _), o) in batch.iter_mut().zip(&outcomes) {
@@ -817,17 +902,8 @@ impl TaskStore for SqliteStore {
     }
 
     fn count_live(&self, owner: Owner, at_most: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
-        self.read(move |c| {
-            // Bounded: the partial index is walked for at most `at_most` rows.
-            let n: i64 = c
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE owner = ?1 AND live = 1 LIMIT ?2)",
-                )
-                .map_err(backend)?
-                .query_row(params![owner.key(), at_most.min(i64::MAX as usize) as i64], |r| r.get(0))
-                .map_err(backend)?;
-            Ok(n as usize)
-        })
+        let n = self.live.lock().get(&owner.key());
+        futures_util::future::ready(Ok(n.min(at_most))).boxed()
     }
 
     fn purge_expired(&self, now_ms: u64) -> BoxFuture<'_, Result<usize, StoreError>> {
@@ -989,6 +1065,68 @@ mod tests {
         }
         assert_eq!("FULL".parse::<SyncMode>(), Ok(SyncMode::Full));
         assert!("fast".parse::<SyncMode>().is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The live counts kept by the writer follow creations, updates, deletions and purges,
+    /// and a reopened store counts what is on disk.
+    #[tokio::test]
+    async fn live_counts_follow_writes_and_survive_reopening() {
+        let (dir, path) = temp_db("live");
+        let rec = |id: &str, owner: &str| {
+            TaskRecord::new(
+                id.into(),
+                Owner::Session(owner.into()),
+                mcp_tasks_types::Era::Modern,
+                crate::record::TaskRequest {
+                    method: "tools/call".into(),
+                    name: "t".into(),
+                    arguments: Default::default(),
+                },
+                1,
+                Some(10),
+                None,
+            )
+        };
+        let a = || Owner::Session("a".into());
+        let store = SqliteStore::open(&path).unwrap();
+        for i in 0..4 {
+            store.create(rec(&format!("a-{i}"), "a")).await.unwrap();
+        }
+        store.create(rec("b-0", "b")).await.unwrap();
+        assert!(store.create(rec("a-0", "a")).await.is_err(), "a duplicate");
+        assert_eq!(store.count_live(a(), 100).await.unwrap(), 4);
+        // Terminal: no longer live. A stale write changes nothing.
+        let (mut r, v) = store.get("a-1".into()).await.unwrap().unwrap();
+        r.apply(crate::state::TaskEvent::Cancelled, 2).unwrap();
+        assert!(r.is_terminal());
+        store.update(r.clone(), v).await.unwrap();
+        assert!(store.update(r, v).await.is_err(), "a stale version");
+        assert!(store.delete("a-2".into()).await.unwrap());
+        assert!(!store.delete("a-2".into()).await.unwrap());
+        assert_eq!(store.count_live(a(), 100).await.unwrap(), 2);
+        assert_eq!(store.count_live(a(), 1).await.unwrap(), 1, "bounded");
+        drop(store);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.count_live(a(), 100).await.unwrap(), 2);
+        assert_eq!(
+            store
+                .count_live(Owner::Session("b".into()), 100)
+                .await
+                .unwrap(),
+            1
+        );
+        // Every task here has a 10 ms TTL from time 1.
+        assert_eq!(store.purge_expired(1_000).await.unwrap(), 4);
+        assert_eq!(store.count_live(a(), 100).await.unwrap(), 0);
+        assert_eq!(
+            store
+                .count_live(Owner::Session("b".into()), 100)
+                .await
+                .unwrap(),
+            0
+        );
+        drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

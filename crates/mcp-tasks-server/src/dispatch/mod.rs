@@ -1,7 +1,7 @@
 //! The method table: the only `match` on (era, method). Method-not-found is produced here
 //! and nowhere else.
 
-mod era;
+pub(crate) mod era;
 mod fast;
 mod headers;
 mod listen;
