@@ -6,6 +6,13 @@
 //! See `README.md` beside this crate for what is measured and the targets.
 #![warn(missing_docs)]
 
+/// Every server this binary runs (mcp-tasks, bare hyper) and its load generator run on
+/// jemalloc, as the reference server does; the peers in `benches/peers` are built with it too,
+/// so every contender gets the same allocator.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod curves;
 mod durability;
 mod fanout;

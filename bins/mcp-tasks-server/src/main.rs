@@ -1,6 +1,13 @@
 //! `mcp-tasks-server`: the reference server. Configuration → store + server + transport; no
 //! protocol logic of its own (that lives in the `mcp-tasks-server` library).
 
+/// jemalloc, not the system allocator: under glibc's malloc this server's `tasks/get`
+/// throughput was about two thirds of jemalloc's, and fell further once the process had
+/// created many tasks (a fragmented heap). See the bench README.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod console;
 mod faults; // test-only fault injection (MCP_TASKS_FAULT), see faults.rs
 

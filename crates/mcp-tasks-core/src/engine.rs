@@ -376,7 +376,7 @@ impl TaskEngine {
     }
 
     /// Sets the notifier that carries changes to other instances sharing the store (e.g.
-    /// [`PgNotifier`](super::notify::postgres::PgNotifier) with a PostgreSQL store).
+    /// `notify::postgres::PgNotifier`, feature `postgres`, with a PostgreSQL store).
     pub fn with_notifier(mut self, n: Arc<dyn TaskNotifier>) -> Self {
         self.notifier = n;
         self

@@ -8,7 +8,7 @@
 //! state, so a late or duplicate notification is harmless.
 //!
 //! - [`LocalNotifier`]: one process (memory, SQLite): nothing to carry.
-//! - [`postgres::PgNotifier`] (feature `postgres`): LISTEN/NOTIFY on the task database.
+//! - `postgres::PgNotifier` (feature `postgres`): LISTEN/NOTIFY on the task database.
 //!
 //! A notifier that may have missed notifications (its connection dropped) says so with
 //! [`NotifierEvent::Resync`]; the engine then re-reads everything it watches, so a lost

@@ -108,6 +108,11 @@ impl ServerHandler for Peer {
     }
 }
 
+/// The same allocator as the mcp-tasks bench server (jemalloc), so the race compares the SDKs,
+/// not their allocators.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:0".into());

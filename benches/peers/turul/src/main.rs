@@ -74,6 +74,11 @@ impl McpTool for Said {
     }
 }
 
+/// The same allocator as the mcp-tasks bench server (jemalloc), so the race compares the SDKs,
+/// not their allocators.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wanted: SocketAddr = std::env::args()

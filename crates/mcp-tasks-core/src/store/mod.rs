@@ -1,5 +1,5 @@
 //! Task storage: one object-safe trait with a written contract, backends beside it, and a
-//! test suite every backend runs ([`conformance`]).
+//! test suite every backend runs (`conformance`, feature `store-conformance`).
 //!
 //! # Contract
 //! - `create` is durable when it returns: a `get` (from any process sharing the store)
