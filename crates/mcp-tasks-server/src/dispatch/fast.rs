@@ -10,7 +10,10 @@ use std::borrow::Cow;
 
 use mcp_tasks_types::messages::ClientRequest;
 use mcp_tasks_types::meta::RequestMeta;
+use mcp_tasks_types::task::TaskIdParams;
+use mcp_tasks_types::tool::CallToolRequestParams;
 use mcp_tasks_types::{RequestId, methods};
+use serde::de::{DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -21,47 +24,33 @@ pub(crate) struct Fast {
     pub(crate) meta: RequestMeta,
 }
 
-/// A member that is present, even as `null`.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<()>, D::Error> {
-    serde::de::IgnoredAny::deserialize(d).map(|_| Some(()))
+/// Why the fast path leaves a request to the general path (never shown to anyone).
+fn general<E: serde::de::Error>() -> E {
+    E::custom("left to the general path")
 }
 
-/// Reads `bytes` as a modern request the fast path serves; `None` leaves it to the general
-/// path.
-pub(crate) fn read(bytes: &[u8]) -> Option<Fast> {
-    #[derive(Deserialize)]
-    struct Envelope<'a> {
-        #[serde(borrow)]
-        jsonrpc: Cow<'a, str>,
-        id: RequestId,
-        #[serde(borrow)]
-        method: Cow<'a, str>,
-        #[serde(borrow, default)]
-        params: Option<&'a RawValue>,
-        #[serde(default, deserialize_with = "present")]
-        result: Option<()>,
-        #[serde(default, deserialize_with = "present")]
-        error: Option<()>,
-    }
-    let e: Envelope<'_> = serde_json::from_slice(bytes).ok()?;
-    if e.jsonrpc != "2.0" || e.result.is_some() || e.error.is_some() {
-        return None;
-    }
-    let method = &*e.method;
-    if ![
+/// Whether the fast path serves `method`.
+fn served(method: &str) -> bool {
+    [
         methods::TOOLS_CALL,
         methods::TASKS_GET,
         methods::TASKS_CANCEL,
     ]
     .contains(&method)
-    {
-        return None;
-    }
-    let params = e.params.map(RawValue::get);
-    if params.is_some_and(|p| !p.starts_with('{')) {
-        return None;
-    }
-    let mut call = ClientRequest::from_json(method, params).ok()?;
+}
+
+/// Reads `bytes` as a modern request the fast path serves; `None` leaves it to the general
+/// path.
+///
+/// One pass: when `method` comes before `params` (as clients write them), the params are
+/// read straight into their type; otherwise they are kept as text and read after.
+pub(crate) fn read(bytes: &[u8]) -> Option<Fast> {
+    // Checked as UTF-8 once: read from bytes, serde_json checks each string on its own.
+    let mut de = serde_json::Deserializer::from_str(std::str::from_utf8(bytes).ok()?);
+    // `deserialize_map`: a top-level array (a batch) is not a request here.
+    let (id, call) = de.deserialize_map(EnvelopeVisitor).ok()?;
+    de.end().ok()?;
+    let mut call = call;
     let meta = match &mut call {
         ClientRequest::CallTool { params } => params.meta.take(),
         ClientRequest::GetTask { params } | ClientRequest::CancelTask { params } => {
@@ -70,11 +59,167 @@ pub(crate) fn read(bytes: &[u8]) -> Option<Fast> {
         _ => None,
     }?;
     meta.protocol_version.as_ref()?;
-    Some(Fast {
-        id: e.id,
-        call,
-        meta,
-    })
+    Some(Fast { id, call, meta })
+}
+
+/// The envelope `{jsonrpc, id, method, params}`: unknown members are ignored, a duplicate
+/// member, a `result` or `error` member, or any other method leave the request to the general
+/// path.
+struct EnvelopeVisitor;
+
+impl<'de> Visitor<'de> for EnvelopeVisitor {
+    type Value = (RequestId, ClientRequest);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON-RPC request object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // A local that lives for one read: boxing the large variant would only add an
+        // allocation.
+        #[allow(clippy::large_enum_variant)]
+        enum Params<'de> {
+            Typed(ClientRequest),
+            Text(&'de RawValue),
+        }
+        let mut jsonrpc = false;
+        let mut id: Option<RequestId> = None;
+        let mut method: Option<Cow<'de, str>> = None;
+        let mut params: Option<Params<'de>> = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Jsonrpc if !jsonrpc => {
+                    if map.next_value::<Text<'de>>()?.0 != "2.0" {
+                        return Err(general());
+                    }
+                    jsonrpc = true;
+                }
+                Key::Id if id.is_none() => id = Some(map.next_value()?),
+                Key::Method if method.is_none() => {
+                    let m = map.next_value::<Text<'de>>()?.0;
+                    if !served(&m) {
+                        return Err(general());
+                    }
+                    method = Some(m);
+                }
+                Key::Params if params.is_none() => {
+                    params = Some(match &method {
+                        Some(m) => Params::Typed(map.next_value_seed(TypedParams(m))?),
+                        None => Params::Text(map.next_value()?),
+                    })
+                }
+                Key::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                // A duplicate, or a response's member.
+                _ => return Err(general()),
+            }
+        }
+        let (true, Some(id), Some(method)) = (jsonrpc, id, method) else {
+            return Err(general());
+        };
+        let call = match params {
+            Some(Params::Typed(call)) => call,
+            Some(Params::Text(text)) if text.get().starts_with('{') => {
+                ClientRequest::from_json(&method, Some(text.get())).map_err(|_| general())?
+            }
+            Some(Params::Text(_)) => return Err(general()),
+            None => ClientRequest::from_json(&method, None).map_err(|_| general())?,
+        };
+        Ok((id, call))
+    }
+}
+
+/// An envelope member's name, read without allocating.
+enum Key {
+    Jsonrpc,
+    Id,
+    Method,
+    Params,
+    /// `result` or `error`: not a request.
+    Response,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<Key, E> {
+                Ok(match k {
+                    "jsonrpc" => Key::Jsonrpc,
+                    "id" => Key::Id,
+                    "method" => Key::Method,
+                    "params" => Key::Params,
+                    "result" | "error" => Key::Response,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// A string, borrowed from the body unless it has escapes (serde's own `Cow<str>` always
+/// copies).
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The params of a method the fast path serves, read in place. Only an object: a struct
+/// would also accept an array.
+struct TypedParams<'m>(&'m str);
+
+impl<'de> DeserializeSeed<'de> for TypedParams<'_> {
+    type Value = ClientRequest;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ClientRequest, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TypedParams<'_> {
+    type Value = ClientRequest;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("params as an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ClientRequest, A::Error> {
+        let d = serde::de::value::MapAccessDeserializer::new(map);
+        match self.0 {
+            methods::TOOLS_CALL => CallToolRequestParams::deserialize(d)
+                .map(|params| ClientRequest::CallTool { params }),
+            methods::TASKS_GET => {
+                TaskIdParams::deserialize(d).map(|params| ClientRequest::GetTask { params })
+            }
+            methods::TASKS_CANCEL => {
+                TaskIdParams::deserialize(d).map(|params| ClientRequest::CancelTask { params })
+            }
+            _ => Err(general()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +250,12 @@ mod tests {
                 ..
             })
         ));
+        // Params before the method: read after it, to the same request.
+        let late = format!(
+            r#"{{"params":{{"name":"echo","arguments":{{"text":"hi"}},{meta}}},"jsonrpc":"2.0","method":"tools/call","id":7,"x":[1]}}"#
+        );
+        let l = read(late.as_bytes()).expect("params before the method");
+        assert_eq!((l.id, l.call), (f.id.clone(), f.call.clone()));
         // Left to the general path.
         for other in [
             // another method, a legacy request (no version in `_meta`), a notification
@@ -128,6 +279,21 @@ mod tests {
                 r#"{{"jsonrpc":"2.0","id":1,"result":null,"method":"tools/call","params":{{"name":"e",{meta}}}}}"#
             ),
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[1]}"#.into(),
+            // params as an array, before or after the method; a batch (an array envelope)
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["e",null,{{{meta}}}]}}"#
+            ),
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"params":["e",null,{{{meta}}}],"method":"tools/call"}}"#
+            ),
+            format!(r#"["2.0",1,"tools/call",{{"name":"e",{meta}}}]"#),
+            // a duplicate params, a trailing value
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"e",{meta}}},"params":{{"name":"e",{meta}}}}}"#
+            ),
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"e",{meta}}}}} 1"#
+            ),
         ] {
             assert!(read(other.as_bytes()).is_none(), "{other}");
         }

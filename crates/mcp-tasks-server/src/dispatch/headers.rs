@@ -1,7 +1,7 @@
 //! SEP-2243 routing-header validation for modern HTTP requests (MCP 2026-07-28 "Streamable HTTP"): every
 //! mismatch or malformed value is -32020.
 
-use http::{HeaderMap, HeaderName};
+use http::HeaderMap;
 use mcp_tasks_transport::headers::{self as h, decode_header_value};
 use mcp_tasks_types::jsonrpc::ErrorObject;
 use mcp_tasks_types::messages::ClientRequest;
@@ -37,6 +37,51 @@ fn header<'h, K: http::header::AsHeaderName + std::fmt::Display + Copy>(
     decode_header_value(v.as_bytes())
         .map(Some)
         .map_err(|e| ErrorObject::header_mismatch(format!("Header mismatch: {name}: {e}")))
+}
+
+/// One of the routing headers every modern request carries: its value, and whether it
+/// appeared more than once.
+#[derive(Default, Clone, Copy)]
+struct RoutingHeader<'h> {
+    value: Option<&'h http::HeaderValue>,
+    repeated: bool,
+}
+
+impl<'h> RoutingHeader<'h> {
+    /// Its decoded value ([`header`]'s errors for a repeated or malformed one).
+    fn decoded(self, name: &str) -> Result<Option<std::borrow::Cow<'h, str>>, ErrorObject> {
+        let Some(v) = self.value else {
+            return Ok(None);
+        };
+        if self.repeated {
+            return Err(ErrorObject::header_mismatch(format!(
+                "Header mismatch: {name} appears more than once"
+            )));
+        }
+        decode_header_value(v.as_bytes())
+            .map(Some)
+            .map_err(|e| ErrorObject::header_mismatch(format!("Header mismatch: {name}: {e}")))
+    }
+}
+
+/// `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` (in that order), found in one walk over a request's
+/// few headers (three hashed lookups of names the `http` crate does not know cost more).
+fn routing_headers(headers: &HeaderMap) -> [RoutingHeader<'_>; 3] {
+    let mut found = [RoutingHeader::default(); 3];
+    for (name, value) in headers {
+        let slot = match name.as_str() {
+            h::MCP_PROTOCOL_VERSION => &mut found[0],
+            h::MCP_METHOD => &mut found[1],
+            h::MCP_NAME => &mut found[2],
+            _ => continue,
+        };
+        if slot.value.is_some() {
+            slot.repeated = true;
+        } else {
+            slot.value = Some(value);
+        }
+    }
+    found
 }
 
 /// What the routing headers mirror of a request's body.
@@ -91,11 +136,8 @@ pub(crate) fn check_routing_headers(
     headers: &HeaderMap,
 ) -> Result<(), ErrorObject> {
     let mismatch = |what: String| ErrorObject::header_mismatch(format!("Header mismatch: {what}"));
-    // Parsed header names: a `&str` name is parsed and validated on every lookup.
-    static VERSION: HeaderName = HeaderName::from_static(h::MCP_PROTOCOL_VERSION);
-    static METHOD: HeaderName = HeaderName::from_static(h::MCP_METHOD);
-    static NAME: HeaderName = HeaderName::from_static(h::MCP_NAME);
-    match header(headers, &VERSION)? {
+    let [version, method, name] = routing_headers(headers);
+    match version.decoded(h::MCP_PROTOCOL_VERSION)? {
         None => return Err(mismatch("missing MCP-Protocol-Version header".into())),
         Some(v) => {
             if let Some(mv) = &meta.protocol_version {
@@ -107,7 +149,7 @@ pub(crate) fn check_routing_headers(
             }
         }
     }
-    match header(headers, &METHOD)? {
+    match method.decoded(h::MCP_METHOD)? {
         None => return Err(mismatch("missing Mcp-Method header".into())),
         Some(m) if m != req.method => {
             return Err(mismatch(format!(
@@ -118,7 +160,7 @@ pub(crate) fn check_routing_headers(
         Some(_) => {}
     }
     if let Some(key) = name_param(req.method) {
-        match (header(headers, &NAME)?, req.name) {
+        match (name.decoded(h::MCP_NAME)?, req.name) {
             (None, _) => return Err(mismatch("missing Mcp-Name header".into())),
             (Some(hv), Some(b)) if hv == b => {}
             (Some(hv), b) => {
@@ -188,5 +230,37 @@ mod tests {
         assert!(header_matches("042", &json!(42)));
         assert!(header_matches("true", &json!(true)));
         assert!(!header_matches("1", &json!(true)));
+    }
+
+    #[test]
+    fn routing_headers_are_found_in_one_walk() {
+        let mut hm = HeaderMap::new();
+        hm.insert("content-type", "application/json".parse().unwrap());
+        hm.insert(h::MCP_METHOD, "tools/call".parse().unwrap());
+        hm.insert(h::MCP_NAME, "=?base64?ZWNobw==?=".parse().unwrap());
+        let [version, method, name] = routing_headers(&hm);
+        assert!(version.decoded(h::MCP_PROTOCOL_VERSION).unwrap().is_none());
+        assert_eq!(
+            method.decoded(h::MCP_METHOD).unwrap().as_deref(),
+            Some("tools/call")
+        );
+        assert_eq!(
+            name.decoded(h::MCP_NAME).unwrap().as_deref(),
+            Some("echo"),
+            "decoded"
+        );
+        // A repeated header is refused, whichever value comes first.
+        hm.append(h::MCP_METHOD, "tools/call".parse().unwrap());
+        let [_, method, name] = routing_headers(&hm);
+        let e = method.decoded(h::MCP_METHOD).unwrap_err();
+        assert!(
+            e.message.contains("mcp-method appears more than once"),
+            "{}",
+            e.message
+        );
+        assert!(name.decoded(h::MCP_NAME).is_ok());
+        // A malformed value.
+        hm.insert(h::MCP_NAME, "=?base64?***?=".parse().unwrap());
+        assert!(routing_headers(&hm)[2].decoded(h::MCP_NAME).is_err());
     }
 }
