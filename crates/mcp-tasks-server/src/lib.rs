@@ -507,7 +507,7 @@ pub(crate) struct Inner {
     /// the principal, and `notifications/tasks/status` still go to the creating session).
     pub(crate) v1_task_sessions: Mutex<std::collections::HashMap<String, String>>,
     /// Modern requests' client capabilities, shared among equal ones.
-    pub(crate) shared_caps: dispatch::era::SharedCaps,
+    pub(crate) shared_caps: session::SharedCaps,
 }
 
 /// An MCP server. Cheap to clone.

@@ -31,40 +31,6 @@ pub(crate) struct ModernMeta {
     pub(crate) meta: RequestMeta,
 }
 
-/// Client capabilities seen recently, shared by the requests that declare equal ones.
-///
-/// A stateless client sends its capabilities with every request, and a task keeps its
-/// request's for the input it asks for while it runs: unshared, 10,000 running tasks of one
-/// client held 10,000 equal copies (about 1.7 KiB each, most of a running task's memory).
-/// The slots hold weak references, so capabilities no request holds any more are freed (a
-/// peer cannot pin large ones here).
-#[derive(Default)]
-pub(crate) struct SharedCaps(
-    parking_lot::Mutex<(usize, [std::sync::Weak<ClientCapabilities>; SHARED_CAPS])>,
-);
-
-/// Distinct capabilities [`SharedCaps`] remembers (several clients at once).
-const SHARED_CAPS: usize = 8;
-
-impl SharedCaps {
-    /// `caps`, or an equal copy some request already holds.
-    pub(crate) fn share(&self, caps: Box<ClientCapabilities>) -> Arc<ClientCapabilities> {
-        let mut slots = self.0.lock();
-        let (next, slots) = &mut *slots;
-        if let Some(held) = slots
-            .iter()
-            .filter_map(std::sync::Weak::upgrade)
-            .find(|held| **held == *caps)
-        {
-            return held;
-        }
-        let caps: Arc<ClientCapabilities> = Arc::from(caps);
-        slots[*next] = Arc::downgrade(&caps);
-        *next = (*next + 1) % SHARED_CAPS;
-        caps
-    }
-}
-
 /// The modern versions this server serves statelessly.
 pub(crate) fn modern_versions() -> Vec<String> {
     ProtocolVersion::ALL
@@ -231,59 +197,5 @@ impl Inner {
                 StatusCode::BAD_REQUEST,
             ))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn caps(ext: &str) -> Box<ClientCapabilities> {
-        let mut c = ClientCapabilities::tasks_extension();
-        if let Some(e) = c.extensions.as_mut() {
-            e.insert(ext.to_owned(), Default::default());
-        }
-        Box::new(c)
-    }
-
-    #[test]
-    fn equal_capabilities_are_shared_and_freed_when_unheld() {
-        let shared = SharedCaps::default();
-        let a = shared.share(caps("x"));
-        let b = shared.share(caps("x"));
-        assert!(Arc::ptr_eq(&a, &b), "equal capabilities share one copy");
-        let c = shared.share(caps("y"));
-        assert!(
-            !Arc::ptr_eq(&a, &c),
-            "different capabilities keep their own"
-        );
-        assert_eq!(*c, *caps("y"));
-        // Once no request holds them, a later equal request gets a fresh copy: the slot
-        // kept only a weak reference.
-        let weak = Arc::downgrade(&a);
-        drop((a, b));
-        assert!(
-            weak.upgrade().is_none(),
-            "the slot does not keep them alive"
-        );
-        let d = shared.share(caps("x"));
-        assert_eq!(*d, *caps("x"));
-        // More distinct capabilities than slots: each still gets its own, correct copy.
-        let many: Vec<_> = (0..3 * SHARED_CAPS)
-            .map(|i| shared.share(caps(&format!("e{i}"))))
-            .collect();
-        for (i, m) in many.iter().enumerate() {
-            assert!(
-                m.extensions
-                    .as_ref()
-                    .unwrap()
-                    .contains_key(&format!("e{i}"))
-            );
-        }
-        let again = shared.share(caps(&format!("e{}", 3 * SHARED_CAPS - 1)));
-        assert!(
-            Arc::ptr_eq(&again, &many[3 * SHARED_CAPS - 1]),
-            "the latest are remembered"
-        );
     }
 }
