@@ -1,5 +1,7 @@
 //! Legacy-era (2025-11-25) sessions: what `initialize` negotiated, server→client requests
-//! and their pending answers, the standalone stream, and resumable SSE streams.
+//! and their pending answers, the standalone stream, and resumable SSE streams. Also the
+//! client capabilities of 2026-07-28 requests, shared among equal ones (`SharedCaps`): the
+//! stateless era's counterpart of what a session keeps.
 
 use std::collections::HashMap;
 use std::sync::Arc;
