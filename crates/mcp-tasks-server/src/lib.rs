@@ -444,6 +444,7 @@ impl ServerBuilder {
                 started: Default::default(),
                 v1_task_sessions: Default::default(),
                 shared_caps: Default::default(),
+                meta_texts: Default::default(),
                 tasks: self.tasks.map(Arc::new),
                 v1_relay: Default::default(),
                 task_feeds: Default::default(),
@@ -508,6 +509,8 @@ pub(crate) struct Inner {
     pub(crate) v1_task_sessions: Mutex<std::collections::HashMap<String, String>>,
     /// Modern requests' client capabilities, shared among equal ones.
     pub(crate) shared_caps: session::SharedCaps,
+    /// Modern requests' `_meta`, decoded once per distinct text (the HTTP fast path).
+    pub(crate) meta_texts: session::MetaTexts,
 }
 
 /// An MCP server. Cheap to clone.

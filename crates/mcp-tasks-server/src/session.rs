@@ -12,7 +12,7 @@ use futures_util::stream;
 use mcp_tasks_transport::{EventStream, SseEvent};
 use mcp_tasks_types::base::LoggingLevel;
 use mcp_tasks_types::jsonrpc::{ErrorObject, JsonRpcRequest, RequestId};
-use mcp_tasks_types::meta::keys;
+use mcp_tasks_types::meta::{RequestMeta, keys};
 use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
 use mcp_tasks_types::task::v1::Task;
 use mcp_tasks_types::{ClientCapabilities, Implementation, JsonRpcMessage, ProtocolVersion};
@@ -401,6 +401,66 @@ impl SharedCaps {
         slots[*next] = Arc::downgrade(&caps);
         *next = (*next + 1) % SHARED_CAPS;
         caps
+    }
+}
+
+/// The `_meta` of recent modern requests, decoded once per distinct text.
+///
+/// A client sends the same `_meta` (its version and capabilities) with every request, and
+/// decoding it was the largest part of reading a small request. Entries are keyed by the exact
+/// text, so a hit is what decoding that text gives. Only successes are kept, and never a
+/// `_meta` longer than [`META_TEXT_MAX`] bytes (a peer cannot make it hold much) or one with a
+/// progress token (which changes with every request).
+#[derive(Default)]
+pub(crate) struct MetaTexts {
+    slots: parking_lot::Mutex<(usize, [Option<DecodedMeta>; META_TEXTS])>,
+}
+
+/// Distinct `_meta` texts [`MetaTexts`] remembers (several clients at once).
+const META_TEXTS: usize = 8;
+
+/// The longest `_meta` text [`MetaTexts`] remembers.
+pub(crate) const META_TEXT_MAX: usize = 1024;
+
+/// One remembered `_meta`: its text, and what it decodes to (capabilities shared).
+struct DecodedMeta {
+    text: Box<str>,
+    meta: RequestMeta,
+    caps: Option<Arc<ClientCapabilities>>,
+}
+
+impl MetaTexts {
+    /// The `_meta` that `text` decodes to, its capabilities moved out and shared through
+    /// `shared`; `None` when it does not decode.
+    pub(crate) fn decode(
+        &self,
+        text: &str,
+        shared: &SharedCaps,
+    ) -> Option<(RequestMeta, Option<Arc<ClientCapabilities>>)> {
+        if let Some(hit) = self
+            .slots
+            .lock()
+            .1
+            .iter()
+            .flatten()
+            .find(|d| *d.text == *text)
+        {
+            return Some((hit.meta.clone(), hit.caps.clone()));
+        }
+        let mut meta: RequestMeta = serde_json::from_str(text).ok()?;
+        let caps = meta.client_capabilities.take().map(|c| shared.share(c));
+        if text.len() <= META_TEXT_MAX && meta.progress_token.is_none() {
+            let decoded = DecodedMeta {
+                text: text.into(),
+                meta: meta.clone(),
+                caps: caps.clone(),
+            };
+            let mut slots = self.slots.lock();
+            let (next, slots) = &mut *slots;
+            slots[*next] = Some(decoded);
+            *next = (*next + 1) % META_TEXTS;
+        }
+        Some((meta, caps))
     }
 }
 

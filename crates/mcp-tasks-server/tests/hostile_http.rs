@@ -603,3 +603,49 @@ async fn an_oversized_body_is_refused_at_once_when_not_worth_draining() {
     assert!(closed_within(&mut s, Duration::from_secs(5)).await);
     served(srv.addr).await;
 }
+
+/// A body that arrives in pieces, after the head (a slow client, or chunked encoding with
+/// pauses), is put together whole: only a body that came with its head is read without a
+/// timer and without a copy.
+#[tokio::test]
+async fn a_body_arriving_in_pieces_is_read_whole() {
+    let srv = start(HttpConfig::default()).await;
+    let body = tools_list_body(41);
+    let (a, rest) = body.split_at(10);
+    let (b, c) = rest.split_at(rest.len() / 2);
+    // A declared length, the body after a pause and in three writes.
+    let mut s = TcpStream::connect(srv.addr).await.unwrap();
+    s.write_all(post_head(srv.addr, "", body.len()).as_bytes())
+        .await
+        .unwrap();
+    for piece in [a, b, c] {
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        s.write_all(piece.as_bytes()).await.unwrap();
+    }
+    let r = read_response(&mut s).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["id"], 41, "{r:?}");
+    assert!(r.body["result"]["tools"].is_array(), "{r:?}");
+    // Chunked: three chunks, each its own frame.
+    let mut s = TcpStream::connect(srv.addr).await.unwrap();
+    let head = post_head(srv.addr, "Transfer-Encoding: chunked\r\n", 0)
+        .replace("Content-Length: 0\r\n", "");
+    s.write_all(head.as_bytes()).await.unwrap();
+    for piece in [a, b, c] {
+        s.write_all(format!("{:x}\r\n{piece}\r\n", piece.len()).as_bytes())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    s.write_all(b"0\r\n\r\n").await.unwrap();
+    let r = read_response(&mut s).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["id"], 41, "{r:?}");
+    // The whole request in one write: the same answer.
+    let mut s = TcpStream::connect(srv.addr).await.unwrap();
+    s.write_all(format!("{}{body}", post_head(srv.addr, "", body.len())).as_bytes())
+        .await
+        .unwrap();
+    let r = read_response(&mut s).await;
+    assert_eq!((r.status, &r.body["id"]), (200, &json!(41)), "{r:?}");
+}

@@ -561,24 +561,48 @@ enum BodyRead {
 /// keeps reading and discarding, up to `max_drain_bytes` more, so the client gets to read
 /// the 413 (see [`HttpConfig::max_drain_bytes`]).
 async fn read_body<B: HttpBody>(body: B, config: &HttpConfig) -> BodyRead {
+    use futures_util::FutureExt;
     let mut body = std::pin::pin!(body);
-    let deadline = tokio::time::Instant::now() + config.body_read_timeout;
+    // Set when a frame is not there yet: a small body usually came with the head, and then no
+    // timer is armed.
+    let mut deadline = None;
+    // The body while it is one frame: kept as it came, not copied.
+    let mut first: Option<Bytes> = None;
     let mut buf = BytesMut::new();
     let mut seen = 0usize;
     loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) if seen > config.max_body_bytes => return BodyRead::TooLarge,
-            Err(_) => return BodyRead::TimedOut,
-            Ok(None) => break,
-            Ok(Some(Err(_))) if seen > config.max_body_bytes => return BodyRead::TooLarge,
-            Ok(Some(Err(_))) => return BodyRead::Failed,
-            Ok(Some(Ok(f))) => f,
+        // (The error is dropped at once: it need not be `Send`, and is not held over an await.)
+        let ready = match deadline {
+            None => body
+                .frame()
+                .now_or_never()
+                .map(|next| next.map(|r| r.map_err(drop))),
+            Some(_) => None,
         };
-        let Ok(data) = frame.into_data() else {
+        let next = match ready {
+            Some(next) => next,
+            None => {
+                let at = *deadline
+                    .get_or_insert_with(|| tokio::time::Instant::now() + config.body_read_timeout);
+                match tokio::time::timeout_at(at, body.frame()).await {
+                    Ok(next) => next.map(|r| r.map_err(drop)),
+                    Err(_) if seen > config.max_body_bytes => return BodyRead::TooLarge,
+                    Err(_) => return BodyRead::TimedOut,
+                }
+            }
+        };
+        let frame = match next {
+            None => break,
+            Some(Err(_)) if seen > config.max_body_bytes => return BodyRead::TooLarge,
+            Some(Err(_)) => return BodyRead::Failed,
+            Some(Ok(f)) => f,
+        };
+        let Ok(mut data) = frame.into_data() else {
             continue; // trailers
         };
         seen = seen.saturating_add(data.remaining());
         if seen > config.max_body_bytes {
+            first = None;
             if !buf.is_empty() {
                 buf = BytesMut::new();
             }
@@ -587,14 +611,27 @@ async fn read_body<B: HttpBody>(body: B, config: &HttpConfig) -> BodyRead {
             }
             continue;
         }
-        buf.put(data);
+        match first.take() {
+            // `Bytes` (hyper's frames) hands itself over without a copy.
+            None if buf.is_empty() => first = Some(data.copy_to_bytes(data.remaining())),
+            Some(f) => {
+                buf.reserve(f.len() + data.remaining());
+                buf.put(f);
+                buf.put(data);
+            }
+            None => buf.put(data),
+        }
     }
     if seen > config.max_body_bytes {
         BodyRead::TooLarge
     } else {
-        BodyRead::Complete(buf.freeze())
+        BodyRead::Complete(first.unwrap_or_else(|| buf.freeze()))
     }
 }
+
+/// [`headers::MCP_SESSION_ID`] as a header name made once (a name given as text is parsed
+/// at every lookup).
+static MCP_SESSION_ID: http::HeaderName = http::HeaderName::from_static(headers::MCP_SESSION_ID);
 
 async fn handle<S: McpService, B: HttpBody>(
     req: Request<B>,
@@ -707,7 +744,7 @@ async fn handle<S: McpService, B: HttpBody>(
     let disconnected = CancellationToken::new();
     let session_id = parts
         .headers
-        .get(headers::MCP_SESSION_ID)
+        .get(&MCP_SESSION_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let cx = Context {

@@ -109,35 +109,44 @@ impl Inner {
     ) -> Result<ModernMeta, Rejection> {
         let bad = |e: ErrorObject| Rejection::with_status(e, StatusCode::BAD_REQUEST);
         // Moved out and decoded once: the typed params would otherwise decode it again.
-        let meta = match req.params.as_mut().and_then(|p| p.remove("_meta")) {
+        let mut meta = match req.params.as_mut().and_then(|p| p.remove("_meta")) {
             Some(v) => RequestMeta::deserialize(v)
                 .map_err(|e| bad(ErrorObject::invalid_params(format!("Invalid _meta: {e}"))))?,
             None => RequestMeta::default(),
         };
+        // Moved out, not cloned: the handler reads them from the route, not from `meta`.
+        let caps = meta
+            .client_capabilities
+            .take()
+            .map(|c| self.shared_caps.share(c));
         self.check_modern_meta(
             Routed::of_params(&req.method, req.params.as_ref()),
             meta,
+            caps,
             cx,
         )
     }
 
     /// [`Inner::route`] of a request already decoded into its typed params (the HTTP fast
     /// path, [`super::fast`]) whose `_meta` names a protocol version: the same checks as a
-    /// modern request's, on the typed `_meta`.
+    /// modern request's, on the typed `_meta` and its (shared) client capabilities.
     pub(crate) fn route_typed(
         &self,
         call: &ClientRequest,
         meta: RequestMeta,
+        caps: Option<Arc<ClientCapabilities>>,
         cx: &Context,
     ) -> Result<ModernMeta, Rejection> {
-        self.check_modern_meta(Routed::of_call(call), meta, cx)
+        self.check_modern_meta(Routed::of_call(call), meta, caps, cx)
     }
 
-    /// The checks of a modern request after its `_meta` decoded.
+    /// The checks of a modern request after its `_meta` decoded (`caps`: its client
+    /// capabilities, moved out of it and shared).
     fn check_modern_meta(
         &self,
         routed: Routed<'_>,
-        mut meta: RequestMeta,
+        meta: RequestMeta,
+        caps: Option<Arc<ClientCapabilities>>,
         cx: &Context,
     ) -> Result<ModernMeta, Rejection> {
         let bad = |e: ErrorObject| Rejection::with_status(e, StatusCode::BAD_REQUEST);
@@ -159,17 +168,13 @@ impl Inner {
                 keys::PROTOCOL_VERSION
             ))));
         }
-        // Moved out, not cloned: the handler reads them from here, not from `meta`.
-        let Some(caps) = meta.client_capabilities.take() else {
+        let Some(caps) = caps else {
             return Err(bad(ErrorObject::invalid_params(format!(
                 "Missing required _meta field {}",
                 keys::CLIENT_CAPABILITIES
             ))));
         };
-        Ok(ModernMeta {
-            caps: self.shared_caps.share(caps),
-            meta,
-        })
+        Ok(ModernMeta { caps, meta })
     }
 
     /// On a legacy HTTP session, `MCP-Protocol-Version` (when sent) must be the negotiated

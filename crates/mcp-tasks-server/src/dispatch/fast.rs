@@ -7,21 +7,26 @@
 //! [`Inner::on_request`](crate::Inner)), which answers it, errors included, exactly.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use mcp_tasks_types::messages::ClientRequest;
 use mcp_tasks_types::meta::RequestMeta;
 use mcp_tasks_types::task::TaskIdParams;
 use mcp_tasks_types::tool::CallToolRequestParams;
-use mcp_tasks_types::{RequestId, methods};
+use mcp_tasks_types::{ClientCapabilities, RequestId, methods};
 use serde::de::{DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-/// A request the fast path read: its id, typed params and their `_meta`, moved out.
+use crate::session::{MetaTexts, SharedCaps};
+
+/// A request the fast path read: its id, typed params and their `_meta` (moved out, its
+/// client capabilities apart and shared).
 pub(crate) struct Fast {
     pub(crate) id: RequestId,
     pub(crate) call: ClientRequest,
     pub(crate) meta: RequestMeta,
+    pub(crate) caps: Option<Arc<ClientCapabilities>>,
 }
 
 /// Why the fast path leaves a request to the general path (never shown to anyone).
@@ -43,23 +48,35 @@ fn served(method: &str) -> bool {
 /// path.
 ///
 /// One pass: when `method` comes before `params` (as clients write them), the params are
-/// read straight into their type; otherwise they are kept as text and read after.
-pub(crate) fn read(bytes: &[u8]) -> Option<Fast> {
+/// read straight into their type, their `_meta` kept as text and decoded through `texts`
+/// (a client repeats the same `_meta`); otherwise the params are kept as text and read after.
+pub(crate) fn read(bytes: &[u8], texts: &MetaTexts, shared: &SharedCaps) -> Option<Fast> {
     // Checked as UTF-8 once: read from bytes, serde_json checks each string on its own.
     let mut de = serde_json::Deserializer::from_str(std::str::from_utf8(bytes).ok()?);
     // `deserialize_map`: a top-level array (a batch) is not a request here.
-    let (id, call) = de.deserialize_map(EnvelopeVisitor).ok()?;
+    let (id, mut call, meta_text) = de.deserialize_map(EnvelopeVisitor).ok()?;
     de.end().ok()?;
-    let mut call = call;
-    let meta = match &mut call {
-        ClientRequest::CallTool { params } => params.meta.take(),
-        ClientRequest::GetTask { params } | ClientRequest::CancelTask { params } => {
-            params.meta.take()
+    let (meta, caps) = match meta_text {
+        Some(text) => texts.decode(text.get(), shared)?,
+        None => {
+            let mut meta = match &mut call {
+                ClientRequest::CallTool { params } => params.meta.take(),
+                ClientRequest::GetTask { params } | ClientRequest::CancelTask { params } => {
+                    params.meta.take()
+                }
+                _ => None,
+            }?;
+            let caps = meta.client_capabilities.take().map(|c| shared.share(c));
+            (meta, caps)
         }
-        _ => None,
-    }?;
+    };
     meta.protocol_version.as_ref()?;
-    Some(Fast { id, call, meta })
+    Some(Fast {
+        id,
+        call,
+        meta,
+        caps,
+    })
 }
 
 /// The envelope `{jsonrpc, id, method, params}`: unknown members are ignored, a duplicate
@@ -68,7 +85,8 @@ pub(crate) fn read(bytes: &[u8]) -> Option<Fast> {
 struct EnvelopeVisitor;
 
 impl<'de> Visitor<'de> for EnvelopeVisitor {
-    type Value = (RequestId, ClientRequest);
+    /// The id, the typed params, and their `_meta` text when it was kept apart.
+    type Value = (RequestId, ClientRequest, Option<&'de RawValue>);
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON-RPC request object")
@@ -79,7 +97,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         // allocation.
         #[allow(clippy::large_enum_variant)]
         enum Params<'de> {
-            Typed(ClientRequest),
+            Typed(ClientRequest, Option<&'de RawValue>),
             Text(&'de RawValue),
         }
         let mut jsonrpc = false;
@@ -104,7 +122,10 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
                 }
                 Key::Params if params.is_none() => {
                     params = Some(match &method {
-                        Some(m) => Params::Typed(map.next_value_seed(TypedParams(m))?),
+                        Some(m) => {
+                            let (call, meta) = map.next_value_seed(TypedParams(m))?;
+                            Params::Typed(call, meta)
+                        }
                         None => Params::Text(map.next_value()?),
                     })
                 }
@@ -118,15 +139,19 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         let (true, Some(id), Some(method)) = (jsonrpc, id, method) else {
             return Err(general());
         };
-        let call = match params {
-            Some(Params::Typed(call)) => call,
-            Some(Params::Text(text)) if text.get().starts_with('{') => {
-                ClientRequest::from_json(&method, Some(text.get())).map_err(|_| general())?
-            }
+        let (call, meta) = match params {
+            Some(Params::Typed(call, meta)) => (call, meta),
+            Some(Params::Text(text)) if text.get().starts_with('{') => (
+                ClientRequest::from_json(&method, Some(text.get())).map_err(|_| general())?,
+                None,
+            ),
             Some(Params::Text(_)) => return Err(general()),
-            None => ClientRequest::from_json(&method, None).map_err(|_| general())?,
+            None => (
+                ClientRequest::from_json(&method, None).map_err(|_| general())?,
+                None,
+            ),
         };
-        Ok((id, call))
+        Ok((id, call, meta))
     }
 }
 
@@ -187,28 +212,32 @@ impl<'de> Deserialize<'de> for Text<'de> {
     }
 }
 
-/// The params of a method the fast path serves, read in place. Only an object: a struct
-/// would also accept an array.
+/// The params of a method the fast path serves, read in place, with their `_meta` kept
+/// apart as text ([`WithoutMeta`]). Only an object: a struct would also accept an array.
 struct TypedParams<'m>(&'m str);
 
 impl<'de> DeserializeSeed<'de> for TypedParams<'_> {
-    type Value = ClientRequest;
+    type Value = (ClientRequest, Option<&'de RawValue>);
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ClientRequest, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for TypedParams<'_> {
-    type Value = ClientRequest;
+    type Value = (ClientRequest, Option<&'de RawValue>);
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("params as an object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ClientRequest, A::Error> {
-        let d = serde::de::value::MapAccessDeserializer::new(map);
-        match self.0 {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let mut meta = None;
+        let d = serde::de::value::MapAccessDeserializer::new(WithoutMeta {
+            map,
+            meta: &mut meta,
+        });
+        let call = match self.0 {
             methods::TOOLS_CALL => CallToolRequestParams::deserialize(d)
                 .map(|params| ClientRequest::CallTool { params }),
             methods::TASKS_GET => {
@@ -218,7 +247,46 @@ impl<'de> Visitor<'de> for TypedParams<'_> {
                 TaskIdParams::deserialize(d).map(|params| ClientRequest::CancelTask { params })
             }
             _ => Err(general()),
+        }?;
+        Ok((call, meta))
+    }
+}
+
+/// A params object without its `_meta` member, which is kept as text: the typed params see
+/// every other member as they would have.
+struct WithoutMeta<'a, 'de, A> {
+    map: A,
+    meta: &'a mut Option<&'de RawValue>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutMeta<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+        while let Some(Text(key)) = self.map.next_key::<Text<'de>>()? {
+            if key == "_meta" {
+                // A duplicate: the typed params would refuse it.
+                if self.meta.is_some() {
+                    return Err(general());
+                }
+                *self.meta = Some(self.map.next_value()?);
+                continue;
+            }
+            return match key {
+                Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
+                Cow::Owned(k) => seed.deserialize(StringDeserializer::new(k)),
+            }
+            .map(Some);
         }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
     }
 }
 
@@ -226,13 +294,18 @@ impl<'de> Visitor<'de> for TypedParams<'_> {
 mod tests {
     use super::*;
 
+    /// [`read`] with caches of its own.
+    fn rd(bytes: &[u8]) -> Option<Fast> {
+        read(bytes, &MetaTexts::default(), &SharedCaps::default())
+    }
+
     #[test]
     fn reads_only_what_it_serves_exactly() {
         let meta = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#;
         let call = format!(
             r#"{{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{{"name":"echo","arguments":{{"text":"hi"}},{meta}}}}}"#
         );
-        let f = read(call.as_bytes()).expect("a modern tools/call");
+        let f = rd(call.as_bytes()).expect("a modern tools/call");
         assert_eq!(f.id, RequestId::Number(7));
         assert_eq!(f.meta.protocol_version.as_deref(), Some("2026-07-28"));
         let ClientRequest::CallTool { params } = &f.call else {
@@ -244,7 +317,7 @@ mod tests {
             r#"{{"jsonrpc":"2.0","id":"g","method":"tasks/get","params":{{"taskId":"t",{meta}}}}}"#
         );
         assert!(matches!(
-            read(get.as_bytes()),
+            rd(get.as_bytes()),
             Some(Fast {
                 call: ClientRequest::GetTask { .. },
                 ..
@@ -254,7 +327,7 @@ mod tests {
         let late = format!(
             r#"{{"params":{{"name":"echo","arguments":{{"text":"hi"}},{meta}}},"jsonrpc":"2.0","method":"tools/call","id":7,"x":[1]}}"#
         );
-        let l = read(late.as_bytes()).expect("params before the method");
+        let l = rd(late.as_bytes()).expect("params before the method");
         assert_eq!((l.id, l.call), (f.id.clone(), f.call.clone()));
         // Left to the general path.
         for other in [
@@ -295,7 +368,65 @@ mod tests {
                 r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"e",{meta}}}}} 1"#
             ),
         ] {
-            assert!(read(other.as_bytes()).is_none(), "{other}");
+            assert!(rd(other.as_bytes()).is_none(), "{other}");
         }
+    }
+
+    #[test]
+    fn meta_text_decodes_once_to_what_decoding_gives() {
+        let (texts, shared) = (MetaTexts::default(), SharedCaps::default());
+        let read = |b: &str| read(b.as_bytes(), &texts, &shared);
+        let meta = r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"extensions":{"io.modelcontextprotocol/tasks":{}}},"io.modelcontextprotocol/logLevel":"debug","trace":"t1"}"#;
+        let call = |meta: &str| {
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"_meta":{meta},"name":"echo","arguments":{{"text":"hi"}}}}}}"#
+            )
+        };
+        let mut want: RequestMeta = serde_json::from_str(meta).unwrap();
+        let want_caps = want.client_capabilities.take().unwrap();
+        let first = read(&call(meta)).expect("a modern tools/call");
+        assert_eq!(first.meta, want);
+        assert_eq!(first.caps.as_deref(), Some(&*want_caps));
+        let ClientRequest::CallTool { params } = &first.call else {
+            panic!("tools/call");
+        };
+        assert!(
+            params.meta.is_none() && params.extra.is_empty(),
+            "_meta kept apart"
+        );
+        assert_eq!(params.arguments.as_ref().unwrap()["text"], "hi");
+        // The same text again: the same decoding, the same shared capabilities.
+        let second = read(&call(meta)).expect("again");
+        assert_eq!(second.meta, want);
+        assert!(Arc::ptr_eq(
+            first.caps.as_ref().unwrap(),
+            second.caps.as_ref().unwrap()
+        ));
+        // A progress token changes per request: each is decoded and kept, none remembered.
+        for n in 0..3 {
+            let with_token = format!(r#"{{"progressToken":{n},{}"#, &meta[1..]);
+            let f = read(&call(&with_token)).expect("with a progress token");
+            assert_eq!(f.meta.progress_token, Some(RequestId::Number(n)));
+            assert_eq!(f.meta.log_level, want.log_level);
+        }
+        // An escaped member name is the same member.
+        let escaped = call(meta).replace(r#""_meta""#, r#""\u005fmeta""#);
+        assert_eq!(read(&escaped).expect("escaped").meta, want);
+        // Left to the general path: a duplicate `_meta`, one that does not decode, one
+        // without a version.
+        let dup = call(meta).replace(
+            r#""name":"echo""#,
+            &format!(r#""_meta":{meta},"name":"echo""#),
+        );
+        assert!(read(&dup).is_none());
+        assert!(read(&call(r#"{"io.modelcontextprotocol/protocolVersion":5}"#)).is_none());
+        assert!(read(&call(r#"{"io.modelcontextprotocol/logLevel":"debug"}"#)).is_none());
+        // tasks/get reads its `_meta` the same way.
+        let get = format!(
+            r#"{{"jsonrpc":"2.0","id":2,"method":"tasks/get","params":{{"taskId":"t","_meta":{meta}}}}}"#
+        );
+        let g = read(&get).expect("tasks/get");
+        assert_eq!(g.meta, want);
+        assert!(matches!(&g.call, ClientRequest::GetTask { params } if params.task_id == "t"));
     }
 }

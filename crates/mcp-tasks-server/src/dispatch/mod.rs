@@ -99,7 +99,7 @@ impl McpService for Server {
         // Once the engine runs (`handle` starts it), the hot requests skip the `Value` tree.
         let ready = inner.tasks.is_none() || inner.started.get().is_some();
         if ready && cx.kind == TransportKind::Http {
-            if let Some(f) = fast::read(&bytes) {
+            if let Some(f) = fast::read(&bytes, &inner.meta_texts, &inner.shared_caps) {
                 return Ok(inner.clone().on_fast_request(f, cx).await);
             }
         }
@@ -115,7 +115,7 @@ impl McpService for Server {
 /// What every handler needs to know about the request it serves.
 pub(crate) struct ReqCx {
     pub(crate) era: Era,
-    pub(crate) method: String,
+    pub(crate) method: &'static str,
     pub(crate) caps: Arc<ClientCapabilities>,
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) log_level: Option<mcp_tasks_types::LoggingLevel>,
@@ -180,7 +180,7 @@ impl Inner {
     /// [`Inner::on_request`] for a request the HTTP fast path read ([`fast::read`]): routed
     /// by the same modern checks on its typed `_meta`, then served the same way.
     async fn on_fast_request(self: Arc<Self>, f: fast::Fast, cx: Context) -> Reply {
-        let m = match self.route_typed(&f.call, f.meta, &cx) {
+        let m = match self.route_typed(&f.call, f.meta, f.caps, &cx) {
             Ok(m) => m,
             Err(rej) => return reply_error(f.id, rej),
         };
@@ -259,10 +259,9 @@ impl Inner {
             }
             _ => false,
         };
-        let _drop_cancels = (era == Era::Modern).then(|| cancel.clone().drop_guard());
         let rcx = ReqCx {
             era,
-            method: call.method().to_owned(),
+            method: call.method(),
             log_level: match (era, &session) {
                 (Era::Legacy, Some(s)) => *s.log_level.lock(),
                 _ => meta.log_level,
@@ -282,7 +281,7 @@ impl Inner {
         };
         // Modern HTTP: the client closing the stream is the cancellation.
         let disconnected =
-            (era == Era::Modern && cx.kind == TransportKind::Http).then(|| cx.disconnected.clone());
+            (era == Era::Modern && cx.kind == TransportKind::Http).then_some(&cx.disconnected);
         let this = self.clone();
         // The `notifications/cancelled` registration lasts as long as the handler, also once
         // its reply streams (a handler waiting on the client is still cancellable).
@@ -299,24 +298,18 @@ impl Inner {
                 }
             }) as Box<dyn FnOnce() + Send>
         })));
-        let reply = stream::run(
-            id.clone(),
+        stream::run(
+            id,
             cx.kind,
             delivery,
-            cancel.clone(),
+            cancel,
+            // Modern: the caller going away before the reply cancels.
+            era == Era::Modern,
             disconnected,
             unregister,
-            move |out| {
-                let this = this.clone();
-                async move { this.call(call, rcx, out).await }
-            },
+            move |out| this.call(call, rcx, out),
         )
-        .await;
-        if let Some(guard) = _drop_cancels {
-            // The reply exists: from here on only the stream closing cancels.
-            guard.disarm();
-        }
-        reply
+        .await
     }
 
     /// The per-method handlers.
@@ -512,7 +505,7 @@ impl Inner {
             (Era::Modern, _) => {
                 let (round, user) = self
                     .sealer
-                    .resume(&rcx.method, target, state.as_deref(), responses)
+                    .resume(rcx.method, target, state.as_deref(), responses)
                     .map_err(|e| Rejection::new(era, e))?;
                 (InputMode::Mrtr(Mutex::new(round)), user)
             }
@@ -542,7 +535,7 @@ impl Inner {
                 };
                 let round = std::mem::take(&mut *round.lock());
                 let user = ctx.inner.state.lock().clone();
-                let r = self.sealer.input_required(&rcx.method, target, round, user);
+                let r = self.sealer.input_required(rcx.method, target, round, user);
                 render::ok(era, &self.info, r)
             }
             Err(e) => Err(tool_error(era, e)),

@@ -52,17 +52,21 @@ fn caught(r: std::thread::Result<Result<Rendered, Rejection>>) -> Result<Rendere
 }
 
 /// Runs `work` and builds the reply. `cancel` (and `disconnected`, when given: the modern
-/// era over HTTP, where closing the stream is the cancellation) drop the handler's future.
+/// era over HTTP, where closing the stream is the cancellation) drop the handler's future;
+/// with `cancel_on_drop`, so does dropping this future before the reply exists (the HTTP
+/// client went away before a JSON reply).
 ///
 /// The handler is polled once in place: most handlers finish at once, and then no task is
-/// spawned and the reply is plain JSON. `keep` is dropped when the handler ends (or is
-/// dropped), not when the reply starts streaming.
+/// spawned, no token is cloned and the reply is plain JSON. `keep` is dropped when the
+/// handler ends (or is dropped), not when the reply starts streaming.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run<F, Fut>(
     id: RequestId,
     transport: TransportKind,
     delivery: Delivery,
     cancel: CancellationToken,
-    disconnected: Option<CancellationToken>,
+    cancel_on_drop: bool,
+    disconnected: Option<&CancellationToken>,
     keep: Box<dyn Send>,
     work: F,
 ) -> Reply
@@ -83,17 +87,33 @@ where
         let (_tx, rx) = mpsc::unbounded_channel();
         return stream_reply(transport, delivery, early, rx);
     }
-    let task_cancel = cancel.clone();
-    let gone = disconnected.unwrap_or_default();
-    let mut join = tokio::spawn(async move {
+    let on_drop = cancel_on_drop.then(|| cancel.clone().drop_guard());
+    let gone = disconnected.cloned().unwrap_or_default();
+    let join = tokio::spawn(async move {
         // Lives as long as the handler (e.g. its `notifications/cancelled` registration).
         let _keep = keep;
         tokio::select! {
             r = guarded => Some(caught(r)),
-            () = task_cancel.cancelled() => None,
+            () = cancel.cancelled() => None,
             () = gone.cancelled() => None,
         }
     });
+    let reply = wait(id, transport, delivery, join, rx).await;
+    if let Some(guard) = on_drop {
+        // The reply exists: from here on only the stream closing cancels.
+        guard.disarm();
+    }
+    reply
+}
+
+/// The reply of a handler running in its own task (`join`), sending on `rx`.
+async fn wait(
+    id: RequestId,
+    transport: TransportKind,
+    delivery: Delivery,
+    mut join: tokio::task::JoinHandle<Option<Result<Rendered, Rejection>>>,
+    mut rx: mpsc::UnboundedReceiver<JsonRpcMessage>,
+) -> Reply {
     let finish =
         move |r: Result<Option<Result<Rendered, Rejection>>, tokio::task::JoinError>| match r {
             Ok(Some(r)) => Some(r),
@@ -102,8 +122,6 @@ where
                 "Internal error",
             )))),
         };
-    // Dropping this future (the HTTP client went away before a JSON reply) cancels the
-    // handler in the modern era; legacy callers pass a token nobody cancels on drop.
     let first = tokio::select! {
         r = &mut join => {
             let done = finish(r);
