@@ -571,7 +571,7 @@ impl Inner {
                 .and_then(|r| serde_json::to_vec(&r).ok())
                 .map(bytes::Bytes::from)
         });
-        let out = render::encoded_response(id, cached.as_ref()?)?;
+        let out = render::response_bytes(id, cached.as_ref()?);
         Some(Reply {
             status: StatusCode::OK,
             headers: Vec::new(),

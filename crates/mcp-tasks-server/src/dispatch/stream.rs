@@ -184,15 +184,16 @@ fn message(id: RequestId, r: Result<Rendered, Rejection>) -> (JsonRpcMessage, ht
 
 /// A reply that is the response alone: an encoded result goes out as its bytes.
 fn single(id: RequestId, r: Result<Rendered, Rejection>) -> Reply {
-    if let Ok(Rendered::Encoded(b)) = &r {
-        if let Some(out) = render::encoded_response(&id, b) {
+    let r = match r {
+        Ok(Rendered::Encoded(b)) => {
             return Reply {
                 status: http::StatusCode::OK,
                 headers: Vec::new(),
-                body: mcp_tasks_transport::ReplyBody::Encoded(out),
+                body: mcp_tasks_transport::ReplyBody::Encoded(b.into_response(&id)),
             };
         }
-    }
+        r => r,
+    };
     let (m, status) = message(id, r);
     Reply::message(m).with_status(status)
 }

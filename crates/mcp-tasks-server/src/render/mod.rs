@@ -58,7 +58,7 @@ impl ServerInfo {
 pub(crate) enum Rendered {
     Object(JsonObject),
     /// A JSON object, compact, with this era's envelope.
-    Encoded(Vec<u8>),
+    Encoded(Encoded),
 }
 
 impl Rendered {
@@ -67,8 +67,98 @@ impl Rendered {
         match self {
             Rendered::Object(o) => o,
             // Our own encoding of an object: it decodes.
-            Rendered::Encoded(b) => serde_json::from_slice(&b).unwrap_or_default(),
+            Rendered::Encoded(b) => serde_json::from_slice(b.bytes()).unwrap_or_default(),
         }
+    }
+}
+
+/// Room kept free before an encoded result: the envelope's new members and then the
+/// response's `{"jsonrpc":"2.0","id":…,"result":` are written there, so a reply is the buffer
+/// its result was encoded into (copying the result twice was a visible share of a small
+/// request's cost). Anything that does not fit takes a copy instead.
+const HEADROOM: usize = 256;
+
+/// An encoded result: `buf[start..]`, with the `start` bytes before it free.
+#[derive(Debug)]
+pub(crate) struct Encoded {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Encoded {
+    /// An empty buffer with [`HEADROOM`] before where the result will go.
+    fn buffer() -> Vec<u8> {
+        let mut buf = Vec::with_capacity(HEADROOM + 256);
+        buf.resize(HEADROOM, b' ');
+        buf
+    }
+
+    /// `value`, encoded after [`HEADROOM`].
+    fn of(value: impl Serialize) -> Result<Encoded, ErrorObject> {
+        let mut buf = Encoded::buffer();
+        serde_json::to_writer(&mut buf, &value)
+            .map_err(|e| ErrorObject::internal(format!("cannot encode result: {e}")))?;
+        Ok(Encoded {
+            buf,
+            start: HEADROOM,
+        })
+    }
+
+    /// The encoded object.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Writes `members` first in the object (with the `,` that separates them from the
+    /// object's own, if it has any), in the room before it; `false` when there is no room.
+    fn prepend(&mut self, members: &[&[u8]], own: bool) -> bool {
+        // `{` + members, ending where the object's `{` is, which becomes the `,` (or the
+        // last member byte, when the object has no members of its own).
+        let len = 1 + members.iter().map(|m| m.len()).sum::<usize>() + usize::from(own);
+        let end = self.start + 1;
+        if len > end {
+            return false;
+        }
+        let mut at = end - len;
+        self.buf[at] = b'{';
+        at += 1;
+        for m in members {
+            self.buf[at..at + m.len()].copy_from_slice(m);
+            at += m.len();
+        }
+        if own {
+            self.buf[at] = b',';
+        }
+        self.start = end - len;
+        true
+    }
+
+    /// The complete JSON-RPC response to `id` around this result, without copying it when
+    /// the response's head fits in the room before it.
+    pub(crate) fn into_response(mut self, id: &RequestId) -> bytes::Bytes {
+        use bytes::Buf;
+        const HEAD: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
+        const RESULT: &[u8] = br#","result":"#;
+        let mut id_buf = [0u8; 64];
+        let mut w = std::io::Cursor::new(&mut id_buf[..]);
+        let id_len = match serde_json::to_writer(&mut w, id) {
+            Ok(()) => w.position() as usize,
+            // A long id: the copying way.
+            Err(_) => return response_bytes(id, self.bytes()),
+        };
+        let id_text = &id_buf[..id_len];
+        let len = HEAD.len() + id_text.len() + RESULT.len();
+        if len > self.start {
+            return response_bytes(id, self.bytes());
+        }
+        let at = self.start - len;
+        self.buf[at..at + HEAD.len()].copy_from_slice(HEAD);
+        self.buf[at + HEAD.len()..at + HEAD.len() + id_text.len()].copy_from_slice(id_text);
+        self.buf[self.start - RESULT.len()..self.start].copy_from_slice(RESULT);
+        self.buf.push(b'}');
+        let mut out = bytes::Bytes::from(self.buf);
+        out.advance(at);
+        out
     }
 }
 
@@ -82,33 +172,34 @@ impl From<JsonObject> for Rendered {
 /// (the task shapes below, built with `meta: None` and no extra members): its envelope is
 /// `_meta.serverInfo` appended, with no scan of the bytes.
 fn encoded_modern_bare(info: &ServerInfo, value: impl Serialize) -> Result<Rendered, ErrorObject> {
-    let mut b = serde_json::to_vec(&value)
-        .map_err(|e| ErrorObject::internal(format!("cannot encode result: {e}")))?;
+    let mut e = Encoded::of(value)?;
     debug_assert!(
-        Members::scan(&b, "").is_some_and(|m| m.result_type && m.meta.is_none()),
+        Members::scan(e.bytes(), "").is_some_and(|m| m.result_type && m.meta.is_none()),
         "a bare modern result has resultType and no _meta"
     );
-    if b.len() < 2 || b.pop() != Some(b'}') {
+    let b = &mut e.buf;
+    if b.len() < e.start + 2 || b.pop() != Some(b'}') {
         return Err(ErrorObject::internal("result is not a JSON object"));
     }
-    if b.len() > 1 {
+    if b.len() > e.start + 1 {
         b.push(b',');
     }
     b.extend_from_slice(&info.meta_member);
     b.push(b'}');
-    Ok(Rendered::Encoded(b))
+    Ok(Rendered::Encoded(e))
 }
 
 /// A complete JSON-RPC response to `id` around an encoded result.
-pub(crate) fn encoded_response(id: &RequestId, result: &[u8]) -> Option<bytes::Bytes> {
-    let id = serde_json::to_vec(id).ok()?;
+pub(crate) fn response_bytes(id: &RequestId, result: &[u8]) -> bytes::Bytes {
+    // A string or a number: it encodes.
+    let id = serde_json::to_vec(id).unwrap_or_else(|_| b"null".to_vec());
     let mut out = Vec::with_capacity(result.len() + id.len() + 32);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
     out.extend_from_slice(&id);
     out.extend_from_slice(br#","result":"#);
     out.extend_from_slice(result);
     out.push(b'}');
-    Some(out.into())
+    out.into()
 }
 
 /// Where an encoded object's top level has `resultType` and `_meta`, found by walking the
@@ -297,12 +388,10 @@ pub(crate) fn encoded(
     info: &ServerInfo,
     value: impl Serialize,
 ) -> Result<Rendered, ErrorObject> {
-    let bytes = serde_json::to_vec(&value)
-        .map_err(|e| ErrorObject::internal(format!("cannot encode result: {e}")))?;
-    match wire(era).envelope_bytes(info, bytes) {
+    match wire(era).envelope_bytes(info, Encoded::of(value)?) {
         Ok(b) => Ok(Rendered::Encoded(b)),
         // An unusual shape: the `Value` path decides, and words any error.
-        Err(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+        Err(b) => match serde_json::from_slice::<Value>(b.bytes()) {
             Ok(v) => result(era, info, v).map(Rendered::Object),
             Err(e) => Err(ErrorObject::internal(format!("cannot encode result: {e}"))),
         },
@@ -329,7 +418,7 @@ pub(crate) trait EraWire: Sync {
     fn envelope(&self, info: &ServerInfo, obj: JsonObject) -> JsonObject;
     /// [`EraWire::envelope`] on a compact encoded object; `Err` gives the bytes back when
     /// the shape is unusual (the caller then takes the `Value` path).
-    fn envelope_bytes(&self, info: &ServerInfo, obj: Vec<u8>) -> Result<Vec<u8>, Vec<u8>>;
+    fn envelope_bytes(&self, info: &ServerInfo, obj: Encoded) -> Result<Encoded, Encoded>;
     /// The HTTP status a JSON-RPC error with `code` gets.
     fn error_status(&self, code: ErrorCode) -> StatusCode;
     /// "Resource not found".
@@ -383,8 +472,8 @@ impl EraWire for Legacy {
         obj
     }
 
-    fn envelope_bytes(&self, _info: &ServerInfo, obj: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        match Members::scan(&obj, "resultType") {
+    fn envelope_bytes(&self, _info: &ServerInfo, obj: Encoded) -> Result<Encoded, Encoded> {
+        match Members::scan(obj.bytes(), "resultType") {
             Some(m) if !m.result_type => Ok(obj),
             // Removing a member: rare (typed legacy results have no `resultType`).
             _ => Err(obj),
@@ -475,9 +564,10 @@ impl EraWire for Modern {
         obj
     }
 
-    fn envelope_bytes(&self, info: &ServerInfo, obj: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-        let Some(m) = Members::scan(&obj, "resultType") else {
-            return Err(obj);
+    fn envelope_bytes(&self, info: &ServerInfo, mut enc: Encoded) -> Result<Encoded, Encoded> {
+        let obj = enc.bytes();
+        let Some(m) = Members::scan(obj, "resultType") else {
+            return Err(enc);
         };
         // Where `serverInfo` goes into an existing `_meta` object, unless it has one.
         let into_meta = match m.meta {
@@ -487,42 +577,60 @@ impl EraWire for Modern {
                     let at = raw.as_ptr() as usize - obj.as_ptr() as usize;
                     Some((at + 1, inner.count == 0))
                 }
-                None => return Err(obj),
+                None => return Err(enc),
             },
             _ => None,
         };
         if m.result_type && m.meta.is_some() && into_meta.is_none() {
-            return Ok(obj);
+            return Ok(enc);
         }
         const RESULT_TYPE: &[u8] = br#""resultType":"complete""#;
-        let mut out =
-            Vec::with_capacity(obj.len() + RESULT_TYPE.len() + info.meta_member.len() + 2);
         // New top-level members go first.
-        out.push(b'{');
+        let mut first: [&[u8]; 3] = [b"", b"", b""];
         if !m.result_type {
-            out.extend_from_slice(RESULT_TYPE);
+            first[0] = RESULT_TYPE;
         }
         if m.meta.is_none() {
             if !m.result_type {
+                first[1] = b",";
+            }
+            first[2] = &info.meta_member;
+        }
+        let own = (!m.result_type || m.meta.is_none()) && m.count > 0;
+        let Some((at, empty)) = into_meta else {
+            // The usual case: written in the room before the object.
+            if enc.prepend(&first, own) {
+                return Ok(enc);
+            }
+            let mut out = Encoded::buffer();
+            out.push(b'{');
+            first.iter().for_each(|f| out.extend_from_slice(f));
+            if own {
                 out.push(b',');
             }
-            out.extend_from_slice(&info.meta_member);
-        }
-        if (!m.result_type || m.meta.is_none()) && m.count > 0 {
+            out.extend_from_slice(&enc.bytes()[1..]);
+            return Ok(Encoded {
+                buf: out,
+                start: HEADROOM,
+            });
+        };
+        // `serverInfo` added inside the object's `_meta`: a copy.
+        let mut out = Encoded::buffer();
+        out.push(b'{');
+        first.iter().for_each(|f| out.extend_from_slice(f));
+        if own {
             out.push(b',');
         }
-        match into_meta {
-            Some((at, empty)) => {
-                out.extend_from_slice(&obj[1..at]);
-                out.extend_from_slice(&info.member);
-                if !empty {
-                    out.push(b',');
-                }
-                out.extend_from_slice(&obj[at..]);
-            }
-            None => out.extend_from_slice(&obj[1..]),
+        out.extend_from_slice(&obj[1..at]);
+        out.extend_from_slice(&info.member);
+        if !empty {
+            out.push(b',');
         }
-        Ok(out)
+        out.extend_from_slice(&obj[at..]);
+        Ok(Encoded {
+            buf: out,
+            start: HEADROOM,
+        })
     }
 
     fn error_status(&self, code: ErrorCode) -> StatusCode {
@@ -597,7 +705,17 @@ mod tests {
     /// including the ones it hands back to the `Value` path (escaped or duplicate keys).
     #[test]
     fn encoded_results_equal_value_results() {
-        let info = info();
+        // A server name longer than the room before a result: the envelope takes a copy.
+        for info in [
+            info(),
+            ServerInfo::new(Implementation::new("s".repeat(300), "1")),
+        ] {
+            encoded_results_equal_value_results_for(&info);
+        }
+    }
+
+    fn encoded_results_equal_value_results_for(info: &ServerInfo) {
+        let long = info.implementation.name.len() > HEADROOM;
         let shapes = [
             r#"{}"#,
             r#"{"a":1}"#,
@@ -618,19 +736,27 @@ mod tests {
             for shape in shapes {
                 let raw: Box<serde_json::value::RawValue> =
                     serde_json::from_str(shape).expect(shape);
-                let by_value = result(era, &info, &raw).expect(shape);
-                let by_bytes = encoded(era, &info, &raw).expect(shape).into_object();
+                let by_value = result(era, info, &raw).expect(shape);
+                let by_bytes = encoded(era, info, &raw).expect(shape).into_object();
                 assert_eq!(by_bytes, by_value, "{era:?} {shape}");
-                if era == Era::Modern {
+                if era == Era::Modern && !long {
                     assert_eq!(
                         by_bytes["_meta"][keys::SERVER_INFO]["name"] == "srv",
                         !shape.contains("other") && !shape.contains(r#""_meta":null"#),
                         "{shape}"
                     );
                 }
+                // As a whole response, written in the room before the result or copied.
+                let id = RequestId::Number(7);
+                if let Rendered::Encoded(e) = encoded(era, info, &raw).expect(shape) {
+                    let whole: Value = serde_json::from_slice(&e.into_response(&id)).unwrap();
+                    assert_eq!(whole["jsonrpc"], "2.0");
+                    assert_eq!(whole["id"], 7);
+                    assert_eq!(whole["result"], Value::Object(by_value), "{era:?} {shape}");
+                }
             }
-            assert!(encoded(era, &info, [1, 2]).is_err());
-            assert!(encoded(era, &info, "text").is_err());
+            assert!(encoded(era, info, [1, 2]).is_err());
+            assert!(encoded(era, info, "text").is_err());
         }
     }
 
@@ -642,14 +768,46 @@ mod tests {
         let Rendered::Encoded(b) = encoded(Era::Modern, &info, &r).unwrap() else {
             panic!("a typed result takes the byte path");
         };
-        let v: Value = serde_json::from_slice(&b).unwrap();
+        let v: Value = serde_json::from_slice(b.bytes()).unwrap();
         assert_eq!(v["resultType"], "complete");
         assert_eq!(v["_meta"][keys::SERVER_INFO]["version"], "1.2.3");
         assert_eq!(v["content"][0]["text"], "hi");
         let Rendered::Encoded(b) = encoded(Era::Legacy, &info, &r).unwrap() else {
             panic!("a typed legacy result takes the byte path");
         };
-        let v: Value = serde_json::from_slice(&b).unwrap();
+        let v: Value = serde_json::from_slice(b.bytes()).unwrap();
         assert!(v.get("resultType").is_none() && v.get("_meta").is_none());
+    }
+
+    /// A response is the id's exact encoding around the result, whatever the id: short ones
+    /// are written in the room before the result, long ones take a copy.
+    #[test]
+    fn responses_carry_every_id_exactly() {
+        let info = info();
+        let r = mcp_tasks_types::tool::CallToolResult::text("hi");
+        let ids = [
+            RequestId::Number(0),
+            RequestId::Number(-9_007_199_254_740_991),
+            RequestId::String(String::new()),
+            RequestId::String("a \"quoted\" \\ id\n".into()),
+            RequestId::String("é".repeat(40)),
+            RequestId::String("x".repeat(500)),
+        ];
+        for era in [Era::Legacy, Era::Modern] {
+            for id in &ids {
+                let Rendered::Encoded(e) = encoded(era, &info, &r).unwrap() else {
+                    panic!("a typed result takes the byte path");
+                };
+                let result = e.bytes().to_vec();
+                let bytes = e.into_response(id);
+                assert_eq!(bytes, response_bytes(id, &result), "{id:?}");
+                let v: Value = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(
+                    serde_json::from_value::<RequestId>(v["id"].clone()).unwrap(),
+                    *id
+                );
+                assert_eq!(v["result"]["content"][0]["text"], "hi");
+            }
+        }
     }
 }
