@@ -148,7 +148,7 @@ impl Session {
         &self,
         method: &str,
         params: Value,
-        via: Option<&mpsc::UnboundedSender<JsonRpcMessage>>,
+        via: Option<&crate::outbox::Outbox>,
         cancel: &CancellationToken,
     ) -> Result<Value, ErrorObject> {
         let id = RequestId::String(format!(
@@ -243,7 +243,7 @@ impl Session {
     pub(crate) async fn request_input(
         &self,
         r: &InputRequest,
-        via: Option<&mpsc::UnboundedSender<JsonRpcMessage>>,
+        via: Option<&crate::outbox::Outbox>,
         related_task: Option<&str>,
         cancel: &CancellationToken,
     ) -> Result<InputResponse, ToolError> {

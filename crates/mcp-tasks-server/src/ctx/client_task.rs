@@ -29,10 +29,10 @@ use mcp_tasks_types::methods;
 use mcp_tasks_types::mrtr::{InputRequest, InputResponse};
 use mcp_tasks_types::task::TaskStatus;
 use mcp_tasks_types::task::v1::{CreateTaskResult, GetTaskResult, Task, TaskMetadata};
-use mcp_tasks_types::{ClientCapabilities, Era, JsonRpcMessage};
+use mcp_tasks_types::{ClientCapabilities, Era};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, InputMode};
@@ -143,7 +143,7 @@ impl From<ClientTaskError> for ToolError {
 #[derive(Clone)]
 struct Route {
     session: Arc<Session>,
-    via: Option<mpsc::UnboundedSender<JsonRpcMessage>>,
+    via: Option<crate::outbox::Outbox>,
 }
 
 impl Route {

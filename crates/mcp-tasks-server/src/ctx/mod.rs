@@ -29,7 +29,6 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 mod client_task;
@@ -38,6 +37,7 @@ pub(crate) mod task;
 pub use client_task::{ClientTask, ClientTaskError, ClientTaskOptions};
 
 pub use crate::error::ToolError;
+use crate::outbox::Outbox;
 use crate::session::Session;
 
 /// How a handler running as a task talks to its task.
@@ -53,13 +53,7 @@ pub(crate) trait TaskInput: Send + Sync {
     ) -> BoxFuture<'_, Result<BTreeMap<String, InputResponse>, ToolError>>;
     /// Legacy era, once the task exists: its session, the task's open `tasks/result`
     /// stream if any, and the task id (server→client requests of the task go there).
-    fn legacy_route(
-        &self,
-    ) -> Option<(
-        Arc<Session>,
-        Option<mpsc::UnboundedSender<JsonRpcMessage>>,
-        String,
-    )>;
+    fn legacy_route(&self) -> Option<(Arc<Session>, Option<Outbox>, String)>;
 }
 
 /// Where a handler's client input comes from.
@@ -80,7 +74,7 @@ pub(crate) struct CtxInner {
     pub(crate) caps: Arc<ClientCapabilities>,
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) log_level: Option<LoggingLevel>,
-    pub(crate) outbox: Option<mpsc::UnboundedSender<JsonRpcMessage>>,
+    pub(crate) outbox: Option<Outbox>,
     pub(crate) input: InputMode,
     pub(crate) cancel: CancellationToken,
     pub(crate) state: Mutex<Option<Value>>,

@@ -53,7 +53,7 @@ pub(crate) struct TaskStart {
     /// The legacy session the task belongs to (input goes out on it).
     pub(crate) session: Option<Arc<Session>>,
     /// Where progress and log notifications go (`None`: nowhere).
-    pub(crate) outbox: Option<tokio::sync::mpsc::UnboundedSender<mcp_tasks_types::JsonRpcMessage>>,
+    pub(crate) outbox: Option<crate::outbox::Outbox>,
     pub(crate) progress_token: Option<mcp_tasks_types::jsonrpc::ProgressToken>,
     /// The task id for related-task `_meta` on notifications (Tasks v1).
     pub(crate) related_task: Option<String>,
@@ -225,13 +225,7 @@ impl TaskInput for TaskHandle {
         .boxed()
     }
 
-    fn legacy_route(
-        &self,
-    ) -> Option<(
-        Arc<Session>,
-        Option<tokio::sync::mpsc::UnboundedSender<mcp_tasks_types::JsonRpcMessage>>,
-        String,
-    )> {
+    fn legacy_route(&self) -> Option<(Arc<Session>, Option<crate::outbox::Outbox>, String)> {
         if self.era != Era::Legacy {
             return None;
         }

@@ -74,10 +74,11 @@ where
     F: FnOnce(Outbox) -> Fut,
     Fut: Future<Output = Result<Rendered, Rejection>> + Send + 'static,
 {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut guarded = Box::pin(AssertUnwindSafe(work(tx)).catch_unwind());
+    let out = Outbox::new();
+    let mut guarded = Box::pin(AssertUnwindSafe(work(out.clone())).catch_unwind());
     if let Some(r) = (&mut guarded).now_or_never() {
-        let early: Vec<JsonRpcMessage> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        // What it sent on the way (nothing, mostly: then no channel was ever opened).
+        let early = out.close();
         let r = caught(r);
         if early.is_empty() {
             return single(id, r);
@@ -87,6 +88,12 @@ where
         let (_tx, rx) = mpsc::unbounded_channel();
         return stream_reply(transport, delivery, early, rx);
     }
+    // The handler's messages are read from here on; the stream ends when its senders are
+    // gone (this clone is not one of them).
+    let rx = out
+        .take_receiver()
+        .unwrap_or_else(|| mpsc::unbounded_channel().1);
+    drop(out);
     let on_drop = cancel_on_drop.then(|| cancel.clone().drop_guard());
     let gone = disconnected.cloned().unwrap_or_default();
     let join = tokio::spawn(async move {

@@ -167,14 +167,16 @@ impl Inner {
         // Progress keeps the original token for the task's lifetime and travels on the
         // session's standalone stream (the creating request has ended).
         let outbox = rcx.session.as_ref().map(|s| {
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let s = s.clone();
-            tokio::spawn(async move {
-                while let Some(m) = rx.recv().await {
-                    s.send_standalone(m);
-                }
-            });
-            tx
+            let out = crate::outbox::Outbox::new();
+            if let Some(mut rx) = out.take_receiver() {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    while let Some(m) = rx.recv().await {
+                        s.send_standalone(m);
+                    }
+                });
+            }
+            out
         });
         let (_, ctx, cancel) = TaskStart {
             era,
