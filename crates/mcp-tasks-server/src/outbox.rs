@@ -15,6 +15,10 @@ use tokio::sync::mpsc;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Outbox(Arc<OnceLock<Option<Opened>>>);
 
+/// Nobody reads the outbox any more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closed;
+
 /// An opened outbox: the sender, and the receiver until someone takes it.
 #[derive(Debug)]
 struct Opened {
@@ -41,14 +45,11 @@ impl Outbox {
             .as_ref()
     }
 
-    /// Sends `m`; it comes back when nobody reads this outbox any more.
-    pub(crate) fn send(
-        &self,
-        m: JsonRpcMessage,
-    ) -> Result<(), mpsc::error::SendError<JsonRpcMessage>> {
+    /// Sends `m`; [`Closed`] (and `m` dropped) when nobody reads this outbox any more.
+    pub(crate) fn send(&self, m: JsonRpcMessage) -> Result<(), Closed> {
         match self.opened() {
-            Some(o) => o.tx.send(m),
-            None => Err(mpsc::error::SendError(m)),
+            Some(o) => o.tx.send(m).map_err(|_| Closed),
+            None => Err(Closed),
         }
     }
 
