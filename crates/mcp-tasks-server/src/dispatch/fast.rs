@@ -395,6 +395,20 @@ mod tests {
             "_meta kept apart"
         );
         assert_eq!(params.arguments.as_ref().unwrap()["text"], "hi");
+        // The other members still reach the typed params, unknown ones included, whatever
+        // their place around `_meta`.
+        let more = call(meta).replace(
+            r#""name":"echo""#,
+            r#""x":[1,{"y":2}],"name":"echo","z":null"#,
+        );
+        let f = read(&more).expect("with unknown members");
+        let ClientRequest::CallTool { params } = &f.call else {
+            panic!("tools/call");
+        };
+        assert_eq!(params.name, "echo");
+        assert_eq!(params.extra["x"], serde_json::json!([1, {"y": 2}]));
+        assert!(params.extra["z"].is_null() && params.extra.len() == 2);
+        assert_eq!(f.meta, want);
         // The same text again: the same decoding, the same shared capabilities.
         let second = read(&call(meta)).expect("again");
         assert_eq!(second.meta, want);
