@@ -73,11 +73,9 @@ impl Outbox {
         if self.0.set(None).is_ok() {
             return Vec::new();
         }
-        match self.0.get().and_then(Option::as_ref) {
-            Some(o) => match o.rx.lock().take() {
-                Some(mut rx) => std::iter::from_fn(|| rx.try_recv().ok()).collect(),
-                None => Vec::new(),
-            },
+        let rx = self.0.get().and_then(Option::as_ref);
+        match rx.and_then(|o| o.rx.lock().take()) {
+            Some(mut rx) => std::iter::from_fn(|| rx.try_recv().ok()).collect(),
             None => Vec::new(),
         }
     }

@@ -402,6 +402,11 @@ impl SharedCaps {
         *next = (*next + 1) % SHARED_CAPS;
         caps
     }
+
+    /// `meta`'s client capabilities, moved out of it and shared ([`SharedCaps::share`]).
+    pub(crate) fn take(&self, meta: &mut RequestMeta) -> Option<Arc<ClientCapabilities>> {
+        meta.client_capabilities.take().map(|c| self.share(c))
+    }
 }
 
 /// The `_meta` of recent modern requests, decoded once per distinct text.
@@ -420,7 +425,7 @@ pub(crate) struct MetaTexts {
 const META_TEXTS: usize = 8;
 
 /// The longest `_meta` text [`MetaTexts`] remembers.
-pub(crate) const META_TEXT_MAX: usize = 1024;
+const META_TEXT_MAX: usize = 1024;
 
 /// One remembered `_meta`: its text, and what it decodes to (capabilities shared).
 struct DecodedMeta {
@@ -448,7 +453,7 @@ impl MetaTexts {
             return Some((hit.meta.clone(), hit.caps.clone()));
         }
         let mut meta: RequestMeta = serde_json::from_str(text).ok()?;
-        let caps = meta.client_capabilities.take().map(|c| shared.share(c));
+        let caps = shared.take(&mut meta);
         if text.len() <= META_TEXT_MAX && meta.progress_token.is_none() {
             let decoded = DecodedMeta {
                 text: text.into(),

@@ -115,10 +115,7 @@ impl Inner {
             None => RequestMeta::default(),
         };
         // Moved out, not cloned: the handler reads them from the route, not from `meta`.
-        let caps = meta
-            .client_capabilities
-            .take()
-            .map(|c| self.shared_caps.share(c));
+        let caps = self.shared_caps.take(&mut meta);
         self.check_modern_meta(
             Routed::of_params(&req.method, req.params.as_ref()),
             meta,

@@ -66,7 +66,7 @@ pub(crate) fn read(bytes: &[u8], texts: &MetaTexts, shared: &SharedCaps) -> Opti
                 }
                 _ => None,
             }?;
-            let caps = meta.client_capabilities.take().map(|c| shared.share(c));
+            let caps = shared.take(&mut meta);
             (meta, caps)
         }
     };

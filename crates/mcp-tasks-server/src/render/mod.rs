@@ -137,8 +137,6 @@ impl Encoded {
     /// the response's head fits in the room before it.
     pub(crate) fn into_response(mut self, id: &RequestId) -> bytes::Bytes {
         use bytes::Buf;
-        const HEAD: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
-        const RESULT: &[u8] = br#","result":"#;
         let mut id_buf = [0u8; 64];
         let mut w = std::io::Cursor::new(&mut id_buf[..]);
         let id_len = match serde_json::to_writer(&mut w, id) {
@@ -147,14 +145,15 @@ impl Encoded {
             Err(_) => return response_bytes(id, self.bytes()),
         };
         let id_text = &id_buf[..id_len];
-        let len = HEAD.len() + id_text.len() + RESULT.len();
+        let len = RESPONSE_HEAD.len() + id_text.len() + RESPONSE_RESULT.len();
         if len > self.start {
             return response_bytes(id, self.bytes());
         }
         let at = self.start - len;
-        self.buf[at..at + HEAD.len()].copy_from_slice(HEAD);
-        self.buf[at + HEAD.len()..at + HEAD.len() + id_text.len()].copy_from_slice(id_text);
-        self.buf[self.start - RESULT.len()..self.start].copy_from_slice(RESULT);
+        self.buf[at..at + RESPONSE_HEAD.len()].copy_from_slice(RESPONSE_HEAD);
+        self.buf[at + RESPONSE_HEAD.len()..at + RESPONSE_HEAD.len() + id_text.len()]
+            .copy_from_slice(id_text);
+        self.buf[self.start - RESPONSE_RESULT.len()..self.start].copy_from_slice(RESPONSE_RESULT);
         self.buf.push(b'}');
         let mut out = bytes::Bytes::from(self.buf);
         out.advance(at);
@@ -189,14 +188,19 @@ fn encoded_modern_bare(info: &ServerInfo, value: impl Serialize) -> Result<Rende
     Ok(Rendered::Encoded(e))
 }
 
+/// How a response starts, up to its id; then [`RESPONSE_RESULT`] before its result.
+const RESPONSE_HEAD: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
+/// Between a response's id and its result.
+const RESPONSE_RESULT: &[u8] = br#","result":"#;
+
 /// A complete JSON-RPC response to `id` around an encoded result.
 pub(crate) fn response_bytes(id: &RequestId, result: &[u8]) -> bytes::Bytes {
     // A string or a number: it encodes.
     let id = serde_json::to_vec(id).unwrap_or_else(|_| b"null".to_vec());
     let mut out = Vec::with_capacity(result.len() + id.len() + 32);
-    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    out.extend_from_slice(RESPONSE_HEAD);
     out.extend_from_slice(&id);
-    out.extend_from_slice(br#","result":"#);
+    out.extend_from_slice(RESPONSE_RESULT);
     out.extend_from_slice(result);
     out.push(b'}');
     out.into()
@@ -597,36 +601,29 @@ impl EraWire for Modern {
             first[2] = &info.meta_member;
         }
         let own = (!m.result_type || m.meta.is_none()) && m.count > 0;
-        let Some((at, empty)) = into_meta else {
-            // The usual case: written in the room before the object.
-            if enc.prepend(&first, own) {
-                return Ok(enc);
-            }
-            let mut out = Encoded::buffer();
-            out.push(b'{');
-            first.iter().for_each(|f| out.extend_from_slice(f));
-            if own {
-                out.push(b',');
-            }
-            out.extend_from_slice(&enc.bytes()[1..]);
-            return Ok(Encoded {
-                buf: out,
-                start: HEADROOM,
-            });
-        };
-        // `serverInfo` added inside the object's `_meta`: a copy.
+        // The usual case: written in the room before the object.
+        if into_meta.is_none() && enc.prepend(&first, own) {
+            return Ok(enc);
+        }
+        // No room, or `serverInfo` goes inside the object's `_meta`: a copy.
+        let obj = enc.bytes();
         let mut out = Encoded::buffer();
         out.push(b'{');
         first.iter().for_each(|f| out.extend_from_slice(f));
         if own {
             out.push(b',');
         }
-        out.extend_from_slice(&obj[1..at]);
-        out.extend_from_slice(&info.member);
-        if !empty {
-            out.push(b',');
+        match into_meta {
+            Some((at, empty)) => {
+                out.extend_from_slice(&obj[1..at]);
+                out.extend_from_slice(&info.member);
+                if !empty {
+                    out.push(b',');
+                }
+                out.extend_from_slice(&obj[at..]);
+            }
+            None => out.extend_from_slice(&obj[1..]),
         }
-        out.extend_from_slice(&obj[at..]);
         Ok(Encoded {
             buf: out,
             start: HEADROOM,
