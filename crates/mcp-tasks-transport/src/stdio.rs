@@ -217,13 +217,16 @@ async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
     }
 }
 
-/// Reads one line; returns bytes consumed (0 at EOF). Past `max` bytes the rest of the line
-/// is consumed but not kept, and `buf` is marked oversized by holding `max + 1` bytes.
+/// Reads one line into `buf`; returns bytes consumed (0 at EOF). A line's content may be
+/// `max` bytes plus its `\r\n` ending; past that the rest of the line is consumed but not
+/// kept, and `buf` is marked oversized by holding `max + 2` bytes and no `\n`. (Cutting at `max + 1`
+/// would let a `\r` at the cut pass for a line ending, and the cut prefix for a message.)
 async fn read_line_limited<R: AsyncBufReadExt + Unpin>(
     r: &mut R,
     buf: &mut Vec<u8>,
     max: usize,
 ) -> std::io::Result<usize> {
+    let keep = max.saturating_add(2);
     let mut total = 0;
     loop {
         let chunk = r.fill_buf().await?;
@@ -234,7 +237,7 @@ async fn read_line_limited<R: AsyncBufReadExt + Unpin>(
             Some(i) => (i + 1, true),
             None => (chunk.len(), false),
         };
-        let room = (max + 1).saturating_sub(buf.len());
+        let room = keep.saturating_sub(buf.len());
         buf.extend_from_slice(&chunk[..take.min(room)]);
         r.consume(take);
         total += take;
@@ -244,8 +247,8 @@ async fn read_line_limited<R: AsyncBufReadExt + Unpin>(
     }
 }
 
-/// Strips the line ending; `None` when the line was longer than `max` (it was cut at
-/// `max + 1` bytes by [`read_line_limited`]).
+/// Strips the line ending; `None` when the line's content was longer than `max` (also when
+/// [`read_line_limited`] cut it).
 fn trim_line(line: &[u8], max: usize) -> Option<&[u8]> {
     let mut l = line.strip_suffix(b"\n").unwrap_or(line);
     l = l.strip_suffix(b"\r").unwrap_or(l);
@@ -315,5 +318,29 @@ mod tests {
         buf.clear();
         read_line_limited(&mut r, &mut buf, 4).await.unwrap();
         assert_eq!(trim_line(&buf, 4), Some(&b"abc"[..]));
+    }
+
+    /// Found by the stdio_lines fuzz target: a `\r` just past the limit in a long line once
+    /// passed for the line's ending, and the cut prefix (`{}` + whitespace here) was served.
+    #[tokio::test]
+    async fn a_carriage_return_at_the_cut_does_not_end_a_long_line() {
+        for data in [&b"{}  \r\r\r\r\n"[..], b"{}  \rxyz\n", b"{}  \r\rxyz\n"] {
+            let mut r = BufReader::new(data);
+            let mut buf = Vec::new();
+            read_line_limited(&mut r, &mut buf, 4).await.unwrap();
+            assert_eq!(
+                trim_line(&buf, 4),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
+        // At the limit, with either line ending, the line is whole.
+        for data in [&b"{}  \r\n"[..], b"{}  \n", b"{}  "] {
+            let mut r = BufReader::new(data);
+            let mut buf = Vec::new();
+            read_line_limited(&mut r, &mut buf, 4).await.unwrap();
+            assert_eq!(trim_line(&buf, 4), Some(&b"{}  "[..]));
+        }
     }
 }
