@@ -12,8 +12,9 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use mcp_tasks_transport::http_client::{Connector, Endpoint, TlsOptions};
 use mcp_tasks_transport::sse::SseDecoder;
+use mcp_tasks_transport::stdio::{Line, LineReader};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Where an HTTP server lives, and how to reach it (TLS roots, proxy).
@@ -382,6 +383,15 @@ fn is_sse(h: &http::HeaderMap) -> bool {
         .is_some_and(|v| v.trim_start().starts_with("text/event-stream"))
 }
 
+/// The most the checker reads of one reply (a JSON body, or an SSE reply up to its
+/// response), of one event of a long-lived stream, or of one stdio line: past it the
+/// server is answered with an error, never with the checker's memory.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+fn too_large() -> String {
+    format!("the server sent more than {MAX_MESSAGE_BYTES} bytes in one message")
+}
+
 /// One HTTP request; reads a JSON body, or SSE until the response with `id` arrives.
 async fn http_request(
     t: &HttpTarget,
@@ -406,6 +416,7 @@ async fn http_request(
     let mut messages = Vec::new();
     let mut raw = Vec::new();
     let mut decoder = SseDecoder::new();
+    let mut read = 0usize;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let frame = match tokio::time::timeout(left, body.frame()).await {
@@ -433,6 +444,10 @@ async fn http_request(
         let Some(data) = frame.data_ref() else {
             continue;
         };
+        read += data.len();
+        if read > MAX_MESSAGE_BYTES {
+            return Err(format!("HTTP {status}: {}", too_large()));
+        }
         if !sse {
             raw.extend_from_slice(data);
             continue;
@@ -500,9 +515,20 @@ async fn http_stream(
             };
             if !sse {
                 raw.extend_from_slice(data);
+                if raw.len() > MAX_MESSAGE_BYTES {
+                    let _ = tx.send(json!({"unparseable-body": too_large()}));
+                    return;
+                }
                 continue;
             }
-            for ev in decoder.feed(data) {
+            let events = decoder.feed(data);
+            if decoder.buffered() > MAX_MESSAGE_BYTES
+                || events.iter().any(|e| e.data.len() > MAX_MESSAGE_BYTES)
+            {
+                let _ = tx.send(json!({"unparseable-sse-data": too_large()}));
+                return;
+            }
+            for ev in events {
                 if ev.data.trim().is_empty() {
                     continue;
                 }
@@ -553,10 +579,11 @@ impl StdioPeer {
         });
         let weak = Arc::downgrade(&peer);
         tokio::spawn(async move {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
+            let mut lines = LineReader::new(stdout, MAX_MESSAGE_BYTES);
+            // A line past the limit ends the reading: what it answered cannot be known.
+            while let Ok(Some(Line::Message(line))) = lines.next_line().await {
                 let Some(peer) = weak.upgrade() else { return };
-                let Ok(v) = serde_json::from_str::<Value>(&line) else {
+                let Ok(v) = serde_json::from_slice::<Value>(line) else {
                     continue;
                 };
                 peer.route(v);

@@ -100,7 +100,11 @@ pub struct ClientBuilder {
     task_notifications: bool,
     net: NetOptions,
     oauth: Option<OAuthConfig>,
+    max_message: usize,
 }
+
+/// The default of [`ClientBuilder::max_message_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -119,6 +123,7 @@ impl Default for ClientBuilder {
             task_notifications: false,
             net: NetOptions::default(),
             oauth: None,
+            max_message: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -279,6 +284,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Largest message accepted from the server, in bytes: a JSON reply body, one SSE
+    /// event, one stdio line (default [`DEFAULT_MAX_MESSAGE_BYTES`]). A larger one is not
+    /// read into memory: the request it answers fails with [`Error::MessageTooLarge`], and
+    /// a stdio server that sent it is no longer read (every request then fails the same
+    /// way).
+    pub fn max_message_bytes(mut self, limit: usize) -> Self {
+        self.max_message = limit;
+        self
+    }
+
     /// Authorizes HTTP requests with OAuth 2.1 (see [`crate::auth`]): a `401` or
     /// `403 insufficient_scope` from the server starts discovery and a grant, and the
     /// request is sent again with the new token.
@@ -325,7 +340,13 @@ impl ClientBuilder {
             )?)),
             None => None,
         };
-        let transport = HttpTransport::new(url, &self.net, Arc::clone(&inbound), auth.clone())?;
+        let transport = HttpTransport::new(
+            url,
+            &self.net,
+            Arc::clone(&inbound),
+            auth.clone(),
+            self.max_message,
+        )?;
         self.finish(Box::new(transport), inbound, true, auth).await
     }
 
@@ -333,7 +354,7 @@ impl ClientBuilder {
     /// the client is dropped; [`Client::close`] ends it gracefully.
     pub async fn spawn_stdio(self, command: tokio::process::Command) -> Result<Client> {
         let inbound = self.inbound()?;
-        let transport = StdioTransport::spawn(command, Arc::clone(&inbound))?;
+        let transport = StdioTransport::spawn(command, Arc::clone(&inbound), self.max_message)?;
         self.finish(Box::new(transport), inbound, false, None).await
     }
 
@@ -370,7 +391,9 @@ impl ClientBuilder {
             EraChoice::Modern => match inner.discover().await {
                 Ok(Ok(d)) => inner.adopt_discover(d),
                 Ok(Err(e)) => tracing::debug!("server/discover failed, staying modern: {e}"),
-                Err(e @ (Error::Transport(_) | Error::Auth(_))) => return Err(e),
+                Err(e @ (Error::Transport(_) | Error::Auth(_) | Error::MessageTooLarge { .. })) => {
+                    return Err(e);
+                }
                 Err(e) => tracing::debug!("server/discover failed, staying modern: {e}"),
             },
             EraChoice::Auto => {
@@ -408,8 +431,11 @@ impl ClientBuilder {
                             _ => inner.initialize().await?,
                         }
                     }
-                    // Not reachable at all: no point in trying `initialize`.
-                    Ok(Err(e @ (Error::Transport(_) | Error::Auth(_)))) => return Err(e),
+                    // Not reachable at all, or a server that floods: no point in trying
+                    // `initialize`.
+                    Ok(Err(
+                        e @ (Error::Transport(_) | Error::Auth(_) | Error::MessageTooLarge { .. }),
+                    )) => return Err(e),
                     // Timeout, a non-JSON-RPC HTTP error, a result that is no
                     // DiscoverResult: a legacy server.
                     Err(_) | Ok(Err(_)) => inner.initialize().await?,

@@ -44,6 +44,14 @@ pub enum Error {
     /// refusing the credentials (MCP "Authorization").
     #[error("authorization failed: {0}")]
     Auth(String),
+    /// The server sent a message (an HTTP body, an SSE event, a stdio line) larger than
+    /// [`ClientBuilder::max_message_bytes`](crate::ClientBuilder::max_message_bytes); it
+    /// was not read into memory.
+    #[error("the server sent a message larger than the limit of {limit} bytes")]
+    MessageTooLarge {
+        /// The limit in force.
+        limit: usize,
+    },
     /// The request did not finish in time.
     #[error("timed out: {0}")]
     Timeout(String),
@@ -65,7 +73,10 @@ impl Error {
 
     /// Whether the connection itself failed (a retry on a new connection may help).
     pub fn is_transport(&self) -> bool {
-        matches!(self, Error::Transport(_) | Error::Http { .. })
+        matches!(
+            self,
+            Error::Transport(_) | Error::Http { .. } | Error::MessageTooLarge { .. }
+        )
     }
 
     /// Whether the error is a cancelled task.

@@ -80,7 +80,9 @@ mod transport;
 
 pub mod prelude;
 
-pub use client::{Client, ClientBuilder, EraChoice, LegacySession, ServerDetails};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_MAX_MESSAGE_BYTES, EraChoice, LegacySession, ServerDetails,
+};
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};
 pub use hosted::HostedLimits;

@@ -122,6 +122,16 @@ impl SseDecoder {
         events
     }
 
+    /// Bytes held for the event in progress (its fields so far and its unfinished line).
+    /// A reader with a message size limit checks this after each [`SseDecoder::feed`]: a
+    /// peer that never ends its event would otherwise grow it without bound.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+            + self.cur.data.len()
+            + self.cur.id.as_ref().map_or(0, String::len)
+            + self.cur.event.as_ref().map_or(0, String::len)
+    }
+
     fn line(&mut self, line: &str) -> Option<RawEvent> {
         if line.is_empty() {
             if !self.has_field {
@@ -191,6 +201,16 @@ mod tests {
         assert_eq!(got[0].id.as_deref(), Some("s1-3"));
         assert_eq!(got[0].retry_ms, Some(500));
         assert_eq!(got[0].data, r#"{"jsonrpc":"2.0","method":"x"}"#);
+    }
+
+    #[test]
+    fn buffered_counts_the_event_in_progress() {
+        let mut d = SseDecoder::new();
+        assert!(d.feed(b"id: 12\ndata: abcd\ndata: ef").is_empty());
+        // "12", "abcd", and the unfinished "data: ef" line.
+        assert_eq!(d.buffered(), 2 + 4 + 8);
+        assert_eq!(d.feed(b"\n\n").len(), 1);
+        assert_eq!(d.buffered(), 0);
     }
 
     fn all(chunks: &[&[u8]]) -> Vec<RawEvent> {

@@ -133,34 +133,31 @@ where
         });
     }
 
-    let mut reader = BufReader::new(input);
-    let mut line = Vec::new();
+    let mut reader = LineReader::new(input, max_line_bytes);
     tokio::pin!(shutdown);
     let mut stopping = false;
     loop {
-        line.clear();
-        let n = tokio::select! {
-            n = read_line_limited(&mut reader, &mut line, max_line_bytes) => n?,
+        let line = tokio::select! {
+            line = reader.next_line() => line?,
             () = &mut shutdown => {
                 stopping = true;
                 break;
             }
         };
-        if n == 0 {
-            break;
-        }
-        let Some(bytes) = trim_line(&line, max_line_bytes) else {
-            let e = mcp_tasks_types::ErrorObject::invalid_request(format!(
-                "message exceeds the limit of {max_line_bytes} bytes"
-            ));
-            let _ = tx.send(Out::Message(JsonRpcMessage::Error(
-                JsonRpcErrorResponse::new(None, e),
-            )));
-            continue;
+        let bytes = match line {
+            None => break,
+            Some(Line::Message([])) => continue,
+            Some(Line::Message(b)) => b,
+            Some(Line::TooLong) => {
+                let e = mcp_tasks_types::ErrorObject::invalid_request(format!(
+                    "message exceeds the limit of {max_line_bytes} bytes"
+                ));
+                let _ = tx.send(Out::Message(JsonRpcMessage::Error(
+                    JsonRpcErrorResponse::new(None, e),
+                )));
+                continue;
+            }
         };
-        if bytes.is_empty() {
-            continue;
-        }
         match JsonRpcMessage::decode_limited(bytes, max_json_depth) {
             Err(e) => {
                 let _ = tx.send(Out::Message(JsonRpcMessage::Error(
@@ -217,10 +214,53 @@ async fn pump(body: ReplyBody, tx: mpsc::UnboundedSender<Out>) {
     }
 }
 
+/// One line of a [`LineReader`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// The line without its `\n` or `\r\n` ending (empty for a blank line).
+    Message(&'a [u8]),
+    /// The line was longer than the limit; it was read to its end and dropped.
+    TooLong,
+}
+
+/// Reads newline-delimited messages with a size limit, as both ends of the stdio transport
+/// do: memory stays bounded by the limit whatever the peer sends.
+#[derive(Debug)]
+pub struct LineReader<R> {
+    inner: BufReader<R>,
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl<R: AsyncRead + Unpin> LineReader<R> {
+    /// Lines longer than `max` bytes (not counting the line ending) are [`Line::TooLong`].
+    pub fn new(input: R, max: usize) -> Self {
+        LineReader {
+            inner: BufReader::new(input),
+            buf: Vec::new(),
+            max,
+        }
+    }
+
+    /// The next line; `None` at EOF. A last line without its `\n` still counts.
+    /// Cancel-safe only between lines: a line being read when the future is dropped is lost.
+    pub async fn next_line(&mut self) -> std::io::Result<Option<Line<'_>>> {
+        self.buf.clear();
+        if read_line_limited(&mut self.inner, &mut self.buf, self.max).await? == 0 {
+            return Ok(None);
+        }
+        Ok(Some(match trim_line(&self.buf, self.max) {
+            Some(l) => Line::Message(l),
+            None => Line::TooLong,
+        }))
+    }
+}
+
 /// Reads one line into `buf`; returns bytes consumed (0 at EOF). A line's content may be
 /// `max` bytes plus its `\r\n` ending; past that the rest of the line is consumed but not
-/// kept, and `buf` is marked oversized by holding `max + 2` bytes and no `\n`. (Cutting at `max + 1`
-/// would let a `\r` at the cut pass for a line ending, and the cut prefix for a message.)
+/// kept, and `buf` is marked oversized by holding `max + 2` bytes and no `\n`. (Cutting at
+/// `max + 1` would let a `\r` at the cut pass for a line ending, and the cut prefix for a
+/// message.)
 async fn read_line_limited<R: AsyncBufReadExt + Unpin>(
     r: &mut R,
     buf: &mut Vec<u8>,
@@ -309,38 +349,35 @@ mod tests {
 
     #[tokio::test]
     async fn long_lines_are_cut_and_flagged() {
-        let data: &[u8] = b"0123456789\nabc\n";
-        let mut r = BufReader::new(data);
-        let mut buf = Vec::new();
-        let n = read_line_limited(&mut r, &mut buf, 4).await.unwrap();
-        assert_eq!(n, 11);
-        assert_eq!(trim_line(&buf, 4), None);
-        buf.clear();
-        read_line_limited(&mut r, &mut buf, 4).await.unwrap();
-        assert_eq!(trim_line(&buf, 4), Some(&b"abc"[..]));
+        let data: &[u8] = b"0123456789\nabc\n\nlast";
+        let mut r = LineReader::new(data, 4);
+        assert_eq!(r.next_line().await.unwrap(), Some(Line::TooLong));
+        assert_eq!(r.next_line().await.unwrap(), Some(Line::Message(b"abc")));
+        assert_eq!(r.next_line().await.unwrap(), Some(Line::Message(b"")));
+        assert_eq!(r.next_line().await.unwrap(), Some(Line::Message(b"last")));
+        assert_eq!(r.next_line().await.unwrap(), None);
+        assert!(r.buf.capacity() <= 64, "memory stays near the limit");
     }
 
     /// Found by the stdio_lines fuzz target: a `\r` just past the limit in a long line once
     /// passed for the line's ending, and the cut prefix (`{}` + whitespace here) was served.
     #[tokio::test]
     async fn a_carriage_return_at_the_cut_does_not_end_a_long_line() {
-        for data in [&b"{}  \r\r\r\r\n"[..], b"{}  \rxyz\n", b"{}  \r\rxyz\n"] {
-            let mut r = BufReader::new(data);
-            let mut buf = Vec::new();
-            read_line_limited(&mut r, &mut buf, 4).await.unwrap();
+        for data in [&b"{}  \r\r\r\r\n"[..], b"{}  \rxyz\n", b"{}  \r\rxyz"] {
+            let mut r = LineReader::new(data, 4);
+            let line = r.next_line().await.unwrap();
             assert_eq!(
-                trim_line(&buf, 4),
-                None,
+                line,
+                Some(Line::TooLong),
                 "{:?}",
                 String::from_utf8_lossy(data)
             );
         }
         // At the limit, with either line ending, the line is whole.
         for data in [&b"{}  \r\n"[..], b"{}  \n", b"{}  "] {
-            let mut r = BufReader::new(data);
-            let mut buf = Vec::new();
-            read_line_limited(&mut r, &mut buf, 4).await.unwrap();
-            assert_eq!(trim_line(&buf, 4), Some(&b"{}  "[..]));
+            let mut r = LineReader::new(data, 4);
+            let line = r.next_line().await.unwrap();
+            assert_eq!(line, Some(Line::Message(b"{}  ")));
         }
     }
 }

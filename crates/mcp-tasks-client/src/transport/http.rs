@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, HOST};
 use http::{HeaderName, HeaderValue, Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use mcp_tasks_transport::headers as h;
@@ -58,6 +58,8 @@ struct Shared {
     legacy_version: Mutex<Option<&'static str>>,
     /// OAuth, when configured: adds the token, answers 401/403 challenges.
     auth: Option<Arc<Authorizer>>,
+    /// Largest reply body or SSE event read into memory.
+    max_message: usize,
 }
 
 /// Position in an SSE stream, for resuming it.
@@ -88,6 +90,7 @@ impl HttpTransport {
         net: &NetOptions,
         inbound: Arc<Inbound>,
         auth: Option<Arc<Authorizer>>,
+        max_message: usize,
     ) -> Result<Self> {
         let endpoint = Endpoint::parse(url).map_err(|e| Error::Config(e.to_string()))?;
         let connector = Connector::new(&endpoint, &net.tls, net.proxy.as_ref())
@@ -103,6 +106,7 @@ impl HttpTransport {
                 session: Mutex::new(None),
                 legacy_version: Mutex::new(None),
                 auth,
+                max_message,
             }),
             get_stream: Mutex::new(None),
         })
@@ -240,7 +244,7 @@ impl Shared {
     }
 
     /// Splits a response into a buffered JSON body or an SSE stream.
-    async fn body(resp: hyper::Response<Incoming>) -> Result<Body> {
+    async fn body(&self, resp: hyper::Response<Incoming>) -> Result<Body> {
         let status = resp.status();
         let is_sse = resp
             .headers()
@@ -250,11 +254,15 @@ impl Shared {
         if is_sse && status.is_success() {
             return Ok(Body::Sse(resp.into_body()));
         }
-        let bytes = resp
-            .into_body()
+        let bytes = Limited::new(resp.into_body(), self.max_message)
             .collect()
             .await
-            .map_err(Error::transport)?
+            .map_err(|e| match e.downcast::<LengthLimitError>() {
+                Ok(_) => Error::MessageTooLarge {
+                    limit: self.max_message,
+                },
+                Err(e) => Error::Transport(e.to_string()),
+            })?
             .to_bytes();
         Ok(Body::Json(status, bytes))
     }
@@ -287,26 +295,36 @@ impl Shared {
     }
 
     /// Reads an SSE stream until `want`'s response arrives (`Some`) or the stream ends
-    /// (`None`); everything else is dispatched.
+    /// (`None`); everything else is dispatched. An event past the size limit ends the
+    /// stream with [`Error::MessageTooLarge`] (resuming would replay it).
     async fn read_sse(
         self: &Arc<Self>,
         mut body: Incoming,
         want: Option<&RequestId>,
         cursor: &mut Cursor,
-    ) -> Option<Answer> {
+    ) -> Result<Option<Answer>> {
+        let too_large = Error::MessageTooLarge {
+            limit: self.max_message,
+        };
         let mut decoder = SseDecoder::new();
         while let Some(frame) = body.frame().await {
             let frame = match frame {
                 Ok(f) => f,
                 Err(e) => {
                     tracing::debug!("SSE stream broke: {e}");
-                    return None;
+                    return Ok(None);
                 }
             };
             let Some(data) = frame.data_ref() else {
                 continue;
             };
-            for ev in decoder.feed(data) {
+            let events = decoder.feed(data);
+            if decoder.buffered() > self.max_message
+                || events.iter().any(|ev| ev.data.len() > self.max_message)
+            {
+                return Err(too_large);
+            }
+            for ev in events {
                 if let Some(id) = ev.id {
                     cursor.last_id = Some(id);
                 }
@@ -326,16 +344,16 @@ impl Shared {
                 };
                 match (msg, want) {
                     (JsonRpcMessage::Response(r), Some(w)) if &r.id == w => {
-                        return Some(Ok(r.result));
+                        return Ok(Some(Ok(r.result)));
                     }
                     (JsonRpcMessage::Error(e), Some(w)) if e.id.as_ref() == Some(w) => {
-                        return Some(Err(e.error));
+                        return Ok(Some(Err(e.error)));
                     }
                     (other, _) => self.dispatch(other),
                 }
             }
         }
-        None
+        Ok(None)
     }
 
     /// GET on the endpoint, optionally resuming after `last_id`.
@@ -345,7 +363,7 @@ impl Shared {
             headers.push((HeaderName::from_static(h::LAST_EVENT_ID), id.to_owned()));
         }
         let resp = self.send(Method::GET, headers, None).await?;
-        Self::body(resp).await
+        self.body(resp).await
     }
 
     /// The standalone GET stream of a legacy session: reconnects (resuming) until the
@@ -357,7 +375,10 @@ impl Shared {
             match self.get_stream(cursor.last_id.as_deref()).await {
                 Ok(Body::Sse(body)) => {
                     failures = 0;
-                    self.read_sse(body, None, &mut cursor).await;
+                    if let Err(e) = self.read_sse(body, None, &mut cursor).await {
+                        tracing::warn!("standalone GET stream dropped: {e}");
+                        return;
+                    }
                 }
                 Ok(Body::Json(status, _)) if status == StatusCode::METHOD_NOT_ALLOWED => {
                     tracing::debug!("server offers no standalone GET stream");
@@ -421,7 +442,7 @@ impl Transport for HttpTransport {
                     Some(JsonRpcMessage::Request(req).encode()),
                 )
                 .await?;
-            let mut body = match Shared::body(resp).await? {
+            let mut body = match shared.body(resp).await? {
                 Body::Json(status, _) if status == StatusCode::ACCEPTED => {
                     return Err(Error::Protocol(
                         "the server answered a request with 202 Accepted".into(),
@@ -433,7 +454,7 @@ impl Transport for HttpTransport {
             let mut cursor = Cursor::default();
             let mut resumes = 0;
             loop {
-                if let Some(answer) = shared.read_sse(body, Some(&id), &mut cursor).await {
+                if let Some(answer) = shared.read_sse(body, Some(&id), &mut cursor).await? {
                     return Ok(answer);
                 }
                 // §2.1: a legacy server may drop the stream after priming it; resume it.
@@ -468,7 +489,7 @@ impl Transport for HttpTransport {
             if resp.status().is_success() {
                 return Ok(());
             }
-            match Shared::body(resp).await? {
+            match self.shared.body(resp).await? {
                 Body::Json(status, bytes) => match json_answer(status, &bytes)? {
                     Err(e) => Err(Error::Rpc(e)),
                     Ok(_) => Err(Error::Http {

@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 use std::process::Stdio;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use mcp_tasks_transport::stdio::{Line, LineReader};
 use mcp_tasks_types::jsonrpc::{JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, RequestId};
 use mcp_tasks_types::lifecycle::CancelledNotificationParams;
 use mcp_tasks_types::methods;
@@ -35,11 +36,13 @@ pub(crate) struct StdioTransport {
     /// `None` once the server closed stdout: every later request fails at once.
     pending: Pending,
     child: Mutex<Option<Child>>,
+    /// Set when the server sent a line past the limit and was no longer read.
+    too_large: Arc<OnceLock<usize>>,
 }
 
 impl StdioTransport {
     /// Spawns `cmd` with piped stdio.
-    pub(crate) fn spawn(mut cmd: Command, inbound: Arc<Inbound>) -> Result<Self> {
+    pub(crate) fn spawn(mut cmd: Command, inbound: Arc<Inbound>, max_line: usize) -> Result<Self> {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -73,14 +76,31 @@ impl StdioTransport {
         let pending: Pending = Arc::new(Mutex::new(Some(HashMap::new())));
         let reader_pending = Arc::clone(&pending);
         let reader_out = out.clone();
+        let too_large = Arc::new(OnceLock::new());
+        let reader_too_large = Arc::clone(&too_large);
         tokio::spawn(async move {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                if line.trim().is_empty() {
+            let mut lines = LineReader::new(stdout, max_line);
+            loop {
+                let line = match lines.next_line().await {
+                    Ok(Some(Line::Message(l))) => l,
+                    Ok(Some(Line::TooLong)) => {
+                        // What it answered is unknown, so nothing after it can be trusted
+                        // to line up: stop reading, as at EOF.
+                        tracing::warn!("the server sent a line over {max_line} bytes");
+                        let _ = reader_too_large.set(max_line);
+                        break;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::debug!("cannot read the server's stdout: {e}");
+                        break;
+                    }
+                };
+                if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                log_wire("←", line.as_bytes());
-                let msg = match JsonRpcMessage::decode(line.as_bytes()) {
+                log_wire("←", line);
+                let msg = match JsonRpcMessage::decode(line) {
                     Ok(m) => m,
                     Err(e) => {
                         tracing::warn!("ignoring an undecodable line from the server: {e}");
@@ -113,6 +133,7 @@ impl StdioTransport {
             out,
             pending,
             child: Mutex::new(Some(child)),
+            too_large,
         })
     }
 }
@@ -157,6 +178,16 @@ impl Drop for InFlight<'_> {
     }
 }
 
+impl StdioTransport {
+    /// Why the server's stdout is no longer read.
+    fn gone(&self, otherwise: &str) -> Error {
+        match self.too_large.get() {
+            Some(&limit) => Error::MessageTooLarge { limit },
+            None => Error::Transport(otherwise.into()),
+        }
+    }
+}
+
 impl Transport for StdioTransport {
     fn request(&self, req: JsonRpcRequest, _route: Route) -> BoxFuture<'_, Result<Answer>> {
         Box::pin(async move {
@@ -165,7 +196,7 @@ impl Transport for StdioTransport {
                 Some(p) => {
                     p.insert(req.id.clone(), tx);
                 }
-                None => return Err(Error::Transport("the server closed its stdout".into())),
+                None => return Err(self.gone("the server closed its stdout")),
             }
             let mut guard = InFlight {
                 transport: self,
@@ -183,7 +214,7 @@ impl Transport for StdioTransport {
             }
             let answer = rx.await;
             guard.done = true;
-            answer.map_err(|_| Error::Transport("the server exited before answering".into()))
+            answer.map_err(|_| self.gone("the server exited before answering"))
         })
     }
 
