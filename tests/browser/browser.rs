@@ -18,6 +18,20 @@ pub fn repo_root() -> PathBuf {
     p
 }
 
+/// Where a test's screenshot `name` goes: `docs/` (the README shows them) when
+/// `UPDATE_SCREENSHOTS=1`, else `target/screenshots/`, so a test run leaves the work tree
+/// as it was.
+pub fn screenshot_path(name: &str) -> PathBuf {
+    let root = repo_root();
+    let dir = if std::env::var_os("UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+        root.join("docs")
+    } else {
+        root.join("target/screenshots")
+    };
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    dir.join(name)
+}
+
 /// One browser page; the browser is closed when dropped.
 pub struct Browser {
     child: Child,

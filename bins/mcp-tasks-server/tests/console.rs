@@ -1,6 +1,7 @@
 //! The operator console (`mcp-tasks-server --console ADDR`), end to end: the real server
 //! binary, a real MCP client over HTTP, and headless Chromium (Debian's chromium driven by
-//! npm playwright-core, installed by tests/browser/install.sh). Screenshots go to docs/.
+//! npm playwright-core, installed by tests/browser/install.sh). Screenshots go to target/screenshots/
+//! (to docs/ with `UPDATE_SCREENSHOTS=1`).
 
 #[path = "../../../tests/browser/browser.rs"]
 mod browser;
@@ -9,7 +10,7 @@ mod support;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use browser::{Browser, repo_root};
+use browser::{Browser, screenshot_path};
 use mcp_tasks_client::{Client, EraChoice, Error, Handlers, Started};
 use mcp_tasks_types::elicitation::ElicitResult;
 use mcp_tasks_types::mrtr::InputResponses;
@@ -309,7 +310,7 @@ fn console_shows_tasks_live_and_cancels_them_in_a_browser() {
     assert_eq!(b.count("#tasks tbody tr[data-task]"), 1);
     b.fill_label("Text", "");
     b.wait_text("#tasks caption", "6 tasks", 5000);
-    b.screenshot(&repo_root().join("docs/console.png"), true);
+    b.screenshot(&screenshot_path("console.png"), true);
 
     // 3. Cancelled from the page (keyboard: the button takes Enter): the MCP client that
     // waits on the task sees `cancelled`.
@@ -339,7 +340,7 @@ fn console_shows_tasks_live_and_cancels_them_in_a_browser() {
         info.status_message.as_deref(),
         Some("Cancelled by an operator (tasks console)")
     );
-    b.screenshot(&repo_root().join("docs/console-task.png"), true);
+    b.screenshot(&screenshot_path("console-task.png"), true);
 
     // The list shows it too, and the counters moved.
     b.goto(&format!("{base}/"));
@@ -354,7 +355,7 @@ fn console_shows_tasks_live_and_cancels_them_in_a_browser() {
     b.viewport(390, 844);
     b.goto(&format!("{base}/?status=input_required"));
     b.wait_text("#tasks caption", "1 task matches", 5000);
-    b.screenshot(&repo_root().join("docs/console-phone.png"), true);
+    b.screenshot(&screenshot_path("console-phone.png"), true);
 
     // No script errors or blocked resources on any page.
     let errors = b.errors();

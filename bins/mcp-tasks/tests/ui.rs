@@ -1,6 +1,7 @@
 //! `mcp-tasks ui` end to end: the CLI's local page against the reference server binary,
 //! driven in headless Chromium (Debian's chromium + npm playwright-core, installed by
-//! tests/browser/install.sh). Screenshots go to docs/.
+//! tests/browser/install.sh). Screenshots go to target/screenshots/
+//! (to docs/ with `UPDATE_SCREENSHOTS=1`).
 
 #[path = "../../../tests/browser/browser.rs"]
 mod browser;
@@ -12,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use browser::{Browser, repo_root};
+use browser::{Browser, repo_root, screenshot_path};
 use serde_json::json;
 
 /// `target/debug/mcp-tasks-server`, built once (an existing binary is used if the build
@@ -151,7 +152,7 @@ fn ui_calls_confirm_delete_and_answers_its_question_in_the_page() {
             .ends_with("/tools/confirm_delete")
     );
     b.fill_label("filename", "report.pdf");
-    b.screenshot(&repo_root().join("docs/ui-tool.png"), true);
+    b.screenshot(&screenshot_path("ui-tool.png"), true);
     b.click_role("button", "Call confirm_delete");
 
     // The task asks for confirmation: answered in the page.
@@ -160,7 +161,7 @@ fn ui_calls_confirm_delete_and_answers_its_question_in_the_page() {
     let task_id = b.text("#task-id");
     assert!(!task_id.is_empty());
     b.check_label("confirm");
-    b.screenshot(&repo_root().join("docs/ui-question.png"), true);
+    b.screenshot(&screenshot_path("ui-question.png"), true);
     b.click_role("button", "Submit");
     b.wait_text("#result", "Deleted report.pdf", 10_000);
     b.wait_text("#run-status", "completed", 5000);
@@ -169,7 +170,7 @@ fn ui_calls_confirm_delete_and_answers_its_question_in_the_page() {
         0,
         "the question is gone once answered"
     );
-    b.screenshot(&repo_root().join("docs/ui.png"), true);
+    b.screenshot(&screenshot_path("ui.png"), true);
 
     // Reopen the task by its id later: its outcome is read again from the server.
     b.goto(&format!("{base}/"));
@@ -203,7 +204,7 @@ fn ui_calls_confirm_delete_and_answers_its_question_in_the_page() {
     b.goto(&format!("{base}/"));
     b.wait_text("#runs", "test_sampling", 5000);
     assert_eq!(b.count("#runs tr[data-run]"), 4);
-    b.screenshot(&repo_root().join("docs/ui-home.png"), true);
+    b.screenshot(&screenshot_path("ui-home.png"), true);
 
     let errors = b.errors();
     assert!(errors.is_empty(), "the pages reported errors: {errors:?}");
