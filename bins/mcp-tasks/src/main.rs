@@ -160,6 +160,10 @@ struct Conn {
     /// (modern).
     #[arg(long, value_enum, default_value_t = EraArg::Auto)]
     era: EraArg,
+    /// Largest message read from the server, in bytes (a reply body, an SSE event, a stdio
+    /// line); a larger one fails the command instead of filling memory.
+    #[arg(long, value_name = "BYTES", default_value_t = mcp_tasks_client::DEFAULT_MAX_MESSAGE_BYTES)]
+    max_message_bytes: usize,
     /// Log every request and response (and the server's notifications) to stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -299,6 +303,7 @@ async fn connect_with(
             env!("CARGO_PKG_VERSION"),
         ))
         .handlers(handlers)
+        .max_message_bytes(conn.max_message_bytes)
         .era(match conn.era {
             EraArg::Auto => EraChoice::Auto,
             EraArg::Legacy => EraChoice::Legacy,

@@ -156,3 +156,44 @@ fn client_cli_stdio_call() {
         r.seen
     );
 }
+
+#[test]
+fn client_cli_refuses_a_server_message_over_max_message_bytes() {
+    // The reference server's discover result is larger than 200 bytes.
+    let cmd = format!("{} --stdio --store memory:", server_bin().display());
+    let o = cli(
+        &[
+            "call",
+            "--cmd",
+            &cmd,
+            "--max-message-bytes",
+            "200",
+            "greet",
+            r#"{"name":"stdio"}"#,
+        ],
+        "",
+    );
+    assert!(!o.status.success(), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("larger than the limit of 200 bytes"),
+        "{o:?}"
+    );
+    let srv = Server::start();
+    let o = cli(
+        &[
+            "call",
+            "--url",
+            &srv.url,
+            "--max-message-bytes",
+            "200",
+            "greet",
+            r#"{"name":"Ada"}"#,
+        ],
+        "",
+    );
+    assert!(!o.status.success(), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("larger than the limit of 200 bytes"),
+        "{o:?}"
+    );
+}
