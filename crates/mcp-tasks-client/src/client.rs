@@ -101,10 +101,14 @@ pub struct ClientBuilder {
     net: NetOptions,
     oauth: Option<OAuthConfig>,
     max_message: usize,
+    max_server_requests: usize,
 }
 
 /// The default of [`ClientBuilder::max_message_bytes`]: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// The default of [`ClientBuilder::max_server_requests`].
+pub const DEFAULT_MAX_SERVER_REQUESTS: usize = 64;
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -124,6 +128,7 @@ impl Default for ClientBuilder {
             net: NetOptions::default(),
             oauth: None,
             max_message: DEFAULT_MAX_MESSAGE_BYTES,
+            max_server_requests: DEFAULT_MAX_SERVER_REQUESTS,
         }
     }
 }
@@ -226,7 +231,11 @@ impl ClientBuilder {
         } else {
             None
         };
-        Ok(Inbound::new(self.handlers.clone(), hosted))
+        Ok(Inbound::new(
+            self.handlers.clone(),
+            hosted,
+            self.max_server_requests,
+        ))
     }
 
     /// Follow extension tasks (2026-07-28) with `notifications/tasks` pushed over
@@ -291,6 +300,15 @@ impl ClientBuilder {
     /// way).
     pub fn max_message_bytes(mut self, limit: usize) -> Self {
         self.max_message = limit;
+        self
+    }
+
+    /// Requests from the server (2025-11-25: elicitation, sampling, roots, ping) answered at
+    /// once (default [`DEFAULT_MAX_SERVER_REQUESTS`]); more are refused with -32603 until one
+    /// is answered. Client-hosted tasks have their own limit
+    /// ([`HostedLimits::max_running`](crate::HostedLimits)).
+    pub fn max_server_requests(mut self, limit: usize) -> Self {
+        self.max_server_requests = limit;
         self
     }
 

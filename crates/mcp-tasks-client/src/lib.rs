@@ -81,7 +81,8 @@ mod transport;
 pub mod prelude;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_MAX_MESSAGE_BYTES, EraChoice, LegacySession, ServerDetails,
+    Client, ClientBuilder, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_SERVER_REQUESTS, EraChoice,
+    LegacySession, ServerDetails,
 };
 pub use error::{Error, Result};
 pub use handlers::{BoxFuture, HandlerError, Handlers, InputContext};

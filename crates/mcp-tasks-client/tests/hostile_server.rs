@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use mcp_tasks_client::{Client, EraChoice, Error};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use mcp_tasks_client::{Client, EraChoice, Error, Handlers};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -102,4 +105,69 @@ async fn a_stdio_line_past_the_limit_fails_the_request() {
         .await
         .expect("the client gave up long before the flood ended");
     assert_too_large(r);
+}
+
+/// A 2025-11-25 stdio server that, once initialized, sends 100 `elicitation/create`
+/// requests at once and writes how many were refused to the file given as its argument.
+const ELICIT_FLOOD: &str = r#"
+import json, sys
+out = open(sys.argv[1], "w")
+def send(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+refused = 0
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("method") == "initialize":
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"protocolVersion": "2025-11-25",
+              "capabilities": {}, "serverInfo": {"name": "flood", "version": "1"}}})
+    elif m.get("method") == "notifications/initialized":
+        for i in range(100):
+            send({"jsonrpc": "2.0", "id": "e%d" % i, "method": "elicitation/create",
+                  "params": {"message": "?", "requestedSchema": {"type": "object", "properties": {}}}})
+    elif "error" in m and m["error"]["code"] == -32603 and "already answering" in m["error"]["message"]:
+        refused += 1
+        out.seek(0); out.write(str(refused)); out.truncate(); out.flush()
+"#;
+
+#[tokio::test]
+async fn requests_from_the_server_past_the_limit_are_refused_not_queued() {
+    let dir = std::env::temp_dir().join(format!("mcp-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let refused_file = dir.join("refused");
+    let mut cmd = tokio::process::Command::new("python3");
+    cmd.arg("-c").arg(ELICIT_FLOOD).arg(&refused_file);
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let handlers = Handlers::new().on_elicitation(move |_, _| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        // Nobody answers: each request keeps its place.
+        std::future::pending()
+    });
+    let client = Client::builder()
+        .era(EraChoice::Legacy)
+        .handlers(handlers)
+        .max_server_requests(64)
+        .spawn_stdio(cmd)
+        .await
+        .expect("initialized");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let refused = std::fs::read_to_string(&refused_file).unwrap_or_default();
+        if refused == "36" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "refused so far: {refused:?}, asked: {}",
+            asked.load(Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        64,
+        "the handler ran for the first 64 only"
+    );
+    client.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

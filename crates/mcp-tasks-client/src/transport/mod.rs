@@ -85,6 +85,9 @@ pub(crate) struct Inbound {
     task_pushes: tokio::sync::broadcast::Sender<Arc<JsonRpcNotification>>,
     /// The calls waiting for `notifications/progress`, by the `progressToken` they sent.
     progress: Arc<parking_lot::Mutex<HashMap<String, mpsc::UnboundedSender<ToolEvent>>>>,
+    /// Server→client requests being answered; one permit each.
+    answering: Arc<tokio::sync::Semaphore>,
+    max_answering: usize,
 }
 
 /// Unregisters a progress token when the call that sent it ends.
@@ -103,12 +106,18 @@ impl Drop for ProgressGuard {
 const PUSH_BACKLOG: usize = 256;
 
 impl Inbound {
-    pub(crate) fn new(handlers: Handlers, hosted: Option<Arc<HostedTasks>>) -> Arc<Self> {
+    pub(crate) fn new(
+        handlers: Handlers,
+        hosted: Option<Arc<HostedTasks>>,
+        max_answering: usize,
+    ) -> Arc<Self> {
         Arc::new(Inbound {
             handlers,
             hosted,
             task_pushes: tokio::sync::broadcast::channel(PUSH_BACKLOG).0,
             progress: Arc::default(),
+            answering: Arc::new(tokio::sync::Semaphore::new(max_answering)),
+            max_answering,
         })
     }
 
@@ -163,6 +172,15 @@ impl Inbound {
 
     /// Answers a server→client request (the response message to send back).
     pub(crate) async fn request(&self, req: JsonRpcRequest) -> JsonRpcMessage {
+        // Each request may wait on a person (elicitation) or a model (sampling): a server
+        // that sends them faster than they are answered is refused, not queued.
+        let Ok(_answering) = self.answering.try_acquire() else {
+            let e = ErrorObject::internal(format!(
+                "the client is already answering {} requests from the server",
+                self.max_answering
+            ));
+            return respond(req.id, Err(e));
+        };
         let task_id = req
             .params
             .as_ref()
