@@ -178,6 +178,10 @@ struct ServerArgs {
     /// How long a started server may take to listen, in seconds.
     #[arg(long, default_value_t = 30.0)]
     startup_timeout_secs: f64,
+    /// Largest message read from the server, in bytes (a reply, one event of a stream, one
+    /// stdio line); a larger one is reported as the server's error.
+    #[arg(long, value_name = "BYTES", default_value_t = net::DEFAULT_MAX_MESSAGE_BYTES)]
+    max_message_bytes: usize,
     /// Sync-only fixture tool (`{name}` → "Hello, {name}!").
     #[arg(long, default_value = "greet")]
     tool_greet: String,
@@ -415,6 +419,7 @@ pub(crate) async fn restart(env: &Env) -> Result<(), String> {
 }
 
 async fn run(args: ServerArgs) -> ExitCode {
+    net::set_max_message_bytes(args.max_message_bytes);
     let all = scenarios::all();
     let sel = Selection {
         only: args.only.clone(),

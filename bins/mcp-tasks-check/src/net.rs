@@ -383,13 +383,30 @@ fn is_sse(h: &http::HeaderMap) -> bool {
         .is_some_and(|v| v.trim_start().starts_with("text/event-stream"))
 }
 
-/// The most the checker reads of one reply (a JSON body, or an SSE reply up to its
-/// response), of one event of a long-lived stream, or of one stdio line: past it the
-/// server is answered with an error, never with the checker's memory.
-pub(crate) const MAX_MESSAGE_BYTES: usize = 64 << 20;
+/// The default of `--max-message-bytes`: the most the checker reads of one reply (a JSON
+/// body, or an SSE reply up to its response), of one event of a long-lived stream, or of one
+/// stdio line. Past it the server is answered with an error, never with the checker's memory.
+pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+static MAX_MESSAGE_BYTES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Sets the message limit for the run (`--max-message-bytes`); once, before any connection.
+pub(crate) fn set_max_message_bytes(limit: usize) {
+    let _ = MAX_MESSAGE_BYTES.set(limit);
+}
+
+fn max_message() -> usize {
+    MAX_MESSAGE_BYTES
+        .get()
+        .copied()
+        .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES)
+}
 
 fn too_large() -> String {
-    format!("the server sent more than {MAX_MESSAGE_BYTES} bytes in one message")
+    format!(
+        "the server sent more than {} bytes in one message (--max-message-bytes)",
+        max_message()
+    )
 }
 
 /// One HTTP request; reads a JSON body, or SSE until the response with `id` arrives.
@@ -445,7 +462,7 @@ async fn http_request(
             continue;
         };
         read += data.len();
-        if read > MAX_MESSAGE_BYTES {
+        if read > max_message() {
             return Err(format!("HTTP {status}: {}", too_large()));
         }
         if !sse {
@@ -515,15 +532,15 @@ async fn http_stream(
             };
             if !sse {
                 raw.extend_from_slice(data);
-                if raw.len() > MAX_MESSAGE_BYTES {
+                if raw.len() > max_message() {
                     let _ = tx.send(json!({"unparseable-body": too_large()}));
                     return;
                 }
                 continue;
             }
             let events = decoder.feed(data);
-            if decoder.buffered() > MAX_MESSAGE_BYTES
-                || events.iter().any(|e| e.data.len() > MAX_MESSAGE_BYTES)
+            if decoder.buffered() > max_message()
+                || events.iter().any(|e| e.data.len() > max_message())
             {
                 let _ = tx.send(json!({"unparseable-sse-data": too_large()}));
                 return;
@@ -579,7 +596,7 @@ impl StdioPeer {
         });
         let weak = Arc::downgrade(&peer);
         tokio::spawn(async move {
-            let mut lines = LineReader::new(stdout, MAX_MESSAGE_BYTES);
+            let mut lines = LineReader::new(stdout, max_message());
             // A line past the limit ends the reading: what it answered cannot be known.
             while let Ok(Some(Line::Message(line))) = lines.next_line().await {
                 let Some(peer) = weak.upgrade() else { return };

@@ -231,3 +231,38 @@ fn checker_https_with_a_private_ca() {
         "{stderr}"
     );
 }
+
+#[test]
+fn checker_reads_no_message_past_max_message_bytes() {
+    let srv = HttpServer::start();
+    let url = format!("http://127.0.0.1:{}/mcp", srv.1);
+    // Every answer of the reference server is larger than 100 bytes: nothing can pass, and
+    // the report says why.
+    let o = check(&[
+        "--url",
+        &url,
+        "--max-message-bytes",
+        "100",
+        "--format",
+        "json",
+    ]);
+    let r = report(&o);
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(r["ok"], false);
+    let text = r.to_string();
+    assert!(
+        text.contains("the server sent more than 100 bytes in one message (--max-message-bytes)"),
+        "{text}"
+    );
+    // The same server, with the default limit, passes (the stdio run above and the README's
+    // main job check that in full); one scenario is enough here.
+    let o = check(&[
+        "--url",
+        &url,
+        "--only",
+        "tasks-lifecycle",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(report(&o)["summary"]["fail"], 0);
+}
