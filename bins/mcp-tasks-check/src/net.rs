@@ -538,13 +538,10 @@ async fn http_stream(
                 }
                 continue;
             }
-            let events = decoder.feed(data);
-            if decoder.buffered() > max_message()
-                || events.iter().any(|e| e.data.len() > max_message())
-            {
+            let Some(events) = decoder.feed_limited(data, max_message()) else {
                 let _ = tx.send(json!({"unparseable-sse-data": too_large()}));
                 return;
-            }
+            };
             for ev in events {
                 if ev.data.trim().is_empty() {
                     continue;

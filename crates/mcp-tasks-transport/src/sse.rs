@@ -122,10 +122,18 @@ impl SseDecoder {
         events
     }
 
+    /// [`SseDecoder::feed`] for a reader with a message size limit: `None` when an event
+    /// completed by `chunk`, or the event still in progress, holds more than `max` bytes (a
+    /// peer that never ends its event would otherwise grow it without bound). The stream is
+    /// then best abandoned: what follows cannot be trusted to line up.
+    pub fn feed_limited(&mut self, chunk: &[u8], max: usize) -> Option<Vec<RawEvent>> {
+        let events = self.feed(chunk);
+        let over = self.buffered() > max || events.iter().any(|ev| ev.data.len() > max);
+        (!over).then_some(events)
+    }
+
     /// Bytes held for the event in progress (its fields so far and its unfinished line).
-    /// A reader with a message size limit checks this after each [`SseDecoder::feed`]: a
-    /// peer that never ends its event would otherwise grow it without bound.
-    pub fn buffered(&self) -> usize {
+    fn buffered(&self) -> usize {
         self.buf.len()
             + self.cur.data.len()
             + self.cur.id.as_ref().map_or(0, String::len)
@@ -211,6 +219,17 @@ mod tests {
         assert_eq!(d.buffered(), 2 + 4 + 8);
         assert_eq!(d.feed(b"\n\n").len(), 1);
         assert_eq!(d.buffered(), 0);
+        // The limit counts the event in progress (here its unfinished line, 11 bytes, then
+        // 12) and the events completed.
+        assert_eq!(d.feed_limited(b"data: 12345", 11), Some(Vec::new()));
+        assert_eq!(d.feed_limited(b"6", 11), None);
+        let mut d = SseDecoder::new();
+        assert_eq!(d.feed_limited(b"data: 123456\n\n", 5), None);
+        let mut d = SseDecoder::new();
+        assert_eq!(
+            d.feed_limited(b"data: 12345\n\n", 5).map(|e| e.len()),
+            Some(1)
+        );
     }
 
     fn all(chunks: &[&[u8]]) -> Vec<RawEvent> {

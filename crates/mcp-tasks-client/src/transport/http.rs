@@ -318,12 +318,9 @@ impl Shared {
             let Some(data) = frame.data_ref() else {
                 continue;
             };
-            let events = decoder.feed(data);
-            if decoder.buffered() > self.max_message
-                || events.iter().any(|ev| ev.data.len() > self.max_message)
-            {
+            let Some(events) = decoder.feed_limited(data, self.max_message) else {
                 return Err(too_large);
-            }
+            };
             for ev in events {
                 if let Some(id) = ev.id {
                     cursor.last_id = Some(id);
