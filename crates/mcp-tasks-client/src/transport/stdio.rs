@@ -136,6 +136,14 @@ impl StdioTransport {
             too_large,
         })
     }
+
+    /// Why the server's stdout is no longer read.
+    fn gone(&self, otherwise: &str) -> Error {
+        match self.too_large.get() {
+            Some(&limit) => Error::MessageTooLarge { limit },
+            None => Error::Transport(otherwise.into()),
+        }
+    }
 }
 
 fn complete(pending: &Pending, id: &RequestId, answer: Answer) {
@@ -174,16 +182,6 @@ impl Drop for InFlight<'_> {
                     .out
                     .send(Write::Line(JsonRpcMessage::Notification(n).encode()));
             }
-        }
-    }
-}
-
-impl StdioTransport {
-    /// Why the server's stdout is no longer read.
-    fn gone(&self, otherwise: &str) -> Error {
-        match self.too_large.get() {
-            Some(&limit) => Error::MessageTooLarge { limit },
-            None => Error::Transport(otherwise.into()),
         }
     }
 }
